@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Runs the whole suite with Node's test runner. The PostgreSQL tests need a server: it is found at
+// PARLEY_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). Without one they are
+// skipped, and this script says so plainly; under CI=true a missing PostgreSQL fails the run.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const url = process.env.PARLEY_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const only = process.argv.slice(2);
+
+function testFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (entry === 'node_modules' || entry.startsWith('.')) continue;
+    if (statSync(path).isDirectory()) out.push(...testFiles(path));
+    else if (entry.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+async function postgresReachable() {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return null;
+  } catch (error) {
+    return error.message;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const problem = await postgresReachable();
+const env = { ...process.env };
+let banner;
+if (problem === null) {
+  env.PARLEY_TEST_DATABASE_URL = url;
+  banner = `PostgreSQL suite: ON (${url.replace(/\/\/[^@]*@/, '//')})`;
+} else if (ci) {
+  console.error(`PostgreSQL is required under CI but is not reachable at ${url}: ${problem}`);
+  process.exit(1);
+} else {
+  env.PARLEY_TEST_DATABASE_URL = '';
+  banner = `PostgreSQL suite: SKIPPED — no PostgreSQL at ${url} (${problem}). Set PARLEY_TEST_DATABASE_URL to run it.`;
+}
+console.log(banner);
+
+const files = only.length > 0 ? only : [...testFiles('src'), ...testFiles('test')].sort();
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { env, stdio: 'inherit' });
+child.on('exit', (code, signal) => {
+  console.log(banner);
+  process.exit(code ?? (signal ? 1 : 0));
+});

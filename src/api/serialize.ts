@@ -1,0 +1,27 @@
+import type { MessageRow } from '../store/schema.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A message as the API shows it. */
+export function messageJson(row: MessageRow) {
+  return {
+    id: row.id,
+    direction: row.direction,
+    channel: row.channel,
+    conversation_id: row.conversation_id,
+    from: row.from_number,
+    to: row.to_number,
+    body: row.body,
+    media_urls: JSON.parse(row.media_urls) as string[],
+    status: row.status,
+    provider_message_id: row.provider_message_id,
+    provider_status: row.provider_status,
+    error_code: row.error_code,
+    error_message: row.error_message,
+    segments: row.segments,
+    encoding: row.encoding,
+    reply_to_id: row.reply_to_id,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}

@@ -1,0 +1,51 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { requireApiKey } from './api/auth.js';
+import { registerJobRoutes } from './api/jobs.js';
+import { registerMessageRoutes } from './api/messages.js';
+import type { EngineContext } from './engine/context.js';
+import { registerWebhookRoutes } from './hooks/routes.js';
+import { registerSimulatorRoutes } from './hooks/simulator.js';
+import { installErrorHandling } from './http/errors.js';
+import { migrationsCurrent } from './store/migrate.js';
+
+export interface AppDependencies {
+  ctx: EngineContext;
+  apiKeyHash: Buffer;
+}
+
+/** Builds the HTTP app without listening: `parley start` listens, tests call `inject()`. */
+export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    // Per-request logs cost more than the request itself at webhook rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: ctx.config.server.body_limit,
+    // Closing idle keep-alive sockets lets SIGTERM finish promptly.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  installErrorHandling(app);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      const current = await migrationsCurrent(ctx.store);
+      if (!current) return reply.status(503).send({ status: 'migrations_pending' });
+      return { status: 'ready', database: ctx.store.dialect };
+    } catch {
+      return reply.status(503).send({ status: 'database_unreachable' });
+    }
+  });
+
+  registerWebhookRoutes(app, ctx);
+  registerSimulatorRoutes(app, ctx);
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', requireApiKey(apiKeyHash));
+    registerMessageRoutes(api, ctx);
+    registerJobRoutes(api, ctx);
+  });
+
+  return app;
+}

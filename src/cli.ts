@@ -1,0 +1,198 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { request } from 'undici';
+import { loadConfig, type Config } from './config.js';
+import { simSecret } from './engine/channels.js';
+import { ConfigError } from './errors.js';
+import { simRepliesSigningInput } from './hooks/simulator.js';
+import { createLogger } from './logger.js';
+import { hmacSha256Hex } from './providers/hmac.js';
+import { startParley } from './server.js';
+import { openStore } from './store/database.js';
+import { migrateToLatest } from './store/migrate.js';
+
+const usage = `Usage: parley <command> [options]
+
+Commands:
+  start                     Run the server (HTTP + job worker)
+  migrate                   Create or update the database schema, then exit
+  simulate [options] TEXT   Send TEXT to the running server as an inbound SMS on the
+                            simulator channel, and print what Parley replies
+
+Options for every command:
+  --config FILE             parley.yaml to read (default: $PARLEY_CONFIG, then ./parley.yaml)
+  --database PATH_OR_URL    SQLite file or postgres:// URL (default: $DATABASE_URL, then ./data/parley.db)
+  --port N                  HTTP port (default: $PORT, then 3000)
+
+Options for simulate:
+  --from NUMBER             the texter's number (default +15551234567)
+  --to NUMBER               the business number (default: the simulator channel's first)
+  --channel NAME            simulator channel (default: sim)
+  --url URL                 where the server listens (default: http://localhost:PORT)
+  --wait SECONDS            how long to wait for replies (default 10)
+`;
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await start(rest);
+      case 'migrate':
+        return await migrate(rest);
+      case 'simulate':
+        return await simulate(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(usage);
+        return;
+      default:
+        process.stderr.write(`parley: unknown command "${command}"\n\n${usage}`);
+        process.exitCode = 2;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`parley: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+}
+
+class UsageError extends Error {}
+
+const commonOptions = {
+  config: { type: 'string' },
+  database: { type: 'string' },
+  port: { type: 'string' },
+} as const;
+
+function configFrom(values: { config?: string; database?: string; port?: string }): Config {
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${values.port}" is not a port number`);
+  }
+  return loadConfig({ path: values.config, database: values.database, port });
+}
+
+function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...commonOptions, ...options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function start(args: string[]): Promise<void> {
+  const { values } = parse(args, {} as const);
+  const config = configFrom(values);
+  const log = createLogger(config.log.level);
+  const parley = await startParley(config, { log, listen: true });
+  log.info({ url: parley.url, database: parley.ctx.store.describe, channels: parley.ctx.channels.all().map((c) => c.name) }, 'parley is running');
+  if (parley.generatedApiKey) {
+    // Printed once, to the terminal only: Parley keeps just its hash.
+    process.stdout.write(
+      `\nGenerated an API key (shown only this once; set PARLEY_API_KEY to choose your own):\n\n  ${parley.generatedApiKey}\n\n`,
+    );
+  }
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) process.exit(1);
+    log.info({ signal }, 'shutting down');
+    parley.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function migrate(args: string[]): Promise<void> {
+  const { values } = parse(args, {});
+  const config = configFrom(values);
+  const store = await openStore(config.database.url);
+  try {
+    const { applied } = await migrateToLatest(store);
+    process.stdout.write(applied.length ? `applied ${applied.join(', ')} to ${store.describe}\n` : `${store.describe} is up to date\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function simulate(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    from: { type: 'string', default: '+15551234567' },
+    to: { type: 'string' },
+    channel: { type: 'string', default: 'sim' },
+    url: { type: 'string' },
+    wait: { type: 'string', default: '10' },
+  } as const);
+  const text = positionals.join(' ');
+  if (!text) throw new UsageError('simulate: give the text of the message, e.g. parley simulate "YES"');
+  const config = configFrom(values);
+  const channel = config.channels.find((c) => c.name === values.channel && c.provider === 'sim');
+  if (!channel) throw new UsageError(`simulate: no simulator channel named "${values.channel}"`);
+  const base = (values.url ?? `http://localhost:${config.server.port}`).replace(/\/$/, '');
+
+  let secret = channel.secret;
+  if (!secret) {
+    const store = await openStore(config.database.url);
+    try {
+      await migrateToLatest(store);
+      secret = await simSecret(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  const payload = JSON.stringify({
+    from: values.from,
+    to: values.to ?? channel.numbers[0],
+    body: text,
+    message_id: `sim-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
+    timestamp: new Date().toISOString(),
+  });
+  let response;
+  try {
+    response = await request(`${base}/hooks/${channel.name}/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': hmacSha256Hex(secret, payload) },
+      body: payload,
+    });
+  } catch (error) {
+    throw new UsageError(`simulate: could not reach Parley at ${base} (${(error as Error).message}). Is "npm start" running?`);
+  }
+  const answer = (await response.body.json()) as { message_id?: string; error?: { code: string; message: string } };
+  if (response.statusCode !== 200 || !answer.message_id) {
+    throw new UsageError(`simulate: Parley answered ${response.statusCode}: ${answer.error?.message ?? JSON.stringify(answer)}`);
+  }
+  process.stdout.write(`→ ${values.from}: ${text}\n`);
+
+  const deadline = Date.now() + Number(values.wait) * 1000;
+  const signature = hmacSha256Hex(secret, simRepliesSigningInput(answer.message_id));
+  for (;;) {
+    const poll = await request(`${base}/hooks/${channel.name}/replies?message=${encodeURIComponent(answer.message_id)}`, {
+      headers: { 'x-signature': signature },
+    });
+    const state = (await poll.body.json()) as { processed: boolean; replies: Array<{ body: string }> };
+    if (state.processed) {
+      if (state.replies.length === 0) process.stdout.write('← (no automatic reply: the conversation is waiting for a human)\n');
+      for (const reply of state.replies) process.stdout.write(`← ${reply.body}\n`);
+      return;
+    }
+    if (Date.now() > deadline) {
+      process.stdout.write(`… stored as ${answer.message_id}, not processed within ${values.wait}s\n`);
+      process.exitCode = 1;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

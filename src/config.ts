@@ -1,0 +1,191 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from './core/duration.js';
+import { toE164 } from './core/phone.js';
+import { ConfigError } from './errors.js';
+
+// Every setting, its default and its meaning live here; docs/configuration.md mirrors this file.
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. "500ms", "30s", "5m", "24h")` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const e164 = z.string().transform((value, ctx) => {
+  const number = toE164(value);
+  if (!number) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a phone number in international format (e.g. "+18005550100")` });
+    return z.NEVER;
+  }
+  return number;
+});
+
+const channelName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_" (it becomes part of a URL)');
+
+const genericChannel = z.strictObject({
+  name: channelName,
+  provider: z.literal('generic'),
+  numbers: z.array(e164).min(1, 'list at least one number this channel sends from'),
+  secret: z.string().min(16, 'use at least 16 characters for an HMAC secret'),
+  send_url: z.url({ protocol: /^https?$/ }),
+  send_timeout: duration.default(15_000),
+});
+
+const simChannel = z.strictObject({
+  name: channelName,
+  provider: z.literal('sim'),
+  numbers: z.array(e164).min(1),
+  /** Optional: when absent a secret is generated once and kept in the database. */
+  secret: z.string().min(16).optional(),
+});
+
+const channel = z.discriminatedUnion('provider', [genericChannel, simChannel]);
+
+const fileSchema = z.strictObject({
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(3000),
+      host: z.string().default('0.0.0.0'),
+      /** Largest webhook or API body accepted, in bytes. */
+      body_limit: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+    })
+    .prefault({}),
+  database: z.strictObject({ url: z.string().min(1).optional() }).prefault({}),
+  api_key: z.string().min(16, 'use at least 16 characters for an API key').optional(),
+  simulator: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      number: e164.default('+15550100000'),
+    })
+    .prefault({}),
+  channels: z.array(channel).default([]),
+  queue: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(256).default(16),
+      lease: duration.default(60_000),
+      poll_interval: duration.default(500),
+      max_attempts: z.number().int().min(1).max(100).default(10),
+      retry_base: duration.default(1_000),
+      retry_max: duration.default(15 * 60_000),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type FileConfig = z.output<typeof fileSchema>;
+export type ChannelConfig = z.output<typeof channel>;
+export type GenericChannelConfig = z.output<typeof genericChannel>;
+export type SimChannelConfig = z.output<typeof simChannel>;
+
+export interface Config extends FileConfig {
+  /** The file it was read from, if any. */
+  source: string | null;
+  database: { url: string };
+}
+
+export interface LoadConfigOptions {
+  /** Explicit config path (`--config`); otherwise PARLEY_CONFIG, then ./parley.yaml if present. */
+  path?: string;
+  port?: number;
+  database?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export const defaultDatabasePath = './data/parley.db';
+
+/** Reads, interpolates and validates the config; throws ConfigError naming the file and key. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.path ?? env.PARLEY_CONFIG;
+  const path = explicit ? resolve(cwd, explicit) : existsSync(resolve(cwd, 'parley.yaml')) ? resolve(cwd, 'parley.yaml') : null;
+  if (explicit && !existsSync(path!)) throw new ConfigError(`${explicit}: config file not found`);
+
+  let raw: unknown = {};
+  if (path) {
+    try {
+      raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+    } catch (error) {
+      if (error instanceof YAMLParseError) throw new ConfigError(`${path}: not valid YAML: ${error.message}`);
+      throw error;
+    }
+  }
+  raw = interpolateEnv(raw, env, path ?? '(config)', []);
+  return configFromObject(raw, { ...options, env }, path);
+}
+
+/** Validates an already-parsed config object (tests build configs this way). */
+export function configFromObject(raw: unknown, options: LoadConfigOptions = {}, source: string | null = null): Config {
+  const env = options.env ?? process.env;
+  const parsed = fileSchema.safeParse(raw ?? {});
+  const where = source ?? '(config)';
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
+    throw new ConfigError(`${where}: invalid configuration\n${lines.join('\n')}`);
+  }
+  const file = parsed.data;
+  const names = new Set<string>();
+  for (const [i, ch] of file.channels.entries()) {
+    if (names.has(ch.name)) throw new ConfigError(`${where}: channels[${i}].name: "${ch.name}" is used by two channels`);
+    names.add(ch.name);
+  }
+  if (file.simulator.enabled && names.has('sim') && !file.channels.some((c) => c.name === 'sim' && c.provider === 'sim')) {
+    throw new ConfigError(`${where}: channels: the name "sim" is reserved for the simulator (or set simulator.enabled: false)`);
+  }
+  if (file.simulator.enabled && !names.has('sim')) {
+    file.channels.push({ name: 'sim', provider: 'sim', numbers: [file.simulator.number] });
+  }
+
+  const envPort = env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : undefined;
+  if (envPort !== undefined && !(Number.isInteger(envPort) && envPort >= 0 && envPort <= 65535)) {
+    throw new ConfigError(`PORT: "${env.PORT}" is not a port number`);
+  }
+  const port = options.port ?? envPort ?? file.server.port;
+  const databaseUrl = options.database ?? nonEmpty(env.DATABASE_URL) ?? file.database.url ?? defaultDatabasePath;
+  const apiKey = nonEmpty(env.PARLEY_API_KEY) ?? file.api_key;
+
+  return {
+    ...file,
+    source,
+    server: { ...file.server, port },
+    database: { url: databaseUrl },
+    api_key: apiKey,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+/** Replaces `${NAME}` in string values with the environment variable; a missing one is an error. */
+function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, file: string, path: PropertyKey[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined) throw new ConfigError(`${file}: ${formatPath(path)}: environment variable ${name} is not set`);
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, file, [...path, i]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, file, [...path, k])]));
+  }
+  return value;
+}

@@ -1,0 +1,19 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+/**
+ * Reads a phone number as providers send it ("+1 (555) 123-4567", "15551234567", "+447700900123")
+ * and returns it in E.164, or null when it cannot be a dialable number.
+ *
+ * Providers commonly drop the leading "+" (Vonage, Plivo, Sinch), so a string of digits is read as
+ * international first; `defaultCountry` is only a fallback for national formats.
+ */
+export function toE164(raw: string, defaultCountry?: CountryCode): string | null {
+  const trimmed = raw.trim();
+  if (trimmed.length === 0 || trimmed.length > 32) return null;
+  const international = /^\d{8,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
+  const parsed =
+    parsePhoneNumberFromString(international) ??
+    (defaultCountry ? parsePhoneNumberFromString(trimmed, defaultCountry) : undefined);
+  if (!parsed || !parsed.isPossible()) return null;
+  return parsed.number;
+}

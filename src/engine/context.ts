@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Store } from '../store/database.js';
+import type { ChannelDirectory } from './channels.js';
+
+/** What the engine's functions need from the running process: passed in, never global. */
+export interface EngineContext {
+  config: Config;
+  store: Store;
+  channels: ChannelDirectory;
+  log: Logger;
+  /** Tells this process's worker that jobs were just committed, so it claims them at once. */
+  jobsQueued(): void;
+}

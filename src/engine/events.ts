@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import { newId } from '../core/ids.js';
+import type { OutboundStatus } from '../core/message-status.js';
+import type { Database } from '../store/schema.js';
+
+// The event catalog: each state change Parley reports, and the data it carries. Events are written
+// in the transaction of the change they describe, so none is ever lost or invented.
+export interface EventPayloads {
+  'message.received': {
+    message_id: string;
+    conversation_id: string;
+    channel: string;
+    from: string;
+    to: string;
+    body: string;
+    media_urls: string[];
+  };
+  'message.sent': { message_id: string; channel: string; to: string; provider_message_id: string };
+  'message.status': {
+    message_id: string;
+    status: OutboundStatus;
+    previous_status: string;
+    provider_status: string | null;
+    error_code: string | null;
+  };
+  'conversation.needs_human': { conversation_id: string; contact_id: string; channel: string; reason: string };
+}
+
+export type EventType = keyof EventPayloads;
+
+export interface EventRefs {
+  contactId?: string | null;
+  messageId?: string | null;
+  now?: number;
+}
+
+export async function recordEvent<T extends EventType>(
+  trx: Kysely<Database>,
+  type: T,
+  data: EventPayloads[T],
+  refs: EventRefs = {},
+): Promise<string> {
+  const now = refs.now ?? Date.now();
+  const id = newId('evt', now);
+  await trx
+    .insertInto('events')
+    .values({
+      id,
+      type,
+      occurred_at: now,
+      contact_id: refs.contactId ?? null,
+      message_id: refs.messageId ?? null,
+      data: JSON.stringify(data),
+    })
+    .execute();
+  return id;
+}

@@ -1,0 +1,135 @@
+import type { Kysely } from 'kysely';
+import { newId } from '../core/ids.js';
+import { toE164 } from '../core/phone.js';
+import { countSegments } from '../core/segments.js';
+import { ParleyError } from '../errors.js';
+import { SendError } from '../providers/contract.js';
+import { enqueue } from '../queue/enqueue.js';
+import type { JobHandler } from '../queue/worker.js';
+import type { Database, MessageRow } from '../store/schema.js';
+import type { EngineContext } from './context.js';
+import { upsertContact, upsertConversation } from './conversations.js';
+import { recordEvent } from './events.js';
+import { advanceStatus, applyWaitingReceipts } from './status.js';
+
+/** Longest body Parley will send: 10 segments of GSM-7 text, the usual provider ceiling. */
+export const maxBodyLength = 1600;
+
+export interface OutboundDraft {
+  /** Channel name; the default channel when absent (see ChannelDirectory.require). */
+  channel?: string;
+  to: string;
+  body: string;
+  /** One of the channel's numbers; its first when absent. */
+  from?: string;
+  /** The inbound message this answers, when it is an automatic reply. */
+  replyToId?: string | null;
+}
+
+/** The group that keeps one recipient's outbound messages in order. */
+export function sendGroup(phone: string): string {
+  return `send:${phone}`;
+}
+
+/**
+ * The one way a message leaves Parley: every path (API, automation, agents) queues its message
+ * here, in the caller's transaction. The send job then hands it to the provider.
+ * The caller calls `ctx.jobsQueued()` after its commit.
+ */
+export async function queueOutbound(trx: Kysely<Database>, ctx: EngineContext, draft: OutboundDraft): Promise<MessageRow> {
+  const channel = ctx.channels.require(draft.channel);
+  const to = toE164(draft.to);
+  if (!to) throw new ParleyError('invalid_phone_number', `to: "${draft.to.slice(0, 40)}" is not a phone number.`);
+  const from = draft.from === undefined ? channel.config.numbers[0]! : toE164(draft.from);
+  if (!from || !channel.config.numbers.includes(from)) {
+    throw new ParleyError('channel_unavailable', `from: ${draft.from} is not a number of channel "${channel.name}".`);
+  }
+  if (draft.body.length === 0) throw new ParleyError('invalid_payload', 'body: must not be empty.');
+  if (draft.body.length > maxBodyLength) throw new ParleyError('invalid_payload', `body: longer than ${maxBodyLength} characters.`);
+
+  const now = Date.now();
+  const contactId = await upsertContact(trx, to, now);
+  const conversation = await upsertConversation(trx, contactId, channel.name, from, now);
+  const { encoding, segments } = countSegments(draft.body);
+  const row: MessageRow = {
+    id: newId('msg', now),
+    conversation_id: conversation.id,
+    direction: 'outbound',
+    channel: channel.name,
+    from_number: from,
+    to_number: to,
+    body: draft.body,
+    media_urls: '[]',
+    provider_message_id: null,
+    status: 'queued',
+    provider_status: null,
+    error_code: null,
+    error_message: null,
+    segments,
+    encoding,
+    reply_to_id: draft.replyToId ?? null,
+    provider_time: null,
+    processed_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await trx.insertInto('messages').values(row).execute();
+  await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
+  await enqueue(trx, 'message.send', { messageId: row.id }, { groupKey: sendGroup(to), now, maxAttempts: ctx.config.queue.max_attempts });
+  return row;
+}
+
+/** Queues one message in its own commit (the API's path). */
+export async function sendMessage(ctx: EngineContext, draft: OutboundDraft): Promise<MessageRow> {
+  const row = await ctx.store.write((trx) => queueOutbound(trx, ctx, draft));
+  ctx.jobsQueued();
+  return row;
+}
+
+/**
+ * Hands a queued message to its provider. The provider call cannot share a transaction with the
+ * database, so a crash between the provider's answer and our commit means the job runs again:
+ * the provider gets the same Parley message id both times, for its own idempotency.
+ */
+export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
+  return async (job, { finish, log }) => {
+    const message = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', job.payload.messageId).executeTakeFirst();
+    if (!message || (message.status !== 'queued' && message.status !== 'sending')) return;
+
+    const fail = (errorCode: string, errorMessage: string) =>
+      finish(async (trx) => {
+        await advanceStatus(trx, message.id, 'failed', { errorCode, errorMessage });
+      });
+
+    const channel = ctx.channels.get(message.channel);
+    if (!channel) return fail('channel_unavailable', `channel "${message.channel}" is no longer configured`);
+    if (message.status === 'queued') await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending'));
+
+    let result;
+    try {
+      result = await channel.adapter.send({ id: message.id, from: message.from_number, to: message.to_number, body: message.body }, channel.config);
+    } catch (error) {
+      if (!(error instanceof SendError)) throw error;
+      if (error.retryable && job.attempts < job.maxAttempts) throw error;
+      log.warn({ message: message.id, kind: error.kind, code: error.providerCode }, 'send failed for good');
+      return fail(error.providerCode ?? error.kind, error.message);
+    }
+
+    await finish(async (trx) => {
+      const now = Date.now();
+      await trx
+        .updateTable('messages')
+        .set({ provider_message_id: result.providerMessageId, updated_at: now })
+        .where('id', '=', message.id)
+        .execute();
+      await advanceStatus(trx, message.id, result.status, { now });
+      await applyWaitingReceipts(trx, message.channel, result.providerMessageId, message.id);
+      await recordEvent(
+        trx,
+        'message.sent',
+        { message_id: message.id, channel: message.channel, to: message.to_number, provider_message_id: result.providerMessageId },
+        { messageId: message.id, now },
+      );
+    });
+  };
+}

@@ -1,0 +1,111 @@
+import type { Kysely, Selectable } from 'kysely';
+import { canAdvance, outboundStatuses, type OutboundStatus } from '../core/message-status.js';
+import type { JobHandler } from '../queue/worker.js';
+import type { Database, StatusReceiptsTable } from '../store/schema.js';
+import type { EngineContext } from './context.js';
+import { recordEvent } from './events.js';
+
+export interface StatusChange {
+  providerStatus?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  now?: number;
+}
+
+/**
+ * Moves an outbound message to `next` if that is forward from where it is, and records the change
+ * as a `message.status` event. The check and the write are one conditional UPDATE, so two receipts
+ * applied at once (two processes on PostgreSQL) cannot move a message backwards.
+ */
+export async function advanceStatus(trx: Kysely<Database>, messageId: string, next: OutboundStatus, change: StatusChange = {}): Promise<boolean> {
+  const now = change.now ?? Date.now();
+  const predecessors = outboundStatuses.filter((s) => canAdvance(s, next));
+  if (predecessors.length === 0) return false;
+  const before = await trx.selectFrom('messages').select(['status', 'to_number']).where('id', '=', messageId).executeTakeFirst();
+  if (!before || !predecessors.includes(before.status as OutboundStatus)) return false;
+  const result = await trx
+    .updateTable('messages')
+    .set({
+      status: next,
+      provider_status: change.providerStatus ?? null,
+      error_code: change.errorCode ?? null,
+      error_message: change.errorMessage ?? null,
+      updated_at: now,
+    })
+    .where('id', '=', messageId)
+    .where('status', '=', before.status)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) return false;
+  if (next !== 'sending') {
+    await recordEvent(
+      trx,
+      'message.status',
+      {
+        message_id: messageId,
+        status: next,
+        previous_status: before.status,
+        provider_status: change.providerStatus ?? null,
+        error_code: change.errorCode ?? null,
+      },
+      { messageId, now },
+    );
+  }
+  return true;
+}
+
+/** A receipt for a message Parley never sent (e.g. one sent from the provider's console) is kept, not applied, after this long. */
+const unknownReceiptPatienceMs = 10 * 60_000;
+
+class ReceiptNotYetMatched extends Error {
+  override name = 'ReceiptNotYetMatched';
+}
+
+export function applyStatusHandler(ctx: EngineContext): JobHandler<'status.apply'> {
+  return async (job, { finish, log }) => {
+    const receipt = await ctx.store.db.selectFrom('status_receipts').selectAll().where('id', '=', job.payload.receiptId).executeTakeFirst();
+    if (!receipt || receipt.applied_at !== null) return;
+    const message = await ctx.store.db
+      .selectFrom('messages')
+      .select('id')
+      .where('channel', '=', receipt.channel)
+      .where('direction', '=', 'outbound')
+      .where('provider_message_id', '=', receipt.provider_message_id)
+      .executeTakeFirst();
+    if (!message) {
+      if (Date.now() - receipt.received_at > unknownReceiptPatienceMs) {
+        log.warn({ receipt: receipt.id, channel: receipt.channel }, 'delivery receipt matches no message Parley sent; kept unapplied');
+        return;
+      }
+      // The send that will record this provider id may still be in flight; it applies waiting
+      // receipts itself when it commits, and this retry covers the commit that raced with ours.
+      throw new ReceiptNotYetMatched(`no outbound message with provider id ${receipt.provider_message_id} yet`);
+    }
+    await finish((trx) => applyReceipt(trx, receipt, message.id));
+  };
+}
+
+/** Applies one stored receipt to its message and marks it applied. */
+async function applyReceipt(trx: Kysely<Database>, receipt: Selectable<StatusReceiptsTable>, messageId: string, now = Date.now()): Promise<void> {
+  await advanceStatus(trx, messageId, receipt.status as OutboundStatus, {
+    providerStatus: receipt.provider_status,
+    errorCode: receipt.error_code,
+    now,
+  });
+  await trx.updateTable('status_receipts').set({ applied_at: now }).where('id', '=', receipt.id).where('applied_at', 'is', null).execute();
+}
+
+/**
+ * Applies receipts that arrived before their message's provider id was known. Called in the
+ * transaction that records that id, so a fast receipt waits for no retry.
+ */
+export async function applyWaitingReceipts(trx: Kysely<Database>, channel: string, providerMessageId: string, messageId: string): Promise<void> {
+  const waiting = await trx
+    .selectFrom('status_receipts')
+    .selectAll()
+    .where('channel', '=', channel)
+    .where('provider_message_id', '=', providerMessageId)
+    .where('applied_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  for (const receipt of waiting) await applyReceipt(trx, receipt, messageId);
+}

@@ -1,0 +1,50 @@
+// Every error Parley reports to a client or operator has a stable code from this registry.
+// Codes are part of the public contract (they appear in `{"error":{"code","message"}}` bodies
+// and in logs); never reuse or rename one. docs/errors.md lists them, and errors.test.ts keeps
+// the two in step.
+
+export const errorCatalog = {
+  bad_request: { status: 400, message: 'The request is malformed.' },
+  invalid_json: { status: 400, message: 'The body is not valid JSON.' },
+  invalid_payload: { status: 400, message: 'The payload is missing a field or has a field of the wrong type.' },
+  invalid_phone_number: { status: 400, message: 'A phone number could not be read as an E.164 number.' },
+  unauthorized: { status: 401, message: 'Missing or invalid API key.' },
+  invalid_signature: { status: 401, message: 'The webhook signature is missing or does not match.' },
+  not_found: { status: 404, message: 'Not found.' },
+  unknown_channel: { status: 404, message: 'No channel has this name.' },
+  method_not_allowed: { status: 405, message: 'Method not allowed.' },
+  payload_too_large: { status: 413, message: 'The body is larger than the limit.' },
+  unsupported_media_type: { status: 415, message: 'The content type is not accepted here.' },
+  opted_out: { status: 422, message: 'The recipient has opted out of messages from this sender.' },
+  channel_unavailable: { status: 422, message: 'The channel cannot send this message.' },
+  rate_limited: { status: 429, message: 'Too many requests.' },
+  internal: { status: 500, message: 'Internal error.' },
+  unavailable: { status: 503, message: 'Temporarily unavailable; retry later.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+/** An error whose code, HTTP status and message may be shown to the client as they are. */
+export class ParleyError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? errorCatalog[code].message, options);
+    this.name = 'ParleyError';
+    this.code = code;
+    this.status = errorCatalog[code].status;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** Raised when a config file or the environment is invalid; the message names file and key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

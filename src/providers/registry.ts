@@ -1,0 +1,15 @@
+import type { ChannelConfig } from '../config.js';
+import type { ProviderAdapter } from './contract.js';
+import { genericAdapter } from './generic/adapter.js';
+import { simAdapter } from './sim/adapter.js';
+
+// Every provider Parley speaks, by the name used in parley.yaml's `provider:`. Explicit, so
+// finding a provider's code starts here.
+const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<ChannelConfig, { provider: P }>> } = {
+  generic: genericAdapter,
+  sim: simAdapter,
+};
+
+export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {
+  return adapters[channel.provider] as ProviderAdapter<ChannelConfig>;
+}

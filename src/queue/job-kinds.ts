@@ -1,0 +1,22 @@
+// Every kind of job and the payload it carries. A new kind is added here first; the worker's
+// handler map is typed against this, so a kind without a handler does not compile.
+export interface JobPayloads {
+  /** Route one inbound message (in its contact's turn). */
+  'inbound.process': { messageId: string };
+  /** Hand one outbound message to its channel's provider. */
+  'message.send': { messageId: string };
+  /** Apply one delivery receipt to the message it refers to. */
+  'status.apply': { receiptId: number };
+}
+
+export type JobKind = keyof JobPayloads;
+
+export interface Job<K extends JobKind = JobKind> {
+  id: number;
+  kind: K;
+  payload: JobPayloads[K];
+  groupKey: string | null;
+  attempts: number;
+  maxAttempts: number;
+  lockedBy: string;
+}

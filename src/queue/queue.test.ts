@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { forEachStore } from '../../test/helpers/stores.js';
+import { testLog } from '../../test/helpers/log.js';
+import type { Store } from '../store/database.js';
+import { claimJobs } from './claim.js';
+import { completeJob, LeaseLostError } from './complete.js';
+import { enqueue } from './enqueue.js';
+import { failJob } from './fail.js';
+import type { Job } from './job-kinds.js';
+import { Worker, type JobHandlers } from './worker.js';
+
+async function add(store: Store, messageId: string, groupKey: string | null = null, maxAttempts = 3): Promise<void> {
+  await store.write((trx) => enqueue(trx, 'inbound.process', { messageId }, { groupKey, maxAttempts }));
+}
+
+const claim = async (store: Store, workerId: string, limit = 10, now?: number) =>
+  (await claimJobs(store, { workerId, limit, leaseMs: 1_000, ...(now === undefined ? {} : { now }) })) as Array<Job<'inbound.process'>>;
+
+forEachStore('queue', (stores) => {
+  let store: Store;
+  before(async () => {
+    store = await stores.open();
+  });
+  after(() => store.close());
+
+  it('runs the jobs of one group one at a time, in order, and other groups alongside', async () => {
+    await store.db.deleteFrom('jobs').execute();
+    await add(store, 'a1', 'contact:a');
+    await add(store, 'a2', 'contact:a');
+    await add(store, 'b1', 'contact:b');
+    await add(store, 'n1', null);
+
+    const first = await claim(store, 'w1');
+    assert.deepEqual(first.map((j) => j.payload.messageId), ['a1', 'b1', 'n1']);
+    assert.deepEqual(await claim(store, 'w2'), [], 'a2 waits while a1 runs');
+
+    await store.write((trx) => completeJob(trx, first[0]!));
+    const second = await claim(store, 'w2');
+    assert.deepEqual(second.map((j) => j.payload.messageId), ['a2']);
+  });
+
+  it('holds the rest of a group while its head waits to be retried, and releases it once the head is dead', async () => {
+    await store.db.deleteFrom('jobs').execute();
+    await add(store, 'h1', 'contact:h', 2);
+    await add(store, 'h2', 'contact:h');
+    const [head] = await claim(store, 'w1');
+    const now = Date.now();
+    assert.equal(await store.write((trx) => failJob(trx, head!, { error: 'boom', retryAt: now + 60_000 })), 'pending');
+    assert.deepEqual(await claim(store, 'w1'), [], 'h2 must not overtake h1 during its backoff');
+
+    const [again] = await claim(store, 'w1', 10, now + 61_000);
+    assert.equal(again!.payload.messageId, 'h1');
+    assert.equal(again!.attempts, 2);
+    assert.equal(await store.write((trx) => failJob(trx, again!, { error: 'boom again', retryAt: now })), 'dead');
+
+    const dead = await store.db.selectFrom('jobs').selectAll().where('state', '=', 'dead').execute();
+    assert.equal(dead.length, 1);
+    assert.equal(dead[0]!.last_error, 'boom again');
+    const [next] = await claim(store, 'w1');
+    assert.equal(next!.payload.messageId, 'h2');
+  });
+
+  it('gives an expired lease to another worker, and the first worker can no longer complete the job', async () => {
+    await store.db.deleteFrom('jobs').execute();
+    await add(store, 'crash', 'contact:c');
+    const now = Date.now();
+    const [stalled] = await claim(store, 'crashed-worker', 10, now);
+    assert.deepEqual(await claim(store, 'survivor', 10, now + 500), [], 'lease still valid');
+    const [taken] = await claim(store, 'survivor', 10, now + 1_500);
+    assert.equal(taken!.id, stalled!.id);
+    assert.equal(taken!.attempts, 2);
+
+    await assert.rejects(
+      store.write(async (trx) => {
+        await trx.insertInto('settings').values({ key: 'effect-of-stalled-run', value: 'x' }).execute();
+        await completeJob(trx, stalled!);
+      }),
+      LeaseLostError,
+    );
+    const effect = await store.db.selectFrom('settings').selectAll().where('key', '=', 'effect-of-stalled-run').execute();
+    assert.equal(effect.length, 0, 'the stalled run rolled back with its lost lease');
+    await store.write((trx) => completeJob(trx, taken!));
+    assert.equal((await store.db.selectFrom('jobs').selectAll().execute()).length, 0);
+  });
+
+  it('worker runs every job once, keeps each group in order, and retries failures', async () => {
+    await store.db.deleteFrom('jobs').execute();
+    const groups = ['g1', 'g2', 'g3', 'g4'];
+    for (let i = 0; i < 40; i++) await add(store, `${groups[i % 4]}-${i}`, groups[i % 4]!);
+    const runs: string[] = [];
+    const failedOnce = new Set<string>();
+    let active = 0;
+    let maxActive = 0;
+    const handlers = {
+      'inbound.process': async (job: Job<'inbound.process'>) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((r) => setTimeout(r, 2));
+        active--;
+        const id = job.payload.messageId;
+        if (id.endsWith('-5') && !failedOnce.has(id)) {
+          failedOnce.add(id);
+          throw new Error('transient');
+        }
+        runs.push(id);
+      },
+    } as unknown as JobHandlers;
+    const worker = new Worker(store, handlers, testLog, { concurrency: 8, leaseMs: 10_000, pollIntervalMs: 10, retryBaseMs: 5, retryMaxMs: 10 });
+    worker.start();
+    const deadline = Date.now() + 15_000;
+    while (runs.length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await worker.stop();
+
+    assert.equal(runs.length, 40);
+    assert.equal(new Set(runs).size, 40, 'no job ran twice');
+    assert.ok(maxActive > 1, 'different groups ran in parallel');
+    for (const group of groups) {
+      const order = runs.filter((r) => r.startsWith(`${group}-`)).map((r) => Number(r.split('-')[1]));
+      assert.deepEqual(order, [...order].sort((a, b) => a - b), `group ${group} ran in order`);
+    }
+    assert.equal((await store.db.selectFrom('jobs').selectAll().execute()).length, 0);
+  });
+});

@@ -1,0 +1,181 @@
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { retryDelayMs } from '../core/backoff.js';
+import { newId } from '../core/ids.js';
+import type { Store } from '../store/database.js';
+import type { Database } from '../store/schema.js';
+import { claimJobs } from './claim.js';
+import { completeJob, LeaseLostError } from './complete.js';
+import { failJob, releaseJob } from './fail.js';
+import type { Job, JobKind } from './job-kinds.js';
+
+export interface JobContext {
+  /**
+   * Commits the job's effects and removes the job, in one transaction. A handler calls it once,
+   * after any outside call (a provider's API); a handler with no effects may leave it to the worker.
+   */
+  finish(effects?: (trx: Kysely<Database>) => Promise<void>): Promise<void>;
+  log: Logger;
+}
+
+export type JobHandler<K extends JobKind> = (job: Job<K>, context: JobContext) => Promise<void>;
+export type JobHandlers = { [K in JobKind]: JobHandler<K> };
+
+/** Thrown by a handler for a failure that retrying cannot cure: the job goes straight to `dead`. */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}
+
+export interface WorkerOptions {
+  concurrency: number;
+  leaseMs: number;
+  /** How often an idle worker looks for due jobs (retries, jobs from other processes). */
+  pollIntervalMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export const defaultWorkerOptions: WorkerOptions = {
+  concurrency: 16,
+  leaseMs: 60_000,
+  pollIntervalMs: 500,
+  retryBaseMs: 1_000,
+  retryMaxMs: 15 * 60_000,
+};
+
+/**
+ * Claims jobs and runs them, up to `concurrency` at a time. Several workers (in one process or
+ * many, on PostgreSQL) can share a queue; the claim guarantees each job one owner at a time.
+ */
+export class Worker {
+  readonly id = `${hostname()}:${process.pid}:${newId('w').slice(-6)}`;
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private running = false;
+  private stopping = false;
+  private claiming = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private loopPromise: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly handlers: JobHandlers,
+    private readonly log: Logger,
+    private readonly options: WorkerOptions = defaultWorkerOptions,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopPromise = this.loop();
+  }
+
+  /** Asks the worker to look for jobs now (called after enqueueing in this process). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /**
+   * Stops claiming, waits up to `graceMs` for running jobs, then releases the leases of any
+   * still running so another worker can take them at once instead of after the lease expires.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.stopping = true;
+    this.wake();
+    await this.loopPromise;
+    const all = Promise.allSettled(this.inFlight.values());
+    const timedOut = await Promise.race([all.then(() => false), delay(graceMs).then(() => true)]);
+    this.running = false;
+    if (timedOut) this.log.warn({ jobs: [...this.inFlight.keys()] }, 'jobs still running at shutdown; their leases will expire');
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      const free = this.options.concurrency - this.inFlight.size;
+      let claimed = 0;
+      if (free > 0) {
+        try {
+          claimed = await this.claim(free);
+        } catch (error) {
+          this.log.error({ err: error }, 'claiming jobs failed');
+        }
+      }
+      // A full batch suggests more are waiting: go again at once. Otherwise sleep until woken.
+      if (claimed === free && free > 0) continue;
+      await new Promise<void>((resolve) => {
+        this.wakeUp = resolve;
+        this.wakeTimer = setTimeout(resolve, this.options.pollIntervalMs);
+      });
+      clearTimeout(this.wakeTimer);
+      this.wakeUp = undefined;
+    }
+  }
+
+  private async claim(limit: number): Promise<number> {
+    if (this.claiming) return 0;
+    this.claiming = true;
+    try {
+      const jobs = await claimJobs(this.store, { workerId: this.id, limit, leaseMs: this.options.leaseMs });
+      for (const job of jobs) {
+        const run = this.run(job).finally(() => {
+          this.inFlight.delete(job.id);
+          // A finished job frees a slot and may unblock the next job of its group.
+          this.wake();
+        });
+        this.inFlight.set(job.id, run);
+      }
+      return jobs.length;
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    const log = this.log.child({ job: job.id, kind: job.kind });
+    let finished = false;
+    const context: JobContext = {
+      log,
+      finish: async (effects) => {
+        await this.store.write(async (trx) => {
+          if (effects) await effects(trx);
+          await completeJob(trx, job);
+        });
+        finished = true;
+      },
+    };
+    try {
+      const handler = this.handlers[job.kind] as JobHandler<JobKind>;
+      await handler(job, context);
+      if (!finished) await context.finish();
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        log.warn('job lease lost to another worker; this run was rolled back');
+        return;
+      }
+      if (this.stopping && !finished) {
+        await releaseJob(this.store.db, job).catch(() => {});
+        return;
+      }
+      const retryAt = Date.now() + retryDelayMs(job.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
+      const state = await this.store
+        .write((trx) => failJob(trx, job, { error: describeError(error), retryAt, final: error instanceof PermanentJobError }))
+        .catch((failError: unknown) => {
+          log.error({ err: failError }, 'could not record job failure; the lease will expire and it will run again');
+          return null;
+        });
+      if (state === 'dead') log.error({ err: error, attempts: job.attempts }, 'job failed for the last time and is dead');
+      else log.warn({ err: error, attempts: job.attempts }, 'job failed; it will be retried');
+    }
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

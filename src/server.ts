@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { setUpApiKey } from './api/auth.js';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { loadChannels } from './engine/channels.js';
+import type { EngineContext } from './engine/context.js';
+import { routeInboundHandler } from './engine/router.js';
+import { sendHandler } from './engine/send.js';
+import { applyStatusHandler } from './engine/status.js';
+import { Worker, type JobHandlers } from './queue/worker.js';
+import { openStore, type Store } from './store/database.js';
+import { migrateToLatest } from './store/migrate.js';
+
+export interface Parley {
+  app: FastifyInstance;
+  ctx: EngineContext;
+  worker: Worker;
+  /** Set when this start generated the API key (first start without one configured). */
+  generatedApiKey?: string;
+  /** The address it listens on, when started with `listen`. */
+  url?: string;
+  /** Stops taking requests, lets running requests and jobs finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log: Logger;
+  /** Listen on config.server.host:port; tests may use `inject()` instead. */
+  listen?: boolean;
+  /** Run the job worker in this process (default true). */
+  work?: boolean;
+  /** An already-open store (tests); otherwise config.database.url is opened. */
+  store?: Store;
+  /** How long shutdown waits for running jobs. */
+  shutdownGraceMs?: number;
+}
+
+export function jobHandlers(ctx: EngineContext): JobHandlers {
+  return {
+    'inbound.process': routeInboundHandler(ctx),
+    'message.send': sendHandler(ctx),
+    'status.apply': applyStatusHandler(ctx),
+  };
+}
+
+/** Opens the database, brings it up to date, and starts the HTTP server and the worker. */
+export async function startParley(config: Config, options: StartOptions): Promise<Parley> {
+  const { log } = options;
+  const store = options.store ?? (await openStore(config.database.url));
+  try {
+    const { applied } = await migrateToLatest(store);
+    if (applied.length > 0) log.info({ applied, database: store.describe }, 'database migrated');
+    const apiKey = await setUpApiKey(store, config.api_key);
+    const channels = await loadChannels(config, store);
+
+    let worker: Worker | undefined;
+    const ctx: EngineContext = { config, store, channels, log, jobsQueued: () => worker?.wake() };
+    worker = new Worker(store, jobHandlers(ctx), log.child({ component: 'worker' }), {
+      concurrency: config.queue.concurrency,
+      leaseMs: config.queue.lease,
+      pollIntervalMs: config.queue.poll_interval,
+      retryBaseMs: config.queue.retry_base,
+      retryMaxMs: config.queue.retry_max,
+    });
+    const app = await buildApp({ ctx, apiKeyHash: apiKey.hash });
+    let url: string | undefined;
+    if (options.listen) url = await app.listen({ port: config.server.port, host: config.server.host });
+    else await app.ready();
+    if (options.work !== false) worker.start();
+
+    const running = worker;
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await app.close();
+        await running.stop(options.shutdownGraceMs ?? 10_000);
+        if (!options.store) await store.close();
+      })());
+    return { app, ctx, worker: running, url, close, ...(apiKey.generated ? { generatedApiKey: apiKey.generated } : {}) };
+  } catch (error) {
+    if (!options.store) await store.close().catch(() => {});
+    throw error;
+  }
+}

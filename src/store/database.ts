@@ -1,0 +1,103 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { groupCommitWriter, type WriteWork } from './group-commit.js';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * Where the dialects differ, decided once here; the rest of the code reads these flags instead of
+ * asking which database it is talking to.
+ */
+export interface DialectCapabilities {
+  /** `SELECT … FOR UPDATE SKIP LOCKED`, so several processes can claim jobs from one table. */
+  skipLocked: boolean;
+  /**
+   * One connection, one writer: concurrent write transactions are batched into one commit (and
+   * one fsync) instead of each paying for its own.
+   */
+  groupCommit: boolean;
+}
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  capabilities: DialectCapabilities;
+  /**
+   * Runs `work` in a write transaction and resolves once it is committed. On SQLite, concurrent
+   * writes share one commit (see group-commit.ts); on PostgreSQL each is its own transaction.
+   */
+  write<T>(work: WriteWork<T>): Promise<T>;
+  /** A printable description of the database, without credentials. */
+  describe: string;
+  /** The PostgreSQL schema Parley's tables live in, when not the default. */
+  schema?: string;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** PostgreSQL pool size per process. */
+  poolSize?: number;
+  /** PostgreSQL schema to use (tests isolate themselves in their own schema). */
+  schema?: string;
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
+  return isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location);
+}
+
+function openSqlite(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const connection = new BetterSqlite3(path);
+  // WAL lets readers run beside the writer; FULL makes every commit durable before Parley answers
+  // 2xx to a provider (the group commit keeps that to one fsync per batch of requests).
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = FULL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    capabilities: { skipLocked: false, groupCommit: true },
+    write: groupCommitWriter(db),
+    describe: `sqlite:${path}`,
+    close: () => db.destroy(),
+  };
+}
+
+// int8 (bigint) columns hold millisecond times and ids, well inside 2^53: read them as numbers.
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types: pgTypes as pg.CustomTypesConfig,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  if (options.schema) await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db);
+  const parsed = new URL(url);
+  return {
+    db,
+    dialect: 'postgres',
+    capabilities: { skipLocked: true, groupCommit: false },
+    write: (work) => db.transaction().execute(work),
+    describe: `postgres://${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
+    ...(options.schema ? { schema: options.schema } : {}),
+    close: () => db.destroy(),
+  };
+}

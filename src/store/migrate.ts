@@ -1,0 +1,65 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectName, Store } from './database.js';
+import * as spine from './migrations/0001_spine.js';
+
+/** What a migration needs to know about the dialect to write one schema for both. */
+export interface MigrationContext {
+  autoIncrementId: 'integer' | 'bigserial';
+  bigint: 'integer' | 'bigint';
+}
+
+type ParleyMigration = {
+  up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
+};
+
+// Listed here, in order, rather than discovered on disk: the compiled build and the tests see
+// exactly the same set.
+const migrations: Record<string, ParleyMigration> = {
+  '0001_spine': spine,
+};
+
+export const latestMigration = Object.keys(migrations).at(-1)!;
+
+function contextFor(dialect: DialectName): MigrationContext {
+  return dialect === 'postgres'
+    ? { autoIncrementId: 'bigserial', bigint: 'bigint' }
+    : { autoIncrementId: 'integer', bigint: 'integer' };
+}
+
+class StaticMigrations implements MigrationProvider {
+  constructor(private readonly dialect: DialectName) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const context = contextFor(this.dialect);
+    return Object.fromEntries(
+      Object.entries(migrations).map(([name, m]) => [name, { up: (db: Kysely<unknown>) => m.up(db, context) }]),
+    );
+  }
+}
+
+function migratorFor(store: Store): Migrator {
+  return new Migrator({
+    db: store.db,
+    provider: new StaticMigrations(store.dialect),
+    // Named explicitly so that another schema's migration table on the same server is never mistaken for ours.
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
+}
+
+export interface MigrationReport {
+  applied: string[];
+}
+
+/** Brings the schema up to date; safe to run from several processes at once (Kysely locks). */
+export async function migrateToLatest(store: Store): Promise<MigrationReport> {
+  const migrator = migratorFor(store);
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/** Whether every migration this build knows has been applied (for readiness checks). */
+export async function migrationsCurrent(store: Store): Promise<boolean> {
+  const migrator = migratorFor(store);
+  const list = await migrator.getMigrations();
+  return list.every((m) => m.executedAt !== undefined);
+}

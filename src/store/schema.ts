@@ -1,0 +1,119 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+// Times are integer milliseconds since the epoch in both dialects: comparable in SQL, no time
+// zone surprises, and the same JavaScript number whichever database answers.
+type Millis = number;
+/** JSON stored as text, so one schema serves SQLite and PostgreSQL alike. */
+type JsonText = string;
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface ContactsTable {
+  id: string;
+  phone: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ConversationsTable {
+  id: string;
+  contact_id: string;
+  channel: string;
+  /** The business's number on the channel that this conversation happens on. */
+  local_number: string;
+  status: 'open' | 'needs_human' | 'closed';
+  last_message_at: Millis;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string | null;
+  direction: 'inbound' | 'outbound';
+  channel: string;
+  from_number: string;
+  to_number: string;
+  body: string;
+  media_urls: JsonText;
+  provider_message_id: string | null;
+  status: string;
+  provider_status: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  segments: number;
+  encoding: 'GSM-7' | 'UCS-2';
+  reply_to_id: string | null;
+  /** For inbound messages: when the provider says it was received. */
+  provider_time: Millis | null;
+  processed_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface WebhookReceiptsTable {
+  id: Generated<number>;
+  channel: string;
+  kind: 'inbound' | 'status';
+  message_id: string | null;
+  content_type: string | null;
+  body: string;
+  received_at: Millis;
+}
+
+export interface StatusReceiptsTable {
+  id: Generated<number>;
+  channel: string;
+  provider_message_id: string;
+  status: string;
+  provider_status: string;
+  error_code: string | null;
+  provider_time: Millis | null;
+  received_at: Millis;
+  applied_at: Millis | null;
+}
+
+export interface EventsTable {
+  id: string;
+  type: string;
+  occurred_at: Millis;
+  contact_id: string | null;
+  message_id: string | null;
+  data: JsonText;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  payload: JsonText;
+  /** Jobs sharing a group run one at a time, in id order. */
+  group_key: string | null;
+  state: 'pending' | 'running' | 'dead';
+  run_at: Millis;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  locked_by: string | null;
+  locked_until: Millis | null;
+  last_error: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface Database {
+  settings: SettingsTable;
+  contacts: ContactsTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  webhook_receipts: WebhookReceiptsTable;
+  status_receipts: StatusReceiptsTable;
+  events: EventsTable;
+  jobs: JobsTable;
+}
+
+export type MessageRow = Selectable<MessagesTable>;
+export type NewMessage = Insertable<MessagesTable>;
+export type JobRow = Selectable<JobsTable>;
+export type ConversationRow = Selectable<ConversationsTable>;

@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
+import { openStore, type DialectName, type Store } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+
+/** The PostgreSQL tests' server, set by scripts/test.js; empty when there is none. */
+export const postgresUrl = process.env.PARLEY_TEST_DATABASE_URL ?? '';
+
+export interface TestStore {
+  dialect: DialectName;
+  /** Opens a fresh, migrated database (a new SQLite file, or a new PostgreSQL schema). */
+  open(): Promise<Store>;
+  /** The location string for a fresh database, for tests that start a whole `parley` process. */
+  location(): Promise<{ url: string; schema?: string }>;
+}
+
+let counter = 0;
+
+function sqliteStore(dir: () => string): TestStore {
+  const location = async () => ({ url: join(dir(), `parley-${process.pid}-${++counter}.db`) });
+  return {
+    dialect: 'sqlite',
+    location,
+    open: async () => {
+      const store = await openStore((await location()).url);
+      await migrateToLatest(store);
+      return store;
+    },
+  };
+}
+
+function postgresStore(schemas: string[]): TestStore {
+  const location = async () => {
+    const schema = `t_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
+    schemas.push(schema);
+    return { url: postgresUrl, schema };
+  };
+  return {
+    dialect: 'postgres',
+    location,
+    open: async () => {
+      const { url, schema } = await location();
+      const store = await openStore(url, { schema });
+      await migrateToLatest(store);
+      return store;
+    },
+  };
+}
+
+/**
+ * Runs the same suite against SQLite and PostgreSQL: every storage behaviour is proven on both.
+ * PostgreSQL is skipped, with the reason shown, only when no server is configured (never in CI:
+ * scripts/test.js fails first).
+ */
+export function forEachStore(name: string, suite: (stores: TestStore) => void): void {
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    const skip = dialect === 'postgres' && !postgresUrl ? 'no PostgreSQL server (set PARLEY_TEST_DATABASE_URL)' : false;
+    describe(`${name} [${dialect}]`, { skip }, () => {
+      let dir = '';
+      const schemas: string[] = [];
+      before(() => {
+        dir = mkdtempSync(join(tmpdir(), 'parley-test-'));
+      });
+      after(async () => {
+        rmSync(dir, { recursive: true, force: true });
+        if (schemas.length > 0) {
+          const admin = await openStore(postgresUrl);
+          const { sql } = await import('kysely');
+          for (const schema of schemas) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
+          await admin.close();
+        }
+      });
+      suite(dialect === 'sqlite' ? sqliteStore(() => dir) : postgresStore(schemas));
+    });
+  }
+}
