@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+
+// The quick start, as a newcomer runs it: `parley start` with no config, then `parley simulate`.
+
+const cli = ['--import', 'tsx', 'src/main.ts'];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('parley CLI', () => {
+  let dir: string;
+  let server: ChildProcess;
+  let port: number;
+  let env: NodeJS.ProcessEnv;
+  let startOutput = '';
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+    port = await freePort();
+    env = { ...process.env, PORT: String(port), DATABASE_URL: join(dir, 'parley.db'), PARLEY_API_KEY: '', PARLEY_CONFIG: '' };
+    delete env.PARLEY_API_KEY;
+    delete env.PARLEY_CONFIG;
+    server = spawn(process.execPath, [...cli, 'start'], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout!.on('data', (d) => (startOutput += d));
+    server.stderr!.on('data', (d) => (startOutput += d));
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        const res = await request(`http://127.0.0.1:${port}/readyz`);
+        if (res.statusCode === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`parley start did not become ready:\n${startOutput}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  after(() => {
+    if (server.exitCode === null) server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints a generated API key once, and the key works', async () => {
+    const key = /\n\s+(pk_[A-Za-z0-9_-]+)\n/.exec(startOutput)?.[1];
+    assert.ok(key, `no key in:\n${startOutput}`);
+    const ok = await request(`http://127.0.0.1:${port}/v1/jobs`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(ok.statusCode, 200);
+    await ok.body.dump();
+    const denied = await request(`http://127.0.0.1:${port}/v1/jobs`, { headers: { authorization: 'Bearer pk_wrong' } });
+    assert.equal(denied.statusCode, 401);
+    await denied.body.dump();
+  });
+
+  it('simulate sends a signed text to the sim channel and reports the outcome', async () => {
+    const result = await run(['simulate', '--from', '+15551234567', 'YES'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /→ \+15551234567: YES/);
+    assert.match(result.stdout, /waiting for a human/);
+  });
+
+  it('simulate explains an unreachable server', async () => {
+    const result = await run(['simulate', '--url', 'http://127.0.0.1:1', 'hi'], env);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /could not reach Parley/);
+  });
+
+  it('rejects a bad option with a usage error', async () => {
+    const result = await run(['start', '--port', 'eighty'], env);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--port: "eighty" is not a port number/);
+  });
+
+  it('migrate reports an up-to-date database', async () => {
+    const result = await run(['migrate'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /is up to date/);
+  });
+
+  it('SIGTERM stops the server cleanly', async () => {
+    const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  });
+});
