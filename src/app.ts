@@ -1,5 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { requireApiKey } from './api/auth.js';
+import { registerContactRoutes } from './api/contacts.js';
+import { registerConversationRoutes } from './api/conversations.js';
 import { registerJobRoutes } from './api/jobs.js';
 import { registerMessageRoutes } from './api/messages.js';
 import type { EngineContext } from './engine/context.js';
@@ -45,6 +47,8 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     api.addHook('onRequest', requireApiKey(apiKeyHash));
     registerMessageRoutes(api, ctx);
     registerJobRoutes(api, ctx);
+    registerConversationRoutes(api, ctx);
+    registerContactRoutes(api, ctx);
   });
 
   return app;

@@ -1,6 +1,8 @@
+import { createInterface } from 'node:readline';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { request } from 'undici';
 import { loadConfig, type Config } from './config.js';
+import { classify } from './core/intent/classify.js';
 import { simSecret } from './engine/channels.js';
 import { ConfigError } from './errors.js';
 import { simRepliesSigningInput } from './hooks/simulator.js';
@@ -17,11 +19,16 @@ Commands:
   migrate                   Create or update the database schema, then exit
   simulate [options] TEXT   Send TEXT to the running server as an inbound SMS on the
                             simulator channel, and print what Parley replies
+  classify [TEXT]           Print how Parley reads a reply, as JSON; with no TEXT, read one
+                            reply per line from stdin and print one JSON line each
 
 Options for every command:
   --config FILE             parley.yaml to read (default: $PARLEY_CONFIG, then ./parley.yaml)
   --database PATH_OR_URL    SQLite file or postgres:// URL (default: $DATABASE_URL, then ./data/parley.db)
   --port N                  HTTP port (default: $PORT, then 3000)
+
+Options for classify:
+  --opted-out               read the text as coming from a contact who has opted out
 
 Options for simulate:
   --from NUMBER             the texter's number (default +15551234567)
@@ -41,6 +48,8 @@ export async function main(argv: string[]): Promise<void> {
         return await migrate(rest);
       case 'simulate':
         return await simulate(rest);
+      case 'classify':
+        return await classifyCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -127,6 +136,24 @@ async function migrate(args: string[]): Promise<void> {
   }
 }
 
+async function classifyCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { 'opted-out': { type: 'boolean', default: false } } as const);
+  const config = configFrom(values);
+  const options = { threshold: config.automation.classifier.threshold, optedOut: values['opted-out'] };
+  const line = (text: string) => {
+    const { intent, confidence, reason } = classify(text, options);
+    return JSON.stringify({ text, intent, confidence: Math.round(confidence * 100) / 100, reason });
+  };
+  if (positionals.length > 0) {
+    process.stdout.write(`${line(positionals.join(' '))}\n`);
+    return;
+  }
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const text of lines) {
+    if (text.trim() !== '') process.stdout.write(`${line(text)}\n`);
+  }
+}
+
 async function simulate(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, {
     from: { type: 'string', default: '+15551234567' },
@@ -184,7 +211,7 @@ async function simulate(args: string[]): Promise<void> {
     });
     const state = (await poll.body.json()) as { processed: boolean; replies: Array<{ body: string }> };
     if (state.processed) {
-      if (state.replies.length === 0) process.stdout.write('← (no automatic reply: the conversation is waiting for a human)\n');
+      if (state.replies.length === 0) process.stdout.write('← (no automatic reply)\n');
       for (const reply of state.replies) process.stdout.write(`← ${reply.body}\n`);
       return;
     }

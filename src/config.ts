@@ -49,6 +49,105 @@ const simChannel = z.strictObject({
 
 const channel = z.discriminatedUnion('provider', [genericChannel, simChannel]);
 
+// Words carriers treat as opt-outs; a business keyword rule may not claim one (see automation).
+const carrierOptOutWords = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'revoke', 'optout']);
+
+const intentName = z.enum(['confirm', 'decline']);
+
+const rule = z
+  .strictObject({
+    name: z.string().min(1).max(64).optional(),
+    /** Exact replies (case and surrounding punctuation ignored) this rule answers. */
+    keywords: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(64)
+          .refine((k) => !carrierOptOutWords.has(k.trim().toLowerCase()), {
+            message: 'is a carrier opt-out word; it always opts the contact out and cannot start a rule',
+          }),
+      )
+      .optional(),
+    /** An intent from the built-in classifier this rule answers. */
+    intent: intentName.optional(),
+    /** Reply text; a template over {{contact.phone}}, {{contact.fields.NAME}}, {{business}}, {{message.body}}. */
+    reply: z.string().min(1).max(1600).optional(),
+    set_fields: z.record(z.string().min(1).max(64), z.string().max(1024)).optional(),
+    add_tags: z.array(z.string().min(1).max(64)).optional(),
+    remove_tags: z.array(z.string().min(1).max(64)).optional(),
+    /** Emits `rule.matched` with this name, for the business's systems. */
+    event: z.string().min(1).max(64).optional(),
+    /** Also put the conversation in the human queue. */
+    handoff: z.boolean().default(false),
+  })
+  .refine((r) => (r.keywords && r.keywords.length > 0) || r.intent, { message: 'a rule needs `keywords` or an `intent`' });
+
+const automation = z
+  .strictObject({
+    /** How Parley names the business in its compliance messages ({{business}}). */
+    business_name: z.string().min(1).max(64).default('our team'),
+    opt_out: z
+      .strictObject({
+        /** `number`: a STOP silences the business number it was sent to; `deployment`: every number. */
+        scope: z.enum(['number', 'deployment']).default('number'),
+        confirmation: z
+          .string()
+          .min(1)
+          .max(320)
+          .default("You're unsubscribed from {{business}} and will receive no further messages. Reply START to resubscribe."),
+      })
+      .prefault({}),
+    opt_in: z
+      .strictObject({
+        confirmation: z
+          .string()
+          .min(1)
+          .max(320)
+          .default("You're subscribed to {{business}} again. Reply STOP to unsubscribe, HELP for help."),
+      })
+      .prefault({}),
+    help: z
+      .strictObject({
+        text: z
+          .string()
+          .min(1)
+          .max(320)
+          .default('{{business}}: reply to this message and a team member will help you. Reply STOP to unsubscribe.'),
+        /** Also put the conversation in the human queue. */
+        handoff: z.boolean().default(true),
+      })
+      .prefault({}),
+    /** Checked in order; keyword rules before intent rules. */
+    rules: z.array(rule).default([
+      { name: 'confirm', intent: 'confirm', reply: 'Thanks, you are confirmed!', event: 'confirmed', handoff: false },
+      {
+        name: 'decline',
+        intent: 'decline',
+        reply: 'Thanks for letting us know. A team member will be in touch to find another time.',
+        event: 'declined',
+        handoff: true,
+      },
+    ]),
+    acknowledgment: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        text: z.string().min(1).max(320).default('Thanks for your message! A team member will follow up shortly.'),
+        /** At most one acknowledgment per conversation in this period. */
+        every: duration.default(12 * 3_600_000),
+      })
+      .prefault({}),
+    /** Stops automatic replies to a contact that answers every one (another machine). */
+    loop_protection: z
+      .strictObject({
+        max_replies: z.number().int().min(1).max(1000).default(10),
+        window: duration.default(5 * 60_000),
+      })
+      .prefault({}),
+    classifier: z.strictObject({ threshold: z.number().min(0).max(1).default(0.7) }).prefault({}),
+  })
+  .prefault({});
+
 const fileSchema = z.strictObject({
   server: z
     .strictObject({
@@ -67,6 +166,7 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   channels: z.array(channel).default([]),
+  automation,
   queue: z
     .strictObject({
       concurrency: z.number().int().min(1).max(256).default(16),
@@ -88,6 +188,8 @@ export type FileConfig = z.output<typeof fileSchema>;
 export type ChannelConfig = z.output<typeof channel>;
 export type GenericChannelConfig = z.output<typeof genericChannel>;
 export type SimChannelConfig = z.output<typeof simChannel>;
+export type AutomationConfig = z.output<typeof automation>;
+export type RuleConfig = z.output<typeof rule>;
 
 export interface Config extends FileConfig {
   /** The file it was read from, if any. */

@@ -80,7 +80,7 @@ describe('parley CLI', () => {
     const result = await run(['simulate', '--from', '+15551234567', 'YES'], env);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /→ \+15551234567: YES/);
-    assert.match(result.stdout, /waiting for a human/);
+    assert.match(result.stdout, /← Thanks, you are confirmed!/);
   });
 
   it('simulate explains an unreachable server', async () => {

@@ -21,6 +21,8 @@ export function messageJson(row: MessageRow) {
     segments: row.segments,
     encoding: row.encoding,
     reply_to_id: row.reply_to_id,
+    origin: row.direction === 'outbound' ? row.origin : null,
+    intent: row.direction === 'inbound' ? row.intent : null,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };

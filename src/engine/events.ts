@@ -23,8 +23,26 @@ export interface EventPayloads {
     provider_status: string | null;
     error_code: string | null;
   };
-  'conversation.needs_human': { conversation_id: string; contact_id: string; channel: string; reason: string };
+  'conversation.needs_human': { conversation_id: string; contact_id: string; channel: string; reason: NeedsHumanReason };
+  'conversation.closed': { conversation_id: string; contact_id: string; channel: string };
+  'contact.opted_out': ConsentEventData;
+  'contact.opted_in': ConsentEventData;
+  /** A keyword or intent rule with an `event:` matched an inbound message. */
+  'rule.matched': { rule: string; event: string; intent: string | null; message_id: string; conversation_id: string; contact_id: string };
 }
+
+export interface ConsentEventData {
+  contact_id: string;
+  phone: string;
+  channel: string;
+  local_number: string;
+  /** Which numbers the change covers: the business number, or '*' for all of them. */
+  scope: string;
+  message_id: string | null;
+  text: string;
+}
+
+export type NeedsHumanReason = 'unrecognized' | 'help' | 'rule' | 'auto_reply_loop' | 'unrouted';
 
 export type EventType = keyof EventPayloads;
 

@@ -6,7 +6,8 @@ import { ParleyError } from '../errors.js';
 import { SendError } from '../providers/contract.js';
 import { enqueue } from '../queue/enqueue.js';
 import type { JobHandler } from '../queue/worker.js';
-import type { Database, MessageRow } from '../store/schema.js';
+import type { Database, MessageOrigin, MessageRow } from '../store/schema.js';
+import { isSuppressed } from './consent.js';
 import type { EngineContext } from './context.js';
 import { upsertContact, upsertConversation } from './conversations.js';
 import { recordEvent } from './events.js';
@@ -24,6 +25,17 @@ export interface OutboundDraft {
   from?: string;
   /** The inbound message this answers, when it is an automatic reply. */
   replyToId?: string | null;
+  /** Who is sending; only `compliance` (the opt-out confirmation) may reach a suppressed number. */
+  origin?: MessageOrigin;
+}
+
+export interface QueueOptions {
+  /**
+   * What to do when the recipient has opted out: `throw` a 422 `opted_out` (API callers, who can be
+   * told at once), or `record` the message as failed with error `opted_out` (automation, flows),
+   * so the refusal is visible in the conversation.
+   */
+  onSuppressed: 'throw' | 'record';
 }
 
 /** The group that keeps one recipient's outbound messages in order. */
@@ -36,7 +48,12 @@ export function sendGroup(phone: string): string {
  * here, in the caller's transaction. The send job then hands it to the provider.
  * The caller calls `ctx.jobsQueued()` after its commit.
  */
-export async function queueOutbound(trx: Kysely<Database>, ctx: EngineContext, draft: OutboundDraft): Promise<MessageRow> {
+export async function queueOutbound(
+  trx: Kysely<Database>,
+  ctx: EngineContext,
+  draft: OutboundDraft,
+  options: QueueOptions = { onSuppressed: 'throw' },
+): Promise<MessageRow> {
   const channel = ctx.channels.require(draft.channel);
   const to = toE164(draft.to);
   if (!to) throw new ParleyError('invalid_phone_number', `to: "${draft.to.slice(0, 40)}" is not a phone number.`);
@@ -46,6 +63,12 @@ export async function queueOutbound(trx: Kysely<Database>, ctx: EngineContext, d
   }
   if (draft.body.length === 0) throw new ParleyError('invalid_payload', 'body: must not be empty.');
   if (draft.body.length > maxBodyLength) throw new ParleyError('invalid_payload', `body: longer than ${maxBodyLength} characters.`);
+
+  const origin = draft.origin ?? 'api';
+  const refused = origin !== 'compliance' && (await isSuppressed(trx, to, from));
+  if (refused && options.onSuppressed === 'throw') {
+    throw new ParleyError('opted_out', `${to} has opted out of messages from ${from}.`);
+  }
 
   const now = Date.now();
   const contactId = await upsertContact(trx, to, now);
@@ -61,13 +84,15 @@ export async function queueOutbound(trx: Kysely<Database>, ctx: EngineContext, d
     body: draft.body,
     media_urls: '[]',
     provider_message_id: null,
-    status: 'queued',
+    status: refused ? 'failed' : 'queued',
     provider_status: null,
-    error_code: null,
-    error_message: null,
+    error_code: refused ? 'opted_out' : null,
+    error_message: refused ? 'the recipient has opted out; not sent' : null,
     segments,
     encoding,
     reply_to_id: draft.replyToId ?? null,
+    origin,
+    intent: null,
     provider_time: null,
     processed_at: null,
     created_at: now,
@@ -75,6 +100,15 @@ export async function queueOutbound(trx: Kysely<Database>, ctx: EngineContext, d
   };
   await trx.insertInto('messages').values(row).execute();
   await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
+  if (refused) {
+    await recordEvent(
+      trx,
+      'message.status',
+      { message_id: row.id, status: 'failed', previous_status: 'queued', provider_status: null, error_code: 'opted_out' },
+      { messageId: row.id, contactId, now },
+    );
+    return row;
+  }
   await enqueue(trx, 'message.send', { messageId: row.id }, { groupKey: sendGroup(to), now, maxAttempts: ctx.config.queue.max_attempts });
   return row;
 }
@@ -103,6 +137,10 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
 
     const channel = ctx.channels.get(message.channel);
     if (!channel) return fail('channel_unavailable', `channel "${message.channel}" is no longer configured`);
+    // Checked again now, not only when queued: a STOP may have arrived while this waited.
+    if (message.origin !== 'compliance' && (await isSuppressed(ctx.store.db, message.to_number, message.from_number))) {
+      return fail('opted_out', 'the recipient opted out before this was sent; not sent');
+    }
     if (message.status === 'queued') await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending'));
 
     let result;

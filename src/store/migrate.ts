@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName, Store } from './database.js';
 import * as spine from './migrations/0001_spine.js';
+import * as automation from './migrations/0002_automation.js';
 
 /** What a migration needs to know about the dialect to write one schema for both. */
 export interface MigrationContext {
@@ -16,6 +17,7 @@ type ParleyMigration = {
 // exactly the same set.
 const migrations: Record<string, ParleyMigration> = {
   '0001_spine': spine,
+  '0002_automation': automation,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -14,6 +14,10 @@ export interface SettingsTable {
 export interface ContactsTable {
   id: string;
   phone: string;
+  /** JSON object of business fields (first_name, appointment…), set by rules, flows and the API. */
+  fields: ColumnType<string, string | undefined, string>;
+  /** JSON array of tags. */
+  tags: ColumnType<string, string | undefined, string>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -25,6 +29,9 @@ export interface ConversationsTable {
   /** The business's number on the channel that this conversation happens on. */
   local_number: string;
   status: 'open' | 'needs_human' | 'closed';
+  needs_human_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the "we'll follow up" acknowledgment was last sent, to send it at most once per period. */
+  acknowledged_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   last_message_at: Millis;
   created_at: Millis;
   updated_at: Millis;
@@ -47,11 +54,39 @@ export interface MessagesTable {
   segments: number;
   encoding: 'GSM-7' | 'UCS-2';
   reply_to_id: string | null;
+  origin: ColumnType<MessageOrigin, MessageOrigin | undefined, MessageOrigin>;
+  /** Inbound: the intent the router read (opt_out, confirm, unknown…). */
+  intent: ColumnType<string | null, string | null | undefined, string | null>;
   /** For inbound messages: when the provider says it was received. */
   provider_time: Millis | null;
   processed_at: Millis | null;
   created_at: Millis;
   updated_at: Millis;
+}
+
+/** Who sent an outbound message (inbound messages are `api`, unused). */
+export type MessageOrigin = 'api' | 'automation' | 'agent' | 'compliance';
+
+export interface SuppressionsTable {
+  phone: string;
+  /** The business number the contact opted out of, or '*' for every number of the deployment. */
+  scope: string;
+  contact_id: string;
+  created_at: Millis;
+}
+
+export interface ConsentChangesTable {
+  id: Generated<number>;
+  contact_id: string;
+  phone: string;
+  action: 'opt_out' | 'opt_in';
+  scope: string;
+  channel: string;
+  local_number: string;
+  message_id: string | null;
+  /** The words the contact used. */
+  text: string;
+  at: Millis;
 }
 
 export interface WebhookReceiptsTable {
@@ -111,6 +146,8 @@ export interface Database {
   status_receipts: StatusReceiptsTable;
   events: EventsTable;
   jobs: JobsTable;
+  suppressions: SuppressionsTable;
+  consent_changes: ConsentChangesTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+
+export interface ConsentChange {
+  contactId: string;
+  phone: string;
+  channel: string;
+  /** The business number the words were sent to. */
+  localNumber: string;
+  messageId: string | null;
+  text: string;
+  now: number;
+}
+
+/** Whether `phone` has opted out of messages from `localNumber` (or from every number). */
+export async function isSuppressed(db: Kysely<Database>, phone: string, localNumber: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('suppressions')
+    .select('phone')
+    .where('phone', '=', phone)
+    .where('scope', 'in', [localNumber, '*'])
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Suppresses the number in the caller's transaction, before anything else can be queued for it,
+ * and keeps the change in the consent history. Returns false if it was already suppressed there.
+ */
+export async function suppress(trx: Kysely<Database>, change: ConsentChange, scope: 'number' | 'deployment'): Promise<boolean> {
+  const scopeKey = scope === 'deployment' ? '*' : change.localNumber;
+  const inserted = await trx
+    .insertInto('suppressions')
+    .values({ phone: change.phone, scope: scopeKey, contact_id: change.contactId, created_at: change.now })
+    .onConflict((oc) => oc.columns(['phone', 'scope']).doNothing())
+    .executeTakeFirst();
+  await recordConsentChange(trx, 'opt_out', scopeKey, change);
+  return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+/** Lifts the suppressions that silence `localNumber` for this phone (its own and deployment-wide). */
+export async function unsuppress(trx: Kysely<Database>, change: ConsentChange): Promise<boolean> {
+  const removed = await trx
+    .deleteFrom('suppressions')
+    .where('phone', '=', change.phone)
+    .where('scope', 'in', [change.localNumber, '*'])
+    .executeTakeFirst();
+  await recordConsentChange(trx, 'opt_in', change.localNumber, change);
+  return removed.numDeletedRows > 0n;
+}
+
+async function recordConsentChange(trx: Kysely<Database>, action: 'opt_out' | 'opt_in', scope: string, change: ConsentChange): Promise<void> {
+  await trx
+    .insertInto('consent_changes')
+    .values({
+      contact_id: change.contactId,
+      phone: change.phone,
+      action,
+      scope,
+      channel: change.channel,
+      local_number: change.localNumber,
+      message_id: change.messageId,
+      text: change.text.slice(0, 1600),
+      at: change.now,
+    })
+    .execute();
+}

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, it } from 'node:test';
+import type { Store } from '../src/store/database.js';
+import type { MessageRow } from '../src/store/schema.js';
+import { FakeProvider } from './helpers/fake-provider.js';
+import { businessNumber, inbound, startTestParley, type TestParley } from './helpers/parley.js';
+import { forEachStore } from './helpers/stores.js';
+
+// Reply automation end to end: signed webhooks on the generic channel, a real local server as the
+// provider's send API, the real router and worker.
+
+forEachStore('reply automation', (stores) => {
+  let store: Store;
+  let provider: FakeProvider;
+  let parley: TestParley;
+  let contactCounter = 0;
+  let contact: string;
+
+  before(async () => {
+    provider = await new FakeProvider().start();
+  });
+  after(() => provider.stop());
+  beforeEach(async () => {
+    store = await stores.open();
+    parley = await startTestParley(store, provider.url, { automation: { business_name: 'Acme Dental', loop_protection: { max_replies: 6 } } });
+    provider.sends.length = 0;
+    provider.script.length = 0;
+    contact = `+1555200${String(1000 + ++contactCounter)}`;
+  });
+  afterEach(async () => {
+    await parley.close();
+    await store.close();
+  });
+
+  const idle = () => parley.until(async () => (await store.db.selectFrom('jobs').select('id').where('state', '!=', 'dead').execute()).length === 0);
+
+  /** Texts Parley as the contact and waits until everything that follows has run. */
+  const text = async (body: string, from = contact) => {
+    const res = await parley.webhook('inbound', inbound(from, body));
+    assert.equal(res.status, 200);
+    await idle();
+    return res.body.message_id as string;
+  };
+  const repliesTo = (id: string) => store.db.selectFrom('messages').selectAll().where('reply_to_id', '=', id).execute();
+  const outbound = (to = contact): Promise<MessageRow[]> =>
+    store.db.selectFrom('messages').selectAll().where('direction', '=', 'outbound').where('to_number', '=', to).orderBy('id').execute();
+  const conversationOf = async (messageId: string) => {
+    const m = await store.db.selectFrom('messages').select('conversation_id').where('id', '=', messageId).executeTakeFirstOrThrow();
+    return (await parley.api('GET', `/v1/conversations/${m.conversation_id}`)).body;
+  };
+  const events = async (type: string) => store.db.selectFrom('events').selectAll().where('type', '=', type).execute();
+
+  it('STOP suppresses at once, sends exactly one confirmation, and every path is refused after it', async () => {
+    const stop = await text('Stop.');
+    const [confirmation, ...more] = await repliesTo(stop);
+    assert.equal(more.length, 0);
+    assert.match(confirmation!.body, /unsubscribed from Acme Dental/);
+    assert.equal(confirmation!.origin, 'compliance');
+    assert.equal(confirmation!.status, 'sent');
+    assert.equal((await events('contact.opted_out')).length, 1);
+
+    const api = await parley.api('POST', '/v1/messages', { to: contact, body: 'Promo!' });
+    assert.equal(api.status, 422);
+    assert.equal(api.body.error.code, 'opted_out');
+
+    const conversation = await conversationOf(stop);
+    const agent = await parley.api('POST', `/v1/conversations/${conversation.id}/messages`, { body: 'Are you sure?' });
+    assert.equal(agent.status, 422);
+
+    // Automation says nothing either, and a second STOP earns no second confirmation.
+    assert.deepEqual(await repliesTo(await text('sounds good')), []);
+    assert.deepEqual(await repliesTo(await text('HELP')), []);
+    assert.deepEqual(await repliesTo(await text('STOP')), []);
+    assert.deepEqual(
+      provider.sends.filter((s) => s.to === contact).map((s) => s.body),
+      [confirmation!.body],
+      'the confirmation is the only message the provider was ever asked to send',
+    );
+
+    const state = await parley.api('GET', `/v1/contacts/${encodeURIComponent(contact)}`);
+    assert.equal(state.body.opted_out, true);
+    assert.deepEqual(state.body.suppressed_for.map((s: any) => s.number), [businessNumber]);
+    assert.deepEqual(state.body.consent_history.map((h: any) => [h.action, h.text]), [['opt_out', 'Stop.'], ['opt_out', 'STOP']]);
+    const optOuts = await parley.api('GET', '/v1/opt-outs');
+    assert.ok(optOuts.body.data.some((o: any) => o.phone === contact));
+  });
+
+  it('free-text revocations opt out; false friends do not', async () => {
+    const revoked = await text('please stop texting me');
+    assert.equal((await repliesTo(revoked))[0]?.origin, 'compliance');
+
+    const other = `+1555300${String(1000 + contactCounter)}`;
+    for (const body of ['Stop by later?', "I can't stop laughing", 'The end of the street is closed']) {
+      await text(body, other);
+    }
+    const state = await parley.api('GET', `/v1/contacts/${encodeURIComponent(other)}`);
+    assert.equal(state.body.opted_out, false);
+  });
+
+  it('START restores messaging with a welcome back', async () => {
+    await text('STOP');
+    const start = await text('START');
+    const [welcome] = await repliesTo(start);
+    assert.match(welcome!.body, /subscribed to Acme Dental again/);
+    assert.equal((await events('contact.opted_in')).length, 1);
+    assert.equal((await parley.api('POST', '/v1/messages', { to: contact, body: 'Reminder' })).status, 202);
+    assert.equal((await parley.api('GET', `/v1/contacts/${encodeURIComponent(contact)}`)).body.opted_out, false);
+  });
+
+  it('YES is only an opt-in for a contact who opted out', async () => {
+    await text('STOP');
+    const yes = await text('YES');
+    assert.match((await repliesTo(yes))[0]!.body, /subscribed to Acme Dental again/);
+  });
+
+  it('HELP answers with the help text and asks for a human', async () => {
+    const help = await text('help');
+    assert.match((await repliesTo(help))[0]!.body, /^Acme Dental: /);
+    const conversation = await conversationOf(help);
+    assert.equal(conversation.status, 'needs_human');
+    assert.equal(conversation.needs_human_reason, 'help');
+  });
+
+  it('confirm and decline rules answer what people really type', async () => {
+    for (const body of ['YES', 'yep', 'Sure!', '👍', "I'll be there"]) {
+      const id = await text(body);
+      assert.equal((await repliesTo(id))[0]?.body, 'Thanks, you are confirmed!', body);
+    }
+    const no = await text("can't make it");
+    assert.match((await repliesTo(no))[0]!.body, /find another time/);
+    assert.equal((await conversationOf(no)).needs_human_reason, 'rule');
+    const matched = (await events('rule.matched')).map((e) => JSON.parse(e.data).event);
+    assert.deepEqual(matched, ['confirmed', 'confirmed', 'confirmed', 'confirmed', 'confirmed', 'declined']);
+  });
+
+  it('an unrecognized reply is acknowledged once and waits for a human, who answers and closes', async () => {
+    const first = await text('what time was it again?');
+    assert.match((await repliesTo(first))[0]!.body, /A team member will follow up/);
+    const second = await text('hello??');
+    assert.deepEqual(await repliesTo(second), [], 'no second acknowledgment');
+    assert.equal((await events('conversation.needs_human')).length, 1);
+
+    const queue = await parley.api('GET', '/v1/conversations?status=needs_human');
+    const waiting = queue.body.data.find((c: any) => c.contact_phone === contact);
+    assert.equal(waiting.needs_human_reason, 'unrecognized');
+
+    const reply = await parley.api('POST', `/v1/conversations/${waiting.id}/messages`, { body: 'It is at 3 PM.' });
+    assert.equal(reply.status, 202);
+    assert.equal(reply.body.origin, 'agent');
+    await idle();
+    assert.ok(provider.sends.some((s) => s.body === 'It is at 3 PM.' && s.to === contact));
+
+    assert.equal((await parley.api('POST', `/v1/conversations/${waiting.id}/close`)).body.status, 'closed');
+    assert.equal((await events('conversation.closed')).length, 1);
+    const after = await parley.api('GET', '/v1/conversations?status=needs_human');
+    assert.ok(!after.body.data.some((c: any) => c.id === waiting.id));
+  });
+
+  it('a STOP wins over sends already queued: they are refused when their turn comes', async () => {
+    provider.script.push({ status: 200, delayMs: 400 });
+    const queued: string[] = [];
+    for (const body of ['one', 'two', 'three']) queued.push((await parley.api('POST', '/v1/messages', { to: contact, body })).body.id);
+    await parley.until(async () => (await store.db.selectFrom('messages').select('status').where('id', '=', queued[0]!).executeTakeFirst())?.status === 'sending');
+    await text('STOP');
+    await parley.until(async () => provider.sends.filter((s) => s.to === contact).length === 2);
+    await idle();
+
+    const rows = await outbound();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    assert.equal(byId.get(queued[0]!)!.status, 'sent', 'already with the provider when STOP arrived');
+    for (const id of queued.slice(1)) {
+      assert.equal(byId.get(id)!.status, 'failed');
+      assert.equal(byId.get(id)!.error_code, 'opted_out');
+    }
+    assert.deepEqual(
+      provider.sends.filter((s) => s.to === contact).map((s) => s.body),
+      ['one', rows.find((r) => r.origin === 'compliance')!.body],
+    );
+  });
+
+  it('stops answering a contact that answers every message, but never holds back the opt-out confirmation', async () => {
+    for (let i = 0; i < 8; i++) await text('yes');
+    const automated = (await outbound()).filter((m) => m.origin === 'automation');
+    assert.equal(automated.length, 6, 'loop protection stops at max_replies');
+    const loop = (await events('conversation.needs_human')).map((e) => JSON.parse(e.data).reason);
+    assert.deepEqual(loop, ['auto_reply_loop']);
+
+    const stop = await text('STOP');
+    assert.equal((await repliesTo(stop))[0]?.origin, 'compliance');
+  });
+});
