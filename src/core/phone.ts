@@ -8,6 +8,20 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
  * international first; `defaultCountry` is only a fallback for national formats.
  */
 export function toE164(raw: string, defaultCountry?: CountryCode): string | null {
+  // The same few thousand numbers text over and over; parsing is the expensive part of ingest.
+  const key = defaultCountry ? `${defaultCountry}:${raw}` : raw;
+  const cached = recent.get(key);
+  if (cached !== undefined) return cached;
+  const number = parse(raw, defaultCountry);
+  if (recent.size >= recentLimit) recent.clear();
+  recent.set(key, number);
+  return number;
+}
+
+const recentLimit = 50_000;
+const recent = new Map<string, string | null>();
+
+function parse(raw: string, defaultCountry: CountryCode | undefined): string | null {
   const trimmed = raw.trim();
   if (trimmed.length === 0 || trimmed.length > 32) return null;
   const international = /^\d{8,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;

@@ -2,6 +2,7 @@ import { newId } from '../core/ids.js';
 import { countSegments } from '../core/segments.js';
 import type { InboundMessage, StatusReceipt } from '../providers/contract.js';
 import { enqueue } from '../queue/enqueue.js';
+import { precompile } from '../store/precompiled.js';
 import type { EngineContext } from './context.js';
 
 export interface RawWebhook {
@@ -15,6 +16,68 @@ export interface IngestResult {
   /** The provider sent this one before; nothing was changed. */
   duplicate: boolean;
 }
+
+// The hot path's statements, compiled once (see store/precompiled.ts).
+const insertInboundMessage = precompile<{
+  id: string;
+  channel: string;
+  from: string;
+  to: string;
+  body: string;
+  media_urls: string;
+  provider_message_id: string;
+  segments: number;
+  encoding: 'GSM-7' | 'UCS-2';
+  provider_time: number | null;
+  now: number;
+}>(
+  ['id', 'channel', 'from', 'to', 'body', 'media_urls', 'provider_message_id', 'segments', 'encoding', 'provider_time', 'now'],
+  (db, p) =>
+    db
+      .insertInto('messages')
+      .values({
+        id: p.id,
+        conversation_id: null,
+        direction: 'inbound',
+        channel: p.channel,
+        from_number: p.from,
+        to_number: p.to,
+        body: p.body,
+        media_urls: p.media_urls,
+        provider_message_id: p.provider_message_id,
+        status: 'received',
+        provider_status: null,
+        error_code: null,
+        error_message: null,
+        segments: p.segments,
+        encoding: p.encoding,
+        reply_to_id: null,
+        provider_time: p.provider_time,
+        processed_at: null,
+        created_at: p.now,
+        updated_at: p.now,
+      })
+      .onConflict((oc) => oc.columns(['channel', 'direction', 'provider_message_id']).doNothing())
+      .returning('id'),
+);
+
+const insertWebhookReceipt = precompile<{
+  channel: string;
+  kind: 'inbound' | 'status';
+  message_id: string | null;
+  content_type: string | null;
+  body: string;
+  now: number;
+}>(['channel', 'kind', 'message_id', 'content_type', 'body', 'now'], (db, p) =>
+  db.insertInto('webhook_receipts').values({
+    channel: p.channel,
+    kind: p.kind,
+    message_id: p.message_id,
+    content_type: p.content_type,
+    body: p.body,
+    received_at: p.now,
+  }),
+);
 
 /** The group that serialises everything Parley does in answer to one contact. */
 export function contactGroup(phone: string): string {
@@ -31,33 +94,20 @@ export async function ingestInbound(ctx: EngineContext, channel: string, message
     const now = Date.now();
     const id = newId('msg', now);
     const { encoding, segments } = countSegments(message.body);
-    const inserted = await trx
-      .insertInto('messages')
-      .values({
-        id,
-        conversation_id: null,
-        direction: 'inbound',
-        channel,
-        from_number: message.from,
-        to_number: message.to,
-        body: message.body,
-        media_urls: JSON.stringify(message.mediaUrls),
-        provider_message_id: message.providerMessageId,
-        status: 'received',
-        provider_status: null,
-        error_code: null,
-        error_message: null,
-        segments,
-        encoding,
-        reply_to_id: null,
-        provider_time: message.providerTime,
-        processed_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((oc) => oc.columns(['channel', 'direction', 'provider_message_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
+    const { rows } = await insertInboundMessage<{ id: string }>(trx, {
+      id,
+      channel,
+      from: message.from,
+      to: message.to,
+      body: message.body,
+      media_urls: JSON.stringify(message.mediaUrls),
+      provider_message_id: message.providerMessageId,
+      segments,
+      encoding,
+      provider_time: message.providerTime,
+      now,
+    });
+    const inserted = rows[0];
 
     if (!inserted) {
       const existing = await trx
@@ -70,10 +120,7 @@ export async function ingestInbound(ctx: EngineContext, channel: string, message
       return { id: existing.id, duplicate: true };
     }
 
-    await trx
-      .insertInto('webhook_receipts')
-      .values({ channel, kind: 'inbound', message_id: id, content_type: raw.contentType, body: raw.body.toString('utf8'), received_at: now })
-      .execute();
+    await insertWebhookReceipt(trx, { channel, kind: 'inbound', message_id: id, content_type: raw.contentType, body: raw.body.toString('utf8'), now });
     await enqueue(trx, 'inbound.process', { messageId: id }, { groupKey: contactGroup(message.from), now, maxAttempts: ctx.config.queue.max_attempts });
     return { id, duplicate: false };
   });
@@ -109,10 +156,7 @@ export async function ingestStatus(ctx: EngineContext, channel: string, receipt:
       .executeTakeFirst();
     if (!inserted) return { id: '', duplicate: true };
 
-    await trx
-      .insertInto('webhook_receipts')
-      .values({ channel, kind: 'status', message_id: null, content_type: raw.contentType, body: raw.body.toString('utf8'), received_at: now })
-      .execute();
+    await insertWebhookReceipt(trx, { channel, kind: 'status', message_id: null, content_type: raw.contentType, body: raw.body.toString('utf8'), now });
     await enqueue(trx, 'status.apply', { receiptId: inserted.id }, { now, maxAttempts: receiptMaxAttempts });
     return { id: `rcpt_${inserted.id}`, duplicate: false };
   });

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { precompile } from '../store/precompiled.js';
 import type { Database } from '../store/schema.js';
 import type { JobKind, JobPayloads } from './job-kinds.js';
 
@@ -23,17 +24,28 @@ export async function enqueue<K extends JobKind>(
   options: EnqueueOptions = {},
 ): Promise<void> {
   const now = options.now ?? Date.now();
-  await trx
-    .insertInto('jobs')
-    .values({
-      kind,
-      payload: JSON.stringify(payload),
-      group_key: options.groupKey ?? null,
-      state: 'pending',
-      run_at: options.runAt ?? now,
-      max_attempts: options.maxAttempts ?? defaultMaxAttempts,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  await insertJob(trx, {
+    kind,
+    payload: JSON.stringify(payload),
+    group_key: options.groupKey ?? null,
+    run_at: options.runAt ?? now,
+    max_attempts: options.maxAttempts ?? defaultMaxAttempts,
+    now,
+  });
 }
+
+// Every webhook enqueues a job: compiled once (see precompiled.ts).
+const insertJob = precompile<{ kind: string; payload: string; group_key: string | null; run_at: number; max_attempts: number; now: number }>(
+  ['kind', 'payload', 'group_key', 'run_at', 'max_attempts', 'now'],
+  (db, p) =>
+    db.insertInto('jobs').values({
+      kind: p.kind,
+      payload: p.payload,
+      group_key: p.group_key,
+      state: 'pending',
+      run_at: p.run_at,
+      max_attempts: p.max_attempts,
+      created_at: p.now,
+      updated_at: p.now,
+    }),
+);

@@ -62,7 +62,7 @@ function openSqlite(path: string): Store {
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return {
     db,
     dialect: 'sqlite',
@@ -70,6 +70,28 @@ function openSqlite(path: string): Store {
     write: groupCommitWriter(db),
     describe: `sqlite:${path}`,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew, which costs more than running it; Parley runs
+ * the same few statements over and over, so prepared statements are kept and reused. Statements
+ * are only run to completion (never iterated while another runs), which makes reuse safe. The
+ * cache is bounded: queries with variable-length `IN` lists make new texts.
+ */
+function withStatementCache(connection: BetterSqlite3.Database, limit = 1_000) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare: (text: string) => {
+      let statement = cache.get(text);
+      if (!statement) {
+        if (cache.size >= limit) cache.clear();
+        statement = connection.prepare(text);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
   };
 }
 

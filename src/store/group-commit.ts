@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 export type WriteWork<T> = (trx: Kysely<Database>) => Promise<T>;
@@ -9,46 +9,56 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+class BatchItemFailed extends Error {}
+
 /**
  * Runs write transactions for a single-connection database so that those submitted while a
  * commit is in progress share the next commit: with `synchronous=FULL` each commit costs an fsync,
- * and one fsync per batch instead of one per webhook is the difference between hundreds and
+ * and one commit per batch instead of one per webhook is the difference between hundreds and
  * thousands of durable acks per second.
  *
- * Each piece of work runs inside its own savepoint, so one failing (a constraint, a lost job
- * lease) rolls back only itself; every caller learns its own outcome only after the commit that
- * holds its work is durable. Work must not itself call `write` (it would wait for its own batch).
+ * Every caller learns its outcome only after the commit that holds its work is durable. If any
+ * piece of work in a batch fails (rare: a lost job lease, a database error), the whole batch rolls
+ * back and each piece is run again in a transaction of its own, so one failure stays its own and
+ * partial work never commits. Work must therefore be safe to run again after a rollback (it only
+ * writes through `trx`), and must not itself call `write` (it would wait for its own batch).
  */
 export function groupCommitWriter(db: Kysely<Database>, maxBatch = 256): <T>(work: WriteWork<T>) => Promise<T> {
   const queue: Pending[] = [];
   let running = false;
 
+  const runAlone = async (item: Pending): Promise<void> => {
+    try {
+      item.resolve(await db.transaction().execute(item.work));
+    } catch (error) {
+      item.reject(error);
+    }
+  };
+
   const flush = async (): Promise<void> => {
     running = true;
     const batch = queue.splice(0, maxBatch);
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      await db.transaction().execute(async (trx) => {
-        for (const item of batch) {
-          await sql`savepoint parley_item`.execute(trx);
-          try {
-            const value = await item.work(trx);
-            await sql`release savepoint parley_item`.execute(trx);
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            await sql`rollback to savepoint parley_item`.execute(trx);
-            await sql`release savepoint parley_item`.execute(trx);
-            outcomes.push({ ok: false, error });
+      if (batch.length === 1) {
+        await runAlone(batch[0]!);
+        return;
+      }
+      const values: unknown[] = [];
+      try {
+        await db.transaction().execute(async (trx) => {
+          for (const item of batch) {
+            try {
+              values.push(await item.work(trx));
+            } catch {
+              throw new BatchItemFailed();
+            }
           }
-        }
-      });
-      batch.forEach((item, i) => {
-        const outcome = outcomes[i]!;
-        if (outcome.ok) item.resolve(outcome.value);
-        else item.reject(outcome.error);
-      });
-    } catch (commitError) {
-      for (const item of batch) item.reject(commitError);
+        });
+      } catch {
+        for (const item of batch) await runAlone(item);
+        return;
+      }
+      batch.forEach((item, i) => item.resolve(values[i]));
     } finally {
       running = false;
       if (queue.length > 0) void flush();

@@ -1,0 +1,22 @@
+// A real Parley for the benchmarks, in its own process: generic channel `main`, SQLite with the
+// default durable settings, the worker running. Prints {"url": …} once listening; SIGTERM stops it.
+import { configFromObject } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startParley } from '../src/server.js';
+
+const [database, secret, sendUrl] = process.argv.slice(2) as [string, string, string];
+const config = configFromObject(
+  {
+    server: { port: 0, host: '127.0.0.1' },
+    database: { url: database },
+    api_key: 'bench-api-key-0123456789',
+    channels: [{ name: 'main', provider: 'generic', numbers: ['+18005550100'], secret, send_url: sendUrl }],
+    log: { level: 'warn' },
+  },
+  { env: {} },
+);
+const parley = await startParley(config, { log: createLogger('warn'), listen: true, work: process.env.BENCH_WORKER !== 'off' });
+process.stdout.write(`${JSON.stringify({ url: parley.url })}\n`);
+process.on('SIGTERM', () => {
+  parley.close().then(() => process.exit(0), () => process.exit(1));
+});

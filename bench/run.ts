@@ -1,0 +1,34 @@
+// `npm run bench`: each figure next to a baseline measured in the same run.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { benchClassify } from './classify.js';
+import { benchIngest, type IngestFigures } from './ingest.js';
+
+const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+
+const classifier = await benchClassify();
+console.log('\nReply classifier (one core, this process)');
+console.log(`  classify:             ${round(classifier.messagesPerSecond).toLocaleString('en-US')} messages/s`);
+console.log(`  baseline (normalize): ${round(classifier.baselinePerSecond).toLocaleString('en-US')} messages/s`);
+console.log(`  ratio:                ${round(classifier.ratio, 2)}`);
+
+const ingestRuns: IngestFigures[] = [];
+let durable = true;
+for (const worker of [false, true]) {
+  const ingest = await benchIngest(worker);
+  ingestRuns.push(ingest);
+  console.log(`\nIngest${worker ? ' while routing and replying (worker on, same core)' : ' alone (worker off)'}: signed generic webhooks, SQLite synchronous=FULL, ${ingest.connections} connections, ${ingest.durationSeconds}s per run`);
+  console.log(`  servers pinned to one core: ${ingest.pinned ? 'yes (taskset)' : 'no (taskset unavailable)'}`);
+  console.log(`  parley:   ${round(ingest.parley.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.parley.p50} ms  p99 ${ingest.parley.p99} ms  non-2xx ${ingest.parley.non2xx}  errors ${ingest.parley.errors}`);
+  console.log(`  baseline: ${round(ingest.baseline.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.baseline.p50} ms  p99 ${ingest.baseline.p99} ms  (bare node:http)`);
+  console.log(`  ratio:    ${round(ingest.ratio, 2)}`);
+  console.log(`  at ${ingest.atFixedRate.rate} req/s: p50 ${ingest.atFixedRate.p50} ms  p99 ${ingest.atFixedRate.p99} ms  (achieved ${round(ingest.atFixedRate.requestsPerSecond)} req/s, non-2xx ${ingest.atFixedRate.non2xx})`);
+  // Every 2xx must be stored; requests in flight when a run's clock stopped may be stored without
+  // their 2xx being counted, so stored may exceed acked by at most the connections of each run.
+  const ok = ingest.stored >= ingest.acked && ingest.stored - ingest.acked <= ingest.connections * 3;
+  durable &&= ok;
+  console.log(`  durable: stored ${ingest.stored} ≥ acked ${ingest.acked} (in flight at the ends of runs: ${ingest.stored - ingest.acked})${ok ? '' : '  FAILED'}`);
+}
+
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns }, null, 2)}\n`);
+if (!durable) process.exitCode = 1;
