@@ -12,12 +12,10 @@ export const errorCatalog = {
   invalid_signature: { status: 401, message: 'The webhook signature is missing or does not match.' },
   not_found: { status: 404, message: 'Not found.' },
   unknown_channel: { status: 404, message: 'No channel has this name.' },
-  method_not_allowed: { status: 405, message: 'Method not allowed.' },
   payload_too_large: { status: 413, message: 'The body is larger than the limit.' },
   unsupported_media_type: { status: 415, message: 'The content type is not accepted here.' },
   opted_out: { status: 422, message: 'The recipient has opted out of messages from this sender.' },
   channel_unavailable: { status: 422, message: 'The channel cannot send this message.' },
-  rate_limited: { status: 429, message: 'Too many requests.' },
   internal: { status: 500, message: 'Internal error.' },
   unavailable: { status: 503, message: 'Temporarily unavailable; retry later.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig } from './config.js';
+import { ConfigError } from './errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'parley-config-'));
+let files = 0;
+function file(yaml: string): string {
+  const path = join(dir, `parley-${++files}.yaml`);
+  writeFileSync(path, yaml);
+  return path;
+}
+const load = (yaml: string | null, env: NodeJS.ProcessEnv = {}, options: { port?: number; database?: string } = {}) =>
+  loadConfig({ ...(yaml === null ? {} : { path: file(yaml) }), env, cwd: dir, ...options });
+
+const generic = (extra = '') => `
+channels:
+  - name: main
+    provider: generic
+    numbers: ["+18005550100"]
+    secret: "0123456789abcdef0123"
+    send_url: "https://gw.example.com/send"${extra}
+`;
+
+describe('loadConfig', () => {
+  it('needs no file: port 3000, ./data/parley.db, and the simulator channel', () => {
+    const config = load(null);
+    assert.equal(config.source, null);
+    assert.equal(config.server.port, 3000);
+    assert.equal(config.database.url, './data/parley.db');
+    assert.deepEqual(config.channels, [{ name: 'sim', provider: 'sim', numbers: ['+15550100000'] }]);
+    assert.equal(config.queue.lease, 60_000);
+    assert.equal(config.automation.acknowledgment.every, 12 * 3_600_000);
+  });
+
+  it('takes flags over the environment over the file', () => {
+    const yaml = 'server: { port: 4000 }\ndatabase: { url: ./file.db }\n';
+    assert.equal(load(yaml).server.port, 4000);
+    assert.equal(load(yaml, { PORT: '5000' }).server.port, 5000);
+    assert.equal(load(yaml, { PORT: '5000' }, { port: 6000 }).server.port, 6000);
+    assert.equal(load(yaml, { DATABASE_URL: 'postgres://db/x' }).database.url, 'postgres://db/x');
+    assert.equal(load(yaml, { DATABASE_URL: 'postgres://db/x' }, { database: './flag.db' }).database.url, './flag.db');
+    assert.equal(load(yaml, { PARLEY_API_KEY: 'from-the-environment-1234' }).api_key, 'from-the-environment-1234');
+  });
+
+  it('reads ./parley.yaml when present, and PARLEY_CONFIG before it', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'parley-cwd-'));
+    writeFileSync(join(cwd, 'parley.yaml'), 'server: { port: 4100 }\n');
+    assert.equal(loadConfig({ env: {}, cwd }).server.port, 4100);
+    assert.equal(loadConfig({ env: { PARLEY_CONFIG: file('server: { port: 4200 }\n') }, cwd }).server.port, 4200);
+  });
+
+  it('reads ${VAR} from the environment, and names the key of a missing one', () => {
+    const config = load(generic().replace('"0123456789abcdef0123"', '${MAIN_SECRET}'), { MAIN_SECRET: 'secret-from-env-123456' });
+    assert.equal(config.channels.find((c) => c.name === 'main')!.provider, 'generic');
+    assert.throws(
+      () => load(generic().replace('"0123456789abcdef0123"', '${MAIN_SECRET}')),
+      (e: Error) => e instanceof ConfigError && /channels\[0\]\.secret: environment variable MAIN_SECRET is not set/.test(e.message),
+    );
+  });
+
+  it('parses durations', () => {
+    const config = load('queue: { lease: 5m, poll_interval: 250ms, retry_max: 1h }\nautomation: { acknowledgment: { every: 2d } }\n');
+    assert.equal(config.queue.lease, 300_000);
+    assert.equal(config.queue.poll_interval, 250);
+    assert.equal(config.queue.retry_max, 3_600_000);
+    assert.equal(config.automation.acknowledgment.every, 2 * 86_400_000);
+  });
+
+  it('can leave the simulator out', () => {
+    assert.deepEqual(load('simulator: { enabled: false }\n').channels, []);
+  });
+
+  // Each error names the file and the key, and says what is wrong.
+  const invalid: Array<[string, string, RegExp]> = [
+    ['bad YAML', 'server: [port', /not valid YAML/],
+    ['unknown key', 'server: { prot: 80 }\n', /server: Unrecognized key/i],
+    ['bad send_url', generic().replace('https://gw.example.com/send', 'ftp://x'), /channels\[0\]\.send_url/],
+    ['short secret', generic().replace('"0123456789abcdef0123"', '"short"'), /channels\[0\]\.secret: use at least 16 characters/],
+    ['bad number', generic().replace('+18005550100', 'call me'), /channels\[0\]\.numbers\[0\]: "call me" is not a phone number/],
+    ['unknown provider', generic().replace('provider: generic', 'provider: carrier-pigeon'), /channels\[0\]\.provider/],
+    ['duplicate names', `${generic()}${generic().replace('channels:\n', '')}`, /channels\[1\]\.name: "main" is used by two channels/],
+    ['zero concurrency', 'queue: { concurrency: 0 }\n', /queue\.concurrency/],
+    ['bad duration', 'queue: { lease: soon }\n', /queue\.lease: "soon" is not a duration/],
+    ['opt-out word as a rule keyword', 'automation: { rules: [ { keywords: [CANCEL], reply: ok } ] }\n', /automation\.rules\[0\]\.keywords\[0\]: is a carrier opt-out word/],
+    ['rule with nothing to match', 'automation: { rules: [ { reply: ok } ] }\n', /automation\.rules\[0\]: a rule needs `keywords` or an `intent`/],
+    ['sim name taken', generic().replace('name: main', 'name: sim'), /the name "sim" is reserved/],
+  ];
+  for (const [name, yaml, message] of invalid) {
+    it(`rejects ${name} naming file and key`, () => {
+      const path = file(yaml);
+      assert.throws(
+        () => loadConfig({ path, env: {}, cwd: dir }),
+        (e: Error) => e instanceof ConfigError && e.message.includes(path) && message.test(e.message),
+      );
+    });
+  }
+
+  it('says so when an explicit config file does not exist', () => {
+    assert.throws(() => loadConfig({ path: 'nope.yaml', env: {}, cwd: dir }), /nope\.yaml: config file not found/);
+  });
+
+  it('rejects a PORT that is not a port', () => {
+    assert.throws(() => load(null, { PORT: 'eighty' }), /PORT: "eighty" is not a port number/);
+  });
+});

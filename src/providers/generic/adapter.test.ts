@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { GenericChannelConfig } from '../../config.js';
+import { ParleyError } from '../../errors.js';
+import { SendError, type WebhookRequest } from '../contract.js';
+import { genericAdapter } from './adapter.js';
+
+const secret = 'generic-test-secret-0123456789';
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url)).subarray(0, -1); // without the final newline
+// Computed here independently of the adapter's own helper.
+const sign = (body: Buffer | string) => createHmac('sha256', secret).update(body).digest('hex');
+
+function webhook(body: Buffer | string, headers: Record<string, string> = {}, contentType: string | null = 'application/json'): WebhookRequest {
+  const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  return { method: 'POST', url: '/hooks/main/inbound', headers: { 'x-signature': sign(raw), ...headers }, rawBody: raw, contentType };
+}
+
+const channel = (sendUrl = 'http://127.0.0.1:9/send', timeout = 200): GenericChannelConfig => ({
+  name: 'main',
+  provider: 'generic',
+  numbers: ['+18005550100'],
+  secret,
+  send_url: sendUrl,
+  send_timeout: timeout,
+});
+
+describe('generic adapter: verify', () => {
+  const body = fixture('inbound.json');
+  const cases: Array<[string, WebhookRequest, boolean]> = [
+    ['a correct signature', webhook(body), true],
+    ['uppercase hex', webhook(body, { 'x-signature': sign(body).toUpperCase() }), true],
+    ['surrounding whitespace', webhook(body, { 'x-signature': ` ${sign(body)} ` }), true],
+    ['no header', { ...webhook(body), headers: {} }, false],
+    ['a wrong signature', webhook(body, { 'x-signature': sign('other') }), false],
+    ['one byte tampered', { ...webhook(body), rawBody: Buffer.from(body.toString().replace('Yes', 'yes')) }, false],
+    ['a truncated signature', webhook(body, { 'x-signature': sign(body).slice(0, 63) }), false],
+    ['base64 instead of hex', webhook(body, { 'x-signature': createHmac('sha256', secret).update(body).digest('base64') }), false],
+    ['a signature with another key', webhook(body, { 'x-signature': createHmac('sha256', 'another-secret-entirely').update(body).digest('hex') }), false],
+  ];
+  for (const [name, request, ok] of cases) {
+    it(`${ok ? 'accepts' : 'rejects'} ${name}`, () => assert.equal(genericAdapter.verify(request, channel(), secret).ok, ok));
+  }
+});
+
+describe('generic adapter: parse', () => {
+  it('reads an inbound message', () => {
+    assert.deepEqual(genericAdapter.parseInbound(webhook(fixture('inbound.json')), channel()), {
+      from: '+15551234567',
+      to: '+18005550100',
+      body: 'Yes, see you Wednesday',
+      mediaUrls: [],
+      providerMessageId: 'gw-inb-7f3a9c',
+      providerTime: Date.parse('2026-11-20T15:04:05Z'),
+    });
+  });
+
+  it('reads a picture message, numbers without "+", Unix seconds', () => {
+    const message = genericAdapter.parseInbound(webhook(fixture('inbound-mms.json')), channel());
+    assert.equal(message.from, '+15551234567');
+    assert.equal(message.body, '');
+    assert.deepEqual(message.mediaUrls, ['https://media.example.com/a/1.jpg', 'https://media.example.com/a/2.png']);
+    assert.equal(message.providerTime, 1795388645 * 1000);
+  });
+
+  it('reads delivery receipts, keeping the provider error code as text', () => {
+    assert.deepEqual(genericAdapter.parseStatus(webhook(fixture('status-delivered.json')), channel()), {
+      providerMessageId: 'gw-out-51b2',
+      status: 'delivered',
+      providerStatus: 'delivered',
+      errorCode: null,
+      providerTime: Date.parse('2026-11-20T15:04:09.120Z'),
+    });
+    const failed = genericAdapter.parseStatus(webhook(fixture('status-failed.json')), channel());
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.errorCode, '30007');
+    assert.equal(failed.providerTime, 1795388649120);
+  });
+
+  const good = JSON.parse(fixture('inbound.json').toString()) as Record<string, unknown>;
+  const bad: Array<[string, WebhookRequest, string]> = [
+    ['form content type', webhook(fixture('inbound.json'), {}, 'application/x-www-form-urlencoded'), 'unsupported_media_type'],
+    ['no content type', webhook(fixture('inbound.json'), {}, null), 'unsupported_media_type'],
+    ['truncated JSON', webhook('{"from":"+1555'), 'invalid_json'],
+    ['an array', webhook('[]'), 'invalid_payload'],
+    ['a missing field', webhook(JSON.stringify({ ...good, from: undefined })), 'invalid_payload'],
+    ['a number for a string', webhook(JSON.stringify({ ...good, body: 5 })), 'invalid_payload'],
+    ['an unreadable number', webhook(JSON.stringify({ ...good, to: 'front desk' })), 'invalid_phone_number'],
+    ['a non-http media url', webhook(JSON.stringify({ ...good, media_urls: ['file:///etc/passwd'] })), 'invalid_payload'],
+  ];
+  for (const [name, request, code] of bad) {
+    it(`refuses ${name} with ${code}`, () => {
+      assert.throws(() => genericAdapter.parseInbound(request, channel()), (e: unknown) => e instanceof ParleyError && e.code === code);
+    });
+  }
+  it('refuses a status outside Parley\'s set', () => {
+    assert.throws(
+      () => genericAdapter.parseStatus(webhook(JSON.stringify({ message_id: 'x', status: 'read' })), channel()),
+      (e: unknown) => e instanceof ParleyError && e.code === 'invalid_payload' && /status/.test(e.message),
+    );
+  });
+});
+
+describe('generic adapter: send', () => {
+  type Reply = { status: number; body?: string; hang?: boolean };
+  let next: Reply = { status: 200 };
+  const received: Array<{ contentType: string | undefined; body: unknown }> = [];
+  let url = '';
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ contentType: req.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString()) });
+      if (next.hang) return;
+      res.writeHead(next.status, { 'content-type': 'application/json' });
+      res.end(next.body ?? '');
+    });
+  });
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/send`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const message = { id: 'msg_01', from: '+18005550100', to: '+15551234567', body: 'Your appointment is Wednesday at 3 PM.' };
+
+  it('posts id, from, to and body as JSON and reads the provider id', async () => {
+    next = { status: 200, body: '{"message_id":"abc"}' };
+    assert.deepEqual(await genericAdapter.send(message, channel(url)), { providerMessageId: 'abc', status: 'sent' });
+    assert.deepEqual(received.at(-1), { contentType: 'application/json', body: message });
+  });
+
+  it('takes a numeric id and an initial status', async () => {
+    next = { status: 201, body: '{"message_id":42,"status":"queued"}' };
+    assert.deepEqual(await genericAdapter.send(message, channel(url)), { providerMessageId: '42', status: 'queued' });
+  });
+
+  const failures: Array<[string, Reply | 'closed', string, boolean]> = [
+    ['a 2xx without an id', { status: 200, body: '{"ok":true}' }, 'invalid_response', false],
+    ['a 2xx that is not JSON', { status: 200, body: 'OK' }, 'invalid_response', false],
+    ['429', { status: 429 }, 'throttled', true],
+    ['503', { status: 503 }, 'provider_unavailable', true],
+    ['400', { status: 400, body: '{"error":"bad number"}' }, 'rejected', false],
+    ['a closed port', 'closed', 'connection', true],
+    ['a provider that never answers', { status: 200, hang: true }, 'connection', true],
+  ];
+  for (const [name, reply, kind, retryable] of failures) {
+    it(`classifies ${name} as ${kind}${retryable ? ' (retryable)' : ''}`, async () => {
+      if (reply !== 'closed') next = reply;
+      const target = reply === 'closed' ? 'http://127.0.0.1:9/send' : url;
+      await assert.rejects(genericAdapter.send(message, channel(target, 200)), (e: unknown) => e instanceof SendError && e.kind === kind && e.retryable === retryable);
+    });
+  }
+});
