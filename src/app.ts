@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerAnalyticsRoutes } from './api/analytics.js';
 import { requireApiKey } from './api/auth.js';
 import { registerContactRoutes } from './api/contacts.js';
 import { registerConversationRoutes } from './api/conversations.js';
@@ -49,6 +50,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     registerJobRoutes(api, ctx);
     registerConversationRoutes(api, ctx);
     registerContactRoutes(api, ctx);
+    registerAnalyticsRoutes(api, ctx);
   });
 
   return app;

@@ -188,4 +188,25 @@ forEachStore('reply automation', (stores) => {
     const stop = await text('STOP');
     assert.equal((await repliesTo(stop))[0]?.origin, 'compliance');
   });
+
+  it('reports how people answer each message, with the replies that confuse them', async () => {
+    const reminder = 'Your appointment is Wednesday at 3 PM. Reply YES to confirm or NO to reschedule.';
+    const people = [contact, `+1555400${String(1000 + contactCounter)}`, `+1555500${String(1000 + contactCounter)}`];
+    for (const to of people) assert.equal((await parley.api('POST', '/v1/messages', { to, body: reminder })).status, 202);
+    await idle();
+    await text('YES', people[0]);
+    await text('What time again?', people[1]);
+    await text('what time again', people[2]);
+
+    const report = await parley.api('GET', '/v1/analytics/replies');
+    assert.equal(report.status, 200);
+    const forReminder = report.body.data.find((d: any) => d.prompt === reminder);
+    assert.equal(forReminder.replies, 3);
+    assert.deepEqual(forReminder.intents, [
+      { intent: 'unknown', count: 2, share: 0.667 },
+      { intent: 'confirm', count: 1, share: 0.333 },
+    ]);
+    assert.deepEqual(forReminder.top_unrecognized, [{ text: 'What time again?', count: 2, share: 0.667 }]);
+    assert.equal((await parley.api('GET', '/v1/analytics/replies?since=yesterday')).status, 400);
+  });
 });

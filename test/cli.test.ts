@@ -83,6 +83,24 @@ describe('parley CLI', () => {
     assert.match(result.stdout, /← Thanks, you are confirmed!/);
   });
 
+  it('classify prints how a reply reads, one JSON line per input line', async () => {
+    const one = await run(['classify', "can't make it"], env);
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(
+      { ...JSON.parse(one.stdout), reason: undefined },
+      { text: "can't make it", intent: 'decline', confidence: 0.9, reason: undefined },
+    );
+    const child = spawn(process.execPath, [...cli, 'classify'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stdin.end('STOP\nyep\n\nwhat time?\n');
+    await new Promise((resolve) => child.on('exit', resolve));
+    assert.deepEqual(
+      out.trim().split('\n').map((l) => JSON.parse(l).intent),
+      ['opt_out', 'confirm', 'unknown'],
+    );
+  });
+
   it('simulate explains an unreachable server', async () => {
     const result = await run(['simulate', '--url', 'http://127.0.0.1:1', 'hi'], env);
     assert.equal(result.code, 2);
