@@ -34,7 +34,34 @@ export async function enqueue<K extends JobKind>(
   });
 }
 
-// Every webhook enqueues a job: compiled once (see precompiled.ts).
+export interface NewJob<K extends JobKind = JobKind> {
+  kind: K;
+  payload: JobPayloads[K];
+  options?: EnqueueOptions;
+}
+
+/** Adds several jobs with one statement, in the order given (which is their order within a group). */
+export async function enqueueMany(trx: Kysely<Database>, jobs: NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const now = Date.now();
+  await trx
+    .insertInto('jobs')
+    .values(
+      jobs.map(({ kind, payload, options = {} }) => ({
+        kind,
+        payload: JSON.stringify(payload),
+        group_key: options.groupKey ?? null,
+        state: 'pending' as const,
+        run_at: options.runAt ?? options.now ?? now,
+        max_attempts: options.maxAttempts ?? defaultMaxAttempts,
+        created_at: options.now ?? now,
+        updated_at: options.now ?? now,
+      })),
+    )
+    .execute();
+}
+
+// Jobs enqueued one at a time: compiled once (see precompiled.ts).
 const insertJob = precompile<{ kind: string; payload: string; group_key: string | null; run_at: number; max_attempts: number; now: number }>(
   ['kind', 'payload', 'group_key', 'run_at', 'max_attempts', 'now'],
   (db, p) =>

@@ -1,13 +1,10 @@
 import type { Kysely } from 'kysely';
+import { createBatcher } from './batcher.js';
 import type { Database } from './schema.js';
 
 export type WriteWork<T> = (trx: Kysely<Database>) => Promise<T>;
 
-interface Pending {
-  work: WriteWork<unknown>;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 class BatchItemFailed extends Error {}
 
@@ -24,51 +21,36 @@ class BatchItemFailed extends Error {}
  * writes through `trx`), and must not itself call `write` (it would wait for its own batch).
  */
 export function groupCommitWriter(db: Kysely<Database>, maxBatch = 256): <T>(work: WriteWork<T>) => Promise<T> {
-  const queue: Pending[] = [];
-  let running = false;
+  const alone = (work: WriteWork<unknown>): Promise<Outcome> =>
+    db.transaction().execute(work).then(
+      (value) => ({ ok: true, value }),
+      (error: unknown) => ({ ok: false, error }),
+    );
 
-  const runAlone = async (item: Pending): Promise<void> => {
+  const submit = createBatcher<WriteWork<unknown>, Outcome>(async (works) => {
+    if (works.length === 1) return [await alone(works[0]!)];
+    const values: unknown[] = [];
     try {
-      item.resolve(await db.transaction().execute(item.work));
-    } catch (error) {
-      item.reject(error);
-    }
-  };
-
-  const flush = async (): Promise<void> => {
-    running = true;
-    const batch = queue.splice(0, maxBatch);
-    try {
-      if (batch.length === 1) {
-        await runAlone(batch[0]!);
-        return;
-      }
-      const values: unknown[] = [];
-      try {
-        await db.transaction().execute(async (trx) => {
-          for (const item of batch) {
-            try {
-              values.push(await item.work(trx));
-            } catch {
-              throw new BatchItemFailed();
-            }
+      await db.transaction().execute(async (trx) => {
+        for (const work of works) {
+          try {
+            values.push(await work(trx));
+          } catch {
+            throw new BatchItemFailed();
           }
-        });
-      } catch {
-        for (const item of batch) await runAlone(item);
-        return;
-      }
-      batch.forEach((item, i) => item.resolve(values[i]));
-    } finally {
-      running = false;
-      if (queue.length > 0) void flush();
+        }
+      });
+    } catch {
+      const outcomes: Outcome[] = [];
+      for (const work of works) outcomes.push(await alone(work));
+      return outcomes;
     }
-  };
+    return values.map((value) => ({ ok: true, value }));
+  }, maxBatch);
 
-  return <T>(work: WriteWork<T>) =>
-    new Promise<T>((resolve, reject) => {
-      queue.push({ work: work as WriteWork<unknown>, resolve: resolve as (v: unknown) => void, reject });
-      // Wait one turn of the event loop so requests that arrived together join one batch.
-      if (!running && queue.length === 1) setImmediate(() => void (running || queue.length === 0 ? undefined : flush()));
-    });
+  return async <T>(work: WriteWork<T>): Promise<T> => {
+    const outcome = await submit(work as WriteWork<unknown>);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value as T;
+  };
 }
