@@ -169,7 +169,7 @@ const fileSchema = z.strictObject({
   automation,
   queue: z
     .strictObject({
-      concurrency: z.number().int().min(1).max(256).default(16),
+      concurrency: z.number().int().min(1).max(1024).default(64),
       lease: duration.default(60_000),
       poll_interval: duration.default(500),
       max_attempts: z.number().int().min(1).max(100).default(10),

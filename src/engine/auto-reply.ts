@@ -57,6 +57,7 @@ export async function autoReply(
       body: renderTemplate(text, values),
       replyToId: inbound.id,
       origin,
+      conversation,
     },
     { onSuppressed: 'record' },
   );

@@ -27,6 +27,8 @@ export interface OutboundDraft {
   replyToId?: string | null;
   /** Who is sending; only `compliance` (the opt-out confirmation) may reach a suppressed number. */
   origin?: MessageOrigin;
+  /** The conversation, when the caller already holds it (a reply): saves looking it up again. */
+  conversation?: { id: string; contact_id: string };
 }
 
 export interface QueueOptions {
@@ -71,8 +73,8 @@ export async function queueOutbound(
   }
 
   const now = Date.now();
-  const contactId = await upsertContact(trx, to, now);
-  const conversation = await upsertConversation(trx, contactId, channel.name, from, now);
+  const conversation = draft.conversation ?? (await upsertConversation(trx, await upsertContact(trx, to, now), channel.name, from, now));
+  const contactId = conversation.contact_id;
   const { encoding, segments } = countSegments(draft.body);
   const row: MessageRow = {
     id: newId('msg', now),

@@ -12,24 +12,28 @@ export interface ClaimOptions {
 /**
  * Takes up to `limit` runnable jobs and leases them to `workerId`.
  *
- * Runnable: pending and due, or running with an expired lease (its worker died). A grouped job is
- * runnable only when it is the oldest live job of its group, which is what serialises one
- * contact's messages while other contacts proceed in parallel. On PostgreSQL the candidates are
- * locked with SKIP LOCKED, so concurrent workers in other processes never claim the same job; on
- * SQLite the single writer gives the same guarantee.
+ * First, jobs whose lease expired (their worker died or stalled) go back to pending. Then pending,
+ * due jobs are taken in id order, each only if it is the oldest live job of its group: that is what
+ * serialises one contact's messages while other contacts proceed in parallel. The scan walks the
+ * (state, id) index and stops at `limit`, so a backlog does not make claiming slower. On
+ * PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent workers in other processes
+ * never claim the same job; on SQLite the single writer gives the same guarantee.
  */
 export async function claimJobs(store: Store, options: ClaimOptions): Promise<Job[]> {
   const now = options.now ?? Date.now();
   return store.write(async (trx) => {
+    await trx
+      .updateTable('jobs')
+      .set({ state: 'pending', locked_by: null, locked_until: null, updated_at: now })
+      .where('state', '=', 'running')
+      .where('locked_until', '<', now)
+      .execute();
+
     let candidates = trx
       .selectFrom('jobs as j')
       .select('j.id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('j.state', '=', 'pending'), eb('j.run_at', '<=', now)]),
-          eb.and([eb('j.state', '=', 'running'), eb('j.locked_until', '<', now)]),
-        ]),
-      )
+      .where('j.state', '=', 'pending')
+      .where('j.run_at', '<=', now)
       .where((eb) =>
         eb.or([
           eb('j.group_key', 'is', null),
@@ -61,6 +65,7 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
         updated_at: now,
       }))
       .where('id', 'in', ids)
+      .where('state', '=', 'pending')
       .returningAll()
       .execute();
 

@@ -37,7 +37,7 @@ export interface WorkerOptions {
 }
 
 export const defaultWorkerOptions: WorkerOptions = {
-  concurrency: 16,
+  concurrency: 64,
   leaseMs: 60_000,
   pollIntervalMs: 500,
   retryBaseMs: 1_000,

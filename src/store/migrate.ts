@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { DialectName, Store } from './database.js';
 import * as spine from './migrations/0001_spine.js';
 import * as automation from './migrations/0002_automation.js';
+import * as claimIndex from './migrations/0003_claim_index.js';
 
 /** What a migration needs to know about the dialect to write one schema for both. */
 export interface MigrationContext {
@@ -18,6 +19,7 @@ type ParleyMigration = {
 const migrations: Record<string, ParleyMigration> = {
   '0001_spine': spine,
   '0002_automation': automation,
+  '0003_claim_index': claimIndex,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;
