@@ -24,6 +24,10 @@ export interface IngestFigures {
   ratio: number;
   atFixedRate: { rate: number; requestsPerSecond: number; p50: number; p99: number; non2xx: number };
   stored: number;
+  /** Inbound messages routed by the worker (classified, answered) while the runs lasted. */
+  routed: number;
+  routedPerSecond: number;
+  repliesSent: number;
   acked: number;
 }
 
@@ -116,6 +120,10 @@ export async function benchIngest(worker: boolean, durationSeconds = Number(proc
     if (cursor.next > bodies.length) throw new Error('the benchmark ran out of distinct webhooks; raise the count');
     const db = new Database(database, { readonly: true });
     const stored = (db.prepare("select count(*) as n from messages where direction = 'inbound'").get() as { n: number }).n;
+    const routing = db
+      .prepare("select count(*) as n, min(processed_at) as first, max(processed_at) as last from messages where direction = 'inbound' and processed_at is not null")
+      .get() as { n: number; first: number | null; last: number | null };
+    const replies = (db.prepare("select count(*) as n from messages where direction = 'outbound' and status = 'sent'").get() as { n: number }).n;
     db.close();
 
     return {
@@ -134,6 +142,9 @@ export async function benchIngest(worker: boolean, durationSeconds = Number(proc
       ratio: parley.requests.average / baseline.requests.average,
       atFixedRate: { rate: 2_000, requestsPerSecond: fixed.requests.average, p50: fixed.latency.p50, p99: fixed.latency.p99, non2xx: fixed.non2xx },
       stored,
+      routed: routing.n,
+      routedPerSecond: routing.n > 1 && routing.last! > routing.first! ? (routing.n / (routing.last! - routing.first!)) * 1000 : 0,
+      repliesSent: replies,
       acked: warm['2xx'] + parley['2xx'] + fixed['2xx'],
     };
   } finally {

@@ -22,6 +22,9 @@ for (const worker of [false, true]) {
   console.log(`  baseline: ${round(ingest.baseline.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.baseline.p50} ms  p99 ${ingest.baseline.p99} ms  (bare node:http)`);
   console.log(`  ratio:    ${round(ingest.ratio, 2)}`);
   console.log(`  at ${ingest.atFixedRate.rate} req/s: p50 ${ingest.atFixedRate.p50} ms  p99 ${ingest.atFixedRate.p99} ms  (achieved ${round(ingest.atFixedRate.requestsPerSecond)} req/s, non-2xx ${ingest.atFixedRate.non2xx})`);
+  if (worker) {
+    console.log(`  routed:   ${ingest.routed} of ${ingest.stored} stored, ${round(ingest.routedPerSecond).toLocaleString('en-US')} messages/s (classified, answered, replies handed to the provider: ${ingest.repliesSent})`);
+  }
   // Every 2xx must be stored; requests in flight when a run's clock stopped may be stored without
   // their 2xx being counted, so stored may exceed acked by at most the connections of each run.
   const ok = ingest.stored >= ingest.acked && ingest.stored - ingest.acked <= ingest.connections * 3;
