@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { toE164 } from './phone.js';
+
+// Numbers as providers send them.
+const table: Array<[string, string | undefined, string | null]> = [
+  ['+15551234567', undefined, '+15551234567'],
+  ['+1 (555) 123-4567', undefined, '+15551234567'],
+  ['15551234567', undefined, '+15551234567'], // Vonage, Plivo, Sinch drop the "+"
+  ['+447700900123', undefined, '+447700900123'],
+  ['447700900123', undefined, '+447700900123'],
+  ['  +33 6 12 34 56 78 ', undefined, '+33612345678'],
+  ['07700 900123', 'GB', '+447700900123'], // national format, with a default country
+  ['07700 900123', undefined, null],
+  ['', undefined, null],
+  ['call me', undefined, null],
+  ['+1', undefined, null],
+  ['12', undefined, null],
+  ['+1555123456789012345678901234567890', undefined, null],
+];
+for (const [raw, country, expected] of table) {
+  it(`${JSON.stringify(raw)}${country ? ` (${country})` : ''} → ${expected}`, () => {
+    assert.equal(toE164(raw, country as 'GB' | undefined), expected);
+    assert.equal(toE164(raw, country as 'GB' | undefined), expected, 'the same answer from the cache');
+  });
+}
