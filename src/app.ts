@@ -3,6 +3,7 @@ import { registerAnalyticsRoutes } from './api/analytics.js';
 import { requireApiKey } from './api/auth.js';
 import { registerContactRoutes } from './api/contacts.js';
 import { registerConversationRoutes } from './api/conversations.js';
+import { registerEndpointRoutes } from './api/endpoints.js';
 import { registerJobRoutes } from './api/jobs.js';
 import { registerMessageRoutes } from './api/messages.js';
 import type { EngineContext } from './engine/context.js';
@@ -51,6 +52,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     registerConversationRoutes(api, ctx);
     registerContactRoutes(api, ctx);
     registerAnalyticsRoutes(api, ctx);
+    registerEndpointRoutes(api, ctx);
   });
 
   return app;

@@ -167,6 +167,18 @@ const fileSchema = z.strictObject({
     .prefault({}),
   channels: z.array(channel).default([]),
   automation,
+  webhooks: z
+    .strictObject({
+      /** Let endpoints point at loopback, private, link-local and metadata addresses (tests, local development). */
+      allow_private_destinations: z.boolean().default(false),
+      /** A delivery attempt that has no answer by then has failed. */
+      timeout: duration.default(15_000),
+      /** Waits before each retry after the first, immediate attempt; then the delivery has failed. */
+      retry_schedule: z.array(duration).min(0).max(50).default([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
+      /** How long a rotated-out secret keeps signing beside the new one. */
+      rotation_overlap: duration.default(24 * 3_600_000),
+    })
+    .prefault({}),
   queue: z
     .strictObject({
       concurrency: z.number().int().min(1).max(1024).default(64),

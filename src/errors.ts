@@ -16,6 +16,7 @@ export const errorCatalog = {
   unsupported_media_type: { status: 415, message: 'The content type is not accepted here.' },
   opted_out: { status: 422, message: 'The recipient has opted out of messages from this sender.' },
   channel_unavailable: { status: 422, message: 'The channel cannot send this message.' },
+  destination_not_allowed: { status: 422, message: 'Webhook endpoints may not point at private, loopback or link-local addresses.' },
   internal: { status: 500, message: 'Internal error.' },
   unavailable: { status: 503, message: 'Temporarily unavailable; retry later.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -9,6 +9,7 @@ import { routeInboundHandler } from './engine/router.js';
 import { sendHandler } from './engine/send.js';
 import { applyStatusHandler } from './engine/status.js';
 import { Worker, type JobHandlers } from './queue/worker.js';
+import { deliverHandler } from './webhooks/deliver.js';
 import { openStore, type Store } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 
@@ -41,6 +42,7 @@ export function jobHandlers(ctx: EngineContext): JobHandlers {
     'inbound.process': routeInboundHandler(ctx),
     'message.send': sendHandler(ctx),
     'status.apply': applyStatusHandler(ctx),
+    'webhook.deliver': deliverHandler(ctx),
   };
 }
 

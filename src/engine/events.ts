@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { OutboundStatus } from '../core/message-status.js';
 import type { Database } from '../store/schema.js';
+import { enqueueDeliveries } from '../webhooks/fan-out.js';
 
 // The event catalog: each state change Parley reports, and the data it carries. Events are written
 // in the transaction of the change they describe, so none is ever lost or invented.
@@ -46,6 +47,20 @@ export type NeedsHumanReason = 'unrecognized' | 'help' | 'rule' | 'auto_reply_lo
 
 export type EventType = keyof EventPayloads;
 
+/** Every event type, for validating subscriptions (the check below keeps it complete). */
+export const eventTypes = [
+  'message.received',
+  'message.sent',
+  'message.status',
+  'conversation.needs_human',
+  'conversation.closed',
+  'contact.opted_out',
+  'contact.opted_in',
+  'rule.matched',
+] as const satisfies readonly EventType[];
+const everyTypeListed: Exclude<EventType, (typeof eventTypes)[number]> extends never ? true : never = true;
+void everyTypeListed;
+
 export interface EventRefs {
   contactId?: string | null;
   messageId?: string | null;
@@ -71,5 +86,6 @@ export async function recordEvent<T extends EventType>(
       data: JSON.stringify(data),
     })
     .execute();
+  await enqueueDeliveries(trx, { id, type, now });
   return id;
 }

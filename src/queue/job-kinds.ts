@@ -7,6 +7,8 @@ export interface JobPayloads {
   'message.send': { messageId: string };
   /** Apply one delivery receipt to the message it refers to. */
   'status.apply': { receiptId: number };
+  /** Make one attempt to deliver an event to one of the business's endpoints. */
+  'webhook.deliver': { deliveryId: string };
 }
 
 export type JobKind = keyof JobPayloads;

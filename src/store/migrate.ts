@@ -3,6 +3,7 @@ import type { DialectName, Store } from './database.js';
 import * as spine from './migrations/0001_spine.js';
 import * as automation from './migrations/0002_automation.js';
 import * as claimIndex from './migrations/0003_claim_index.js';
+import * as webhooks from './migrations/0004_webhooks.js';
 
 /** What a migration needs to know about the dialect to write one schema for both. */
 export interface MigrationContext {
@@ -20,6 +21,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0001_spine': spine,
   '0002_automation': automation,
   '0003_claim_index': claimIndex,
+  '0004_webhooks': webhooks,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -137,6 +137,49 @@ export interface JobsTable {
   updated_at: Millis;
 }
 
+export interface EndpointsTable {
+  id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of subscribed event types; empty = all. */
+  event_types: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Millis | null;
+  status: 'enabled' | 'disabled';
+  disabled_reason: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Millis | null;
+  last_response_status: number | null;
+  last_error: string | null;
+  delivered_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempted_at: Millis;
+  duration_ms: number;
+  /** JSON object of the headers sent (signatures included: they are not secrets). */
+  request_headers: string;
+  response_status: number | null;
+  /** The first 2 KiB of the response. */
+  response_body: string | null;
+  error: string | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   contacts: ContactsTable;
@@ -148,6 +191,9 @@ export interface Database {
   jobs: JobsTable;
   suppressions: SuppressionsTable;
   consent_changes: ConsentChangesTable;
+  endpoints: EndpointsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

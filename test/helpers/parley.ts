@@ -13,7 +13,7 @@ export interface TestParley extends Parley {
   base: string;
   /** POSTs a webhook to /hooks/:channel/:kind, signed with the generic channel's secret unless told otherwise. */
   webhook(kind: 'inbound' | 'status', payload: unknown, options?: WebhookOptions): Promise<{ status: number; body: any }>;
-  api(method: 'GET' | 'POST', path: string, body?: unknown, key?: string): Promise<{ status: number; body: any }>;
+  api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, key?: string): Promise<{ status: number; body: any }>;
   /** Waits until `check` returns a truthy value (the worker runs asynchronously). */
   until<T>(check: () => Promise<T | undefined | null | false>, timeoutMs?: number): Promise<T>;
 }

@@ -1,0 +1,233 @@
+import type { FastifyInstance } from 'fastify';
+import type { Selectable } from 'kysely';
+import { newId } from '../core/ids.js';
+import type { EngineContext } from '../engine/context.js';
+import { eventTypes } from '../engine/events.js';
+import { ParleyError } from '../errors.js';
+import { enqueue } from '../queue/enqueue.js';
+import type { EndpointsTable } from '../store/schema.js';
+import { newEndpointSecret } from '../webhooks/signing.js';
+import { checkEndpointUrl, DestinationRefused } from '../webhooks/url-guard.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const endpointFields = {
+  url: { type: 'string', minLength: 1, maxLength: 2048 },
+  events: { type: 'array', maxItems: eventTypes.length, uniqueItems: true, items: { type: 'string', enum: [...eventTypes] } },
+  description: { type: 'string', maxLength: 256 },
+} as const;
+
+function endpointJson(row: Selectable<EndpointsTable>) {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    events: JSON.parse(row.event_types) as string[],
+    status: row.status,
+    disabled_reason: row.disabled_reason,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
+
+/** The business's endpoints for event webhooks, their deliveries and the attempts of each. */
+export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext): void {
+  const db = ctx.store.db;
+  const allowPrivate = ctx.config.webhooks.allow_private_destinations;
+
+  const guard = (url: string) => {
+    try {
+      return checkEndpointUrl(url, allowPrivate).toString();
+    } catch (error) {
+      if (error instanceof DestinationRefused) throw new ParleyError('destination_not_allowed', `url: ${error.message}.`);
+      throw error;
+    }
+  };
+  const load = async (id: string) => {
+    const row = await db.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new ParleyError('not_found', 'No endpoint has this id.');
+    return row;
+  };
+  /** Sends, from now, every pending delivery of an endpoint whose attempts had stopped. */
+  const resume = async (endpointId: string, now: number) =>
+    ctx.store.write(async (trx) => {
+      const pending = await trx.selectFrom('deliveries').select('id').where('endpoint_id', '=', endpointId).where('status', '=', 'pending').execute();
+      for (const { id } of pending) await enqueue(trx, 'webhook.deliver', { deliveryId: id }, { now, maxAttempts: 3 });
+      return pending.length;
+    });
+
+  api.post<{ Body: { url: string; events?: string[]; description?: string } }>(
+    '/v1/endpoints',
+    { schema: { body: { type: 'object', required: ['url'], additionalProperties: false, properties: endpointFields } } },
+    async (request, reply) => {
+      const now = Date.now();
+      const row: Selectable<EndpointsTable> = {
+        id: newId('ep', now),
+        url: guard(request.body.url),
+        description: request.body.description ?? null,
+        event_types: JSON.stringify(request.body.events ?? []),
+        secret: newEndpointSecret(),
+        previous_secret: null,
+        previous_secret_expires_at: null,
+        status: 'enabled',
+        disabled_reason: null,
+        created_at: now,
+        updated_at: now,
+      };
+      await ctx.store.write((trx) => trx.insertInto('endpoints').values(row).execute());
+      // The secret is shown here, once; afterwards only rotation reveals a new one.
+      return reply.status(201).send({ ...endpointJson(row), secret: row.secret });
+    },
+  );
+
+  api.get('/v1/endpoints', async () => ({
+    data: (await db.selectFrom('endpoints').selectAll().orderBy('created_at').execute()).map(endpointJson),
+  }));
+
+  api.get<{ Params: { id: string } }>('/v1/endpoints/:id', async (request) => endpointJson(await load(request.params.id)));
+
+  api.patch<{ Params: { id: string }; Body: { url?: string; events?: string[]; description?: string; status?: 'enabled' | 'disabled' } }>(
+    '/v1/endpoints/:id',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { ...endpointFields, status: { type: 'string', enum: ['enabled', 'disabled'] } },
+        },
+      },
+    },
+    async (request) => {
+      const endpoint = await load(request.params.id);
+      const now = Date.now();
+      const { url, events, description, status } = request.body;
+      await ctx.store.write((trx) =>
+        trx
+          .updateTable('endpoints')
+          .set({
+            ...(url !== undefined ? { url: guard(url) } : {}),
+            ...(events !== undefined ? { event_types: JSON.stringify(events) } : {}),
+            ...(description !== undefined ? { description } : {}),
+            ...(status !== undefined ? { status, disabled_reason: status === 'disabled' ? 'disabled through the API' : null } : {}),
+            updated_at: now,
+          })
+          .where('id', '=', endpoint.id)
+          .execute(),
+      );
+      if (status === 'enabled' && endpoint.status === 'disabled') {
+        await resume(endpoint.id, now);
+        ctx.jobsQueued();
+      }
+      return endpointJson(await load(endpoint.id));
+    },
+  );
+
+  api.delete<{ Params: { id: string } }>('/v1/endpoints/:id', async (request, reply) => {
+    const endpoint = await load(request.params.id);
+    await ctx.store.write((trx) => trx.deleteFrom('endpoints').where('id', '=', endpoint.id).execute());
+    return reply.status(204).send();
+  });
+
+  api.post<{ Params: { id: string } }>('/v1/endpoints/:id/rotate-secret', async (request) => {
+    const endpoint = await load(request.params.id);
+    const now = Date.now();
+    const secret = newEndpointSecret();
+    const overlapUntil = now + ctx.config.webhooks.rotation_overlap;
+    await ctx.store.write((trx) =>
+      trx
+        .updateTable('endpoints')
+        .set({ secret, previous_secret: endpoint.secret, previous_secret_expires_at: overlapUntil, updated_at: now })
+        .where('id', '=', endpoint.id)
+        .execute(),
+    );
+    return { id: endpoint.id, secret, previous_secret_valid_until: iso(overlapUntil) };
+  });
+
+  api.get<{ Params: { id: string }; Querystring: { status?: 'pending' | 'delivered' | 'failed'; limit: number } }>(
+    '/v1/endpoints/:id/deliveries',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { status: { type: 'string', enum: ['pending', 'delivered', 'failed'] }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+        },
+      },
+    },
+    async (request) => {
+      const endpoint = await load(request.params.id);
+      let query = db.selectFrom('deliveries').selectAll().where('endpoint_id', '=', endpoint.id).orderBy('created_at', 'desc').limit(request.query.limit);
+      if (request.query.status) query = query.where('status', '=', request.query.status);
+      return {
+        data: (await query.execute()).map((d) => ({
+          id: d.id,
+          event_id: d.event_id,
+          event_type: d.event_type,
+          status: d.status,
+          attempts: d.attempts,
+          next_attempt_at: iso(d.next_attempt_at),
+          last_response_status: d.last_response_status,
+          last_error: d.last_error,
+          delivered_at: iso(d.delivered_at),
+          created_at: iso(d.created_at),
+        })),
+      };
+    },
+  );
+
+  api.get<{ Params: { id: string } }>('/v1/deliveries/:id/attempts', async (request) => {
+    const delivery = await db.selectFrom('deliveries').select('id').where('id', '=', request.params.id).executeTakeFirst();
+    if (!delivery) throw new ParleyError('not_found', 'No delivery has this id.');
+    const attempts = await db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', delivery.id).orderBy('id').execute();
+    return {
+      data: attempts.map((a) => ({
+        at: iso(a.attempted_at),
+        duration_ms: a.duration_ms,
+        request_headers: JSON.parse(a.request_headers) as Record<string, string>,
+        response_status: a.response_status,
+        response_body: a.response_body,
+        error: a.error,
+      })),
+    };
+  });
+
+  api.post<{ Params: { id: string } }>('/v1/deliveries/:id/retry', async (request, reply) => {
+    const delivery = await db.selectFrom('deliveries').selectAll().where('id', '=', request.params.id).executeTakeFirst();
+    if (!delivery) throw new ParleyError('not_found', 'No delivery has this id.');
+    const now = Date.now();
+    await ctx.store.write(async (trx) => {
+      // A replay starts a fresh schedule; the webhook-id stays the event's, so receivers can deduplicate.
+      await trx.updateTable('deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now }).where('id', '=', delivery.id).execute();
+      await enqueue(trx, 'webhook.deliver', { deliveryId: delivery.id }, { now, maxAttempts: 3 });
+    });
+    ctx.jobsQueued();
+    return reply.status(202).send({ id: delivery.id, status: 'pending' });
+  });
+
+  api.post<{ Params: { id: string }; Body: { since: string } }>(
+    '/v1/endpoints/:id/recover',
+    { schema: { body: { type: 'object', required: ['since'], additionalProperties: false, properties: { since: { type: 'string', format: 'date-time' } } } } },
+    async (request, reply) => {
+      const endpoint = await load(request.params.id);
+      const since = Date.parse(request.body.since);
+      const now = Date.now();
+      const count = await ctx.store.write(async (trx) => {
+        const failed = await trx
+          .selectFrom('deliveries')
+          .select('id')
+          .where('endpoint_id', '=', endpoint.id)
+          .where('status', '=', 'failed')
+          .where('created_at', '>=', since)
+          .execute();
+        for (const { id } of failed) {
+          await trx.updateTable('deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now }).where('id', '=', id).execute();
+          await enqueue(trx, 'webhook.deliver', { deliveryId: id }, { now, maxAttempts: 3 });
+        }
+        return failed.length;
+      });
+      ctx.jobsQueued();
+      return reply.status(202).send({ endpoint_id: endpoint.id, requeued: count });
+    },
+  );
+}

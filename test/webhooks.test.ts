@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, it } from 'node:test';
+import { Webhook } from 'standardwebhooks';
+import type { Store } from '../src/store/database.js';
+import { FakeEndpoint } from './helpers/fake-endpoint.js';
+import { FakeProvider } from './helpers/fake-provider.js';
+import { inbound, startTestParley, type TestParley } from './helpers/parley.js';
+import { forEachStore } from './helpers/stores.js';
+
+// Event webhooks end to end: real local servers as the business's endpoints, deliveries verified
+// with the official standardwebhooks package, as a receiver would.
+
+forEachStore('event webhooks', (stores) => {
+  let store: Store;
+  let provider: FakeProvider;
+  let endpoint: FakeEndpoint;
+  let parley: TestParley;
+  let n = 0;
+
+  beforeEach(async () => {
+    store = await stores.open();
+    provider = await new FakeProvider().start();
+    endpoint = await new FakeEndpoint().start();
+    parley = await startTestParley(store, provider.url, {
+      webhooks: { allow_private_destinations: true, timeout: '300ms', retry_schedule: ['30ms', '30ms'] },
+    });
+  });
+  afterEach(async () => {
+    await parley.close();
+    await store.close();
+    await provider.stop();
+    await endpoint.stop();
+  });
+
+  const register = async (body: Record<string, unknown>) => {
+    const res = await parley.api('POST', '/v1/endpoints', { url: endpoint.url, ...body });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body as { id: string; secret: string };
+  };
+  const deliveries = async (id: string) => (await parley.api('GET', `/v1/endpoints/${id}/deliveries`)).body.data as any[];
+  const settled = (id: string, count: number) =>
+    parley.until(async () => {
+      const list = await deliveries(id);
+      return list.length >= count && list.every((d) => d.status !== 'pending') ? list : null;
+    });
+  const text = (body: string) => parley.webhook('inbound', inbound(`+1555600${String(1000 + ++n)}`, body));
+
+  it('signs each event per Standard Webhooks and sends only what the endpoint subscribed to', async () => {
+    const ep = await register({ events: ['message.received'], description: 'CRM' });
+    assert.match(ep.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+    assert.equal((await text('hello there')).status, 200);
+    const [delivery] = await settled(ep.id, 1);
+    assert.equal(delivery.status, 'delivered');
+
+    assert.equal(endpoint.received.length, 1, 'conversation.needs_human was not subscribed');
+    const [request] = endpoint.received;
+    const verified = new Webhook(ep.secret).verify(request!.body, request!.headers as Record<string, string>) as any;
+    assert.equal(verified.type, 'message.received');
+    assert.equal(verified.data.body, 'hello there');
+    assert.equal(request!.headers['webhook-id'], delivery.event_id);
+    assert.throws(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(request!.body, request!.headers as Record<string, string>));
+  });
+
+  it('retries after a 500 and a timeout with the same webhook-id, logging every attempt', async () => {
+    const ep = await register({ events: ['message.received'] });
+    endpoint.script.push({ status: 500 }, { status: 200, hang: true });
+    await text('retry me');
+    const [delivery] = await settled(ep.id, 1);
+    assert.equal(delivery.status, 'delivered');
+    assert.equal(delivery.attempts, 3);
+    assert.equal(new Set(endpoint.received.map((r) => r.headers['webhook-id'])).size, 1);
+
+    const attempts = (await parley.api('GET', `/v1/deliveries/${delivery.id}/attempts`)).body.data;
+    assert.deepEqual(attempts.map((a: any) => a.response_status), [500, null, 200]);
+    assert.equal(attempts[1].error, 'timed out');
+    assert.equal(attempts[0].response_body, 'answered 500');
+    assert.match(attempts[0].request_headers['webhook-signature'], /^v1,/);
+  });
+
+  it('gives up when the schedule runs out, and a retry or a recover sends it again', async () => {
+    const ep = await register({ events: ['message.received'] });
+    endpoint.fallback = { status: 503 };
+    await text('will fail');
+    const [failed] = await settled(ep.id, 1);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.attempts, 3, 'the first try and two retries');
+    assert.equal(failed.last_response_status, 503);
+
+    endpoint.fallback = { status: 204 };
+    assert.equal((await parley.api('POST', `/v1/deliveries/${failed.id}/retry`)).status, 202);
+    const [retried] = await settled(ep.id, 1);
+    assert.equal(retried.status, 'delivered');
+
+    endpoint.fallback = { status: 500 };
+    await text('fails again');
+    await parley.until(async () => (await deliveries(ep.id)).filter((d) => d.status === 'failed').length === 1);
+    endpoint.fallback = { status: 200 };
+    const recovered = await parley.api('POST', `/v1/endpoints/${ep.id}/recover`, { since: new Date(Date.now() - 60_000).toISOString() });
+    assert.equal(recovered.body.requeued, 1);
+    const all = await settled(ep.id, 2);
+    assert.deepEqual(all.map((d) => d.status), ['delivered', 'delivered']);
+  });
+
+  it('disables an endpoint that answers 410 Gone, and one call enables it again', async () => {
+    const ep = await register({});
+    endpoint.fallback = { status: 410 };
+    await text('gone');
+    await parley.until(async () => (await parley.api('GET', `/v1/endpoints/${ep.id}`)).body.status === 'disabled');
+    const disabled = (await parley.api('GET', `/v1/endpoints/${ep.id}`)).body;
+    assert.match(disabled.disabled_reason, /410/);
+    const seen = endpoint.received.length;
+    await text('while disabled');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(endpoint.received.length, seen, 'nothing is sent to a disabled endpoint');
+
+    endpoint.fallback = { status: 200 };
+    assert.equal((await parley.api('PATCH', `/v1/endpoints/${ep.id}`, { status: 'enabled' })).body.status, 'enabled');
+    await text('after');
+    await parley.until(async () => endpoint.received.some((r) => r.body.includes('"after"')));
+  });
+
+  it('signs with both secrets during a rotation', async () => {
+    const ep = await register({ events: ['message.received'] });
+    const rotated = (await parley.api('POST', `/v1/endpoints/${ep.id}/rotate-secret`)).body;
+    assert.notEqual(rotated.secret, ep.secret);
+    await text('rotated');
+    await settled(ep.id, 1);
+    const [request] = endpoint.received;
+    assert.equal(String(request!.headers['webhook-signature']).split(' ').length, 2);
+    for (const secret of [rotated.secret, ep.secret]) new Webhook(secret).verify(request!.body, request!.headers as Record<string, string>);
+  });
+
+  it('refuses endpoints that point at private destinations unless allowed', async () => {
+    await parley.close();
+    parley = await startTestParley(store, provider.url, { webhooks: { allow_private_destinations: false } });
+    for (const url of [endpoint.url, 'http://localhost:9/x', 'http://169.254.169.254/latest/meta-data', 'ftp://example.com/x']) {
+      const res = await parley.api('POST', '/v1/endpoints', { url });
+      assert.equal(res.status, 422, url);
+      assert.equal(res.body.error.code, 'destination_not_allowed');
+    }
+    assert.equal((await parley.api('POST', '/v1/endpoints', { url: 'https://crm.example.com/hooks', events: ['nope'] })).status, 400);
+    assert.equal((await parley.api('POST', '/v1/endpoints', { url: 'https://crm.example.com/hooks' })).status, 201);
+  });
+});
