@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
 import { loadConfig, type Config } from './config.js';
 import { classify } from './core/intent/classify.js';
@@ -21,6 +24,10 @@ Commands:
                             simulator channel, and print what Parley replies
   classify [TEXT]           Print how Parley reads a reply, as JSON; with no TEXT, read one
                             reply per line from stdin and print one JSON line each
+  endpoints listen --secret whsec_… [--listen-port N]
+                            Receive Parley's event webhooks locally, verify their signatures
+                            and print each event (register http://localhost:N/ as an endpoint,
+                            with webhooks.allow_private_destinations: true)
 
 Options for every command:
   --config FILE             parley.yaml to read (default: $PARLEY_CONFIG, then ./parley.yaml)
@@ -50,6 +57,9 @@ export async function main(argv: string[]): Promise<void> {
         return await simulate(rest);
       case 'classify':
         return await classifyCommand(rest);
+      case 'endpoints':
+        if (rest[0] === 'listen') return await listen(rest.slice(1));
+        throw new UsageError('endpoints: the only subcommand is "listen"');
       case undefined:
       case 'help':
       case '--help':
@@ -152,6 +162,36 @@ async function classifyCommand(args: string[]): Promise<void> {
   for await (const text of lines) {
     if (text.trim() !== '') process.stdout.write(`${line(text)}\n`);
   }
+}
+
+async function listen(args: string[]): Promise<void> {
+  const { values } = parse(args, { secret: { type: 'string' }, 'listen-port': { type: 'string', default: '4000' } } as const);
+  if (!values.secret) throw new UsageError('endpoints listen: --secret is required (the whsec_… secret shown when the endpoint was registered)');
+  const port = Number(values['listen-port']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--listen-port: "${values['listen-port']}" is not a port number`);
+  const receiver = new Webhook(values.secret);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      try {
+        const event = receiver.verify(body, req.headers as Record<string, string>) as { type: string; timestamp: string; data: unknown };
+        process.stdout.write(`${JSON.stringify({ id: req.headers['webhook-id'], type: event.type, timestamp: event.timestamp, data: event.data })}\n`);
+        res.writeHead(204).end();
+      } catch (error) {
+        process.stderr.write(`rejected a request: ${(error as Error).message}\n`);
+        res.writeHead(401).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  process.stderr.write(`listening on http://localhost:${(server.address() as AddressInfo).port}/ — verifying signatures; one JSON line per event\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  server.close();
 }
 
 async function simulate(args: string[]): Promise<void> {

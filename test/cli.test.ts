@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
 
 // The quick start, as a newcomer runs it: `parley start` with no config, then `parley simulate`.
@@ -99,6 +100,25 @@ describe('parley CLI', () => {
       out.trim().split('\n').map((l) => JSON.parse(l).intent),
       ['opt_out', 'confirm', 'unknown'],
     );
+  });
+
+  it('endpoints listen verifies and prints events, and refuses forged ones', async () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const listenPort = await freePort();
+    const child = spawn(process.execPath, [...cli, 'endpoints', 'listen', '--secret', secret, '--listen-port', String(listenPort)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await new Promise<void>((resolve) => child.stderr.on('data', (d) => String(d).includes('listening') && resolve()));
+    const body = JSON.stringify({ type: 'message.received', timestamp: new Date().toISOString(), data: { body: 'hi' } });
+    const now = new Date();
+    const signed = { 'webhook-id': 'evt_TEST', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'content-type': 'application/json' };
+    const good = await request(`http://127.0.0.1:${listenPort}/`, { method: 'POST', body, headers: { ...signed, 'webhook-signature': new Webhook(secret).sign('evt_TEST', now, body) } });
+    assert.equal(good.statusCode, 204);
+    const forged = await request(`http://127.0.0.1:${listenPort}/`, { method: 'POST', body, headers: { ...signed, 'webhook-signature': 'v1,AAAA' } });
+    assert.equal(forged.statusCode, 401);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('exit', resolve));
+    assert.deepEqual(JSON.parse(out.trim()), { id: 'evt_TEST', type: 'message.received', timestamp: JSON.parse(body).timestamp, data: { body: 'hi' } });
   });
 
   it('simulate explains an unreachable server', async () => {

@@ -141,4 +141,19 @@ forEachStore('event webhooks', (stores) => {
     assert.equal((await parley.api('POST', '/v1/endpoints', { url: 'https://crm.example.com/hooks', events: ['nope'] })).status, 400);
     assert.equal((await parley.api('POST', '/v1/endpoints', { url: 'https://crm.example.com/hooks' })).status, 201);
   });
+
+  it('keeps a retry across a restart', async () => {
+    await parley.close();
+    parley = await startTestParley(store, provider.url, { webhooks: { allow_private_destinations: true, retry_schedule: ['700ms'] } });
+    const ep = await register({ events: ['message.received'] });
+    endpoint.script.push({ status: 500 });
+    await text('survive a restart');
+    await parley.until(async () => (await deliveries(ep.id))[0]?.attempts === 1);
+    await parley.close();
+    parley = await startTestParley(store, provider.url, { webhooks: { allow_private_destinations: true, retry_schedule: ['700ms'] } });
+    const [delivery] = await settled(ep.id, 1);
+    assert.equal(delivery.status, 'delivered');
+    assert.equal(delivery.attempts, 2);
+    assert.equal(new Set(endpoint.received.map((r) => r.headers['webhook-id'])).size, 1);
+  });
 });
