@@ -64,6 +64,7 @@ export async function startParley(config: Config, options: StartOptions): Promis
       pollIntervalMs: config.queue.poll_interval,
       retryBaseMs: config.queue.retry_base,
       retryMaxMs: config.queue.retry_max,
+      kindLimits: { 'webhook.deliver': Math.min(config.webhooks.concurrency, config.queue.concurrency) },
     });
     const app = await buildApp({ ctx, apiKeyHash: apiKey.hash });
     let url: string | undefined;

@@ -5,6 +5,8 @@ import type { Job, JobKind } from './job-kinds.js';
 export interface ClaimOptions {
   workerId: string;
   limit: number;
+  /** Kinds this worker cannot take more of right now (at their concurrency cap). */
+  excludeKinds?: readonly JobKind[];
   leaseMs: number;
   now?: number;
 }
@@ -34,6 +36,7 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
       .select('j.id')
       .where('j.state', '=', 'pending')
       .where('j.run_at', '<=', now)
+      .$if((options.excludeKinds?.length ?? 0) > 0, (q) => q.where('j.kind', 'not in', options.excludeKinds!))
       .where((eb) =>
         eb.or([
           eb('j.group_key', 'is', null),

@@ -121,4 +121,42 @@ forEachStore('queue', (stores) => {
     }
     assert.equal((await store.db.selectFrom('jobs').selectAll().execute()).length, 0);
   });
+
+  it('caps a kind of job so it never takes every slot from the others', async () => {
+    await store.db.deleteFrom('jobs').execute();
+    for (let i = 0; i < 10; i++) await store.write((trx) => enqueue(trx, 'webhook.deliver', { deliveryId: `d${i}` }));
+    for (let i = 0; i < 6; i++) await add(store, `m${i}`, `contact:${i}`);
+    let hanging = 0;
+    let maxHanging = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const routed: string[] = [];
+    const handlers = {
+      'webhook.deliver': async () => {
+        maxHanging = Math.max(maxHanging, ++hanging);
+        await gate;
+        hanging--;
+      },
+      'inbound.process': async (job: Job<'inbound.process'>) => {
+        routed.push(job.payload.messageId);
+      },
+    } as unknown as JobHandlers;
+    const worker = new Worker(store, handlers, testLog, {
+      concurrency: 4,
+      leaseMs: 10_000,
+      pollIntervalMs: 10,
+      retryBaseMs: 5,
+      retryMaxMs: 10,
+      kindLimits: { 'webhook.deliver': 2 },
+    });
+    worker.start();
+    const deadline = Date.now() + 10_000;
+    while (routed.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(routed.length, 6, 'routing ran while deliveries hung');
+    assert.equal(maxHanging, 2, 'no more than the cap of deliveries at once');
+    release();
+    while ((await store.db.selectFrom('jobs').select('id').execute()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await worker.stop();
+    assert.equal((await store.db.selectFrom('jobs').select('id').execute()).length, 0, 'every delivery ran in the end');
+  });
 });

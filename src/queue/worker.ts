@@ -29,6 +29,11 @@ export class PermanentJobError extends Error {
 
 export interface WorkerOptions {
   concurrency: number;
+  /**
+   * At most this many jobs of a kind at once, so that one kind of slow work (deliveries to an
+   * endpoint that hangs) can never take every slot from routing and sending.
+   */
+  kindLimits?: Partial<Record<JobKind, number>>;
   leaseMs: number;
   /** How often an idle worker looks for due jobs (retries, jobs from other processes). */
   pollIntervalMs: number;
@@ -51,6 +56,7 @@ export const defaultWorkerOptions: WorkerOptions = {
 export class Worker {
   readonly id = `${hostname()}:${process.pid}:${newId('w').slice(-6)}`;
   private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly inFlightByKind = new Map<JobKind, number>();
   private running = false;
   private stopping = false;
   private claiming = false;
@@ -117,19 +123,36 @@ export class Worker {
     if (this.claiming) return 0;
     this.claiming = true;
     try {
-      const jobs = await claimJobs(this.store, { workerId: this.id, limit, leaseMs: this.options.leaseMs });
+      const jobs = await claimJobs(this.store, { workerId: this.id, limit, leaseMs: this.options.leaseMs, excludeKinds: this.kindsAtLimit() });
+      const limits = this.options.kindLimits ?? {};
+      let started = 0;
       for (const job of jobs) {
+        const running = this.inFlightByKind.get(job.kind) ?? 0;
+        if (running >= (limits[job.kind] ?? Infinity)) {
+          // One claim can take more of a kind than its cap has room for: give the rest back at once.
+          await this.store.write((trx) => releaseJob(trx, job)).catch((error: unknown) => this.log.warn({ err: error, job: job.id }, 'could not release a job over its kind limit'));
+          continue;
+        }
+        started++;
+        this.inFlightByKind.set(job.kind, running + 1);
         const run = this.run(job).finally(() => {
           this.inFlight.delete(job.id);
+          this.inFlightByKind.set(job.kind, this.inFlightByKind.get(job.kind)! - 1);
           // A finished job frees a slot and may unblock the next job of its group.
           this.wake();
         });
         this.inFlight.set(job.id, run);
       }
-      return jobs.length;
+      return started;
     } finally {
       this.claiming = false;
     }
+  }
+
+  /** Kinds to leave unclaimed this round: those already at their cap. */
+  private kindsAtLimit(): JobKind[] {
+    const limits = this.options.kindLimits ?? {};
+    return (Object.keys(limits) as JobKind[]).filter((kind) => (this.inFlightByKind.get(kind) ?? 0) >= limits[kind]!);
   }
 
   private async run(job: Job): Promise<void> {
@@ -155,7 +178,7 @@ export class Worker {
         return;
       }
       if (this.stopping && !finished) {
-        await releaseJob(this.store.db, job).catch(() => {});
+        await this.store.write((trx) => releaseJob(trx, job)).catch(() => {});
         return;
       }
       const retryAt = Date.now() + retryDelayMs(job.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
