@@ -173,6 +173,8 @@ const fileSchema = z.strictObject({
       allow_private_destinations: z.boolean().default(false),
       /** Deliveries in flight at once per process: the rest of the worker stays free for routing and sending. */
       concurrency: z.number().int().min(1).max(1024).default(16),
+      /** Deliveries in flight at once to any one endpoint, per process: a slow endpoint holds only these. */
+      per_endpoint_concurrency: z.number().int().min(1).max(1024).default(4),
       /** A delivery attempt that has no answer by then has failed. */
       timeout: duration.default(15_000),
       /** Waits before each retry after the first, immediate attempt; then the delivery has failed. */

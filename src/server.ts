@@ -65,6 +65,7 @@ export async function startParley(config: Config, options: StartOptions): Promis
       retryBaseMs: config.queue.retry_base,
       retryMaxMs: config.queue.retry_max,
       kindLimits: { 'webhook.deliver': Math.min(config.webhooks.concurrency, config.queue.concurrency) },
+      limitKeyMax: config.webhooks.per_endpoint_concurrency,
     });
     const app = await buildApp({ ctx, apiKeyHash: apiKey.hash });
     let url: string | undefined;

@@ -156,4 +156,26 @@ forEachStore('event webhooks', (stores) => {
     assert.equal(delivery.attempts, 2);
     assert.equal(new Set(endpoint.received.map((r) => r.headers['webhook-id'])).size, 1);
   });
+
+  it('lets a hanging endpoint hold only its own share: a healthy one gets everything meanwhile', async () => {
+    await parley.close();
+    parley = await startTestParley(store, provider.url, {
+      webhooks: { allow_private_destinations: true, timeout: '20s', concurrency: 8, per_endpoint_concurrency: 2 },
+    });
+    const hanging = await new FakeEndpoint().start();
+    hanging.fallback = { status: 200, hang: true };
+    try {
+      const slow = (await parley.api('POST', '/v1/endpoints', { url: hanging.url, events: ['message.received'] })).body;
+      const healthy = await register({ events: ['message.received'] });
+      for (let i = 0; i < 10; i++) await text(`burst ${i}`);
+      const delivered = await settled(healthy.id, 10);
+      assert.equal(delivered.filter((d) => d.status === 'delivered').length, 10);
+      assert.equal(hanging.received.length, 2, 'the hanging endpoint never had more than its 2 requests in flight');
+      const stuck = await deliveries(slow.id);
+      assert.equal(stuck.filter((d) => d.status === 'pending').length, 10);
+    } finally {
+      await parley.close();
+      await hanging.stop();
+    }
+  });
 });

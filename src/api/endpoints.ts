@@ -4,8 +4,8 @@ import { newId } from '../core/ids.js';
 import type { EngineContext } from '../engine/context.js';
 import { eventTypes } from '../engine/events.js';
 import { ParleyError } from '../errors.js';
-import { enqueue } from '../queue/enqueue.js';
 import type { EndpointsTable } from '../store/schema.js';
+import { enqueueAttempt } from '../webhooks/fan-out.js';
 import { newEndpointSecret } from '../webhooks/signing.js';
 import { checkEndpointUrl, DestinationRefused } from '../webhooks/url-guard.js';
 
@@ -52,7 +52,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
   const resume = async (endpointId: string, now: number) =>
     ctx.store.write(async (trx) => {
       const pending = await trx.selectFrom('deliveries').select('id').where('endpoint_id', '=', endpointId).where('status', '=', 'pending').execute();
-      for (const { id } of pending) await enqueue(trx, 'webhook.deliver', { deliveryId: id }, { now, maxAttempts: 3 });
+      for (const { id } of pending) await enqueueAttempt(trx, { deliveryId: id, endpointId, now });
       return pending.length;
     });
 
@@ -199,7 +199,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     await ctx.store.write(async (trx) => {
       // A replay starts a fresh schedule; the webhook-id stays the event's, so receivers can deduplicate.
       await trx.updateTable('deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now }).where('id', '=', delivery.id).execute();
-      await enqueue(trx, 'webhook.deliver', { deliveryId: delivery.id }, { now, maxAttempts: 3 });
+      await enqueueAttempt(trx, { deliveryId: delivery.id, endpointId: delivery.endpoint_id, now });
     });
     ctx.jobsQueued();
     return reply.status(202).send({ id: delivery.id, status: 'pending' });
@@ -222,7 +222,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
           .execute();
         for (const { id } of failed) {
           await trx.updateTable('deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now }).where('id', '=', id).execute();
-          await enqueue(trx, 'webhook.deliver', { deliveryId: id }, { now, maxAttempts: 3 });
+          await enqueueAttempt(trx, { deliveryId: id, endpointId: endpoint.id, now });
         }
         return failed.length;
       });

@@ -7,6 +7,8 @@ export interface ClaimOptions {
   limit: number;
   /** Kinds this worker cannot take more of right now (at their concurrency cap). */
   excludeKinds?: readonly JobKind[];
+  /** Limit keys this worker cannot take more of right now. */
+  excludeLimitKeys?: readonly string[];
   leaseMs: number;
   now?: number;
 }
@@ -37,6 +39,9 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
       .where('j.state', '=', 'pending')
       .where('j.run_at', '<=', now)
       .$if((options.excludeKinds?.length ?? 0) > 0, (q) => q.where('j.kind', 'not in', options.excludeKinds!))
+      .$if((options.excludeLimitKeys?.length ?? 0) > 0, (q) =>
+        q.where((eb) => eb.or([eb('j.limit_key', 'is', null), eb('j.limit_key', 'not in', options.excludeLimitKeys!)])),
+      )
       .where((eb) =>
         eb.or([
           eb('j.group_key', 'is', null),
@@ -79,6 +84,7 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
         kind: row.kind as JobKind,
         payload: JSON.parse(row.payload),
         groupKey: row.group_key,
+        limitKey: row.limit_key,
         attempts: row.attempts,
         maxAttempts: row.max_attempts,
         lockedBy: options.workerId,

@@ -6,6 +6,8 @@ import type { JobKind, JobPayloads } from './job-kinds.js';
 export interface EnqueueOptions {
   /** Jobs with the same group key run one at a time, in the order they were enqueued. */
   groupKey?: string | null;
+  /** Jobs with the same limit key run at most the worker's `limitKeyMax` at a time. */
+  limitKey?: string | null;
   runAt?: number;
   maxAttempts?: number;
   now?: number;
@@ -28,6 +30,7 @@ export async function enqueue<K extends JobKind>(
     kind,
     payload: JSON.stringify(payload),
     group_key: options.groupKey ?? null,
+    limit_key: options.limitKey ?? null,
     run_at: options.runAt ?? now,
     max_attempts: options.maxAttempts ?? defaultMaxAttempts,
     now,
@@ -51,6 +54,7 @@ export async function enqueueMany(trx: Kysely<Database>, jobs: NewJob[]): Promis
         kind,
         payload: JSON.stringify(payload),
         group_key: options.groupKey ?? null,
+        limit_key: options.limitKey ?? null,
         state: 'pending' as const,
         run_at: options.runAt ?? options.now ?? now,
         max_attempts: options.maxAttempts ?? defaultMaxAttempts,
@@ -62,13 +66,14 @@ export async function enqueueMany(trx: Kysely<Database>, jobs: NewJob[]): Promis
 }
 
 // Jobs enqueued one at a time: compiled once (see precompiled.ts).
-const insertJob = precompile<{ kind: string; payload: string; group_key: string | null; run_at: number; max_attempts: number; now: number }>(
-  ['kind', 'payload', 'group_key', 'run_at', 'max_attempts', 'now'],
+const insertJob = precompile<{ kind: string; payload: string; group_key: string | null; limit_key: string | null; run_at: number; max_attempts: number; now: number }>(
+  ['kind', 'payload', 'group_key', 'limit_key', 'run_at', 'max_attempts', 'now'],
   (db, p) =>
     db.insertInto('jobs').values({
       kind: p.kind,
       payload: p.payload,
       group_key: p.group_key,
+      limit_key: p.limit_key,
       state: 'pending',
       run_at: p.run_at,
       max_attempts: p.max_attempts,

@@ -18,6 +18,7 @@ export interface Job<K extends JobKind = JobKind> {
   kind: K;
   payload: JobPayloads[K];
   groupKey: string | null;
+  limitKey: string | null;
   attempts: number;
   maxAttempts: number;
   lockedBy: string;

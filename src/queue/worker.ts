@@ -34,6 +34,8 @@ export interface WorkerOptions {
    * endpoint that hangs) can never take every slot from routing and sending.
    */
   kindLimits?: Partial<Record<JobKind, number>>;
+  /** At most this many jobs with the same limit key at once (one webhook endpoint's deliveries). */
+  limitKeyMax?: number;
   leaseMs: number;
   /** How often an idle worker looks for due jobs (retries, jobs from other processes). */
   pollIntervalMs: number;
@@ -57,6 +59,7 @@ export class Worker {
   readonly id = `${hostname()}:${process.pid}:${newId('w').slice(-6)}`;
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly inFlightByKind = new Map<JobKind, number>();
+  private readonly inFlightByLimitKey = new Map<string, number>();
   private running = false;
   private stopping = false;
   private claiming = false;
@@ -123,21 +126,34 @@ export class Worker {
     if (this.claiming) return 0;
     this.claiming = true;
     try {
-      const jobs = await claimJobs(this.store, { workerId: this.id, limit, leaseMs: this.options.leaseMs, excludeKinds: this.kindsAtLimit() });
+      const jobs = await claimJobs(this.store, {
+        workerId: this.id,
+        limit,
+        leaseMs: this.options.leaseMs,
+        excludeKinds: this.kindsAtLimit(),
+        excludeLimitKeys: this.limitKeysAtLimit(),
+      });
       const limits = this.options.kindLimits ?? {};
       let started = 0;
       for (const job of jobs) {
         const running = this.inFlightByKind.get(job.kind) ?? 0;
-        if (running >= (limits[job.kind] ?? Infinity)) {
+        const keyRunning = job.limitKey === null ? 0 : (this.inFlightByLimitKey.get(job.limitKey) ?? 0);
+        if (running >= (limits[job.kind] ?? Infinity) || (job.limitKey !== null && keyRunning >= (this.options.limitKeyMax ?? Infinity))) {
           // One claim can take more of a kind than its cap has room for: give the rest back at once.
           await this.store.write((trx) => releaseJob(trx, job)).catch((error: unknown) => this.log.warn({ err: error, job: job.id }, 'could not release a job over its kind limit'));
           continue;
         }
         started++;
         this.inFlightByKind.set(job.kind, running + 1);
+        if (job.limitKey !== null) this.inFlightByLimitKey.set(job.limitKey, keyRunning + 1);
         const run = this.run(job).finally(() => {
           this.inFlight.delete(job.id);
           this.inFlightByKind.set(job.kind, this.inFlightByKind.get(job.kind)! - 1);
+          if (job.limitKey !== null) {
+            const left = this.inFlightByLimitKey.get(job.limitKey)! - 1;
+            if (left === 0) this.inFlightByLimitKey.delete(job.limitKey);
+            else this.inFlightByLimitKey.set(job.limitKey, left);
+          }
           // A finished job frees a slot and may unblock the next job of its group.
           this.wake();
         });
@@ -153,6 +169,12 @@ export class Worker {
   private kindsAtLimit(): JobKind[] {
     const limits = this.options.kindLimits ?? {};
     return (Object.keys(limits) as JobKind[]).filter((kind) => (this.inFlightByKind.get(kind) ?? 0) >= limits[kind]!);
+  }
+
+  private limitKeysAtLimit(): string[] {
+    const max = this.options.limitKeyMax;
+    if (max === undefined) return [];
+    return [...this.inFlightByLimitKey].filter(([, running]) => running >= max).map(([key]) => key);
   }
 
   private async run(job: Job): Promise<void> {

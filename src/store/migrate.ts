@@ -4,6 +4,7 @@ import * as spine from './migrations/0001_spine.js';
 import * as automation from './migrations/0002_automation.js';
 import * as claimIndex from './migrations/0003_claim_index.js';
 import * as webhooks from './migrations/0004_webhooks.js';
+import * as jobLimitKey from './migrations/0005_job_limit_key.js';
 
 /** What a migration needs to know about the dialect to write one schema for both. */
 export interface MigrationContext {
@@ -22,6 +23,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0002_automation': automation,
   '0003_claim_index': claimIndex,
   '0004_webhooks': webhooks,
+  '0005_job_limit_key': jobLimitKey,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -126,6 +126,8 @@ export interface JobsTable {
   payload: JsonText;
   /** Jobs sharing a group run one at a time, in id order. */
   group_key: string | null;
+  /** Jobs sharing a limit key run at most `limitKeyMax` at a time per worker (one webhook endpoint's deliveries). */
+  limit_key: ColumnType<string | null, string | null | undefined, string | null>;
   state: 'pending' | 'running' | 'dead';
   run_at: Millis;
   attempts: ColumnType<number, number | undefined, number>;

@@ -1,7 +1,7 @@
 import { request, type Dispatcher } from 'undici';
-import { enqueue } from '../queue/enqueue.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { EngineContext } from '../engine/context.js';
+import { enqueueAttempt } from './fan-out.js';
 import { checkEndpointUrl, DestinationRefused, guardedAgent } from './url-guard.js';
 import { signatureHeader } from './signing.js';
 
@@ -120,7 +120,7 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
           .execute();
         log.warn({ endpoint: endpoint.id }, 'endpoint answered 410 Gone and is disabled');
       }
-      if (retryAt !== null) await enqueue(trx, 'webhook.deliver', { deliveryId: delivery.id }, { runAt: retryAt, now, maxAttempts: 3 });
+      if (retryAt !== null) await enqueueAttempt(trx, { deliveryId: delivery.id, endpointId: endpoint.id, now, runAt: retryAt });
     });
   };
 }

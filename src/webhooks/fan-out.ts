@@ -30,6 +30,21 @@ export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: stri
         updated_at: event.now,
       })
       .execute();
-    await enqueue(trx, 'webhook.deliver', { deliveryId: id }, { now: event.now, maxAttempts: 3 });
+    await enqueueAttempt(trx, { deliveryId: id, endpointId: endpoint.id, now: event.now });
   }
+}
+
+/**
+ * Queues the next attempt of a delivery. Attempts share their endpoint's limit key, so a slow
+ * endpoint holds at most `webhooks.per_endpoint_concurrency` worker slots. The queue's own retries
+ * are only for Parley's failures (a database error); the endpoint's failures are retried by
+ * queueing a new attempt on the delivery's schedule (deliver.ts).
+ */
+export async function enqueueAttempt(trx: Kysely<Database>, attempt: { deliveryId: string; endpointId: string; now: number; runAt?: number }): Promise<void> {
+  await enqueue(
+    trx,
+    'webhook.deliver',
+    { deliveryId: attempt.deliveryId },
+    { now: attempt.now, runAt: attempt.runAt ?? attempt.now, maxAttempts: 3, limitKey: `endpoint:${attempt.endpointId}` },
+  );
 }
