@@ -16,12 +16,12 @@ process.on('exit', () => {
  * Starts a TypeScript entry point in its own Node process (pinned to `cpu` when taskset exists)
  * and waits for the `{"url": …}` line it prints once listening.
  */
-export async function startChild(entry: string, args: string[], cpu: number | null, worker = true): Promise<Child> {
+export async function startChild(entry: string, args: string[], cpu: number | null, worker = true, env: Record<string, string> = {}): Promise<Child> {
   const node = [process.execPath, '--import', 'tsx', entry, ...args];
   const command = cpu === null ? node : ['taskset', '-c', String(cpu), ...node];
   const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BENCH_WORKER: worker ? 'on' : 'off' },
+    env: { ...process.env, BENCH_WORKER: worker ? 'on' : 'off', ...env },
   });
   children.add(child);
   const url = await new Promise<string>((resolve, reject) => {

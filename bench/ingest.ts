@@ -64,7 +64,8 @@ async function providerStub(): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/send` };
 }
 
-function pinSelf(cpu: number): boolean {
+/** Pins this process (the load generator, the stand-in endpoints) to one core, the servers to the other. */
+export function pinSelf(cpu: number): boolean {
   try {
     execFileSync('taskset', ['-pc', String(cpu), String(process.pid)], { stdio: 'ignore' });
     return true;

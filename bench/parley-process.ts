@@ -12,6 +12,8 @@ const config = configFromObject(
     api_key: 'bench-api-key-0123456789',
     channels: [{ name: 'main', provider: 'generic', numbers: ['+18005550100'], secret, send_url: sendUrl }],
     log: { level: 'warn' },
+    // Extra settings for a benchmark (e.g. webhooks), as JSON.
+    ...(JSON.parse(process.env.BENCH_CONFIG ?? '{}') as object),
   },
   { env: {} },
 );

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchClassify } from './classify.js';
 import { benchIngest, type IngestFigures } from './ingest.js';
+import { benchWebhooks } from './webhooks.js';
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
@@ -32,6 +33,13 @@ for (const worker of [false, true]) {
   console.log(`  durable: stored ${ingest.stored} ≥ acked ${ingest.acked} (in flight at the ends of runs: ${ingest.stored - ingest.acked})${ok ? '' : '  FAILED'}`);
 }
 
+const webhooks = await benchWebhooks();
+console.log(`\nEvent webhooks: ${webhooks.events} stored events delivered to a local endpoint answering 200 at once (Parley on one core)`);
+console.log(`  parley:   ${round(webhooks.parleyPerSecond).toLocaleString('en-US')} deliveries/s (signed, logged, SQLite)`);
+console.log(`  baseline: ${round(webhooks.baselinePerSecond).toLocaleString('en-US')} signed POSTs/s (bare loop, same concurrency, own process)`);
+console.log(`  ratio:    ${round(webhooks.ratio, 2)}`);
+console.log(`  with a second endpoint that never answers: ${round(webhooks.withHangingPerSecond).toLocaleString('en-US')} deliveries/s to the healthy one (${round(webhooks.hangingRatio, 2)} of its rate alone)`);
+
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns }, null, 2)}\n`);
+writeFileSync('bench/results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns, webhooks }, null, 2)}\n`);
 if (!durable) process.exitCode = 1;

@@ -66,6 +66,8 @@ export class Worker {
   private wakeTimer: NodeJS.Timeout | undefined;
   private loopPromise: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  /** A wake-up that came while the loop was busy claiming: it must not be lost. */
+  private woken = false;
 
   constructor(
     private readonly store: Store,
@@ -82,6 +84,7 @@ export class Worker {
 
   /** Asks the worker to look for jobs now (called after enqueueing in this process). */
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
@@ -102,6 +105,7 @@ export class Worker {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
+      this.woken = false;
       const free = this.options.concurrency - this.inFlight.size;
       let claimed = 0;
       if (free > 0) {
@@ -111,8 +115,10 @@ export class Worker {
           this.log.error({ err: error }, 'claiming jobs failed');
         }
       }
-      // A full batch suggests more are waiting: go again at once. Otherwise sleep until woken.
-      if (claimed === free && free > 0) continue;
+      // A full batch suggests more are waiting, and a wake-up during the claim (a job finished,
+      // jobs were queued) may have made more runnable: go again at once. Otherwise sleep until
+      // woken or the poll interval passes.
+      if ((claimed === free && free > 0) || this.woken) continue;
       await new Promise<void>((resolve) => {
         this.wakeUp = resolve;
         this.wakeTimer = setTimeout(resolve, this.options.pollIntervalMs);
