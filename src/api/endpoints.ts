@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { EngineContext } from '../engine/context.js';
 import { eventTypes } from '../engine/events.js';
 import { ParleyError } from '../errors.js';
-import type { EndpointsTable } from '../store/schema.js';
+import type { Database, EndpointsTable } from '../store/schema.js';
 import { enqueueAttempt } from '../webhooks/fan-out.js';
 import { newEndpointSecret } from '../webhooks/signing.js';
 import { checkEndpointUrl, DestinationRefused } from '../webhooks/url-guard.js';
@@ -28,6 +28,12 @@ function endpointJson(row: Selectable<EndpointsTable>) {
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };
+}
+
+/** Sends a delivery again on a fresh schedule; the webhook-id stays the event's, so receivers can deduplicate. */
+async function replay(trx: Kysely<Database>, deliveryId: string, endpointId: string, now: number): Promise<void> {
+  await trx.updateTable('deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now }).where('id', '=', deliveryId).execute();
+  await enqueueAttempt(trx, { deliveryId, endpointId, now });
 }
 
 /** The business's endpoints for event webhooks, their deliveries and the attempts of each. */
@@ -196,11 +202,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     const delivery = await db.selectFrom('deliveries').selectAll().where('id', '=', request.params.id).executeTakeFirst();
     if (!delivery) throw new ParleyError('not_found', 'No delivery has this id.');
     const now = Date.now();
-    await ctx.store.write(async (trx) => {
-      // A replay starts a fresh schedule; the webhook-id stays the event's, so receivers can deduplicate.
-      await trx.updateTable('deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now }).where('id', '=', delivery.id).execute();
-      await enqueueAttempt(trx, { deliveryId: delivery.id, endpointId: delivery.endpoint_id, now });
-    });
+    await ctx.store.write((trx) => replay(trx, delivery.id, delivery.endpoint_id, now));
     ctx.jobsQueued();
     return reply.status(202).send({ id: delivery.id, status: 'pending' });
   });
@@ -220,10 +222,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
           .where('status', '=', 'failed')
           .where('created_at', '>=', since)
           .execute();
-        for (const { id } of failed) {
-          await trx.updateTable('deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now }).where('id', '=', id).execute();
-          await enqueueAttempt(trx, { deliveryId: id, endpointId: endpoint.id, now });
-        }
+        for (const { id } of failed) await replay(trx, id, endpoint.id, now);
         return failed.length;
       });
       ctx.jobsQueued();
