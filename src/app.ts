@@ -24,6 +24,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     // Per-request logs cost more than the request itself at webhook rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.config.server.body_limit,
+    trustProxy: ctx.config.server.trust_proxy,
     // Closing idle keep-alive sockets lets SIGTERM finish promptly.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     assert.equal(config.source, null);
     assert.equal(config.server.port, 3000);
     assert.equal(config.database.url, './data/parley.db');
-    assert.deepEqual(config.channels, [{ name: 'sim', provider: 'sim', numbers: ['+15550100000'] }]);
+    assert.deepEqual(config.channels, [{ name: 'sim', provider: 'sim', numbers: ['+15550100000'], verify: 'enforce', send_timeout: 15_000 }]);
     assert.equal(config.queue.lease, 60_000);
     assert.equal(config.automation.acknowledgment.every, 12 * 3_600_000);
   });

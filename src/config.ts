@@ -2,52 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from './core/duration.js';
-import { toE164 } from './core/phone.js';
+import { duration, e164 } from './config-fields.js';
 import { ConfigError } from './errors.js';
+import { genericChannelSchema } from './providers/generic/config.js';
+import { simChannelSchema } from './providers/sim/config.js';
 
 // Every setting, its default and its meaning live here; docs/configuration.md mirrors this file.
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. "500ms", "30s", "5m", "24h")` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const e164 = z.string().transform((value, ctx) => {
-  const number = toE164(value);
-  if (!number) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a phone number in international format (e.g. "+18005550100")` });
-    return z.NEVER;
-  }
-  return number;
-});
-
-const channelName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_" (it becomes part of a URL)');
-
-const genericChannel = z.strictObject({
-  name: channelName,
-  provider: z.literal('generic'),
-  numbers: z.array(e164).min(1, 'list at least one number this channel sends from'),
-  secret: z.string().min(16, 'use at least 16 characters for an HMAC secret'),
-  send_url: z.url({ protocol: /^https?$/ }),
-  send_timeout: duration.default(15_000),
-});
-
-const simChannel = z.strictObject({
-  name: channelName,
-  provider: z.literal('sim'),
-  numbers: z.array(e164).min(1),
-  /** Optional: when absent a secret is generated once and kept in the database. */
-  secret: z.string().min(16).optional(),
-});
-
-const channel = z.discriminatedUnion('provider', [genericChannel, simChannel]);
+// One entry per provider folder under src/providers/.
+const channel = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema]);
 
 // Words carriers treat as opt-outs; a business keyword rule may not claim one (see automation).
 const carrierOptOutWords = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'revoke', 'optout']);
@@ -155,6 +118,12 @@ const fileSchema = z.strictObject({
       host: z.string().default('0.0.0.0'),
       /** Largest webhook or API body accepted, in bytes. */
       body_limit: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+      /**
+       * Parley runs behind a reverse proxy that sets X-Forwarded-For/-Proto/-Host: client addresses
+       * and the URL providers called are read from those headers. Only true when the proxy is the
+       * sole way in, since anyone else could set them.
+       */
+      trust_proxy: z.boolean().default(false),
     })
     .prefault({}),
   database: z.strictObject({ url: z.string().min(1).optional() }).prefault({}),
@@ -202,8 +171,6 @@ const fileSchema = z.strictObject({
 
 export type FileConfig = z.output<typeof fileSchema>;
 export type ChannelConfig = z.output<typeof channel>;
-export type GenericChannelConfig = z.output<typeof genericChannel>;
-export type SimChannelConfig = z.output<typeof simChannel>;
 export type AutomationConfig = z.output<typeof automation>;
 export type RuleConfig = z.output<typeof rule>;
 
@@ -264,7 +231,7 @@ export function configFromObject(raw: unknown, options: LoadConfigOptions = {}, 
     throw new ConfigError(`${where}: channels: the name "sim" is reserved for the simulator (or set simulator.enabled: false)`);
   }
   if (file.simulator.enabled && !names.has('sim')) {
-    file.channels.push({ name: 'sim', provider: 'sim', numbers: [file.simulator.number] });
+    file.channels.push(simChannelSchema.parse({ name: 'sim', provider: 'sim', numbers: [file.simulator.number] }));
   }
 
   const envPort = env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : undefined;

@@ -10,6 +10,7 @@ export const errorCatalog = {
   invalid_phone_number: { status: 400, message: 'A phone number could not be read as an E.164 number.' },
   unauthorized: { status: 401, message: 'Missing or invalid API key.' },
   invalid_signature: { status: 401, message: 'The webhook signature is missing or does not match.' },
+  source_not_allowed: { status: 403, message: 'Webhooks for this channel are not accepted from this address.' },
   not_found: { status: 404, message: 'Not found.' },
   unknown_channel: { status: 404, message: 'No channel has this name.' },
   payload_too_large: { status: 413, message: 'The body is larger than the limit.' },

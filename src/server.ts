@@ -7,6 +7,7 @@ import { loadChannels } from './engine/channels.js';
 import type { EngineContext } from './engine/context.js';
 import { routeInboundHandler } from './engine/router.js';
 import { sendHandler } from './engine/send.js';
+import { assembleHandler } from './engine/multipart.js';
 import { applyStatusHandler } from './engine/status.js';
 import { Worker, type JobHandlers } from './queue/worker.js';
 import { deliverHandler } from './webhooks/deliver.js';
@@ -42,6 +43,7 @@ export function jobHandlers(ctx: EngineContext): JobHandlers {
     'inbound.process': routeInboundHandler(ctx),
     'message.send': sendHandler(ctx),
     'status.apply': applyStatusHandler(ctx),
+    'inbound.assemble': assembleHandler(ctx),
     'webhook.deliver': deliverHandler(ctx),
   };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import type { ConsentEventData } from './events.js';
 
 export interface ConsentChange {
   contactId: string;
@@ -64,4 +65,17 @@ async function recordConsentChange(trx: Kysely<Database>, action: 'opt_out' | 'o
       at: change.now,
     })
     .execute();
+}
+
+/** The `contact.opted_out` / `contact.opted_in` event's data for a change. */
+export function consentEventData(change: ConsentChange, scope: 'number' | 'deployment'): ConsentEventData {
+  return {
+    contact_id: change.contactId,
+    phone: change.phone,
+    channel: change.channel,
+    local_number: change.localNumber,
+    scope: scope === 'deployment' ? '*' : change.localNumber,
+    message_id: change.messageId,
+    text: change.text,
+  };
 }

@@ -20,8 +20,8 @@ export interface IngestResult {
   duplicate: boolean;
 }
 
-// Status receipts' raw webhook insert, compiled once (see store/precompiled.ts).
-const insertWebhookReceipt = precompile<{
+// Raw webhook insert for receipts and message parts, compiled once (see store/precompiled.ts).
+export const insertWebhookReceipt = precompile<{
   channel: string;
   kind: 'inbound' | 'status';
   message_id: string | null;
@@ -47,7 +47,8 @@ export function contactGroup(phone: string): string {
 interface InboundItem {
   channel: string;
   message: InboundMessage;
-  raw: RawWebhook;
+  /** Null for a message assembled from parts, whose webhooks were kept as they arrived. */
+  raw: RawWebhook | null;
 }
 
 // One batcher per store: webhooks arriving together are written with one multi-row insert per
@@ -76,7 +77,7 @@ export async function ingestInbound(ctx: EngineContext, channel: string, message
  * message's id. Jobs are inserted in arrival order, which is the order each contact's messages
  * are routed in.
  */
-async function insertInboundBatch(trx: Kysely<Database>, ctx: EngineContext, items: InboundItem[]): Promise<IngestResult[]> {
+export async function insertInboundBatch(trx: Kysely<Database>, ctx: EngineContext, items: InboundItem[]): Promise<IngestResult[]> {
   const now = Date.now();
   const rows = items.map(({ channel, message }) => {
     const { encoding, segments } = countSegments(message.body);
@@ -116,19 +117,12 @@ async function insertInboundBatch(trx: Kysely<Database>, ctx: EngineContext, ite
 
   const fresh = items.map((item, i) => ({ item, id: rows[i]!.id })).filter(({ id }) => inserted.has(id));
   if (fresh.length > 0) {
-    await trx
-      .insertInto('webhook_receipts')
-      .values(
-        fresh.map(({ item, id }) => ({
-          channel: item.channel,
-          kind: 'inbound' as const,
-          message_id: id,
-          content_type: item.raw.contentType,
-          body: item.raw.body.toString('utf8'),
-          received_at: now,
-        })),
-      )
-      .execute();
+    const raws = fresh.flatMap(({ item, id }) =>
+      item.raw
+        ? [{ channel: item.channel, kind: 'inbound' as const, message_id: id, content_type: item.raw.contentType, body: item.raw.body.toString('utf8'), received_at: now }]
+        : [],
+    );
+    if (raws.length > 0) await trx.insertInto('webhook_receipts').values(raws).execute();
     await enqueueMany(
       trx,
       fresh.map(({ item, id }) => ({
@@ -167,7 +161,13 @@ const receiptMaxAttempts = 20;
  * rather than here because it may arrive before the send call that produced its provider id has
  * returned; the job retries until the message is known.
  */
-export async function ingestStatus(ctx: EngineContext, channel: string, receipt: StatusReceipt, raw: RawWebhook): Promise<IngestResult> {
+export async function ingestStatus(
+  ctx: EngineContext,
+  channel: string,
+  receipt: StatusReceipt,
+  raw: RawWebhook,
+  parleyMessageId: string | null = null,
+): Promise<IngestResult> {
   const result = await ctx.store.write(async (trx) => {
     const now = Date.now();
     const inserted = await trx
@@ -175,14 +175,18 @@ export async function ingestStatus(ctx: EngineContext, channel: string, receipt:
       .values({
         channel,
         provider_message_id: receipt.providerMessageId,
+        parley_message_id: parleyMessageId,
         status: receipt.status,
         provider_status: receipt.providerStatus,
         error_code: receipt.errorCode,
+        part_key: receipt.part?.key ?? null,
+        part_total: receipt.part?.total ?? null,
+        dedupe_key: receiptDedupeKey(receipt),
         provider_time: receipt.providerTime,
         received_at: now,
         applied_at: null,
       })
-      .onConflict((oc) => oc.columns(['channel', 'provider_message_id', 'provider_status']).doNothing())
+      .onConflict((oc) => oc.columns(['channel', 'provider_message_id', 'dedupe_key']).doNothing())
       .returning('id')
       .executeTakeFirst();
     if (!inserted) return { id: '', duplicate: true };
@@ -193,4 +197,13 @@ export async function ingestStatus(ctx: EngineContext, channel: string, receipt:
   });
   if (!result.duplicate) ctx.jobsQueued();
   return result;
+}
+
+/**
+ * What makes a receipt distinct from the provider's retries of it: the provider's notification id
+ * when it has one; otherwise the status, per part for per-part receipts.
+ */
+function receiptDedupeKey(receipt: StatusReceipt): string {
+  if (receipt.notificationId) return `n:${receipt.notificationId}`;
+  return receipt.part ? `${receipt.providerStatus}#${receipt.part.key}` : receipt.providerStatus;
 }

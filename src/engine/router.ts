@@ -3,7 +3,7 @@ import { classify } from '../core/intent/classify.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { ConversationRow, Database, MessageRow } from '../store/schema.js';
 import { autoReply, templateValues } from './auto-reply.js';
-import { isSuppressed, suppress, unsuppress, type ConsentChange } from './consent.js';
+import { consentEventData, isSuppressed, suppress, unsuppress, type ConsentChange } from './consent.js';
 import type { EngineContext } from './context.js';
 import { upsertContact, upsertConversation } from './conversations.js';
 import { recordEvent } from './events.js';
@@ -67,7 +67,7 @@ async function route(trx: Kysely<Database>, ctx: EngineContext, message: Message
   if (reading.intent === 'opt_out') {
     const newlySuppressed = await suppress(trx, change, automation.opt_out.scope);
     if (!newlySuppressed) return; // A second STOP: already silent, and one confirmation was enough.
-    await recordEvent(trx, 'contact.opted_out', consentEvent(change, automation.opt_out.scope), { contactId, messageId: message.id, now });
+    await recordEvent(trx, 'contact.opted_out', consentEventData(change, automation.opt_out.scope), { contactId, messageId: message.id, now });
     const values = await templateValues(trx, ctx, message, contactId);
     await autoReply(trx, ctx, message, conversation, automation.opt_out.confirmation, values, now, 'compliance');
     return;
@@ -75,7 +75,7 @@ async function route(trx: Kysely<Database>, ctx: EngineContext, message: Message
 
   if (reading.intent === 'opt_in') {
     await unsuppress(trx, change);
-    await recordEvent(trx, 'contact.opted_in', consentEvent(change, 'number'), { contactId, messageId: message.id, now });
+    await recordEvent(trx, 'contact.opted_in', consentEventData(change, 'number'), { contactId, messageId: message.id, now });
     const values = await templateValues(trx, ctx, message, contactId);
     await autoReply(trx, ctx, message, conversation, automation.opt_in.confirmation, values, now);
     return;
@@ -109,14 +109,3 @@ async function acknowledge(trx: Kysely<Database>, ctx: EngineContext, message: M
   if (sent) await trx.updateTable('conversations').set({ acknowledged_at: now }).where('id', '=', conversation.id).execute();
 }
 
-function consentEvent(change: ConsentChange, scope: 'number' | 'deployment') {
-  return {
-    contact_id: change.contactId,
-    phone: change.phone,
-    channel: change.channel,
-    local_number: change.localNumber,
-    scope: scope === 'deployment' ? '*' : change.localNumber,
-    message_id: change.messageId,
-    text: change.text,
-  };
-}

@@ -3,15 +3,19 @@ import { newId } from '../core/ids.js';
 import { toE164 } from '../core/phone.js';
 import { countSegments } from '../core/segments.js';
 import { ParleyError } from '../errors.js';
+import type { ChannelConfig } from '../config.js';
 import { SendError } from '../providers/contract.js';
 import { enqueue } from '../queue/enqueue.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Database, MessageOrigin, MessageRow } from '../store/schema.js';
-import { isSuppressed } from './consent.js';
+import { consentEventData, isSuppressed, suppress, type ConsentChange } from './consent.js';
 import type { EngineContext } from './context.js';
 import { upsertContact, upsertConversation } from './conversations.js';
 import { recordEvent } from './events.js';
 import { advanceStatus, applyWaitingReceipts } from './status.js';
+
+/** The query parameter that carries Parley's message id in per-message status callback URLs. */
+export const parleyIdParam = 'parley_id';
 
 /** Longest body Parley will send: 10 segments of GSM-7 text, the usual provider ceiling. */
 export const maxBodyLength = 1600;
@@ -147,11 +151,28 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
 
     let result;
     try {
-      result = await channel.adapter.send({ id: message.id, from: message.from_number, to: message.to_number, body: message.body }, channel.config);
+      result = await channel.adapter.send(
+        {
+          id: message.id,
+          from: message.from_number,
+          to: message.to_number,
+          body: message.body,
+          mediaUrls: JSON.parse(message.media_urls) as string[],
+          statusCallbackUrl: statusCallbackUrl(channel.config, message.id),
+        },
+        channel.config,
+      );
     } catch (error) {
       if (!(error instanceof SendError)) throw error;
       if (error.retryable && job.attempts < job.maxAttempts) throw error;
       log.warn({ message: message.id, kind: error.kind, code: error.providerCode }, 'send failed for good');
+      if (error.kind === 'recipient_opted_out') {
+        // The provider keeps its own opt-out list (a STOP sent to it directly): Parley honours it too.
+        return finish(async (trx) => {
+          await advanceStatus(trx, message.id, 'failed', { errorCode: error.providerCode ?? 'opted_out', errorMessage: error.message });
+          await suppressForProvider(trx, ctx, message, error);
+        });
+      }
       return fail(error.providerCode ?? error.kind, error.message);
     }
 
@@ -172,4 +193,32 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
       );
     });
   };
+}
+
+/**
+ * Where the provider should send this message's receipts: the channel's status URL with Parley's
+ * message id in it, so a receipt that arrives before the send call returns still finds its message.
+ */
+export function statusCallbackUrl(channel: ChannelConfig, messageId: string): string | null {
+  if (!channel.public_url) return null;
+  return `${channel.public_url}/hooks/${channel.name}/status?${parleyIdParam}=${messageId}`;
+}
+
+async function suppressForProvider(trx: Kysely<Database>, ctx: EngineContext, message: MessageRow, error: SendError): Promise<void> {
+  const conversation = message.conversation_id
+    ? await trx.selectFrom('conversations').select('contact_id').where('id', '=', message.conversation_id).executeTakeFirst()
+    : undefined;
+  if (!conversation) return;
+  const change: ConsentChange = {
+    contactId: conversation.contact_id,
+    phone: message.to_number,
+    channel: message.channel,
+    localNumber: message.from_number,
+    messageId: message.id,
+    text: `provider refused the send: ${error.message}`.slice(0, 500),
+    now: Date.now(),
+  };
+  if (await suppress(trx, change, 'number')) {
+    await recordEvent(trx, 'contact.opted_out', consentEventData(change, 'number'), { contactId: change.contactId, messageId: message.id, now: change.now });
+  }
 }

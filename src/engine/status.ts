@@ -64,13 +64,7 @@ export function applyStatusHandler(ctx: EngineContext): JobHandler<'status.apply
   return async (job, { finish, log }) => {
     const receipt = await ctx.store.db.selectFrom('status_receipts').selectAll().where('id', '=', job.payload.receiptId).executeTakeFirst();
     if (!receipt || receipt.applied_at !== null) return;
-    const message = await ctx.store.db
-      .selectFrom('messages')
-      .select('id')
-      .where('channel', '=', receipt.channel)
-      .where('direction', '=', 'outbound')
-      .where('provider_message_id', '=', receipt.provider_message_id)
-      .executeTakeFirst();
+    const message = await findReceiptMessage(ctx.store.db, receipt);
     if (!message) {
       if (Date.now() - receipt.received_at > unknownReceiptPatienceMs) {
         log.warn({ receipt: receipt.id, channel: receipt.channel }, 'delivery receipt matches no message Parley sent; kept unapplied');
@@ -84,9 +78,57 @@ export function applyStatusHandler(ctx: EngineContext): JobHandler<'status.apply
   };
 }
 
+type Receipt = Selectable<StatusReceiptsTable>;
+
+/**
+ * The outbound message a receipt is about: by the provider's id, or by Parley's own id when the
+ * provider called the per-message callback URL that carries it (the receipt may then beat the send
+ * call's answer, before the provider id is recorded).
+ */
+async function findReceiptMessage(db: Kysely<Database>, receipt: Receipt): Promise<{ id: string } | undefined> {
+  const byProviderId = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('channel', '=', receipt.channel)
+    .where('direction', '=', 'outbound')
+    .where('provider_message_id', '=', receipt.provider_message_id)
+    .executeTakeFirst();
+  if (byProviderId || !receipt.parley_message_id) return byProviderId;
+  return db
+    .selectFrom('messages')
+    .select('id')
+    .where('id', '=', receipt.parley_message_id)
+    .where('channel', '=', receipt.channel)
+    .where('direction', '=', 'outbound')
+    .where((eb) => eb.or([eb('provider_message_id', 'is', null), eb('provider_message_id', '=', receipt.provider_message_id)]))
+    .executeTakeFirst();
+}
+
+/**
+ * The status a receipt moves its message to. A receipt for one part of a multipart message is
+ * final only when it settles the whole: one failed part fails the message, but it is delivered
+ * only once every part has been reported delivered; until then it stays `sent`.
+ */
+async function statusFromReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: string): Promise<OutboundStatus> {
+  const status = receipt.status as OutboundStatus;
+  if (receipt.part_key === null || status !== 'delivered') return status;
+  const parts = await trx
+    .selectFrom('status_receipts')
+    .select(['part_key', 'part_total', 'status'])
+    .where('channel', '=', receipt.channel)
+    .where('provider_message_id', '=', receipt.provider_message_id)
+    .where('part_key', 'is not', null)
+    .execute();
+  const delivered = new Set(parts.filter((p) => p.status === 'delivered').map((p) => p.part_key));
+  const announced = Math.max(0, ...parts.map((p) => p.part_total ?? 0));
+  const message = await trx.selectFrom('messages').select('segments').where('id', '=', messageId).executeTakeFirst();
+  const total = announced > 0 ? announced : (message?.segments ?? 1);
+  return delivered.size >= total ? 'delivered' : 'sent';
+}
+
 /** Applies one stored receipt to its message and marks it applied. */
-async function applyReceipt(trx: Kysely<Database>, receipt: Selectable<StatusReceiptsTable>, messageId: string, now = Date.now()): Promise<void> {
-  await advanceStatus(trx, messageId, receipt.status as OutboundStatus, {
+async function applyReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: string, now = Date.now()): Promise<void> {
+  await advanceStatus(trx, messageId, await statusFromReceipt(trx, receipt, messageId), {
     providerStatus: receipt.provider_status,
     errorCode: receipt.error_code,
     now,

@@ -1,28 +1,39 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Channel } from '../engine/channels.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sourceAllowed, type Channel } from '../engine/channels.js';
 import type { EngineContext } from '../engine/context.js';
 import { ingestInbound, ingestStatus } from '../engine/ingest.js';
+import { ingestPart } from '../engine/multipart.js';
+import { parleyIdParam } from '../engine/send.js';
 import { ParleyError } from '../errors.js';
-import type { WebhookRequest } from '../providers/contract.js';
+import type { WebhookEvent, WebhookPath, WebhookRequest } from '../providers/contract.js';
 
-interface ChannelParams {
+interface HookParams {
   channel: string;
 }
 
-function toWebhookRequest(request: FastifyRequest): WebhookRequest {
+function toWebhookRequest(request: FastifyRequest, channel: Channel): WebhookRequest {
+  const publicUrl = channel.config.public_url
+    ? channel.config.public_url + request.url
+    : // Behind a trusted proxy Fastify reads these from X-Forwarded-Proto/-Host (server.trust_proxy).
+      `${request.protocol}://${request.host}${request.url}`;
   return {
     method: request.method,
     url: request.url,
+    publicUrl,
     headers: request.headers,
     rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
     contentType: request.headers['content-type'] ?? null,
+    receivedAt: Date.now(),
   };
 }
 
 /**
- * Provider webhooks: find the channel, check the signature over the raw bytes, parse, then store
- * in one commit before answering. The order matters: nothing is parsed for a sender who cannot
- * sign, and nothing is acknowledged that is not durable.
+ * Provider webhooks: find the channel, check the source and the signature over the raw bytes,
+ * parse, then store in one commit before answering. The order matters: nothing is parsed for a
+ * sender who cannot sign, and nothing is acknowledged that is not durable.
+ *
+ * Each channel has three URLs: `/inbound`, `/status`, and `/events` for providers that send
+ * everything to one URL. GET is accepted too, for providers configured to call with a query string.
  */
 export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext): void {
   app.register(async (hooks) => {
@@ -30,30 +41,65 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
     hooks.removeAllContentTypeParsers();
     hooks.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-    const verified = (request: FastifyRequest<{ Params: ChannelParams }>): { channel: Channel; webhook: WebhookRequest } => {
+    const handle = (path: WebhookPath) => async (request: FastifyRequest<{ Params: HookParams }>, reply: FastifyReply) => {
       const channel = ctx.channels.get(request.params.channel);
       if (!channel) throw new ParleyError('unknown_channel', `No channel is named "${request.params.channel.slice(0, 64)}".`);
-      const webhook = toWebhookRequest(request);
-      const verdict = channel.adapter.verify(webhook, channel.config, channel.secret);
-      if (!verdict.ok) {
-        request.log.warn({ channel: channel.name, reason: verdict.reason, ip: request.ip }, 'webhook signature rejected');
-        throw new ParleyError('invalid_signature');
+      if (!sourceAllowed(channel, request.ip)) {
+        request.log.warn({ channel: channel.name, ip: request.ip }, 'webhook from an address outside allow_ips refused');
+        throw new ParleyError('source_not_allowed');
       }
-      return { channel, webhook };
+      const webhook = toWebhookRequest(request, channel);
+      const verdict = await channel.adapter.verify(webhook, channel.config);
+      if (!verdict.ok) {
+        if (channel.config.verify !== 'monitor') {
+          request.log.warn({ channel: channel.name, reason: verdict.reason, ip: request.ip }, 'webhook signature rejected');
+          throw new ParleyError('invalid_signature');
+        }
+        channel.acceptedUnverified += 1;
+        request.log.warn({ channel: channel.name, reason: verdict.reason, ip: request.ip, verify: 'monitor' }, 'webhook signature failed; accepted because the channel is in monitor mode');
+      }
+
+      const event = channel.adapter.parse(webhook, channel.config, path);
+      const raw = { contentType: webhook.contentType, body: webhook.rawBody };
+      const stored = await store(ctx, channel, event, raw, parleyIdOf(request));
+      const answer = channel.adapter.answer;
+      if (answer) {
+        reply.status(answer.status);
+        if (answer.contentType) reply.type(answer.contentType);
+        return reply.send(answer.body ?? '');
+      }
+      return reply.status(200).send({ ok: true, ...stored });
     };
 
-    hooks.post<{ Params: ChannelParams }>('/hooks/:channel/inbound', async (request, reply) => {
-      const { channel, webhook } = verified(request);
-      const message = channel.adapter.parseInbound(webhook, channel.config);
-      const result = await ingestInbound(ctx, channel.name, message, { contentType: webhook.contentType, body: webhook.rawBody });
-      return reply.status(200).send({ ok: true, message_id: result.id, duplicate: result.duplicate });
-    });
-
-    hooks.post<{ Params: ChannelParams }>('/hooks/:channel/status', async (request, reply) => {
-      const { channel, webhook } = verified(request);
-      const receipt = channel.adapter.parseStatus(webhook, channel.config);
-      const result = await ingestStatus(ctx, channel.name, receipt, { contentType: webhook.contentType, body: webhook.rawBody });
-      return reply.status(200).send({ ok: true, duplicate: result.duplicate });
-    });
+    for (const path of ['inbound', 'status', 'events'] as const) {
+      hooks.route<{ Params: HookParams }>({ method: ['GET', 'POST'], url: `/hooks/:channel/${path}`, handler: handle(path) });
+    }
   });
+}
+
+async function store(
+  ctx: EngineContext,
+  channel: Channel,
+  event: WebhookEvent,
+  raw: { contentType: string | null; body: Buffer },
+  parleyId: string | null,
+): Promise<Record<string, unknown>> {
+  switch (event.kind) {
+    case 'inbound': {
+      const { part } = event.message;
+      const result = part ? await ingestPart(ctx, channel.name, event.message, part, raw) : await ingestInbound(ctx, channel.name, event.message, raw);
+      return { message_id: result.id, duplicate: result.duplicate };
+    }
+    case 'status': {
+      const result = await ingestStatus(ctx, channel.name, event.receipt, raw, parleyId);
+      return { duplicate: result.duplicate };
+    }
+    case 'ignored':
+      return { ignored: event.reason };
+  }
+}
+
+function parleyIdOf(request: FastifyRequest): string | null {
+  const value = (request.query as Record<string, unknown> | undefined)?.[parleyIdParam];
+  return typeof value === 'string' && /^msg_[0-9A-Za-z]{1,40}$/.test(value) ? value : null;
 }

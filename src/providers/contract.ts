@@ -1,17 +1,38 @@
-import type { ChannelConfig } from '../config.js';
 import type { OutboundStatus } from '../core/message-status.js';
+import type { BaseChannelConfig } from './channel-config.js';
+
+/** Which of a channel's webhook URLs a request came to. Providers that send every event to one URL use `events`. */
+export type WebhookPath = 'inbound' | 'status' | 'events';
 
 /** A webhook request as the adapter sees it: raw bytes first, since signatures cover them. */
 export interface WebhookRequest {
   method: string;
   /** Path and query as received, e.g. `/hooks/main/inbound?x=1`. */
   url: string;
+  /**
+   * The full URL the provider called, e.g. `https://sms.example.com/hooks/main/inbound?x=1`: the
+   * channel's `public_url` joined with `url`, or rebuilt from the forwarding headers of a trusted
+   * proxy. Schemes that sign the URL (Twilio, Plivo, Bird) check against this.
+   */
+  publicUrl: string;
+  /** Header names in lower case, as node:http gives them. */
   headers: Record<string, string | string[] | undefined>;
   rawBody: Buffer;
   contentType: string | null;
+  /** When the request arrived (ms), for timestamp windows. */
+  receivedAt: number;
 }
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/** One part of a message the provider delivers in pieces (Vonage's `concat-*`); Parley reassembles them. */
+export interface MessagePart {
+  /** The provider's reference shared by all parts of one message. */
+  reference: string;
+  /** 1-based. */
+  index: number;
+  total: number;
+}
 
 /** An inbound message in Parley's one internal model, numbers already in E.164. */
 export interface InboundMessage {
@@ -22,6 +43,8 @@ export interface InboundMessage {
   providerMessageId: string;
   /** When the provider says it received the message (ms), if it says. */
   providerTime: number | null;
+  /** Set when this is one part of a longer message; the parts are joined before routing. */
+  part?: MessagePart;
 }
 
 /** A delivery receipt in Parley's status set, with the provider's own words kept. */
@@ -31,14 +54,38 @@ export interface StatusReceipt {
   providerStatus: string;
   errorCode: string | null;
   providerTime: number | null;
+  /**
+   * Set when the provider reports each part of a multipart message on its own (an Android
+   * gateway's `sms:delivered`): the message is delivered once every part is, failed if one fails.
+   */
+  part?: { key: string; total: number | null };
+  /**
+   * The provider's id for this notification, stable across its retries, where it has one. Without
+   * it, a receipt is a duplicate when the message id, status and part repeat.
+   */
+  notificationId?: string;
 }
 
+/** What one webhook request says. */
+export type WebhookEvent =
+  | { kind: 'inbound'; message: InboundMessage }
+  | { kind: 'status'; receipt: StatusReceipt }
+  /** An event Parley has no use for (a heartbeat, a read receipt); acknowledged and not stored. */
+  | { kind: 'ignored'; reason: string };
+
 export interface OutboundRequest {
-  /** Parley's message id; providers that support it use it as an idempotency key. */
+  /** Parley's message id; providers that support it use it as an idempotency key or client reference. */
   id: string;
   from: string;
   to: string;
   body: string;
+  mediaUrls: string[];
+  /**
+   * Where the provider should send this message's delivery receipts, with Parley's message id in
+   * it, so a receipt that beats the send call's answer still finds its message. Null when the
+   * channel has no `public_url` (receipts then go to the URL set in the provider's console).
+   */
+  statusCallbackUrl: string | null;
 }
 
 export interface SendResult {
@@ -55,6 +102,7 @@ export type SendErrorKind =
   | 'throttled' // 429: the provider asked us to slow down
   | 'provider_unavailable' // 5xx
   | 'rejected' // 4xx: the provider refused this message
+  | 'recipient_opted_out' // the provider itself blocks this recipient (e.g. Twilio 21610); Parley suppresses it too
   | 'invalid_response'; // 2xx without what we need (e.g. no message id)
 
 const retryableKinds: ReadonlySet<SendErrorKind> = new Set(['connection', 'throttled', 'provider_unavailable']);
@@ -72,12 +120,27 @@ export class SendError extends Error {
   }
 }
 
+/** The HTTP answer a provider expects once Parley has stored its webhook. */
+export interface WebhookAnswer {
+  status: number;
+  contentType?: string;
+  body?: string;
+}
+
 /** The same verbs for every provider; a provider differs from another only inside its adapter. */
-export interface ProviderAdapter<C extends ChannelConfig = ChannelConfig> {
-  verify(request: WebhookRequest, channel: C, secret: string): VerifyResult;
-  /** Throws ParleyError (`unsupported_media_type`, `invalid_json`, `invalid_payload`, `invalid_phone_number`). */
-  parseInbound(request: WebhookRequest, channel: C): InboundMessage;
-  parseStatus(request: WebhookRequest, channel: C): StatusReceipt;
+export interface ProviderAdapter<C extends BaseChannelConfig = BaseChannelConfig> {
+  /**
+   * Checks that the request comes from the provider, over the raw bytes. Never throws; a failure
+   * says why in `reason` (it is logged, so it must not contain the secret).
+   */
+  verify(request: WebhookRequest, channel: C): VerifyResult | Promise<VerifyResult>;
+  /**
+   * Reads a verified webhook. Throws ParleyError (`unsupported_media_type`, `invalid_json`,
+   * `invalid_payload`, `invalid_phone_number`) for a request it cannot read.
+   */
+  parse(request: WebhookRequest, channel: C, path: WebhookPath): WebhookEvent;
   /** Throws SendError. */
   send(message: OutboundRequest, channel: C): Promise<SendResult>;
+  /** What to answer once stored; absent means `200 {"ok":true,…}` JSON. */
+  answer?: WebhookAnswer;
 }

@@ -3,6 +3,8 @@
 export interface JobPayloads {
   /** Route one inbound message (in its contact's turn). */
   'inbound.process': { messageId: string };
+  /** Route whatever parts of a multipart message arrived, once waiting for the rest has gone on long enough. */
+  'inbound.assemble': { channel: string; from: string; reference: string };
   /** Hand one outbound message to its channel's provider. */
   'message.send': { messageId: string };
   /** Apply one delivery receipt to the message it refers to. */

@@ -103,12 +103,41 @@ export interface StatusReceiptsTable {
   id: Generated<number>;
   channel: string;
   provider_message_id: string;
+  /** Parley's message id, when the provider called the per-message callback URL that carries it. */
+  parley_message_id: string | null;
   status: string;
   provider_status: string;
   error_code: string | null;
+  /** Set on a receipt for one part of a multipart message (see engine/status.ts). */
+  part_key: string | null;
+  part_total: number | null;
+  /** What makes this receipt distinct from the provider's retries of it. */
+  dedupe_key: string;
   provider_time: Millis | null;
   received_at: Millis;
   applied_at: Millis | null;
+}
+
+export interface InboundPartSetsTable {
+  channel: string;
+  from_number: string;
+  reference: string;
+  total: number;
+  message_id: string | null;
+  first_seen_at: Millis;
+}
+
+export interface InboundPartsTable {
+  channel: string;
+  from_number: string;
+  reference: string;
+  part_index: number;
+  to_number: string;
+  body: string;
+  media_urls: string;
+  provider_message_id: string;
+  provider_time: Millis | null;
+  received_at: Millis;
 }
 
 export interface EventsTable {
@@ -189,6 +218,8 @@ export interface Database {
   messages: MessagesTable;
   webhook_receipts: WebhookReceiptsTable;
   status_receipts: StatusReceiptsTable;
+  inbound_part_sets: InboundPartSetsTable;
+  inbound_parts: InboundPartsTable;
   events: EventsTable;
   jobs: JobsTable;
   suppressions: SuppressionsTable;

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { GenericChannelConfig } from '../../config.js';
 import { ParleyError } from '../../errors.js';
 import { SendError, type WebhookRequest } from '../contract.js';
 import { genericAdapter } from './adapter.js';
+import type { GenericChannelConfig } from './config.js';
 
 const secret = 'generic-test-secret-0123456789';
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url)).subarray(0, -1); // without the final newline
@@ -16,7 +16,15 @@ const sign = (body: Buffer | string) => createHmac('sha256', secret).update(body
 
 function webhook(body: Buffer | string, headers: Record<string, string> = {}, contentType: string | null = 'application/json'): WebhookRequest {
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  return { method: 'POST', url: '/hooks/main/inbound', headers: { 'x-signature': sign(raw), ...headers }, rawBody: raw, contentType };
+  return {
+    method: 'POST',
+    url: '/hooks/main/inbound',
+    publicUrl: 'http://127.0.0.1:3000/hooks/main/inbound',
+    headers: { 'x-signature': sign(raw), ...headers },
+    rawBody: raw,
+    contentType,
+    receivedAt: Date.now(),
+  };
 }
 
 const channel = (sendUrl = 'http://127.0.0.1:9/send', timeout = 200): GenericChannelConfig => ({
@@ -26,6 +34,7 @@ const channel = (sendUrl = 'http://127.0.0.1:9/send', timeout = 200): GenericCha
   secret,
   send_url: sendUrl,
   send_timeout: timeout,
+  verify: 'enforce',
 });
 
 describe('generic adapter: verify', () => {
@@ -42,13 +51,23 @@ describe('generic adapter: verify', () => {
     ['a signature with another key', webhook(body, { 'x-signature': createHmac('sha256', 'another-secret-entirely').update(body).digest('hex') }), false],
   ];
   for (const [name, request, ok] of cases) {
-    it(`${ok ? 'accepts' : 'rejects'} ${name}`, () => assert.equal(genericAdapter.verify(request, channel(), secret).ok, ok));
+    it(`${ok ? 'accepts' : 'rejects'} ${name}`, async () => assert.equal((await genericAdapter.verify(request, channel())).ok, ok));
   }
 });
 
+const inbound = (request: WebhookRequest, ch: GenericChannelConfig) => {
+  const event = genericAdapter.parse(request, ch, 'inbound');
+  assert.equal(event.kind, 'inbound');
+  return event.kind === 'inbound' ? event.message : assert.fail();
+};
+const receipt = (request: WebhookRequest, ch: GenericChannelConfig) => {
+  const event = genericAdapter.parse(request, ch, 'status');
+  return event.kind === 'status' ? event.receipt : assert.fail(`expected a receipt, got ${event.kind}`);
+};
+
 describe('generic adapter: parse', () => {
   it('reads an inbound message', () => {
-    assert.deepEqual(genericAdapter.parseInbound(webhook(fixture('inbound.json')), channel()), {
+    assert.deepEqual(inbound(webhook(fixture('inbound.json')), channel()), {
       from: '+15551234567',
       to: '+18005550100',
       body: 'Yes, see you Wednesday',
@@ -59,7 +78,7 @@ describe('generic adapter: parse', () => {
   });
 
   it('reads a picture message, numbers without "+", Unix seconds', () => {
-    const message = genericAdapter.parseInbound(webhook(fixture('inbound-mms.json')), channel());
+    const message = inbound(webhook(fixture('inbound-mms.json')), channel());
     assert.equal(message.from, '+15551234567');
     assert.equal(message.body, '');
     assert.deepEqual(message.mediaUrls, ['https://media.example.com/a/1.jpg', 'https://media.example.com/a/2.png']);
@@ -67,14 +86,14 @@ describe('generic adapter: parse', () => {
   });
 
   it('reads delivery receipts, keeping the provider error code as text', () => {
-    assert.deepEqual(genericAdapter.parseStatus(webhook(fixture('status-delivered.json')), channel()), {
+    assert.deepEqual(receipt(webhook(fixture('status-delivered.json')), channel()), {
       providerMessageId: 'gw-out-51b2',
       status: 'delivered',
       providerStatus: 'delivered',
       errorCode: null,
       providerTime: Date.parse('2026-11-20T15:04:09.120Z'),
     });
-    const failed = genericAdapter.parseStatus(webhook(fixture('status-failed.json')), channel());
+    const failed = receipt(webhook(fixture('status-failed.json')), channel());
     assert.equal(failed.status, 'failed');
     assert.equal(failed.errorCode, '30007');
     assert.equal(failed.providerTime, 1795388649120);
@@ -93,12 +112,12 @@ describe('generic adapter: parse', () => {
   ];
   for (const [name, request, code] of bad) {
     it(`refuses ${name} with ${code}`, () => {
-      assert.throws(() => genericAdapter.parseInbound(request, channel()), (e: unknown) => e instanceof ParleyError && e.code === code);
+      assert.throws(() => inbound(request, channel()), (e: unknown) => e instanceof ParleyError && e.code === code);
     });
   }
   it('refuses a status outside Parley\'s set', () => {
     assert.throws(
-      () => genericAdapter.parseStatus(webhook(JSON.stringify({ message_id: 'x', status: 'read' })), channel()),
+      () => receipt(webhook(JSON.stringify({ message_id: 'x', status: 'read' })), channel()),
       (e: unknown) => e instanceof ParleyError && e.code === 'invalid_payload' && /status/.test(e.message),
     );
   });
@@ -128,12 +147,20 @@ describe('generic adapter: send', () => {
     server.close();
   });
 
-  const message = { id: 'msg_01', from: '+18005550100', to: '+15551234567', body: 'Your appointment is Wednesday at 3 PM.' };
+  const message = { id: 'msg_01', from: '+18005550100', to: '+15551234567', body: 'Your appointment is Wednesday at 3 PM.', mediaUrls: [], statusCallbackUrl: null };
+  const posted = { id: message.id, from: message.from, to: message.to, body: message.body };
 
   it('posts id, from, to and body as JSON and reads the provider id', async () => {
     next = { status: 200, body: '{"message_id":"abc"}' };
     assert.deepEqual(await genericAdapter.send(message, channel(url)), { providerMessageId: 'abc', status: 'sent' });
-    assert.deepEqual(received.at(-1), { contentType: 'application/json', body: message });
+    assert.deepEqual(received.at(-1), { contentType: 'application/json', body: posted });
+  });
+
+  it('passes media and the per-message status URL when there are some', async () => {
+    next = { status: 200, body: '{"message_id":"abc"}' };
+    const statusUrl = 'https://sms.example.com/hooks/main/status?parley_id=msg_01';
+    await genericAdapter.send({ ...message, mediaUrls: ['https://example.com/a.png'], statusCallbackUrl: statusUrl }, channel(url));
+    assert.deepEqual(received.at(-1)?.body, { ...posted, media_urls: ['https://example.com/a.png'], status_url: statusUrl });
   });
 
   it('takes a numeric id and an initial status', async () => {
@@ -157,4 +184,13 @@ describe('generic adapter: send', () => {
       await assert.rejects(genericAdapter.send(message, channel(target, 200)), (e: unknown) => e instanceof SendError && e.kind === kind && e.retryable === retryable);
     });
   }
+});
+
+describe('generic adapter: one URL for everything', () => {
+  it('reads a message and a receipt posted to the events URL by their shape', () => {
+    const message = genericAdapter.parse(webhook(fixture('inbound.json')), channel(), 'events');
+    assert.equal(message.kind, 'inbound');
+    const status = genericAdapter.parse(webhook(fixture('status-delivered.json')), channel(), 'events');
+    assert.equal(status.kind, 'status');
+  });
 });

@@ -1,9 +1,5 @@
-import { request } from 'undici';
 import { z } from 'zod';
-import type { GenericChannelConfig } from '../../config.js';
 import { outboundStatuses } from '../../core/message-status.js';
-import { toE164 } from '../../core/phone.js';
-import { ParleyError } from '../../errors.js';
 import {
   SendError,
   type InboundMessage,
@@ -12,10 +8,14 @@ import {
   type SendResult,
   type StatusReceipt,
   type VerifyResult,
+  type WebhookEvent,
+  type WebhookPath,
   type WebhookRequest,
 } from '../contract.js';
 import { headerValue, hmacSha256HexMatches } from '../hmac.js';
-import { readJsonBody, readTimestamp } from '../json-body.js';
+import { callProvider } from '../provider-http.js';
+import { readJsonBody, readPhone, readTimestamp } from '../webhook-body.js';
+import type { GenericChannelConfig } from './config.js';
 
 // Parley's own provider format: the common shape of provider payloads, signed with one HMAC.
 // A gateway that can be programmed (an in-house aggregator, a phone gateway with scripting) speaks
@@ -45,12 +45,6 @@ const sendResponseSchema = z.object({
   status: z.enum(outboundStatuses).optional(),
 });
 
-function phone(value: string, field: string): string {
-  const number = toE164(value);
-  if (!number) throw new ParleyError('invalid_phone_number', `${field}: "${value.slice(0, 40)}" is not a phone number.`);
-  return number;
-}
-
 export function verifyHexSignature(request: WebhookRequest, secret: string): VerifyResult {
   const presented = headerValue(request.headers, 'x-signature');
   if (!presented) return { ok: false, reason: 'X-Signature header is missing' };
@@ -62,8 +56,8 @@ export function verifyHexSignature(request: WebhookRequest, secret: string): Ver
 export function parseGenericInbound(request: WebhookRequest): InboundMessage {
   const payload = readJsonBody(request, inboundSchema);
   return {
-    from: phone(payload.from, 'from'),
-    to: phone(payload.to, 'to'),
+    from: readPhone(payload.from, 'from'),
+    to: readPhone(payload.to, 'to'),
     body: payload.body,
     mediaUrls: payload.media_urls ?? [],
     providerMessageId: payload.message_id,
@@ -82,38 +76,41 @@ export function parseGenericStatus(request: WebhookRequest): StatusReceipt {
   };
 }
 
-async function send(message: OutboundRequest, channel: GenericChannelConfig): Promise<SendResult> {
-  let response;
+/** Generic webhooks say what they are by their URL; on the shared `events` URL, a `status` field makes a receipt. */
+export function parseGeneric(request: WebhookRequest, path: WebhookPath): WebhookEvent {
+  if (path === 'events') path = looksLikeReceipt(request) ? 'status' : 'inbound';
+  return path === 'inbound' ? { kind: 'inbound', message: parseGenericInbound(request) } : { kind: 'status', receipt: parseGenericStatus(request) };
+}
+
+function looksLikeReceipt(request: WebhookRequest): boolean {
   try {
-    response = await request(channel.send_url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: message.id, from: message.from, to: message.to, body: message.body }),
-      headersTimeout: channel.send_timeout,
-      bodyTimeout: channel.send_timeout,
-    });
-  } catch (error) {
-    throw new SendError('connection', `could not reach ${new URL(channel.send_url).host}: ${(error as Error).message}`);
-  }
-  const text = await response.body.text().catch(() => '');
-  const status = response.statusCode;
-  if (status === 429) throw new SendError('throttled', 'provider answered 429', '429');
-  if (status >= 500) throw new SendError('provider_unavailable', `provider answered ${status}`, String(status));
-  if (status >= 400) throw new SendError('rejected', `provider answered ${status}: ${text.slice(0, 200)}`, String(status));
-  if (status < 200 || status >= 300) throw new SendError('invalid_response', `provider answered ${status}`);
-  let parsed;
-  try {
-    parsed = sendResponseSchema.safeParse(JSON.parse(text));
+    const value: unknown = JSON.parse(request.rawBody.toString('utf8'));
+    return typeof value === 'object' && value !== null && 'status' in value && !('from' in value);
   } catch {
-    throw new SendError('invalid_response', 'provider response is not JSON');
+    return false; // parseGenericInbound reports the bad JSON
   }
-  if (!parsed.success) throw new SendError('invalid_response', 'provider response has no message_id');
+}
+
+async function send(message: OutboundRequest, channel: GenericChannelConfig): Promise<SendResult> {
+  const reply = await callProvider({
+    url: channel.send_url,
+    json: {
+      id: message.id,
+      from: message.from,
+      to: message.to,
+      body: message.body,
+      ...(message.mediaUrls.length > 0 ? { media_urls: message.mediaUrls } : {}),
+      ...(message.statusCallbackUrl ? { status_url: message.statusCallbackUrl } : {}),
+    },
+    timeout: channel.send_timeout,
+  });
+  const parsed = sendResponseSchema.safeParse(reply.json);
+  if (!parsed.success) throw new SendError('invalid_response', reply.json === undefined ? 'provider response is not JSON' : 'provider response has no message_id');
   return { providerMessageId: String(parsed.data.message_id), status: parsed.data.status ?? 'sent' };
 }
 
 export const genericAdapter: ProviderAdapter<GenericChannelConfig> = {
-  verify: (request, _channel, secret) => verifyHexSignature(request, secret),
-  parseInbound: (request) => parseGenericInbound(request),
-  parseStatus: (request) => parseGenericStatus(request),
+  verify: (request, channel) => verifyHexSignature(request, channel.secret),
+  parse: (request, _channel, path) => parseGeneric(request, path),
   send,
 };

@@ -1,0 +1,56 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { duration, e164 } from '../config-fields.js';
+
+// The settings every channel has, whatever its provider. Each provider's folder has a config.ts
+// that adds its own credentials to these; config.ts joins them into one list by `provider`.
+
+const channelName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_" (it becomes part of a URL)');
+
+const ipOrCidr = z.string().refine((value) => {
+  const [address, bits, extra] = value.split('/');
+  if (extra !== undefined || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}, 'must be an IP address or CIDR range, e.g. "203.0.113.7" or "203.0.113.0/24"');
+
+export const baseChannelFields = {
+  name: channelName,
+  numbers: z.array(e164).min(1, 'list at least one number this channel sends from'),
+  /**
+   * The origin (and optional path prefix) the provider calls, e.g. "https://sms.example.com".
+   * Signatures over URLs are checked against it, and per-message status callback URLs are built
+   * from it.
+   */
+  public_url: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  /** `monitor` logs and counts failed signature checks but accepts the webhook; for setting up only. */
+  verify: z.enum(['enforce', 'monitor']).default('enforce'),
+  /** When set, webhooks from any other source address are refused (after a trusted proxy, the client's). */
+  allow_ips: z.array(ipOrCidr).min(1).optional(),
+  /** A send call with no answer by then has failed (and is retried). */
+  send_timeout: duration.default(15_000),
+  /** The provider API's base URL, for a regional endpoint or a local stand-in in tests. */
+  api_url: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+};
+
+export interface BaseChannelConfig {
+  name: string;
+  provider: string;
+  numbers: string[];
+  public_url?: string | undefined;
+  verify: 'enforce' | 'monitor';
+  allow_ips?: string[] | undefined;
+  send_timeout: number;
+  api_url?: string | undefined;
+}
