@@ -4,7 +4,7 @@ import { enqueue } from '../queue/enqueue.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Database, InboundPartSetsTable } from '../store/schema.js';
 import type { EngineContext } from './context.js';
-import { contactGroup, insertInboundBatch, insertWebhookReceipt, type IngestResult, type RawWebhook } from './ingest.js';
+import { insertInboundBatch, insertWebhookReceipt, type IngestResult, type RawWebhook } from './ingest.js';
 
 // Some providers (Vonage's SMS API) deliver a long inbound message as separate webhooks, one per
 // part, in any order and sometimes twice. Parts wait here until all have arrived; then the whole
@@ -71,11 +71,12 @@ export async function ingestPart(ctx: EngineContext, channel: string, message: I
 
     if ((await countParts(trx, set)) >= set.total) return { id: await assemble(trx, ctx, set), duplicate: false };
     if (startsSet) {
+      // No group key: a timer in the contact's group would hold every later message of theirs.
       await enqueue(
         trx,
         'inbound.assemble',
         { channel, from: message.from, reference: part.reference },
-        { now, runAt: now + assembleAfterMs, groupKey: contactGroup(message.from), maxAttempts: ctx.config.queue.max_attempts },
+        { now, runAt: now + assembleAfterMs, maxAttempts: ctx.config.queue.max_attempts },
       );
     }
     return { id: '', duplicate: false };

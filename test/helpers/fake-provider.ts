@@ -6,6 +6,8 @@ export interface ReceivedSend {
   from: string;
   to: string;
   body: string;
+  media_urls?: string[];
+  status_url?: string;
 }
 
 export interface ProviderReply {

@@ -12,7 +12,7 @@ export const businessNumber = '+18005550100';
 export interface TestParley extends Parley {
   base: string;
   /** POSTs a webhook to /hooks/:channel/:kind, signed with the generic channel's secret unless told otherwise. */
-  webhook(kind: 'inbound' | 'status', payload: unknown, options?: WebhookOptions): Promise<{ status: number; body: any }>;
+  webhook(kind: 'inbound' | 'status' | 'events', payload: unknown, options?: WebhookOptions): Promise<{ status: number; body: any }>;
   api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, key?: string): Promise<{ status: number; body: any }>;
   /** Waits until `check` returns a truthy value (the worker runs asynchronously). */
   until<T>(check: () => Promise<T | undefined | null | false>, timeoutMs?: number): Promise<T>;
@@ -20,9 +20,16 @@ export interface TestParley extends Parley {
 
 export interface WebhookOptions {
   channel?: string;
+  /** Appended to the URL, e.g. `?parley_id=msg_…`. */
+  query?: string;
   signature?: string | null;
   contentType?: string;
   raw?: string | Buffer;
+}
+
+/** The test's generic channel, for tests that configure it further. */
+export function genericChannel(sendUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'main', provider: 'generic', numbers: [businessNumber], secret: genericSecret, send_url: sendUrl, send_timeout: '2s', ...extra };
 }
 
 /** Starts a real Parley on a random port with one generic channel sending to `sendUrl`. */
@@ -31,7 +38,7 @@ export async function startTestParley(store: Store, sendUrl: string, overrides: 
     {
       server: { port: 0, host: '127.0.0.1', body_limit: 64 * 1024 },
       api_key: apiKey,
-      channels: [{ name: 'main', provider: 'generic', numbers: [businessNumber], secret: genericSecret, send_url: sendUrl, send_timeout: '2s' }],
+      channels: [genericChannel(sendUrl)],
       queue: { poll_interval: '20ms', retry_base: '20ms', retry_max: '100ms', max_attempts: 4 },
       ...overrides,
     },
@@ -47,7 +54,7 @@ export async function startTestParley(store: Store, sendUrl: string, overrides: 
       const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
       const signature = options.signature === undefined ? hmacSha256Hex(genericSecret, raw) : options.signature;
       if (signature !== null) headers['x-signature'] = signature;
-      const res = await request(`${base}/hooks/${options.channel ?? 'main'}/${kind}`, { method: 'POST', headers, body: raw });
+      const res = await request(`${base}/hooks/${options.channel ?? 'main'}/${kind}${options.query ?? ''}`, { method: 'POST', headers, body: raw });
       return { status: res.statusCode, body: await res.body.json() };
     },
     async api(method, path, body, key = apiKey) {

@@ -13,7 +13,7 @@ import {
   type WebhookRequest,
 } from '../contract.js';
 import { headerValue, hmacSha256HexMatches } from '../hmac.js';
-import { callProvider } from '../provider-http.js';
+import { callProvider, type RefusalReader } from '../provider-http.js';
 import { readJsonBody, readPhone, readTimestamp } from '../webhook-body.js';
 import type { GenericChannelConfig } from './config.js';
 
@@ -31,6 +31,15 @@ const inboundSchema = z.object({
   message_id: providerId,
   timestamp,
   media_urls: z.array(z.url({ protocol: /^https?$/ }).max(2048)).max(32).nullish(),
+  /** One part of a longer message, for gateways that deliver parts separately. */
+  part: z
+    .object({
+      reference: z.string().min(1).max(64),
+      index: z.number().int().min(1).max(255),
+      total: z.number().int().min(1).max(255),
+    })
+    .refine((p) => p.index <= p.total, { message: 'index must not be greater than total', path: ['index'] })
+    .nullish(),
 });
 
 const statusSchema = z.object({
@@ -38,6 +47,10 @@ const statusSchema = z.object({
   status: z.enum(outboundStatuses),
   error_code: z.union([z.string().max(64), z.number()]).nullish(),
   timestamp,
+  /** The gateway's id for this notification, stable across its retries. */
+  notification_id: z.string().min(1).max(256).nullish(),
+  /** Set when each part of a multipart message is reported on its own. */
+  part: z.object({ id: z.string().min(1).max(64), total: z.number().int().min(1).max(255).nullish() }).nullish(),
 });
 
 const sendResponseSchema = z.object({
@@ -62,6 +75,7 @@ export function parseGenericInbound(request: WebhookRequest): InboundMessage {
     mediaUrls: payload.media_urls ?? [],
     providerMessageId: payload.message_id,
     providerTime: readTimestamp(payload.timestamp),
+    ...(payload.part ? { part: payload.part } : {}),
   };
 }
 
@@ -73,6 +87,8 @@ export function parseGenericStatus(request: WebhookRequest): StatusReceipt {
     providerStatus: payload.status,
     errorCode: payload.error_code === undefined || payload.error_code === null ? null : String(payload.error_code),
     providerTime: readTimestamp(payload.timestamp),
+    ...(payload.notification_id ? { notificationId: payload.notification_id } : {}),
+    ...(payload.part ? { part: { key: payload.part.id, total: payload.part.total ?? null } } : {}),
   };
 }
 
@@ -91,6 +107,12 @@ function looksLikeReceipt(request: WebhookRequest): boolean {
   }
 }
 
+/** A refusal may say `{"error_code":"opted_out"}`: the gateway itself blocks the recipient. */
+const readRefusal: RefusalReader = (reply) => {
+  const code = (reply.json as { error_code?: unknown } | undefined)?.error_code;
+  return typeof code === 'string' ? { code, optedOut: code === 'opted_out' } : { code: null };
+};
+
 async function send(message: OutboundRequest, channel: GenericChannelConfig): Promise<SendResult> {
   const reply = await callProvider({
     url: channel.send_url,
@@ -103,7 +125,7 @@ async function send(message: OutboundRequest, channel: GenericChannelConfig): Pr
       ...(message.statusCallbackUrl ? { status_url: message.statusCallbackUrl } : {}),
     },
     timeout: channel.send_timeout,
-  });
+  }, readRefusal);
   const parsed = sendResponseSchema.safeParse(reply.json);
   if (!parsed.success) throw new SendError('invalid_response', reply.json === undefined ? 'provider response is not JSON' : 'provider response has no message_id');
   return { providerMessageId: String(parsed.data.message_id), status: parsed.data.status ?? 'sent' };

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, it } from 'node:test';
+import type { Store } from '../src/store/database.js';
+import { FakeProvider } from './helpers/fake-provider.js';
+import { businessNumber, genericChannel, inbound, startTestParley, type TestParley } from './helpers/parley.js';
+import { forEachStore } from './helpers/stores.js';
+
+// What real providers need of the engine, exercised through the generic channel: messages in
+// parts, receipts per part, per-message callback URLs, a provider's own opt-out list, and the
+// channel's source and signature settings.
+
+forEachStore('provider features over HTTP', (stores) => {
+  let store: Store;
+  let provider: FakeProvider;
+  let parley: TestParley | undefined;
+
+  before(async () => {
+    provider = await new FakeProvider().start();
+  });
+  after(() => provider.stop());
+  beforeEach(async () => {
+    store = await stores.open();
+    provider.sends.length = 0;
+    provider.script.length = 0;
+  });
+  afterEach(async () => {
+    await parley?.close();
+    parley = undefined;
+    await store.close();
+  });
+
+  const start = async (channel: Record<string, unknown> = {}) => {
+    parley = await startTestParley(store, provider.url, { channels: [genericChannel(provider.url, channel)] });
+    return parley;
+  };
+  const idle = () => parley!.until(async () => (await store.db.selectFrom('jobs').select('id').where('state', '!=', 'dead').where('kind', '!=', 'inbound.assemble').execute()).length === 0);
+  const inboundMessages = () => store.db.selectFrom('messages').selectAll().where('direction', '=', 'inbound').execute();
+  const part = (from: string, reference: string, index: number, total: number, body: string, id = `${reference}-p${index}`) =>
+    inbound(from, body, { message_id: id, part: { reference, index, total } });
+
+  it('joins a message delivered in parts, out of order and with a retry, and routes it once', async () => {
+    const p = await start();
+    const from = '+15551230001';
+    const third = await p.webhook('inbound', part(from, 'r7', 3, 3, ' at 3 PM'));
+    assert.deepEqual([third.status, third.body.message_id, third.body.duplicate], [200, '', false]);
+    await p.webhook('inbound', part(from, 'r7', 1, 3, 'Can we move it to Thursday'));
+    const retry = await p.webhook('inbound', part(from, 'r7', 1, 3, 'Can we move it to Thursday'));
+    assert.equal(retry.body.duplicate, true);
+    assert.equal((await inboundMessages()).length, 0, 'nothing is routed before every part is in');
+
+    const last = await p.webhook('inbound', part(from, 'r7', 2, 3, ' afternoon'));
+    assert.equal(last.status, 200);
+    assert.match(last.body.message_id, /^msg_/);
+    await idle();
+    const messages = await inboundMessages();
+    assert.equal(messages.length, 1);
+    assert.equal(messages[0]!.body, 'Can we move it to Thursday afternoon at 3 PM');
+    assert.equal(messages[0]!.provider_message_id, 'r7-p1');
+    assert.notEqual(messages[0]!.processed_at, null);
+
+    const late = await p.webhook('inbound', part(from, 'r7', 2, 3, ' afternoon'));
+    assert.deepEqual([late.status, late.body.duplicate, late.body.message_id], [200, true, messages[0]!.id]);
+    await idle();
+    assert.equal((await inboundMessages()).length, 1, "a part's late retry is not a new message");
+    assert.equal(provider.sends.length, 1, 'one acknowledgment, not one per part');
+  });
+
+  it('routes the parts that came when the last one never does', async () => {
+    const p = await start();
+    await p.webhook('inbound', part('+15551230002', 'r9', 1, 2, 'Running late, '));
+    assert.equal((await inboundMessages()).length, 0);
+    // The wait is ten minutes; bring its timer forward instead of waiting.
+    const moved = await store.db.updateTable('jobs').set({ run_at: Date.now() }).where('kind', '=', 'inbound.assemble').executeTakeFirst();
+    assert.equal(moved.numUpdatedRows, 1n);
+    p.worker.wake();
+    const [message] = await p.until(async () => {
+      const rows = await inboundMessages();
+      return rows.length > 0 && rows;
+    });
+    assert.equal(message!.body, 'Running late, ');
+  });
+
+  it('refuses a part whose index is past the total', async () => {
+    const p = await start();
+    const res = await p.webhook('inbound', part('+15551230003', 'r1', 3, 2, 'x'));
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, 'invalid_payload');
+  });
+
+  const sendOne = async (p: TestParley, body: string) => {
+    const res = await p.api('POST', '/v1/messages', { to: '+15551230010', body });
+    assert.equal(res.status, 202);
+    return p.until(async () => store.db.selectFrom('messages').selectAll().where('id', '=', res.body.id).where('provider_message_id', 'is not', null).executeTakeFirst());
+  };
+  const statusOf = async (id: string) => (await store.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+
+  it('is delivered once every part is, and failed as soon as one part fails', async () => {
+    const p = await start();
+    const message = await sendOne(p, 'Two parts');
+    const receipt = (part: string, status: string, n: string) => ({ message_id: message.provider_message_id, status, part: { id: part, total: 2 }, notification_id: n });
+    await p.webhook('status', receipt('1', 'delivered', 'n1'));
+    await p.webhook('status', receipt('1', 'delivered', 'n1')); // the gateway's retry
+    await idle();
+    assert.equal(await statusOf(message.id), 'sent', 'one part of two is not a delivered message');
+    await p.webhook('status', receipt('2', 'delivered', 'n2'));
+    await p.until(async () => (await statusOf(message.id)) === 'delivered');
+
+    const other = await sendOne(p, 'Two parts again');
+    await p.webhook('status', { message_id: other.provider_message_id, status: 'delivered', part: { id: '1', total: 2 } });
+    await p.webhook('status', { message_id: other.provider_message_id, status: 'failed', part: { id: '2', total: 2 }, error_code: '30003' });
+    await p.until(async () => (await statusOf(other.id)) === 'failed');
+  });
+
+  it("finds a receipt's message by Parley's id in the callback URL before the send call has answered", async () => {
+    const p = await start({ public_url: 'https://sms.example.com' });
+    provider.script.push({ status: 200, body: { message_id: 'slow-1' }, delayMs: 1_500 });
+    const res = await p.api('POST', '/v1/messages', { to: '+15551230011', body: 'Your appointment is confirmed.' });
+    const id: string = res.body.id;
+    await p.until(async () => (await statusOf(id)) === 'sending');
+
+    const early = await p.webhook('status', { message_id: 'slow-1', status: 'delivered' }, { query: `?parley_id=${id}` });
+    assert.equal(early.status, 200);
+    await p.until(async () => (await statusOf(id)) === 'delivered', 1_400);
+    assert.equal(provider.sends.length, 0, 'delivered while the send call was still waiting for its answer');
+
+    const sent = await p.until(async () => provider.sends[0]);
+    assert.equal(sent.status_url, `https://sms.example.com/hooks/main/status?parley_id=${id}`);
+    await idle();
+    assert.equal(await statusOf(id), 'delivered', 'the late send answer does not move it back');
+    const row = await store.db.selectFrom('messages').select('provider_message_id').where('id', '=', id).executeTakeFirstOrThrow();
+    assert.equal(row.provider_message_id, 'slow-1');
+  });
+
+  it("honours the provider's own opt-out list: the message fails and the contact is suppressed", async () => {
+    const p = await start();
+    provider.script.push({ status: 400, body: { error_code: 'opted_out' } });
+    const res = await p.api('POST', '/v1/messages', { to: '+15551230012', body: 'Reminder: Wednesday at 3 PM' });
+    await p.until(async () => (await statusOf(res.body.id)) === 'failed');
+    const suppression = await store.db.selectFrom('suppressions').selectAll().where('phone', '=', '+15551230012').executeTakeFirst();
+    assert.equal(suppression?.scope, businessNumber);
+    const events = await store.db.selectFrom('events').select('type').where('type', '=', 'contact.opted_out').execute();
+    assert.equal(events.length, 1);
+    const again = await p.api('POST', '/v1/messages', { to: '+15551230012', body: 'Hello?' });
+    assert.deepEqual([again.status, again.body.error.code], [422, 'opted_out']);
+  });
+
+  it('accepts a webhook that fails its signature check only in monitor mode', async () => {
+    const enforcing = await start();
+    assert.equal((await enforcing.webhook('inbound', inbound('+15551230013', 'hi'), { signature: 'bad' })).status, 401);
+    await enforcing.close();
+    parley = undefined;
+    const monitoring = await start({ verify: 'monitor' });
+    const res = await monitoring.webhook('inbound', inbound('+15551230013', 'hi'), { signature: 'bad' });
+    assert.equal(res.status, 200);
+    assert.equal((await inboundMessages()).length, 1);
+    assert.equal(monitoring.ctx.channels.get('main')?.acceptedUnverified, 1);
+  });
+
+  it('refuses webhooks from outside allow_ips with 403 and stores nothing', async () => {
+    const p = await start({ allow_ips: ['203.0.113.0/24'] });
+    const res = await p.webhook('inbound', inbound('+15551230014', 'hi'));
+    assert.deepEqual([res.status, res.body.error.code], [403, 'source_not_allowed']);
+    assert.equal((await inboundMessages()).length, 0);
+    await p.close();
+    parley = undefined;
+    const allowed = await start({ allow_ips: ['203.0.113.0/24', '127.0.0.1'] });
+    assert.equal((await allowed.webhook('inbound', inbound('+15551230014', 'hi'))).status, 200);
+  });
+});
