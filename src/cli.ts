@@ -24,6 +24,8 @@ Commands:
                             simulator channel, and print what Parley replies
   classify [TEXT]           Print how Parley reads a reply, as JSON; with no TEXT, read one
                             reply per line from stdin and print one JSON line each
+  channels                  List each channel with the webhook URLs to paste into its
+                            provider's console
   endpoints listen --secret whsec_… [--listen-port N]
                             Receive Parley's event webhooks locally, verify their signatures
                             and print each event (register http://localhost:N/ as an endpoint,
@@ -57,6 +59,8 @@ export async function main(argv: string[]): Promise<void> {
         return await simulate(rest);
       case 'classify':
         return await classifyCommand(rest);
+      case 'channels':
+        return channelsCommand(rest);
       case 'endpoints':
         if (rest[0] === 'listen') return await listen(rest.slice(1));
         throw new UsageError('endpoints: the only subcommand is "listen"');
@@ -261,5 +265,22 @@ async function simulate(args: string[]): Promise<void> {
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The URLs each channel's provider should call, from its public_url (or this machine's port). */
+function channelsCommand(args: string[]): void {
+  const { values } = parse(args, {} as const);
+  const config = configFrom(values);
+  for (const channel of config.channels) {
+    const base = `${channel.public_url ?? `http://localhost:${config.server.port}`}/hooks/${channel.name}`;
+    const lines = [
+      `${channel.name}  (${channel.provider}, ${channel.numbers.join(', ')})${channel.verify === 'monitor' ? '  [verify: monitor — signatures NOT enforced]' : ''}`,
+      `  inbound  ${base}/inbound   (messages from texters)`,
+      `  status   ${base}/status    (delivery receipts)`,
+      `  events   ${base}/events    (both, for providers with one webhook URL)`,
+    ];
+    if (!channel.public_url && channel.provider !== 'sim') lines.push('  (no public_url set: these are local URLs; set public_url to the address the provider calls)');
+    process.stdout.write(`${lines.join('\n')}\n\n`);
   }
 }

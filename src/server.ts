@@ -57,6 +57,14 @@ export async function startParley(config: Config, options: StartOptions): Promis
     if (applied.length > 0) log.info({ applied, database: store.describe }, 'database migrated');
     const apiKey = await setUpApiKey(store, config.api_key);
     const channels = await loadChannels(config, store);
+    for (const channel of channels.all()) {
+      if (channel.config.verify === 'monitor') {
+        log.warn(
+          { channel: channel.name },
+          `CHANNEL "${channel.name}" IS IN verify: monitor MODE: webhooks with a missing or wrong signature are ACCEPTED. Set verify: enforce once its signatures check out.`,
+        );
+      }
+    }
 
     let worker: Worker | undefined;
     const ctx: EngineContext = { config, store, channels, log, jobsQueued: () => worker?.wake() };

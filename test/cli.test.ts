@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +119,29 @@ describe('parley CLI', () => {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.on('exit', resolve));
     assert.deepEqual(JSON.parse(out.trim()), { id: 'evt_TEST', type: 'message.received', timestamp: JSON.parse(body).timestamp, data: { body: 'hi' } });
+  });
+
+  it('channels prints the URLs to paste into each provider console, from public_url', async () => {
+    const config = join(dir, 'channels.yaml');
+    writeFileSync(
+      config,
+      [
+        'channels:',
+        '  - name: us-main',
+        '    provider: generic',
+        '    numbers: ["+18005550100"]',
+        '    secret: ${GENERIC_SECRET}',
+        '    send_url: https://gateway.example.com/send',
+        '    public_url: https://sms.example.com/',
+        '    verify: monitor',
+      ].join('\n'),
+    );
+    const result = await run(['channels', '--config', config], { ...env, GENERIC_SECRET: 'a-secret-of-sixteen-chars' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^us-main {2}\(generic, \+18005550100\) {2}\[verify: monitor/m);
+    assert.match(result.stdout, /inbound {2}https:\/\/sms\.example\.com\/hooks\/us-main\/inbound /);
+    assert.match(result.stdout, /status {3}https:\/\/sms\.example\.com\/hooks\/us-main\/status /);
+    assert.match(result.stdout, new RegExp(`inbound {2}http://localhost:${port}/hooks/sim/inbound `));
   });
 
   it('simulate explains an unreachable server', async () => {
