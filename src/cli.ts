@@ -209,8 +209,8 @@ async function simulate(args: string[]): Promise<void> {
   const text = positionals.join(' ');
   if (!text) throw new UsageError('simulate: give the text of the message, e.g. parley simulate "YES"');
   const config = configFrom(values);
-  const channel = config.channels.find((c) => c.name === values.channel && c.provider === 'sim');
-  if (!channel) throw new UsageError(`simulate: no simulator channel named "${values.channel}"`);
+  const channel = config.channels.find((c) => c.name === values.channel);
+  if (!channel || channel.provider !== 'sim') throw new UsageError(`simulate: no simulator channel named "${values.channel}"`);
   const base = (values.url ?? `http://localhost:${config.server.port}`).replace(/\/$/, '');
 
   let secret = channel.secret;

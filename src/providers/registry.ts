@@ -2,12 +2,14 @@ import type { ChannelConfig } from '../config.js';
 import type { ProviderAdapter } from './contract.js';
 import { genericAdapter } from './generic/adapter.js';
 import { simAdapter } from './sim/adapter.js';
+import { twilioAdapter } from './twilio/adapter.js';
 
 // Every provider Parley speaks, by the name used in parley.yaml's `provider:`. Explicit, so
 // finding a provider's code starts here.
 const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<ChannelConfig, { provider: P }>> } = {
   generic: genericAdapter,
   sim: simAdapter,
+  twilio: twilioAdapter,
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {
