@@ -57,7 +57,7 @@ export async function seed(database: string, endpoints: Array<{ url: string; eve
       ids.push(id);
       await trx
         .insertInto('endpoints')
-        .values({ id, url: ep.url, description: null, event_types: JSON.stringify(ep.events), secret: newEndpointSecret(), previous_secret: null, previous_secret_expires_at: null, status: 'enabled', disabled_reason: null, created_at: now, updated_at: now })
+        .values({ id, url: ep.url, description: null, event_types: JSON.stringify(ep.events), secret: newEndpointSecret(), previous_secret: null, previous_secret_expires_at: null, status: 'enabled', disabled_reason: null, rate_limit: null, ordered: 0, failing_since: null, next_slot_at: null, created_at: now, updated_at: now })
         .execute();
     }
   });
@@ -67,7 +67,7 @@ export async function seed(database: string, endpoints: Array<{ url: string; eve
         const id = newId('evt');
         const data = JSON.stringify({ message_id: `msg_${i}`, conversation_id: 'conv_1', channel: 'main', from: '+15551234567', to: '+18005550100', body: 'YES', media_urls: [] });
         await trx.insertInto('events').values({ id, type: 'message.received', occurred_at: now, contact_id: null, message_id: null, data }).execute();
-        await enqueueDeliveries(trx, { id, type: 'message.received', now });
+        await enqueueDeliveries(trx, { id, type: 'message.received', contactId: null, now });
       }
     });
   }

@@ -149,6 +149,8 @@ const fileSchema = z.strictObject({
       timeout: duration.default(15_000),
       /** Waits before each retry after the first, immediate attempt; then the delivery has failed. */
       retry_schedule: z.array(duration).min(0).max(50).default([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
+      /** An endpoint whose every attempt has failed for this long is disabled (with an endpoint.disabled event). */
+      disable_after: duration.default(5 * 86_400_000),
       /** How long a rotated-out secret keeps signing beside the new one. */
       rotation_overlap: duration.default(24 * 3_600_000),
     })

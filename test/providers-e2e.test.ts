@@ -98,7 +98,7 @@ forEachStore('providers end to end', (stores) => {
         const sent = await parley.until(async () => standIn.sends.find((s) => s.to === from));
         const stored = await store.db.selectFrom('messages').selectAll().where('direction', '=', 'inbound').execute();
         assert.equal(stored.length, 1, 'the retried webhook is one message');
-        assert.equal(stored[0]!.provider_message_id.length > 0, true);
+        assert.deepEqual([stored[0]!.from_number, stored[0]!.body], [from, 'Is my appointment still on?']);
         const reply = await parley.until(async () =>
           store.db.selectFrom('messages').selectAll().where('direction', '=', 'outbound').where('provider_message_id', '=', sent.providerMessageId).executeTakeFirst(),
         );

@@ -56,6 +56,7 @@ forEachStore('event webhooks', (stores) => {
     const [request] = endpoint.received;
     const verified = new Webhook(ep.secret).verify(request!.body, request!.headers as Record<string, string>) as any;
     assert.equal(verified.type, 'message.received');
+    assert.equal(verified.id, delivery.event_id, 'the body carries the event id the webhook-id header has');
     assert.equal(verified.data.body, 'hello there');
     assert.equal(request!.headers['webhook-id'], delivery.event_id);
     assert.throws(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(request!.body, request!.headers as Record<string, string>));
@@ -176,6 +177,69 @@ forEachStore('event webhooks', (stores) => {
     } finally {
       await parley.close();
       await hanging.stop();
+    }
+  });
+
+  it('keeps one contact\'s events in order on an ordered endpoint, while other contacts flow', async () => {
+    await parley.close();
+    // The retry comes late enough that the other contact's event is surely sent meanwhile.
+    parley = await startTestParley(store, provider.url, { webhooks: { allow_private_destinations: true, retry_schedule: ['800ms'] } });
+    const ep = await register({ events: ['message.received'], ordered: true });
+    endpoint.script.push({ status: 500 }); // the first event waits for its retry; the contact's next must wait too
+    const contact = '+15556009001';
+    await parley.webhook('inbound', inbound(contact, 'first'));
+    await parley.until(async () => endpoint.received.length >= 1);
+    await parley.webhook('inbound', inbound(contact, 'second'));
+    await parley.webhook('inbound', inbound('+15556009002', 'someone else'));
+    const list = await settled(ep.id, 3);
+    assert.ok(list.every((d) => d.status === 'delivered'));
+
+    const bodies = endpoint.received.map((r) => (JSON.parse(r.body) as { data: { body: string } }).data.body);
+    const firstDelivered = bodies.lastIndexOf('first');
+    assert.deepEqual(bodies.filter((b) => b !== 'someone else'), ['first', 'first', 'second'], 'the second waited for the first to succeed');
+    assert.ok(bodies.indexOf('someone else') < firstDelivered, 'another contact was not held behind the retry');
+  });
+
+  it('spaces deliveries to a rate-limited endpoint', async () => {
+    const ep = await register({ events: ['message.received'], rate_limit: 10 });
+    for (let i = 0; i < 4; i++) await text(`paced ${i}`);
+    await settled(ep.id, 4);
+    const times = endpoint.received.map((r) => r.at).sort((a, b) => a - b);
+    // Ten a second: four deliveries span at least three 100 ms gaps (a slow machine only widens them).
+    assert.ok(times.at(-1)! - times[0]! >= 280, `delivered over ${times.at(-1)! - times[0]!} ms`);
+    const patched = await parley.api('PATCH', `/v1/endpoints/${ep.id}`, { rate_limit: null });
+    assert.equal(patched.body.rate_limit, null);
+  });
+
+  it('disables an endpoint that failed everything for webhooks.disable_after, with an event, and re-enabling resets it', async () => {
+    await parley.close();
+    parley = await startTestParley(store, provider.url, {
+      webhooks: { allow_private_destinations: true, retry_schedule: ['100ms', '100ms', '100ms'], disable_after: '150ms' },
+    });
+    const watcher = await new FakeEndpoint().start();
+    try {
+      const watching = (await parley.api('POST', '/v1/endpoints', { url: watcher.url, events: ['endpoint.disabled'] })).body;
+      const ep = await register({ events: ['message.received'] });
+      endpoint.fallback = { status: 500 };
+      await text('nobody home');
+      const disabled = await parley.until(async () => {
+        const row = (await parley.api('GET', `/v1/endpoints/${ep.id}`)).body;
+        return row.status === 'disabled' && row;
+      });
+      assert.match(disabled.disabled_reason, /^every delivery failed since \d{4}-/);
+      assert.notEqual(disabled.failing_since, null);
+      const [notice] = await settled(watching.id, 1);
+      assert.equal(notice.event_type, 'endpoint.disabled');
+      const event = JSON.parse(watcher.received[0]!.body) as { data: { endpoint_id: string; reason: string } };
+      assert.deepEqual(event.data.endpoint_id, ep.id);
+
+      endpoint.fallback = { status: 200 };
+      const enabled = await parley.api('PATCH', `/v1/endpoints/${ep.id}`, { status: 'enabled' });
+      assert.deepEqual([enabled.body.status, enabled.body.failing_since], ['enabled', null]);
+      const [delivery] = await settled(ep.id, 1);
+      assert.equal(delivery.status, 'delivered', 'the delivery left pending when it was disabled goes out');
+    } finally {
+      await watcher.stop();
     }
   });
 });

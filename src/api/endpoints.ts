@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely, Selectable } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { EngineContext } from '../engine/context.js';
+import { catalogJson } from '../engine/event-catalog.js';
 import { eventTypes } from '../engine/events.js';
 import { ParleyError } from '../errors.js';
 import type { Database, EndpointsTable } from '../store/schema.js';
-import { enqueueAttempt } from '../webhooks/fan-out.js';
+import { enqueueAttempt } from '../webhooks/attempt-job.js';
+import { releaseWaiting } from '../webhooks/ordering.js';
 import { newEndpointSecret } from '../webhooks/signing.js';
 import { checkEndpointUrl, DestinationRefused } from '../webhooks/url-guard.js';
 
@@ -15,6 +17,8 @@ const endpointFields = {
   url: { type: 'string', minLength: 1, maxLength: 2048 },
   events: { type: 'array', maxItems: eventTypes.length, uniqueItems: true, items: { type: 'string', enum: [...eventTypes] } },
   description: { type: 'string', maxLength: 256 },
+  rate_limit: { type: ['integer', 'null'], minimum: 1, maximum: 1000 },
+  ordered: { type: 'boolean' },
 } as const;
 
 function endpointJson(row: Selectable<EndpointsTable>) {
@@ -23,8 +27,11 @@ function endpointJson(row: Selectable<EndpointsTable>) {
     url: row.url,
     description: row.description,
     events: JSON.parse(row.event_types) as string[],
+    rate_limit: row.rate_limit,
+    ordered: row.ordered === 1,
     status: row.status,
     disabled_reason: row.disabled_reason,
+    failing_since: iso(row.failing_since),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };
@@ -62,7 +69,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
       return pending.length;
     });
 
-  api.post<{ Body: { url: string; events?: string[]; description?: string } }>(
+  api.post<{ Body: { url: string; events?: string[]; description?: string; rate_limit?: number | null; ordered?: boolean } }>(
     '/v1/endpoints',
     { schema: { body: { type: 'object', required: ['url'], additionalProperties: false, properties: endpointFields } } },
     async (request, reply) => {
@@ -77,6 +84,10 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
         previous_secret_expires_at: null,
         status: 'enabled',
         disabled_reason: null,
+        rate_limit: request.body.rate_limit ?? null,
+        ordered: request.body.ordered ? 1 : 0,
+        failing_since: null,
+        next_slot_at: null,
         created_at: now,
         updated_at: now,
       };
@@ -86,13 +97,18 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     },
   );
 
+  api.get('/v1/event-types', async () => catalogJson());
+
   api.get('/v1/endpoints', async () => ({
     data: (await db.selectFrom('endpoints').selectAll().orderBy('created_at').execute()).map(endpointJson),
   }));
 
   api.get<{ Params: { id: string } }>('/v1/endpoints/:id', async (request) => endpointJson(await load(request.params.id)));
 
-  api.patch<{ Params: { id: string }; Body: { url?: string; events?: string[]; description?: string; status?: 'enabled' | 'disabled' } }>(
+  api.patch<{
+    Params: { id: string };
+    Body: { url?: string; events?: string[]; description?: string; rate_limit?: number | null; ordered?: boolean; status?: 'enabled' | 'disabled' };
+  }>(
     '/v1/endpoints/:id',
     {
       schema: {
@@ -107,21 +123,28 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     async (request) => {
       const endpoint = await load(request.params.id);
       const now = Date.now();
-      const { url, events, description, status } = request.body;
-      await ctx.store.write((trx) =>
-        trx
+      const { url, events, description, status, rate_limit, ordered } = request.body;
+      const reenabled = status === 'enabled' && endpoint.status === 'disabled';
+      await ctx.store.write(async (trx) => {
+        await trx
           .updateTable('endpoints')
           .set({
             ...(url !== undefined ? { url: guard(url) } : {}),
             ...(events !== undefined ? { event_types: JSON.stringify(events) } : {}),
             ...(description !== undefined ? { description } : {}),
+            ...(rate_limit !== undefined ? { rate_limit } : {}),
+            ...(ordered !== undefined ? { ordered: ordered ? 1 : 0 } : {}),
             ...(status !== undefined ? { status, disabled_reason: status === 'disabled' ? 'disabled through the API' : null } : {}),
+            // A re-enabled endpoint starts a fresh failure count, or its first failure would disable it again.
+            ...(reenabled ? { failing_since: null } : {}),
             updated_at: now,
           })
           .where('id', '=', endpoint.id)
-          .execute(),
-      );
-      if (status === 'enabled' && endpoint.status === 'disabled') {
+          .execute();
+        if (ordered === false && endpoint.ordered === 1) await releaseWaiting(trx, endpoint.id, now);
+      });
+      if (ordered === false) ctx.jobsQueued();
+      if (reenabled) {
         await resume(endpoint.id, now);
         ctx.jobsQueued();
       }

@@ -28,6 +28,8 @@ export interface EventPayloads {
   'conversation.closed': { conversation_id: string; contact_id: string; channel: string };
   'contact.opted_out': ConsentEventData;
   'contact.opted_in': ConsentEventData;
+  /** An endpoint stopped receiving events: it answered 410 Gone, or failed everything for `webhooks.disable_after`. */
+  'endpoint.disabled': { endpoint_id: string; url: string; reason: string };
   /** A keyword or intent rule with an `event:` matched an inbound message. */
   'rule.matched': { rule: string; event: string; intent: string | null; message_id: string; conversation_id: string; contact_id: string };
 }
@@ -57,6 +59,7 @@ export const eventTypes = [
   'contact.opted_out',
   'contact.opted_in',
   'rule.matched',
+  'endpoint.disabled',
 ] as const satisfies readonly EventType[];
 const everyTypeListed: Exclude<EventType, (typeof eventTypes)[number]> extends never ? true : never = true;
 void everyTypeListed;
@@ -86,6 +89,6 @@ export async function recordEvent<T extends EventType>(
       data: JSON.stringify(data),
     })
     .execute();
-  await enqueueDeliveries(trx, { id, type, now });
+  await enqueueDeliveries(trx, { id, type, contactId: refs.contactId ?? null, now });
   return id;
 }

@@ -10,7 +10,7 @@ export interface JobPayloads {
   /** Apply one delivery receipt to the message it refers to. */
   'status.apply': { receiptId: number };
   /** Make one attempt to deliver an event to one of the business's endpoints. */
-  'webhook.deliver': { deliveryId: string };
+  'webhook.deliver': { deliveryId: string; /** A send slot already reserved under the endpoint's rate limit. */ slotAt?: number };
 }
 
 export type JobKind = keyof JobPayloads;

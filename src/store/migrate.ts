@@ -6,6 +6,7 @@ import * as claimIndex from './migrations/0003_claim_index.js';
 import * as webhooks from './migrations/0004_webhooks.js';
 import * as jobLimitKey from './migrations/0005_job_limit_key.js';
 import * as providerReceipts from './migrations/0006_provider_receipts.js';
+import * as deliveryControls from './migrations/0007_delivery_controls.js';
 
 /** What a migration needs to know about the dialect to write one schema for both. */
 export interface MigrationContext {
@@ -26,6 +27,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0004_webhooks': webhooks,
   '0005_job_limit_key': jobLimitKey,
   '0006_provider_receipts': providerReceipts,
+  '0007_delivery_controls': deliveryControls,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

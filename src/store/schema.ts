@@ -179,8 +179,22 @@ export interface EndpointsTable {
   previous_secret_expires_at: Millis | null;
   status: 'enabled' | 'disabled';
   disabled_reason: string | null;
+  /** Deliveries per second at most, across all instances; null = no limit. */
+  rate_limit: number | null;
+  /** 1: events about one contact are delivered in the order they happened. */
+  ordered: ColumnType<number, number | undefined, number>;
+  /** When the endpoint's current run of failures began; null while it succeeds. */
+  failing_since: Millis | null;
+  next_slot_at: Millis | null;
   created_at: Millis;
   updated_at: Millis;
+}
+
+export interface DeliveryOrderHeadsTable {
+  endpoint_id: string;
+  order_key: string;
+  /** The one delivery of this contact being sent to this endpoint; the rest wait behind it. */
+  delivery_id: string;
 }
 
 export interface DeliveriesTable {
@@ -188,8 +202,11 @@ export interface DeliveriesTable {
   endpoint_id: string;
   event_id: string;
   event_type: string;
-  status: 'pending' | 'delivered' | 'failed';
+  /** `waiting`: in ordered mode, behind an earlier delivery about the same contact. */
+  status: 'pending' | 'waiting' | 'delivered' | 'failed';
   attempts: ColumnType<number, number | undefined, number>;
+  /** The contact whose events are kept in order, for an ordered endpoint. */
+  order_key: string | null;
   next_attempt_at: Millis | null;
   last_response_status: number | null;
   last_error: string | null;
@@ -227,6 +244,7 @@ export interface Database {
   endpoints: EndpointsTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
+  delivery_order_heads: DeliveryOrderHeadsTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

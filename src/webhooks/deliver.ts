@@ -1,11 +1,16 @@
 import { request, type Dispatcher } from 'undici';
 import type { JobHandler } from '../queue/worker.js';
 import type { EngineContext } from '../engine/context.js';
-import { enqueueAttempt } from './fan-out.js';
+import { recordEvent } from '../engine/events.js';
+import { enqueueAttempt } from './attempt-job.js';
+import { promoteNext } from './ordering.js';
+import { reserveSlot } from './rate-limit.js';
 import { checkEndpointUrl, DestinationRefused, guardedAgent } from './url-guard.js';
 import { signatureHeader } from './signing.js';
 
 const maxResponseBody = 2048;
+/** A rate-limited attempt whose slot is nearer than this waits for it in place; later ones are requeued. */
+const maxInlineWaitMs = 1_000;
 
 /** Seconds to wait that a 429 or 503 asked for, from `Retry-After` (seconds or an HTTP date). */
 function retryAfterMs(header: string | string[] | undefined, now: number): number | null {
@@ -27,7 +32,8 @@ export interface AttemptOutcome {
  * Makes one attempt to deliver one event to one endpoint, signed per Standard Webhooks, and records
  * it. 2xx delivers; 410 Gone disables the endpoint; anything else, a timeout or a refused
  * connection schedules the next attempt from `webhooks.retry_schedule` (or the endpoint's
- * `Retry-After`), until the schedule runs out and the delivery has failed. HTTP failures are the
+ * `Retry-After`), until the schedule runs out and the delivery has failed. An endpoint that has
+ * failed every attempt for `webhooks.disable_after` is disabled, with an `endpoint.disabled` event. HTTP failures are the
  * delivery's business, not the queue's: the job itself succeeds and enqueues the next attempt.
  */
 export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'> {
@@ -35,34 +41,64 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
   const dispatcher: Dispatcher = guardedAgent(settings.allow_private_destinations);
 
   return async (job, { finish, log }) => {
-    const db = ctx.store.db;
-    const delivery = await db.selectFrom('deliveries').selectAll().where('id', '=', job.payload.deliveryId).executeTakeFirst();
-    if (!delivery || delivery.status !== 'pending') return;
-    const endpoint = await db.selectFrom('endpoints').selectAll().where('id', '=', delivery.endpoint_id).executeTakeFirst();
-    const event = await db.selectFrom('events').selectAll().where('id', '=', delivery.event_id).executeTakeFirst();
-    if (!endpoint || !event) return;
-    if (endpoint.status !== 'enabled') {
-      // Kept pending: re-enabling the endpoint or `recover` sends it later.
-      return;
+    // One query for the delivery, its endpoint and its event: this runs thousands of times a second.
+    const row = await ctx.store.db
+      .selectFrom('deliveries as d')
+      .innerJoin('endpoints as ep', 'ep.id', 'd.endpoint_id')
+      .innerJoin('events as ev', 'ev.id', 'd.event_id')
+      .select([
+        'd.id',
+        'd.status',
+        'd.attempts',
+        'd.order_key',
+        'ep.id as endpoint_id',
+        'ep.url',
+        'ep.status as endpoint_status',
+        'ep.secret',
+        'ep.previous_secret',
+        'ep.previous_secret_expires_at',
+        'ep.rate_limit',
+        'ep.failing_since',
+        'ev.id as event_id',
+        'ev.type',
+        'ev.occurred_at',
+        'ev.data',
+      ])
+      .where('d.id', '=', job.payload.deliveryId)
+      .executeTakeFirst();
+    if (!row || row.status !== 'pending') return;
+    // Kept pending while disabled: re-enabling the endpoint or `recover` sends it later.
+    if (row.endpoint_status !== 'enabled') return;
+
+    if (row.rate_limit !== null && job.payload.slotAt === undefined) {
+      const slot = await reserveSlot(ctx.store, row.endpoint_id, row.rate_limit);
+      const wait = slot - Date.now();
+      if (wait > maxInlineWaitMs) {
+        // Far ahead: give the worker slot back and come back at the reserved time.
+        return finish((trx) => enqueueAttempt(trx, { deliveryId: row.id, endpointId: row.endpoint_id, now: Date.now(), runAt: slot, slotAt: slot }));
+      }
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
 
     const started = Date.now();
     const timestamp = Math.floor(started / 1000);
-    const body = JSON.stringify({ type: event.type, timestamp: new Date(event.occurred_at).toISOString(), data: JSON.parse(event.data) as unknown });
-    const secrets = [endpoint.secret];
-    if (endpoint.previous_secret && (endpoint.previous_secret_expires_at ?? 0) > started) secrets.push(endpoint.previous_secret);
+    const eventId = row.event_id;
+    // The event's data is stored as JSON text already; it goes out as it is.
+    const body = `{"id":${JSON.stringify(eventId)},"type":${JSON.stringify(row.type)},"timestamp":"${new Date(row.occurred_at).toISOString()}","data":${row.data}}`;
+    const secrets = [row.secret];
+    if (row.previous_secret && (row.previous_secret_expires_at ?? 0) > started) secrets.push(row.previous_secret);
     const headers = {
       'content-type': 'application/json',
       'user-agent': 'Parley-Webhooks/1',
-      'webhook-id': event.id,
+      'webhook-id': eventId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(secrets, event.id, timestamp, body),
+      'webhook-signature': signatureHeader(secrets, eventId, timestamp, body),
     };
 
     let outcome: AttemptOutcome;
     try {
-      checkEndpointUrl(endpoint.url, settings.allow_private_destinations);
-      const response = await request(endpoint.url, {
+      checkEndpointUrl(row.url, settings.allow_private_destinations);
+      const response = await request(row.url, {
         method: 'POST',
         headers,
         body,
@@ -79,18 +115,25 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
     }
 
     const now = Date.now();
-    const attempt = delivery.attempts + 1;
+    const attempt = row.attempts + 1;
     const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
     const gone = outcome.status === 410;
     const wait = settings.retry_schedule[attempt - 1];
     const exhausted = !delivered && (gone || wait === undefined);
-    const retryAt = !delivered && !exhausted ? now + Math.max(wait!, (outcome.status === 429 || outcome.status === 503) && outcome.retryAfter !== null ? outcome.retryAfter : 0) : null;
+    const honoursRetryAfter = (outcome.status === 429 || outcome.status === 503) && outcome.retryAfter !== null;
+    const retryAt = !delivered && !exhausted ? now + Math.max(wait!, honoursRetryAfter ? outcome.retryAfter! : 0) : null;
+    const failingSince = delivered ? null : (row.failing_since ?? now);
+    const disableReason = gone
+      ? 'the endpoint answered 410 Gone'
+      : failingSince !== null && now - failingSince >= settings.disable_after
+        ? `every delivery failed since ${new Date(failingSince).toISOString()}`
+        : null;
 
     await finish(async (trx) => {
       await trx
         .insertInto('delivery_attempts')
         .values({
-          delivery_id: delivery.id,
+          delivery_id: row.id,
           attempted_at: started,
           duration_ms: now - started,
           request_headers: JSON.stringify(headers),
@@ -110,17 +153,25 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
           delivered_at: delivered ? now : null,
           updated_at: now,
         })
-        .where('id', '=', delivery.id)
+        .where('id', '=', row.id)
         .execute();
-      if (gone) {
-        await trx
-          .updateTable('endpoints')
-          .set({ status: 'disabled', disabled_reason: 'the endpoint answered 410 Gone', updated_at: now })
-          .where('id', '=', endpoint.id)
-          .execute();
-        log.warn({ endpoint: endpoint.id }, 'endpoint answered 410 Gone and is disabled');
+      if (failingSince !== row.failing_since) {
+        await trx.updateTable('endpoints').set({ failing_since: failingSince }).where('id', '=', row.endpoint_id).execute();
       }
-      if (retryAt !== null) await enqueueAttempt(trx, { deliveryId: delivery.id, endpointId: endpoint.id, now, runAt: retryAt });
+      if (disableReason !== null) {
+        const disabled = await trx
+          .updateTable('endpoints')
+          .set({ status: 'disabled', disabled_reason: disableReason, updated_at: now })
+          .where('id', '=', row.endpoint_id)
+          .where('status', '=', 'enabled')
+          .executeTakeFirst();
+        if (disabled.numUpdatedRows > 0n) {
+          log.warn({ endpoint: row.endpoint_id, reason: disableReason }, 'endpoint disabled');
+          await recordEvent(trx, 'endpoint.disabled', { endpoint_id: row.endpoint_id, url: row.url, reason: disableReason }, { now });
+        }
+      }
+      if (retryAt !== null) await enqueueAttempt(trx, { deliveryId: row.id, endpointId: row.endpoint_id, now, runAt: retryAt });
+      else if (row.order_key !== null) await promoteNext(trx, row.endpoint_id, row.order_key, now);
     });
   };
 }

@@ -1,19 +1,23 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.js';
-import { enqueue } from '../queue/enqueue.js';
 import type { Database } from '../store/schema.js';
+import { enqueueAttempt } from './attempt-job.js';
+import { takeOrderHead } from './ordering.js';
 
 /**
  * Creates one delivery, and the job that makes its first attempt, for every enabled endpoint
  * subscribed to this event: in the event's own transaction, so an event is never recorded without
- * its deliveries, nor a delivery sent for a change that rolled back.
+ * its deliveries, nor a delivery sent for a change that rolled back. On an ordered endpoint a
+ * delivery about a contact with one already in flight waits behind it (ordering.ts).
  */
-export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: string; type: string; now: number }): Promise<void> {
-  const endpoints = await trx.selectFrom('endpoints').select(['id', 'event_types']).where('status', '=', 'enabled').execute();
+export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: string; type: string; contactId: string | null; now: number }): Promise<void> {
+  const endpoints = await trx.selectFrom('endpoints').select(['id', 'event_types', 'ordered']).where('status', '=', 'enabled').execute();
   for (const endpoint of endpoints) {
     const types = JSON.parse(endpoint.event_types) as string[];
     if (types.length > 0 && !types.includes(event.type)) continue;
     const id = newId('dlv', event.now);
+    const orderKey = endpoint.ordered && event.contactId ? event.contactId : null;
+    const waits = orderKey !== null && !(await takeOrderHead(trx, endpoint.id, orderKey, id));
     await trx
       .insertInto('deliveries')
       .values({
@@ -21,8 +25,9 @@ export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: stri
         endpoint_id: endpoint.id,
         event_id: event.id,
         event_type: event.type,
-        status: 'pending',
-        next_attempt_at: event.now,
+        status: waits ? 'waiting' : 'pending',
+        order_key: orderKey,
+        next_attempt_at: waits ? null : event.now,
         last_response_status: null,
         last_error: null,
         delivered_at: null,
@@ -30,21 +35,6 @@ export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: stri
         updated_at: event.now,
       })
       .execute();
-    await enqueueAttempt(trx, { deliveryId: id, endpointId: endpoint.id, now: event.now });
+    if (!waits) await enqueueAttempt(trx, { deliveryId: id, endpointId: endpoint.id, now: event.now });
   }
-}
-
-/**
- * Queues the next attempt of a delivery. Attempts share their endpoint's limit key, so a slow
- * endpoint holds at most `webhooks.per_endpoint_concurrency` worker slots. The queue's own retries
- * are only for Parley's failures (a database error); the endpoint's failures are retried by
- * queueing a new attempt on the delivery's schedule (deliver.ts).
- */
-export async function enqueueAttempt(trx: Kysely<Database>, attempt: { deliveryId: string; endpointId: string; now: number; runAt?: number }): Promise<void> {
-  await enqueue(
-    trx,
-    'webhook.deliver',
-    { deliveryId: attempt.deliveryId },
-    { now: attempt.now, runAt: attempt.runAt ?? attempt.now, maxAttempts: 3, limitKey: `endpoint:${attempt.endpointId}` },
-  );
 }
