@@ -17,7 +17,9 @@ process.on('exit', () => {
  * and waits for the `{"url": …}` line it prints once listening.
  */
 export async function startChild(entry: string, args: string[], cpu: number | null, worker = true, env: Record<string, string> = {}): Promise<Child> {
-  const node = [process.execPath, '--import', 'tsx', entry, ...args];
+  // BENCH_NODE_ARGS passes flags to the server process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const node = [process.execPath, ...extra, '--import', 'tsx', entry, ...args];
   const command = cpu === null ? node : ['taskset', '-c', String(cpu), ...node];
   const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { configFromObject } from '../src/config.js';
 import { newId } from '../src/core/ids.js';
 import { openStore } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
@@ -102,6 +103,9 @@ async function baseline(url: string, events: number, concurrency: number, cpu: n
   return (JSON.parse(stdout.trim()) as { perSecond: number }).perSecond;
 }
 
+/** Parley's default per-endpoint concurrency: the baseline loop gets the same. */
+const perEndpoint = configFromObject({}, { env: {} }).webhooks.per_endpoint_concurrency;
+
 export async function benchWebhooks(events = Number(process.env.BENCH_EVENTS ?? 5_000)): Promise<WebhookFigures> {
   const pinned = pinSelf(1);
   const healthy = await endpointServer(false);
@@ -111,7 +115,7 @@ export async function benchWebhooks(events = Number(process.env.BENCH_EVENTS ?? 
     const alone = join(dir, 'alone.db');
     const healthyId = await seed(alone, [{ url: healthy.url, events: ['message.received'] }], events);
     const parleyPerSecond = await deliverAll(alone, healthyId, events, false, pinned ? 0 : null);
-    const baselinePerSecond = await baseline(healthy.url, events, 4, pinned ? 0 : null);
+    const baselinePerSecond = await baseline(healthy.url, events, perEndpoint, pinned ? 0 : null);
 
     const withDead = join(dir, 'with-hanging.db');
     const healthyId2 = await seed(withDead, [{ url: healthy.url, events: ['message.received'] }, { url: hanging.url, events: [] }], events);

@@ -142,9 +142,9 @@ const fileSchema = z.strictObject({
       /** Let endpoints point at loopback, private, link-local and metadata addresses (tests, local development). */
       allow_private_destinations: z.boolean().default(false),
       /** Deliveries in flight at once per process: the rest of the worker stays free for routing and sending. */
-      concurrency: z.number().int().min(1).max(1024).default(16),
+      concurrency: z.number().int().min(1).max(1024).default(64),
       /** Deliveries in flight at once to any one endpoint, per process: a slow endpoint holds only these. */
-      per_endpoint_concurrency: z.number().int().min(1).max(1024).default(4),
+      per_endpoint_concurrency: z.number().int().min(1).max(1024).default(16),
       /** A delivery attempt that has no answer by then has failed. */
       timeout: duration.default(15_000),
       /** Waits before each retry after the first, immediate attempt; then the delivery has failed. */
@@ -157,7 +157,7 @@ const fileSchema = z.strictObject({
     .prefault({}),
   queue: z
     .strictObject({
-      concurrency: z.number().int().min(1).max(1024).default(64),
+      concurrency: z.number().int().min(1).max(1024).default(128),
       lease: duration.default(60_000),
       poll_interval: duration.default(500),
       max_attempts: z.number().int().min(1).max(100).default(10),

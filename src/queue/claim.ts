@@ -9,6 +9,12 @@ export interface ClaimOptions {
   excludeKinds?: readonly JobKind[];
   /** Limit keys this worker cannot take more of right now. */
   excludeLimitKeys?: readonly string[];
+  /**
+   * How many jobs of one limit key this worker may still take: `max` for a key with none running
+   * here, less for keys listed in `used`. Without it a claim could take a hundred jobs of one busy
+   * endpoint only to hand most of them back.
+   */
+  limitKeyRoom?: { max: number; used: ReadonlyMap<string, number> };
   leaseMs: number;
   now?: number;
 }
@@ -33,9 +39,9 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
       .where('locked_until', '<', now)
       .execute();
 
-    let candidates = trx
+    const candidates = trx
       .selectFrom('jobs as j')
-      .select('j.id')
+      .select(['j.id', 'j.limit_key'])
       .where('j.state', '=', 'pending')
       .where('j.run_at', '<=', now)
       .$if((options.excludeKinds?.length ?? 0) > 0, (q) => q.where('j.kind', 'not in', options.excludeKinds!))
@@ -59,8 +65,36 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
       )
       .orderBy('j.id')
       .limit(options.limit);
-    if (store.capabilities.skipLocked) candidates = candidates.forUpdate().skipLocked();
-    const ids = (await candidates.execute()).map((r) => r.id);
+
+    // Of the candidates, at most the room left per limit key: ranked within the (bounded)
+    // candidate set, so this costs no more than the candidates themselves.
+    const room = options.limitKeyRoom;
+    const roomOf = !room
+      ? null
+      : room.used.size === 0
+        ? sql<number>`${sql.lit(room.max)}`
+        : sql<number>`case c.limit_key ${sql.join([...room.used].map(([key, used]) => sql`when ${key} then ${sql.lit(Math.max(0, room.max - used))}`), sql` `)} else ${sql.lit(room.max)} end`;
+    const chosen = roomOf
+      ? trx
+          .selectFrom(
+            trx
+              .selectFrom(candidates.as('c'))
+              .select(['c.id', 'c.limit_key', sql<number>`row_number() over (partition by c.limit_key order by c.id)`.as('rank'), roomOf.as('room')])
+              .as('ranked'),
+          )
+          .select('ranked.id')
+          .where((eb) => eb.or([eb('ranked.limit_key', 'is', null), eb('ranked.rank', '<=', eb.ref('ranked.room'))]))
+      : candidates.clearSelect().select('j.id');
+
+    // PostgreSQL locks what it takes, skipping rows another instance is taking (FOR UPDATE is not
+    // allowed beside a window function, hence the outer query).
+    let locked = trx
+      .selectFrom('jobs')
+      .select('id')
+      .where('id', 'in', chosen)
+      .orderBy('id');
+    if (store.capabilities.skipLocked) locked = locked.forUpdate().skipLocked();
+    const ids = (await locked.execute()).map((r) => r.id);
     if (ids.length === 0) return [];
 
     const rows = await trx

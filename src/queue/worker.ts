@@ -138,6 +138,7 @@ export class Worker {
         leaseMs: this.options.leaseMs,
         excludeKinds: this.kindsAtLimit(),
         excludeLimitKeys: this.limitKeysAtLimit(),
+        ...(this.options.limitKeyMax !== undefined ? { limitKeyRoom: { max: this.options.limitKeyMax, used: this.inFlightByLimitKey } } : {}),
       });
       const limits = this.options.kindLimits ?? {};
       let started = 0;
