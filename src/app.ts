@@ -10,7 +10,10 @@ import type { EngineContext } from './engine/context.js';
 import { registerWebhookRoutes } from './hooks/routes.js';
 import { registerSimulatorRoutes } from './hooks/simulator.js';
 import { installErrorHandling } from './http/errors.js';
+import { oldestDueJobAge } from './metrics.js';
 import { migrationsCurrent } from './store/migrate.js';
+
+const queueStuckAfterMs = 5 * 60_000;
 
 export interface AppDependencies {
   ctx: EngineContext;
@@ -37,10 +40,19 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     try {
       const current = await migrationsCurrent(ctx.store);
       if (!current) return reply.status(503).send({ status: 'migrations_pending' });
+      const stuckFor = await oldestDueJobAge(ctx.store);
+      // Due jobs nobody has claimed for this long mean no worker is working the queue.
+      if (stuckFor > queueStuckAfterMs) return reply.status(503).send({ status: 'queue_stuck', oldest_due_job_seconds: Math.round(stuckFor / 1000) });
       return { status: 'ready', database: ctx.store.dialect };
     } catch {
       return reply.status(503).send({ status: 'database_unreachable' });
     }
+  });
+
+  // Prometheus text format; counts and queue figures only, nothing about message content.
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
   });
 
   registerWebhookRoutes(app, ctx);

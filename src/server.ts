@@ -8,6 +8,7 @@ import type { EngineContext } from './engine/context.js';
 import { routeInboundHandler } from './engine/router.js';
 import { sendHandler } from './engine/send.js';
 import { assembleHandler } from './engine/multipart.js';
+import { createMetrics } from './metrics.js';
 import { applyStatusHandler } from './engine/status.js';
 import { Worker, type JobHandlers } from './queue/worker.js';
 import { deliverHandler } from './webhooks/deliver.js';
@@ -67,7 +68,7 @@ export async function startParley(config: Config, options: StartOptions): Promis
     }
 
     let worker: Worker | undefined;
-    const ctx: EngineContext = { config, store, channels, log, jobsQueued: () => worker?.wake() };
+    const ctx: EngineContext = { config, store, channels, log, metrics: createMetrics(store), jobsQueued: () => worker?.wake() };
     worker = new Worker(store, jobHandlers(ctx), log.child({ component: 'worker' }), {
       concurrency: config.queue.concurrency,
       leaseMs: config.queue.lease,

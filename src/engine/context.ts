@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/database.js';
 import type { ChannelDirectory } from './channels.js';
 
@@ -9,6 +10,7 @@ export interface EngineContext {
   store: Store;
   channels: ChannelDirectory;
   log: Logger;
+  metrics: Metrics;
   /** Tells this process's worker that jobs were just committed, so it claims them at once. */
   jobsQueued(): void;
 }

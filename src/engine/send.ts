@@ -164,7 +164,9 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
       );
     } catch (error) {
       if (!(error instanceof SendError)) throw error;
-      if (error.retryable && job.attempts < job.maxAttempts) throw error;
+      const retrying = error.retryable && job.attempts < job.maxAttempts;
+      ctx.metrics.sends.inc({ channel: message.channel, outcome: retrying ? 'retry' : 'failed' });
+      if (retrying) throw error;
       log.warn({ message: message.id, kind: error.kind, code: error.providerCode }, 'send failed for good');
       if (error.kind === 'recipient_opted_out') {
         // The provider keeps its own opt-out list (a STOP sent to it directly): Parley honours it too.
@@ -176,6 +178,7 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
       return fail(error.providerCode ?? error.kind, error.message);
     }
 
+    ctx.metrics.sends.inc({ channel: message.channel, outcome: 'accepted' });
     await finish(async (trx) => {
       const now = Date.now();
       await trx

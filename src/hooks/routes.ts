@@ -51,7 +51,9 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
       const webhook = toWebhookRequest(request, channel);
       const verdict = await channel.adapter.verify(webhook, channel.config);
       if (!verdict.ok) {
+        ctx.metrics.signatureFailures.inc({ channel: channel.name, mode: channel.config.verify });
         if (channel.config.verify !== 'monitor') {
+          ctx.metrics.webhooks.inc({ channel: channel.name, outcome: 'rejected' });
           request.log.warn({ channel: channel.name, reason: verdict.reason, ip: request.ip }, 'webhook signature rejected');
           throw new ParleyError('invalid_signature');
         }
@@ -61,7 +63,10 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
 
       const event = channel.adapter.parse(webhook, channel.config, path);
       const raw = { contentType: webhook.contentType, body: webhook.rawBody };
+      const stopTimer = ctx.metrics.ingestSeconds.startTimer({ kind: event.kind });
       const stored = await store(ctx, channel, event, raw, parleyIdOf(request));
+      stopTimer();
+      ctx.metrics.webhooks.inc({ channel: channel.name, outcome: event.kind === 'ignored' ? 'ignored' : stored.duplicate ? 'duplicate' : 'stored' });
       const answer = channel.adapter.answer;
       if (answer) {
         reply.status(answer.status);

@@ -129,6 +129,7 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
         ? `every delivery failed since ${new Date(failingSince).toISOString()}`
         : null;
 
+    ctx.metrics.deliveries.inc({ outcome: delivered ? 'delivered' : exhausted ? 'failed' : 'retry' });
     await finish(async (trx) => {
       await trx
         .insertInto('delivery_attempts')

@@ -1,0 +1,92 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { sql } from 'kysely';
+import type { Store } from './store/database.js';
+
+// What `GET /metrics` reports, in Prometheus' text format. One registry per running Parley (not
+// prom-client's global one), so two instances in one process (the tests) count separately. Queue
+// figures are read from the database at scrape time: they describe the shared queue, the same on
+// every instance.
+
+export interface Metrics {
+  registry: Registry;
+  webhooks: Counter<'channel' | 'outcome'>;
+  ingestSeconds: Histogram<'kind'>;
+  signatureFailures: Counter<'channel' | 'mode'>;
+  sends: Counter<'channel' | 'outcome'>;
+  deliveries: Counter<'outcome'>;
+}
+
+export function createMetrics(store: Store): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'parley_' });
+  const metrics: Metrics = {
+    registry,
+    webhooks: new Counter({
+      name: 'parley_webhooks_total',
+      help: 'Provider webhooks answered, by channel and outcome (stored, duplicate, ignored, rejected for a failed signature).',
+      labelNames: ['channel', 'outcome'],
+      registers: [registry],
+    }),
+    ingestSeconds: new Histogram({
+      name: 'parley_ingest_duration_seconds',
+      help: 'From a verified webhook to its durable commit, by what it carried (inbound, status, ignored).',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    signatureFailures: new Counter({
+      name: 'parley_webhook_signature_failures_total',
+      help: 'Webhooks whose signature check failed, by channel and verify mode (enforce: refused; monitor: accepted anyway).',
+      labelNames: ['channel', 'mode'],
+      registers: [registry],
+    }),
+    sends: new Counter({
+      name: 'parley_sends_total',
+      help: 'Send attempts to providers, by channel and outcome (accepted, retry, failed).',
+      labelNames: ['channel', 'outcome'],
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'parley_webhook_deliveries_total',
+      help: 'Event webhook delivery attempts, by outcome (delivered, retry, failed).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+
+  new Gauge({
+    name: 'parley_queue_jobs',
+    help: 'Jobs in the queue, by kind and state (pending includes those waiting for a retry).',
+    labelNames: ['kind', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await store.db
+        .selectFrom('jobs')
+        .select(['kind', 'state', sql<number | string>`count(*)`.as('n')])
+        .groupBy(['kind', 'state'])
+        .execute();
+      for (const row of rows) this.set({ kind: row.kind, state: row.state }, Number(row.n));
+    },
+  });
+  new Gauge({
+    name: 'parley_queue_oldest_due_seconds',
+    help: 'How long the oldest job that is due has been waiting to run (0 when none): a stuck queue grows this.',
+    registers: [registry],
+    async collect() {
+      this.set((await oldestDueJobAge(store)) / 1000);
+    },
+  });
+  return metrics;
+}
+
+/** How long (ms) the oldest due, unclaimed job has waited; 0 when there is none. */
+export async function oldestDueJobAge(store: Store, now = Date.now()): Promise<number> {
+  const row = await store.db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.min('run_at').as('oldest'))
+    .where('state', '=', 'pending')
+    .where('run_at', '<=', now)
+    .executeTakeFirst();
+  return row?.oldest === null || row?.oldest === undefined ? 0 : now - Number(row.oldest);
+}
