@@ -4,6 +4,7 @@ import { requireApiKey } from './api/auth.js';
 import { registerContactRoutes } from './api/contacts.js';
 import { registerConversationRoutes } from './api/conversations.js';
 import { registerEndpointRoutes } from './api/endpoints.js';
+import { registerFlowRoutes } from './api/flows.js';
 import { registerJobRoutes } from './api/jobs.js';
 import { registerMessageRoutes } from './api/messages.js';
 import type { EngineContext } from './engine/context.js';
@@ -66,6 +67,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     registerContactRoutes(api, ctx);
     registerAnalyticsRoutes(api, ctx);
     registerEndpointRoutes(api, ctx);
+    registerFlowRoutes(api, ctx);
   });
 
   return app;

@@ -4,12 +4,13 @@ import { createInterface } from 'node:readline';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
-import { loadConfig, type Config } from './config.js';
+import { flowsDirectory, loadConfig, type Config } from './config.js';
 import { classify } from './core/intent/classify.js';
 import { simSecret } from './engine/channels.js';
 import { ConfigError } from './errors.js';
 import { simRepliesSigningInput } from './hooks/simulator.js';
 import { createLogger } from './logger.js';
+import { loadFlows } from './flows/definition.js';
 import { hmacSha256Hex } from './providers/hmac.js';
 import { startParley } from './server.js';
 import { openStore } from './store/database.js';
@@ -24,6 +25,7 @@ Commands:
                             simulator channel, and print what Parley replies
   classify [TEXT]           Print how Parley reads a reply, as JSON; with no TEXT, read one
                             reply per line from stdin and print one JSON line each
+  flows check               Validate the flow files (flows/*.yaml) and list each flow's steps
   channels                  List each channel with the webhook URLs to paste into its
                             provider's console
   endpoints listen --secret whsec_… [--listen-port N]
@@ -61,6 +63,9 @@ export async function main(argv: string[]): Promise<void> {
         return await classifyCommand(rest);
       case 'channels':
         return channelsCommand(rest);
+      case 'flows':
+        if (rest[0] === 'check') return flowsCheck(rest.slice(1));
+        throw new UsageError('flows: the only subcommand is "check"');
       case 'endpoints':
         if (rest[0] === 'listen') return await listen(rest.slice(1));
         throw new UsageError('endpoints: the only subcommand is "listen"');
@@ -283,4 +288,20 @@ function channelsCommand(args: string[]): void {
     if (!channel.public_url && channel.provider !== 'sim') lines.push('  (no public_url set: these are local URLs; set public_url to the address the provider calls)');
     process.stdout.write(`${lines.join('\n')}\n\n`);
   }
+}
+
+/** Validates every flow file; a bad one is a ConfigError naming the file, the step and the field. */
+function flowsCheck(args: string[]): void {
+  const { values } = parse(args, {} as const);
+  const config = configFrom(values);
+  const dir = flowsDirectory(config);
+  const flows = loadFlows(dir);
+  if (flows.size === 0) {
+    process.stdout.write(`no flows in ${dir}\n`);
+    return;
+  }
+  for (const flow of flows.values()) {
+    process.stdout.write(`${flow.name}  (${flow.file})\n  starts at ${flow.start}; steps: ${Object.keys(flow.steps).join(', ')}\n`);
+  }
+  process.stdout.write(`${flows.size} flow${flows.size === 1 ? '' : 's'} OK\n`);
 }

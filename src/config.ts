@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { duration, e164 } from './config-fields.js';
@@ -44,6 +44,8 @@ const rule = z
     event: z.string().min(1).max(64).optional(),
     /** Also put the conversation in the human queue. */
     handoff: z.boolean().default(false),
+    /** Start this conversation flow (flows/NAME.yaml) for the contact. */
+    start_flow: z.string().min(1).max(63).optional(),
   })
   .refine((r) => (r.keywords && r.keywords.length > 0) || r.intent, { message: 'a rule needs `keywords` or an `intent`' });
 
@@ -137,6 +139,19 @@ const fileSchema = z.strictObject({
     .prefault({}),
   channels: z.array(channel).default([]),
   automation,
+  flows: z
+    .strictObject({
+      /** The folder of flow files (*.yaml), relative to the config file's folder (or the working directory). */
+      dir: z.string().default('flows'),
+      /** Starting a flow for a contact already in one: end the old session (`replace`) or answer 409 (`refuse`). */
+      on_conflict: z.enum(['replace', 'refuse']).default('replace'),
+      /**
+       * Signs the calls flows make to the business's endpoints (Standard Webhooks, `whsec_…`); when
+       * absent one is generated once and kept in the database.
+       */
+      secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'a Standard Webhooks secret: "whsec_" and base64').optional(),
+    })
+    .prefault({}),
   webhooks: z
     .strictObject({
       /** Let endpoints point at loopback, private, link-local and metadata addresses (tests, local development). */
@@ -263,7 +278,7 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Replaces `${NAME}` in string values with the environment variable; a missing one is an error. */
-function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, file: string, path: PropertyKey[]): unknown {
+export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, file: string, path: PropertyKey[] = []): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => {
       const found = env[name];
@@ -276,4 +291,9 @@ function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, file: string, pa
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, file, [...path, k])]));
   }
   return value;
+}
+
+/** The flows folder: relative paths are read from the config file's folder, or the working directory without one. */
+export function flowsDirectory(config: Config, cwd = process.cwd()): string {
+  return resolve(config.source ? dirname(config.source) : cwd, config.flows.dir);
 }

@@ -13,6 +13,7 @@ export const errorCatalog = {
   source_not_allowed: { status: 403, message: 'Webhooks for this channel are not accepted from this address.' },
   not_found: { status: 404, message: 'Not found.' },
   unknown_channel: { status: 404, message: 'No channel has this name.' },
+  session_active: { status: 409, message: 'The contact is already in a flow on this number.' },
   payload_too_large: { status: 413, message: 'The body is larger than the limit.' },
   unsupported_media_type: { status: 415, message: 'The content type is not accepted here.' },
   opted_out: { status: 422, message: 'The recipient has opted out of messages from this sender.' },

@@ -2,18 +2,23 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { setUpApiKey } from './api/auth.js';
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import { flowsDirectory, type Config } from './config.js';
 import { loadChannels } from './engine/channels.js';
 import type { EngineContext } from './engine/context.js';
+import { flowExpireHandler, flowWaitHandler, startFlowHandler } from './engine/flows.js';
+import { assembleHandler } from './engine/multipart.js';
 import { routeInboundHandler } from './engine/router.js';
 import { sendHandler } from './engine/send.js';
-import { assembleHandler } from './engine/multipart.js';
-import { createMetrics } from './metrics.js';
 import { applyStatusHandler } from './engine/status.js';
+import { ConfigError } from './errors.js';
+import { loadFlows, type Flow } from './flows/definition.js';
+import { createMetrics } from './metrics.js';
 import { Worker, type JobHandlers } from './queue/worker.js';
-import { deliverHandler } from './webhooks/deliver.js';
 import { openStore, type Store } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
+import { readSetting, writeSettingOnce } from './store/settings.js';
+import { deliverHandler } from './webhooks/deliver.js';
+import { newEndpointSecret } from './webhooks/signing.js';
 
 export interface Parley {
   app: FastifyInstance;
@@ -45,6 +50,9 @@ export function jobHandlers(ctx: EngineContext): JobHandlers {
     'message.send': sendHandler(ctx),
     'status.apply': applyStatusHandler(ctx),
     'inbound.assemble': assembleHandler(ctx),
+    'flow.start': startFlowHandler(ctx),
+    'flow.wait': flowWaitHandler(ctx),
+    'flow.expire': flowExpireHandler(),
     'webhook.deliver': deliverHandler(ctx),
   };
 }
@@ -68,7 +76,10 @@ export async function startParley(config: Config, options: StartOptions): Promis
     }
 
     let worker: Worker | undefined;
-    const ctx: EngineContext = { config, store, channels, log, metrics: createMetrics(store), jobsQueued: () => worker?.wake() };
+    const flows = loadFlows(flowsDirectory(config));
+    checkRuleFlows(config, flows);
+    const flowSecret = config.flows.secret ?? (await generatedFlowSecret(store));
+    const ctx: EngineContext = { config, store, channels, log, metrics: createMetrics(store), flows, flowSecret, jobsQueued: () => worker?.wake() };
     worker = new Worker(store, jobHandlers(ctx), log.child({ component: 'worker' }), {
       concurrency: config.queue.concurrency,
       leaseMs: config.queue.lease,
@@ -96,5 +107,20 @@ export async function startParley(config: Config, options: StartOptions): Promis
   } catch (error) {
     if (!options.store) await store.close().catch(() => {});
     throw error;
+  }
+}
+
+const flowSecretSetting = 'flows.secret';
+
+async function generatedFlowSecret(store: Store): Promise<string> {
+  return (await readSetting(store.db, flowSecretSetting)) ?? writeSettingOnce(store, flowSecretSetting, newEndpointSecret());
+}
+
+/** A keyword rule may start a flow: the flow must exist. */
+function checkRuleFlows(config: Config, flows: Map<string, Flow>): void {
+  for (const [i, rule] of config.automation.rules.entries()) {
+    if (rule.start_flow && !flows.has(rule.start_flow)) {
+      throw new ConfigError(`${config.source ?? '(config)'}: automation.rules[${i}].start_flow: no flow is named "${rule.start_flow}" in ${flowsDirectory(config)}`);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,6 +142,21 @@ describe('parley CLI', () => {
     assert.match(result.stdout, /inbound {2}https:\/\/sms\.example\.com\/hooks\/us-main\/inbound /);
     assert.match(result.stdout, /status {3}https:\/\/sms\.example\.com\/hooks\/us-main\/status /);
     assert.match(result.stdout, new RegExp(`inbound {2}http://localhost:${port}/hooks/sim/inbound `));
+  });
+
+  it('flows check lists valid flows and names the file, step and field of a broken one', async () => {
+    const ok = await run(['flows', 'check', '--config', 'examples/appointments/parley.yaml'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^appointment {2}\(.*examples\/appointments\/flows\/appointment\.yaml\)$/m);
+    assert.match(ok.stdout, /starts at confirm; steps: confirm, remind, confirmed, offer, book, human, unavailable/);
+
+    const flows = join(dir, 'flows');
+    mkdirSync(flows, { recursive: true });
+    writeFileSync(join(flows, 'broken.yaml'), 'start: a\nsteps:\n  a:\n    say: hi\n    replies:\n      - { choice: "1", goto: b }\n');
+    writeFileSync(join(dir, 'flows.yaml'), 'flows:\n  dir: flows\n');
+    const bad = await run(['flows', 'check', '--config', join(dir, 'flows.yaml')], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /broken\.yaml: steps\.a\.replies\[0\]\.goto: "b" is not a step of this flow/);
   });
 
   it('simulate explains an unreachable server', async () => {

@@ -28,7 +28,8 @@ export async function autoReply(
   inbound: MessageRow,
   conversation: ConversationRow,
   text: string,
-  values: Record<string, unknown>,
+  /** Fills the template in `text`; null when `text` is already the final message (a flow's). */
+  values: Record<string, unknown> | null,
   now: number,
   origin: MessageOrigin = 'automation',
 ): Promise<MessageRow | null> {
@@ -54,7 +55,7 @@ export async function autoReply(
       channel: inbound.channel,
       from: inbound.to_number,
       to: inbound.from_number,
-      body: renderTemplate(text, values),
+      body: values === null ? text : renderTemplate(text, values),
       replyToId: inbound.id,
       origin,
       conversation,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Flow } from '../flows/definition.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/database.js';
 import type { ChannelDirectory } from './channels.js';
@@ -11,6 +12,10 @@ export interface EngineContext {
   channels: ChannelDirectory;
   log: Logger;
   metrics: Metrics;
+  /** The conversation flows, by name (flows/*.yaml). */
+  flows: Map<string, Flow>;
+  /** Signs flows' calls to the business's endpoints. */
+  flowSecret: string;
   /** Tells this process's worker that jobs were just committed, so it claims them at once. */
   jobsQueued(): void;
 }

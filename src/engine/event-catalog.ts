@@ -29,6 +29,9 @@ const consentData = object({
   text: { type: 'string', description: 'What the contact wrote, or why the provider refused.' },
 });
 
+const flowBase = { session_id: id('fs'), flow: text, contact_id: id('ct') };
+const flowExample = { session_id: 'fs_01KAQ3FE0000000000000000EE', flow: 'appointment', contact_id: 'ct_01KAQ3F8ZK9W0Y7D5C2B1A0002' };
+
 interface CatalogEntry<T extends EventType> {
   description: string;
   schema: Schema;
@@ -75,7 +78,7 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
   },
   'conversation.needs_human': {
     description: 'A conversation entered the human queue.',
-    schema: object({ conversation_id: id('conv'), contact_id: id('ct'), channel: text, reason: { enum: ['unrecognized', 'help', 'rule', 'auto_reply_loop', 'unrouted'] } }),
+    schema: object({ conversation_id: id('conv'), contact_id: id('ct'), channel: text, reason: { enum: ['unrecognized', 'help', 'rule', 'auto_reply_loop', 'unrouted', 'flow'] } }),
     example: { conversation_id: 'conv_01KAQ3F8ZK9W0Y7D5C2B1A0001', contact_id: 'ct_01KAQ3F8ZK9W0Y7D5C2B1A0002', channel: 'us-main', reason: 'unrecognized' },
   },
   'conversation.closed': {
@@ -120,6 +123,31 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
       conversation_id: 'conv_01KAQ3F8ZK9W0Y7D5C2B1A0001',
       contact_id: 'ct_01KAQ3F8ZK9W0Y7D5C2B1A0002',
     },
+  },
+  'flow.started': {
+    description: 'A conversation flow started for a contact (from the API or a keyword rule).',
+    schema: object({ ...flowBase, phone: e164, channel: text }),
+    example: { ...flowExample, phone: '+15551234567', channel: 'us-main' },
+  },
+  'flow.step': {
+    description: "A flow session entered a step; the step's message, if any, was queued with it.",
+    schema: object({ ...flowBase, step: text }),
+    example: { ...flowExample, step: 'offer_slots' },
+  },
+  'flow.completed': {
+    description: 'A flow session ended: the flow finished, handed the contact to a human, the contact opted out, or another flow replaced it.',
+    schema: object({ ...flowBase, step: text, outcome: { enum: ['completed', 'handed_off', 'opted_out', 'replaced'] } }),
+    example: { ...flowExample, step: 'booked', outcome: 'completed' },
+  },
+  'flow.expired': {
+    description: "A flow session reached its flow's expires_after before finishing.",
+    schema: object({ ...flowBase, step: text }),
+    example: { ...flowExample, step: 'confirm' },
+  },
+  'flow.event': {
+    description: "A flow's `event:` action ran; `vars` are the session's variables at that moment.",
+    schema: object({ ...flowBase, step: text, name: text, vars: { type: 'object' } }),
+    example: { ...flowExample, step: 'booked', name: 'appointment.rescheduled', vars: { appointment_id: 'apt_1001' } },
   },
   'endpoint.disabled': {
     description: 'An event webhook endpoint was disabled: it answered 410 Gone, or every attempt failed for `webhooks.disable_after`.',

@@ -28,6 +28,14 @@ export interface EventPayloads {
   'conversation.closed': { conversation_id: string; contact_id: string; channel: string };
   'contact.opted_out': ConsentEventData;
   'contact.opted_in': ConsentEventData;
+  'flow.started': FlowEventBase & { phone: string; channel: string };
+  /** A session entered a step (its message, if any, is queued in the same commit). */
+  'flow.step': FlowEventBase & { step: string };
+  'flow.completed': FlowEventBase & { step: string; outcome: FlowEndOutcome };
+  /** A session reached its `expires_after` before the flow finished. */
+  'flow.expired': FlowEventBase & { step: string };
+  /** A flow's `event:` action. */
+  'flow.event': FlowEventBase & { step: string; name: string; vars: Record<string, unknown> };
   /** An endpoint stopped receiving events: it answered 410 Gone, or failed everything for `webhooks.disable_after`. */
   'endpoint.disabled': { endpoint_id: string; url: string; reason: string };
   /** A keyword or intent rule with an `event:` matched an inbound message. */
@@ -45,7 +53,16 @@ export interface ConsentEventData {
   text: string;
 }
 
-export type NeedsHumanReason = 'unrecognized' | 'help' | 'rule' | 'auto_reply_loop' | 'unrouted';
+export interface FlowEventBase {
+  session_id: string;
+  flow: string;
+  contact_id: string;
+}
+
+/** How a session ended other than by expiring. */
+export type FlowEndOutcome = 'completed' | 'handed_off' | 'opted_out' | 'replaced';
+
+export type NeedsHumanReason = 'unrecognized' | 'help' | 'rule' | 'auto_reply_loop' | 'unrouted' | 'flow';
 
 export type EventType = keyof EventPayloads;
 
@@ -59,6 +76,11 @@ export const eventTypes = [
   'contact.opted_out',
   'contact.opted_in',
   'rule.matched',
+  'flow.started',
+  'flow.step',
+  'flow.completed',
+  'flow.expired',
+  'flow.event',
   'endpoint.disabled',
 ] as const satisfies readonly EventType[];
 const everyTypeListed: Exclude<EventType, (typeof eventTypes)[number]> extends never ? true : never = true;

@@ -7,26 +7,31 @@ import { consentEventData, isSuppressed, suppress, unsuppress, type ConsentChang
 import type { EngineContext } from './context.js';
 import { upsertContact, upsertConversation } from './conversations.js';
 import { recordEvent } from './events.js';
+import { commitReplyTurn, endSessionsOnOptOut, prepareReplyTurn, type PreparedTurn } from './flows.js';
 import { handOff } from './handoff.js';
 import { applyRule, matchRule } from './rules.js';
 
 /**
  * Decides what an inbound message means and acts on it, in its contact's turn, in this order:
- * opt-out (always first) ▸ opt-in ▸ help ▸ keyword and intent rules ▸ acknowledgment and the human
- * queue. Every effect (suppression, replies, events) commits in the transaction that completes
- * the job, so a retried job never acts twice.
+ * opt-out (always first) ▸ opt-in ▸ help ▸ the step of an active flow session ▸ keyword and intent
+ * rules ▸ acknowledgment and the human queue. Every effect (suppression, replies, events) commits
+ * in the transaction that completes the job, so a retried job never acts twice. A flow's turn is
+ * worked out before that transaction, since it may call the business's endpoints.
  */
 export function routeInboundHandler(ctx: EngineContext): JobHandler<'inbound.process'> {
-  return async (job, { finish }) => {
+  return async (job, { finish, log }) => {
+    const message = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', job.payload.messageId).executeTakeFirst();
+    if (!message || message.processed_at !== null) return;
+    const turn = await prepareReplyTurn(ctx, message, log);
     await finish(async (trx) => {
-      const message = await trx.selectFrom('messages').selectAll().where('id', '=', job.payload.messageId).executeTakeFirst();
-      if (!message || message.processed_at !== null) return;
-      await route(trx, ctx, message, Date.now());
+      const current = await trx.selectFrom('messages').select('processed_at').where('id', '=', message.id).executeTakeFirst();
+      if (!current || current.processed_at !== null) return;
+      await route(trx, ctx, message, Date.now(), turn);
     });
   };
 }
 
-async function route(trx: Kysely<Database>, ctx: EngineContext, message: MessageRow, now: number): Promise<void> {
+async function route(trx: Kysely<Database>, ctx: EngineContext, message: MessageRow, now: number, turn: PreparedTurn | null): Promise<void> {
   const automation = ctx.config.automation;
   const contactId = await upsertContact(trx, message.from_number, now);
   const conversation = await upsertConversation(trx, contactId, message.channel, message.to_number, now);
@@ -65,6 +70,8 @@ async function route(trx: Kysely<Database>, ctx: EngineContext, message: Message
   };
 
   if (reading.intent === 'opt_out') {
+    // A flow never talks to someone who said STOP: their sessions end with the opt-out.
+    await endSessionsOnOptOut(trx, message.from_number, automation.opt_out.scope === 'deployment' ? null : message.to_number, now);
     const newlySuppressed = await suppress(trx, change, automation.opt_out.scope);
     if (!newlySuppressed) return; // A second STOP: already silent, and one confirmation was enough.
     await recordEvent(trx, 'contact.opted_out', consentEventData(change, automation.opt_out.scope), { contactId, messageId: message.id, now });
@@ -87,6 +94,11 @@ async function route(trx: Kysely<Database>, ctx: EngineContext, message: Message
   if (reading.intent === 'help') {
     await autoReply(trx, ctx, message, conversation, automation.help.text, await templateValues(trx, ctx, message, contactId), now);
     if (automation.help.handoff) await handOff(trx, conversation, 'help', now);
+    return;
+  }
+
+  if (turn) {
+    await commitReplyTurn(trx, ctx, turn, message, conversation, now);
     return;
   }
 

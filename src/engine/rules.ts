@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import type { RuleConfig } from '../config.js';
 import type { Intent } from '../core/intent/classify.js';
 import { normalizeReply } from '../core/intent/normalize.js';
+import { enqueue } from '../queue/enqueue.js';
 import type { ConversationRow, Database, MessageRow } from '../store/schema.js';
 import { autoReply, templateValues } from './auto-reply.js';
 import type { EngineContext } from './context.js';
 import { recordEvent } from './events.js';
 import { handOff } from './handoff.js';
+import { contactGroup } from './ingest.js';
 
 /**
  * The first rule that answers this reply: keyword rules (exact words) before intent rules, each
@@ -62,4 +64,13 @@ export async function applyRule(
     );
   }
   if (rule.handoff) await handOff(trx, conversation, 'rule', now);
+  if (rule.start_flow) {
+    // Its own job: starting a flow may call the business's endpoints, which no transaction waits on.
+    await enqueue(
+      trx,
+      'flow.start',
+      { flow: rule.start_flow, phone: inbound.from_number, channel: inbound.channel, localNumber: inbound.to_number, messageId: inbound.id },
+      { now, groupKey: contactGroup(inbound.from_number), maxAttempts: ctx.config.queue.max_attempts },
+    );
+  }
 }

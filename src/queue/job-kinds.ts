@@ -5,6 +5,12 @@ export interface JobPayloads {
   'inbound.process': { messageId: string };
   /** Route whatever parts of a multipart message arrived, once waiting for the rest has gone on long enough. */
   'inbound.assemble': { channel: string; from: string; reference: string };
+  /** Start a flow for a contact (a keyword rule asked for it). */
+  'flow.start': { flow: string; phone: string; channel: string; localNumber: string; messageId: string };
+  /** A flow step's wait ran out: move the session on, unless it moved already. */
+  'flow.wait': { sessionId: string; version: number };
+  /** A session reached its expiry: end it, unless it ended already. */
+  'flow.expire': { sessionId: string };
   /** Hand one outbound message to its channel's provider. */
   'message.send': { messageId: string };
   /** Apply one delivery receipt to the message it refers to. */

@@ -7,6 +7,7 @@ import * as webhooks from './migrations/0004_webhooks.js';
 import * as jobLimitKey from './migrations/0005_job_limit_key.js';
 import * as providerReceipts from './migrations/0006_provider_receipts.js';
 import * as deliveryControls from './migrations/0007_delivery_controls.js';
+import * as flowSessions from './migrations/0008_flow_sessions.js';
 
 /** What a migration needs to know about the dialect to write one schema for both. */
 export interface MigrationContext {
@@ -28,6 +29,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0005_job_limit_key': jobLimitKey,
   '0006_provider_receipts': providerReceipts,
   '0007_delivery_controls': deliveryControls,
+  '0008_flow_sessions': flowSessions,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

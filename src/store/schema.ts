@@ -190,6 +190,28 @@ export interface EndpointsTable {
   updated_at: Millis;
 }
 
+export type FlowSessionStatus = 'active' | 'completed' | 'handed_off' | 'opted_out' | 'replaced' | 'expired';
+
+export interface FlowSessionsTable {
+  id: string;
+  flow: string;
+  contact_id: string;
+  /** The texter's number: sessions are keyed by it and the business number. */
+  phone: string;
+  channel: string;
+  local_number: string;
+  step: string;
+  /** JSON object: variables set by the flow and the answers of its calls. */
+  vars: string;
+  retries: number;
+  status: FlowSessionStatus;
+  version: number;
+  started_at: Millis;
+  updated_at: Millis;
+  expires_at: Millis;
+  ended_at: Millis | null;
+}
+
 export interface DeliveryOrderHeadsTable {
   endpoint_id: string;
   order_key: string;
@@ -245,6 +267,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   delivery_order_heads: DeliveryOrderHeadsTable;
+  flow_sessions: FlowSessionsTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

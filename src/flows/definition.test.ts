@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../errors.js';
+import { loadFlows, parseFlow } from './definition.js';
+
+const good = `
+start: ask
+steps:
+  ask:
+    say: "Reply 1 or 2"
+    replies:
+      - { choice: "1", goto: one }
+      - { pattern: "^2$", goto: end }
+    otherwise: { say: "Sorry, 1 or 2", retries: 2, then: handoff }
+  one:
+    do: [{ call: { url: "https://example.com/x", save_as: x, on_error: handoff } }]
+    say: "One it is"
+    end: true
+`;
+
+describe('flow files', () => {
+  it('reads a flow, naming it after its file', () => {
+    const flow = parseFlow('/srv/flows/pick.yaml', good);
+    assert.equal(flow.name, 'pick');
+    assert.equal(flow.expires_after, 3 * 86_400_000);
+    assert.equal(flow.steps.ask!.otherwise!.retries, 2);
+    assert.equal(flow.steps.one!.do[0] && 'call' in flow.steps.one!.do[0] ? flow.steps.one!.do[0].call.method : null, 'POST');
+  });
+
+  const broken: Array<[string, string, RegExp]> = [
+    ['a goto to a step that does not exist', good.replace('goto: one', 'goto: two'), /pick\.yaml: steps\.ask\.replies\[0\]\.goto: "two" is not a step of this flow/],
+    ['a start that is not a step', good.replace('start: ask', 'start: nope'), /pick\.yaml: start: "nope" is not a step/],
+    ['a branch with two matchers', good.replace('{ choice: "1", goto: one }', '{ choice: "1", intent: confirm, goto: one }'), /steps\.ask\.replies\[0\]: give exactly one of intent, choice or pattern/],
+    ['a bad regular expression', good.replace('"^2$"', '"(2"'), /steps\.ask\.replies\[1\]\.pattern: not a valid regular expression/],
+    ['an unknown field', good.replace('say: "One it is"', 'sya: "One it is"'), /steps\.one: Unrecognized key: "sya"/],
+    ['a step that neither waits, goes on, nor ends', good.replace('    end: true\n', ''), /steps\.one: give it replies, a wait, a goto, or end: true/],
+    ['a bad duration', good.replace('start: ask', 'start: ask\nexpires_after: soon'), /expires_after: "soon" is not a duration/],
+    ['an on_error to nowhere', good.replace('on_error: handoff', 'on_error: lost'), /steps\.one\.do\[0\]\.call\.on_error: "lost" is not a step/],
+    ['YAML that is not YAML', 'steps: [', /pick\.yaml: not valid YAML/],
+  ];
+  for (const [name, text, message] of broken) {
+    it(`refuses ${name}, naming the file, step and field`, () => {
+      assert.throws(() => parseFlow('/srv/flows/pick.yaml', text), (e: unknown) => e instanceof ConfigError && message.test(e.message));
+    });
+  }
+
+  it('reads ${VAR} from the environment, and a missing one is an error', () => {
+    const text = good.replace('https://example.com/x', '${BOOKING}/x');
+    const flow = parseFlow('/srv/flows/pick.yaml', text, { BOOKING: 'http://booking.internal' });
+    const action = flow.steps.one!.do[0]!;
+    assert.equal('call' in action && action.call.url, 'http://booking.internal/x');
+    assert.throws(() => parseFlow('/srv/flows/pick.yaml', text, {}), /environment variable BOOKING is not set/);
+  });
+
+  it('loads the shipped example flow, and a missing folder is no flows', () => {
+    assert.deepEqual([...loadFlows('examples/appointments/flows').keys()], ['appointment']);
+    assert.equal(loadFlows('/nonexistent/flows').size, 0);
+  });
+});
