@@ -27,7 +27,26 @@ Then answer as the texter, in another terminal:
 Ctrl-C stops both. Delete examples/appointments/data/ to start over.
 `);
 
+// Show what Parley texts, as a phone would.
+let seen = '';
+const watcher = setInterval(() => {
+  void parley.ctx.store.db
+    .selectFrom('messages')
+    .select(['id', 'to_number', 'body'])
+    .where('direction', '=', 'outbound')
+    .where('id', '>', seen)
+    .orderBy('id')
+    .execute()
+    .then((rows) => {
+      for (const row of rows) {
+        process.stdout.write(`  ✉ Parley → ${row.to_number}: ${row.body}\n`);
+        seen = row.id;
+      }
+    });
+}, 300);
+
 const stop = async () => {
+  clearInterval(watcher);
   await parley.close();
   await booking.close();
   process.exit(0);
