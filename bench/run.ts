@@ -1,6 +1,7 @@
 // `npm run bench`: each figure next to a baseline measured in the same run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchClassify } from './classify.js';
+import { benchConversations } from './conversations.js';
 import { benchIngest, type IngestFigures } from './ingest.js';
 import { benchWebhooks } from './webhooks.js';
 
@@ -40,6 +41,12 @@ console.log(`  baseline: ${round(webhooks.baselinePerSecond).toLocaleString('en-
 console.log(`  ratio:    ${round(webhooks.ratio, 2)}`);
 console.log(`  with a second endpoint that never answers: ${round(webhooks.withHangingPerSecond).toLocaleString('en-US')} deliveries/s to the healthy one (${round(webhooks.hangingRatio, 2)} of its rate alone)`);
 
+const conversations = await benchConversations();
+console.log(`\nConversations: ${conversations.conversations} texters in a flow answer at ${conversations.rate}/s; from the inbound webhook to the flow's reply at the provider (Parley on one core, SQLite)`);
+console.log(`  parley:   p50 ${round(conversations.parley.p50, 1)} ms  p99 ${round(conversations.parley.p99, 1)} ms  max ${round(conversations.parley.max, 1)} ms  (${conversations.parley.replies} replies)`);
+console.log(`  baseline: p50 ${round(conversations.baseline.p50, 1)} ms  p99 ${round(conversations.baseline.p99, 1)} ms  (bare server answering and relaying a reply at once)`);
+console.log(`  ratio:    ${round(conversations.ratio, 3)} (baseline p99 / parley p99)`);
+
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns, webhooks }, null, 2)}\n`);
+writeFileSync('bench/results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns, webhooks, conversations }, null, 2)}\n`);
 if (!durable) process.exitCode = 1;
