@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { Agent } from 'undici';
+import { openStore, type Store } from '../../src/store/database.js';
+import { FakeProvider } from '../helpers/fake-provider.js';
+import { freePort, postInbound, signedInbound, startParleyProcess } from '../helpers/parley-process.js';
+import { postgresUrl } from '../helpers/stores.js';
+
+// Promise 1, "a 2xx means stored": thousands of distinct signed inbound webhooks fired
+// concurrently at a real `parley start`, killed with SIGKILL in the middle. After a restart every
+// webhook that got a 2xx is in the database exactly once and was answered exactly once, and the
+// ones that got no answer can be sent again safely. CRASH_WEBHOOKS sets the count (default 1,500;
+// `npm run test:reliability` uses more).
+
+const total = Number(process.env.CRASH_WEBHOOKS ?? 1_500);
+const secret = 'crash-test-channel-secret-0123';
+const business = '+18005550100';
+const webhook = (i: number) => signedInbound(secret, business, i);
+const post = (base: string, agent: Agent, i: number) => postInbound(base, agent, webhook(i));
+
+const targets: Array<{ name: string; skip: string | false; database: (dir: string) => Promise<{ url: string; open: () => Promise<Store>; drop: () => Promise<void> }> }> = [
+  {
+    name: 'sqlite',
+    skip: false,
+    database: async (dir) => {
+      const url = join(dir, 'parley.db');
+      return { url, open: () => openStore(url), drop: async () => {} };
+    },
+  },
+  {
+    name: 'postgres',
+    skip: postgresUrl ? false : 'no PostgreSQL server (set PARLEY_TEST_DATABASE_URL)',
+    database: async () => {
+      const schema = `t_crash_${process.pid}_${Date.now()}`;
+      const admin = await openStore(postgresUrl, { schema });
+      await admin.close();
+      const url = `${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      return {
+        url,
+        open: () => openStore(postgresUrl, { schema }),
+        drop: async () => {
+          const store = await openStore(postgresUrl);
+          await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
+          await store.close();
+        },
+      };
+    },
+  },
+];
+
+for (const target of targets) {
+  describe(`SIGKILL during a burst of webhooks [${target.name}]`, { skip: target.skip }, () => {
+    let dir: string;
+    let provider: FakeProvider;
+    let db: { url: string; open: () => Promise<Store>; drop: () => Promise<void> };
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'parley-crash-'));
+      provider = await new FakeProvider().start();
+      db = await target.database(dir);
+    });
+    after(async () => {
+      await provider.stop();
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it(`every acknowledged webhook is stored and answered exactly once (${total} webhooks)`, { timeout: 240_000 }, async () => {
+      const config = join(dir, 'parley.yaml');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          api_key: 'crash-test-api-key-0123456789',
+          channels: [{ name: 'main', provider: 'generic', numbers: [business], secret, send_url: provider.url }],
+          queue: { poll_interval: '50ms', lease: '3s', retry_base: '50ms', retry_max: '500ms' },
+          log: { level: 'warn' },
+        }),
+      );
+      const port = await freePort();
+      const env = { ...process.env, PORT: String(port), DATABASE_URL: db.url, PARLEY_CONFIG: config, PARLEY_API_KEY: '' };
+      const agent = new Agent({ connections: 64 });
+
+      // The burst, and the kill once about a third has been acknowledged.
+      let parley = await startParleyProcess(env, port);
+      const acked = new Set<number>();
+      let next = 0;
+      let killed = false;
+      await Promise.all(
+        Array.from({ length: 48 }, async () => {
+          while (next < total) {
+            const i = next++;
+            const status = await post(parley.base, agent, i);
+            if (status === 200) acked.add(i);
+            else assert.ok(status === null || status === 503, `webhook ${i} answered ${status}`);
+            if (!killed && acked.size >= total / 3) {
+              killed = true;
+              parley.child.kill('SIGKILL');
+            }
+          }
+        }),
+      );
+      assert.ok(killed, 'the process was killed mid-burst');
+      await new Promise((resolve) => (parley.child.exitCode !== null || parley.child.signalCode !== null ? resolve(null) : parley.child.once('exit', resolve)));
+      const unanswered = Array.from({ length: total }, (_, i) => i).filter((i) => !acked.has(i));
+      assert.ok(unanswered.length > 0, 'some webhooks got no answer: the kill came mid-burst');
+
+      // Restart on the same database; everything acknowledged must be there.
+      parley = await startParleyProcess(env, port);
+      const store = await db.open();
+      try {
+        const ids = new Set((await store.db.selectFrom('messages').select('provider_message_id').where('direction', '=', 'inbound').execute()).map((r) => r.provider_message_id));
+        const lost = [...acked].filter((i) => !ids.has(webhook(i).id));
+        assert.deepEqual(lost, [], 'acknowledged webhooks missing after the crash');
+
+        // The provider retries what got no answer; that is safe, and so is retrying everything.
+        for (const i of [...unanswered, ...[...acked].slice(0, 200)]) assert.equal(await post(parley.base, agent, i), 200);
+
+        const settled = async () => {
+          const deadline = Date.now() + 120_000;
+          for (;;) {
+            const left = await store.db.selectFrom('jobs').select(sql<number | string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+            if (Number(left.n) === 0) return;
+            if (Date.now() > deadline) throw new Error(`${left.n} jobs still queued`);
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        };
+        await settled();
+
+        const inbound = await store.db.selectFrom('messages').select(['id', 'provider_message_id', 'processed_at']).where('direction', '=', 'inbound').execute();
+        assert.equal(inbound.length, total, 'each webhook is one message, however often it was sent');
+        assert.equal(new Set(inbound.map((m) => m.provider_message_id)).size, total);
+        assert.equal(inbound.filter((m) => m.processed_at === null).length, 0, 'every message was routed');
+        const replies = await store.db
+          .selectFrom('messages')
+          .select(['reply_to_id', sql<number | string>`count(*)`.as('n')])
+          .where('direction', '=', 'outbound')
+          .groupBy('reply_to_id')
+          .execute();
+        assert.equal(replies.length, total, 'every message was answered');
+        assert.deepEqual(replies.filter((r) => Number(r.n) !== 1), [], 'no message was answered twice');
+        // A send interrupted by the kill may reach the provider twice; it carries the same Parley id both times.
+        assert.equal(new Set(provider.sends.map((s) => s.id)).size, total);
+      } finally {
+        await store.close();
+        parley.child.kill('SIGTERM');
+        await agent.close();
+      }
+    });
+  });
+}
