@@ -6,12 +6,13 @@ import { duration, e164 } from './config-fields.js';
 import { ConfigError } from './errors.js';
 import { genericChannelSchema } from './providers/generic/config.js';
 import { simChannelSchema } from './providers/sim/config.js';
+import { telnyxChannelSchema } from './providers/telnyx/config.js';
 import { twilioChannelSchema } from './providers/twilio/config.js';
 
 // Every setting, its default and its meaning live here; docs/configuration.md mirrors this file.
 
 // One entry per provider folder under src/providers/.
-const channel = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema, twilioChannelSchema]);
+const channel = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema, twilioChannelSchema, telnyxChannelSchema]);
 
 // Words carriers treat as opt-outs; a business keyword rule may not claim one (see automation).
 const carrierOptOutWords = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'revoke', 'optout']);

@@ -2,6 +2,7 @@ import type { ChannelConfig } from '../config.js';
 import type { ProviderAdapter } from './contract.js';
 import { genericAdapter } from './generic/adapter.js';
 import { simAdapter } from './sim/adapter.js';
+import { telnyxAdapter } from './telnyx/adapter.js';
 import { twilioAdapter } from './twilio/adapter.js';
 
 // Every provider Parley speaks, by the name used in parley.yaml's `provider:`. Explicit, so
@@ -10,6 +11,7 @@ const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<Chan
   generic: genericAdapter,
   sim: simAdapter,
   twilio: twilioAdapter,
+  telnyx: telnyxAdapter,
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {
