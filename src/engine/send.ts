@@ -4,7 +4,7 @@ import { toE164 } from '../core/phone.js';
 import { countSegments } from '../core/segments.js';
 import { ParleyError } from '../errors.js';
 import type { ChannelConfig } from '../config.js';
-import { SendError } from '../providers/contract.js';
+import { parleyIdParam, SendError } from '../providers/contract.js';
 import { enqueue } from '../queue/enqueue.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Database, MessageOrigin, MessageRow } from '../store/schema.js';
@@ -13,9 +13,6 @@ import type { EngineContext } from './context.js';
 import { upsertContact, upsertConversation } from './conversations.js';
 import { recordEvent } from './events.js';
 import { advanceStatus, applyWaitingReceipts } from './status.js';
-
-/** The query parameter that carries Parley's message id in per-message status callback URLs. */
-export const parleyIdParam = 'parley_id';
 
 /** Longest body Parley will send: 10 segments of GSM-7 text, the usual provider ceiling. */
 export const maxBodyLength = 1600;

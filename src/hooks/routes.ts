@@ -3,9 +3,8 @@ import { sourceAllowed, type Channel } from '../engine/channels.js';
 import type { EngineContext } from '../engine/context.js';
 import { ingestInbound, ingestStatus } from '../engine/ingest.js';
 import { ingestPart } from '../engine/multipart.js';
-import { parleyIdParam } from '../engine/send.js';
 import { ParleyError } from '../errors.js';
-import type { WebhookEvent, WebhookPath, WebhookRequest } from '../providers/contract.js';
+import { parleyIdParam, type WebhookEvent, type WebhookPath, type WebhookRequest } from '../providers/contract.js';
 
 interface HookParams {
   channel: string;
@@ -55,6 +54,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
         if (channel.config.verify !== 'monitor') {
           ctx.metrics.webhooks.inc({ channel: channel.name, outcome: 'rejected' });
           request.log.warn({ channel: channel.name, reason: verdict.reason, ip: request.ip }, 'webhook signature rejected');
+          if (verdict.retry) throw new ParleyError('unavailable', 'The webhook is not signed; send it again.');
           throw new ParleyError('invalid_signature');
         }
         channel.acceptedUnverified += 1;

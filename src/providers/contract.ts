@@ -23,7 +23,11 @@ export interface WebhookRequest {
   receivedAt: number;
 }
 
-export type VerifyResult = { ok: true } | { ok: false; reason: string };
+/**
+ * `retry`: the request is not refused for good — the provider said it sends unsigned webhooks
+ * only when its own signing failed (Vonage) — so Parley answers 503 and the provider sends it again.
+ */
+export type VerifyResult = { ok: true } | { ok: false; reason: string; retry?: boolean };
 
 /** One part of a message the provider delivers in pieces (Vonage's `concat-*`); Parley reassembles them. */
 export interface MessagePart {
@@ -72,6 +76,12 @@ export type WebhookEvent =
   | { kind: 'status'; receipt: StatusReceipt }
   /** An event Parley has no use for (a heartbeat, a read receipt); acknowledged and not stored. */
   | { kind: 'ignored'; reason: string };
+
+/**
+ * The query parameter Parley adds to per-message status callback URLs. It is Parley's, not the
+ * provider's: schemes that sign the parameters they send leave it out of the signed set.
+ */
+export const parleyIdParam = 'parley_id';
 
 export interface OutboundRequest {
   /** Parley's message id; providers that support it use it as an idempotency key or client reference. */

@@ -4,6 +4,7 @@ import { genericAdapter } from './generic/adapter.js';
 import { simAdapter } from './sim/adapter.js';
 import { telnyxAdapter } from './telnyx/adapter.js';
 import { twilioAdapter } from './twilio/adapter.js';
+import { vonageAdapter } from './vonage/adapter.js';
 
 // Every provider Parley speaks, by the name used in parley.yaml's `provider:`. Explicit, so
 // finding a provider's code starts here.
@@ -12,6 +13,7 @@ const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<Chan
   sim: simAdapter,
   twilio: twilioAdapter,
   telnyx: telnyxAdapter,
+  vonage: vonageAdapter,
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {
