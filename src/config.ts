@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { duration, e164 } from './config-fields.js';
 import { ConfigError } from './errors.js';
 import { genericChannelSchema } from './providers/generic/config.js';
+import { plivoChannelSchema } from './providers/plivo/config.js';
 import { simChannelSchema } from './providers/sim/config.js';
 import { telnyxChannelSchema } from './providers/telnyx/config.js';
 import { twilioChannelSchema } from './providers/twilio/config.js';
@@ -13,7 +14,7 @@ import { vonageChannelSchema } from './providers/vonage/config.js';
 // Every setting, its default and its meaning live here; docs/configuration.md mirrors this file.
 
 // One entry per provider folder under src/providers/.
-const channel = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema, twilioChannelSchema, telnyxChannelSchema, vonageChannelSchema]);
+const channel = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema, twilioChannelSchema, telnyxChannelSchema, vonageChannelSchema, plivoChannelSchema]);
 
 // Words carriers treat as opt-outs; a business keyword rule may not claim one (see automation).
 const carrierOptOutWords = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'revoke', 'optout']);

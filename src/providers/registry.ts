@@ -1,6 +1,7 @@
 import type { ChannelConfig } from '../config.js';
 import type { ProviderAdapter } from './contract.js';
 import { genericAdapter } from './generic/adapter.js';
+import { plivoAdapter } from './plivo/adapter.js';
 import { simAdapter } from './sim/adapter.js';
 import { telnyxAdapter } from './telnyx/adapter.js';
 import { twilioAdapter } from './twilio/adapter.js';
@@ -14,6 +15,7 @@ const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<Chan
   twilio: twilioAdapter,
   telnyx: telnyxAdapter,
   vonage: vonageAdapter,
+  plivo: plivoAdapter,
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {
