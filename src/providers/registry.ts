@@ -3,6 +3,7 @@ import type { ProviderAdapter } from './contract.js';
 import { genericAdapter } from './generic/adapter.js';
 import { plivoAdapter } from './plivo/adapter.js';
 import { simAdapter } from './sim/adapter.js';
+import { sinchAdapter } from './sinch/adapter.js';
 import { telnyxAdapter } from './telnyx/adapter.js';
 import { twilioAdapter } from './twilio/adapter.js';
 import { vonageAdapter } from './vonage/adapter.js';
@@ -16,6 +17,7 @@ const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<Chan
   telnyx: telnyxAdapter,
   vonage: vonageAdapter,
   plivo: plivoAdapter,
+  sinch: sinchAdapter,
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {
