@@ -31,3 +31,22 @@ function parse(raw: string, defaultCountry: CountryCode | undefined): string | n
   if (!parsed || !parsed.isPossible()) return null;
   return parsed.number;
 }
+
+/** The country a number in E.164 belongs to, when it can be told. */
+export function countryOf(e164: string): CountryCode | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}
+
+/**
+ * Reads a number as a phone shows it: without "+", it is first read as a national number of
+ * `country` (the phone's own), and only then as international. For phone gateways, which report
+ * numbers as the handset stores them ("6505551212").
+ */
+export function toE164FromHandset(raw: string, country: CountryCode | undefined): string | null {
+  const trimmed = raw.trim();
+  if (country && !trimmed.startsWith('+')) {
+    const national = parsePhoneNumberFromString(trimmed, country);
+    if (national?.isValid()) return national.number;
+  }
+  return toE164(trimmed, country);
+}

@@ -1,5 +1,6 @@
 import type { ChannelConfig } from '../config.js';
 import type { ProviderAdapter } from './contract.js';
+import { androidSmsGatewayAdapter } from './android-sms-gateway/adapter.js';
 import { genericAdapter } from './generic/adapter.js';
 import { plivoAdapter } from './plivo/adapter.js';
 import { simAdapter } from './sim/adapter.js';
@@ -18,6 +19,7 @@ const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<Chan
   vonage: vonageAdapter,
   plivo: plivoAdapter,
   sinch: sinchAdapter,
+  'android-sms-gateway': androidSmsGatewayAdapter,
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {
