@@ -78,6 +78,7 @@ forEachStore('providers end to end', (stores) => {
       });
       after(() => standIn.stop());
       beforeEach(async () => {
+        await kit.prepare?.([`${publicUrl}/hooks/p/${kit.inboundPath}`, `${publicUrl}/hooks/p/${kit.statusPath}`]);
         store = await stores.open();
         parley = await startTestParley(store, 'http://127.0.0.1:9/unused', { channels: [kit.channel('p', businessNumber, standIn.url, publicUrl)] });
       });
@@ -110,11 +111,17 @@ forEachStore('providers end to end', (stores) => {
         await parley.until(async () => (await store.db.selectFrom('messages').select('status').where('id', '=', reply.id).executeTakeFirstOrThrow()).status === 'delivered');
       });
 
-      it('refuses a webhook whose body was changed after signing, and stores nothing', async () => {
+      it('refuses a webhook whose body was changed after signing (or, where the body is not signed, one without its credential), and stores nothing', async () => {
         const inbound = kit.inbound({ from: '+15551239875', to: businessNumber, body: 'YES', id: `${kit.provider}-tampered` }, `${publicUrl}/hooks/p/${kit.inboundPath}`);
-        const tampered = { ...inbound, body: inbound.body.replace('YES', 'NO!'), url: inbound.url.replace('YES', 'NO!') };
-        assert.notEqual(tampered.body + tampered.url, inbound.body + inbound.url, 'the kit put the text somewhere');
-        const res = await deliver(parley, tampered);
+        let forged: SignedRequest;
+        if (kit.signsBody === false) {
+          forged = { ...inbound, headers: Object.fromEntries(Object.entries(inbound.headers).filter(([name]) => name.toLowerCase() !== 'authorization')) };
+          assert.notDeepEqual(forged.headers, inbound.headers, 'the kit sent a credential to take away');
+        } else {
+          forged = { ...inbound, body: inbound.body.replace('YES', 'NO!'), url: inbound.url.replace('YES', 'NO!') };
+          assert.notEqual(forged.body + forged.url, inbound.body + inbound.url, 'the kit put the text somewhere');
+        }
+        const res = await deliver(parley, forged);
         assert.equal(res.status, 401, res.body);
         assert.equal((await store.db.selectFrom('messages').select('id').execute()).length, 0);
       });

@@ -2,6 +2,7 @@ import type { ChannelConfig } from '../config.js';
 import type { ProviderAdapter } from './contract.js';
 import { androidSmsGatewayAdapter } from './android-sms-gateway/adapter.js';
 import { genericAdapter } from './generic/adapter.js';
+import { httpsmsAdapter } from './httpsms/adapter.js';
 import { plivoAdapter } from './plivo/adapter.js';
 import { simAdapter } from './sim/adapter.js';
 import { sinchAdapter } from './sinch/adapter.js';
@@ -20,6 +21,7 @@ const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<Chan
   plivo: plivoAdapter,
   sinch: sinchAdapter,
   'android-sms-gateway': androidSmsGatewayAdapter,
+  httpsms: httpsmsAdapter,
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {

@@ -25,6 +25,13 @@ export interface ProviderTestKit {
   /** Which of the channel's hook URLs the provider sends inbound messages and receipts to. */
   inboundPath: 'inbound' | 'events';
   statusPath: 'status' | 'events';
+  /**
+   * False for schemes whose signature does not cover the body (httpSMS's JWT): the end-to-end test
+   * then proves a request without its credential is refused, instead of a tampered one.
+   */
+  signsBody?: boolean;
+  /** Work the kit must do before signing for these URLs (e.g. minting a JWT for each), if any. */
+  prepare?(urls: string[]): Promise<void>;
   /** The channel's parley.yaml block (credentials made up), sending to `apiUrl` and reached at `publicUrl`. */
   channel(name: string, number: string, apiUrl: string, publicUrl: string): Record<string, unknown>;
   /** An inbound message as the provider would deliver it to `url`, signed. */
