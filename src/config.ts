@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { duration, e164 } from './config-fields.js';
 import { ConfigError } from './errors.js';
 import { androidSmsGatewayChannelSchema } from './providers/android-sms-gateway/config.js';
+import { birdChannelSchema } from './providers/bird/config.js';
 import { genericChannelSchema } from './providers/generic/config.js';
 import { httpsmsChannelSchema } from './providers/httpsms/config.js';
 import { plivoChannelSchema } from './providers/plivo/config.js';
@@ -17,7 +18,7 @@ import { vonageChannelSchema } from './providers/vonage/config.js';
 // Every setting, its default and its meaning live here; docs/configuration.md mirrors this file.
 
 // One entry per provider folder under src/providers/.
-const channel = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema, twilioChannelSchema, telnyxChannelSchema, vonageChannelSchema, plivoChannelSchema, sinchChannelSchema, androidSmsGatewayChannelSchema, httpsmsChannelSchema]);
+const channel = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema, twilioChannelSchema, telnyxChannelSchema, vonageChannelSchema, plivoChannelSchema, sinchChannelSchema, androidSmsGatewayChannelSchema, httpsmsChannelSchema, birdChannelSchema]);
 
 // Words carriers treat as opt-outs; a business keyword rule may not claim one (see automation).
 const carrierOptOutWords = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'revoke', 'optout']);

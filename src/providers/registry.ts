@@ -1,6 +1,7 @@
 import type { ChannelConfig } from '../config.js';
 import type { ProviderAdapter } from './contract.js';
 import { androidSmsGatewayAdapter } from './android-sms-gateway/adapter.js';
+import { birdAdapter } from './bird/adapter.js';
 import { genericAdapter } from './generic/adapter.js';
 import { httpsmsAdapter } from './httpsms/adapter.js';
 import { plivoAdapter } from './plivo/adapter.js';
@@ -22,6 +23,7 @@ const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<Chan
   sinch: sinchAdapter,
   'android-sms-gateway': androidSmsGatewayAdapter,
   httpsms: httpsmsAdapter,
+  bird: birdAdapter,
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {
