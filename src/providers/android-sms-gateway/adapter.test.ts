@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
 import { SendError, type WebhookRequest } from '../contract.js';
 import { androidSmsGatewayAdapter as adapter } from './adapter.js';
@@ -81,32 +80,15 @@ describe('android-sms-gateway adapter: parse', () => {
 });
 
 describe('android-sms-gateway adapter: send', () => {
-  let next: { status: number; body: unknown } = { status: 202, body: {} };
-  const received: Array<{ path: string; authorization: string | undefined; body: Record<string, unknown> }> = [];
-  let apiUrl = '';
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url!, authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> });
-      res.writeHead(next.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(next.body));
-    });
-  });
-  before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const api = new ApiStandIn();
+  before(() => api.start());
+  after(() => api.stop());
   const message = { id: 'msg_01', from: '+1234567890', to: '+15551234567', body: 'Reply YES', mediaUrls: [], statusCallbackUrl: null };
 
   it('posts the message with Parley\'s id and Basic auth', async () => {
-    next = { status: 202, body: { id: 'msg_01', state: 'Pending', recipients: [{ phoneNumber: '+15551234567', state: 'Pending' }] } };
-    assert.deepEqual(await adapter.send(message, channel({ api_url: apiUrl, device_id: 'dev1' })), { providerMessageId: 'msg_01', status: 'queued' });
-    assert.deepEqual(received.at(-1), {
+    api.next = { status: 202, body: { id: 'msg_01', state: 'Pending', recipients: [{ phoneNumber: '+15551234567', state: 'Pending' }] } };
+    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url, device_id: 'dev1' })), { providerMessageId: 'msg_01', status: 'queued' });
+    assert.deepEqual({ path: api.last().path, authorization: api.last().headers.authorization, body: api.lastJson() }, {
       path: '/3rdparty/v1/messages',
       authorization: `Basic ${Buffer.from('user:pass').toString('base64')}`,
       body: { id: 'msg_01', textMessage: { text: 'Reply YES' }, phoneNumbers: ['+15551234567'], withDeliveryReport: true, deviceId: 'dev1' },
@@ -120,8 +102,8 @@ describe('android-sms-gateway adapter: send', () => {
   ];
   for (const [name, reply, kind] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
-      next = reply;
-      await assert.rejects(adapter.send(message, channel({ api_url: apiUrl })), (e: unknown) => e instanceof SendError && e.kind === kind);
+      api.next = reply;
+      await assert.rejects(adapter.send(message, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === kind);
     });
   }
 });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
 import { SendError, type WebhookRequest } from '../contract.js';
 import { birdAdapter as adapter } from './adapter.js';
@@ -80,31 +79,14 @@ describe('bird adapter: parse', () => {
 });
 
 describe('bird adapter: send', () => {
-  let next: { status: number; body: unknown } = { status: 202, body: {} };
-  const received: Array<{ path: string; authorization: string | undefined; body: Record<string, unknown> }> = [];
-  let apiUrl = '';
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url!, authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> });
-      res.writeHead(next.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(next.body));
-    });
-  });
-  before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const api = new ApiStandIn();
+  before(() => api.start());
+  after(() => api.stop());
   const message = { id: 'msg_01', from: '+31970102030', to: '+31612345678', body: 'Reply YES', mediaUrls: [], statusCallbackUrl: null };
   it('posts to the channel with the access key and Parley\'s id as reference', async () => {
-    next = { status: 202, body: { id: '5d1c2b3a', status: 'accepted' } };
-    assert.deepEqual(await adapter.send(message, channel({ api_url: apiUrl })), { providerMessageId: '5d1c2b3a', status: 'queued' });
-    assert.deepEqual(received.at(-1), {
+    api.next = { status: 202, body: { id: '5d1c2b3a', status: 'accepted' } };
+    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url })), { providerMessageId: '5d1c2b3a', status: 'queued' });
+    assert.deepEqual({ path: api.last().path, authorization: api.last().headers.authorization, body: api.lastJson() }, {
       path: '/workspaces/ws1/channels/ch1/messages',
       authorization: 'AccessKey access-key-01',
       body: { receiver: { contacts: [{ identifierKey: 'phonenumber', identifierValue: '+31612345678' }] }, body: { type: 'text', text: { text: 'Reply YES' } }, reference: 'msg_01' },
@@ -118,8 +100,8 @@ describe('bird adapter: send', () => {
   ];
   for (const [name, reply, kind] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
-      next = reply;
-      await assert.rejects(adapter.send(message, channel({ api_url: apiUrl })), (e: unknown) => e instanceof SendError && e.kind === kind);
+      api.next = reply;
+      await assert.rejects(adapter.send(message, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === kind);
     });
   }
 });

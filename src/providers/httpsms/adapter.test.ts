@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { SignJWT } from 'jose';
 import { ParleyError } from '../../errors.js';
 import { SendError, type WebhookRequest } from '../contract.js';
@@ -89,31 +88,14 @@ describe('httpsms adapter: parse', () => {
 });
 
 describe('httpsms adapter: send', () => {
-  let next: { status: number; body: unknown } = { status: 200, body: {} };
-  const received: Array<{ path: string; apiKey: string | undefined; body: Record<string, unknown> }> = [];
-  let apiUrl = '';
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url!, apiKey: req.headers['x-api-key'] as string | undefined, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> });
-      res.writeHead(next.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(next.body));
-    });
-  });
-  before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const api = new ApiStandIn();
+  before(() => api.start());
+  after(() => api.stop());
   const message = { id: 'msg_01', from: '+18005550199', to: '+15551234567', body: 'Reply YES', mediaUrls: [], statusCallbackUrl: null };
   it('sends with the API key and Parley\'s id as request_id, reading data.id', async () => {
-    next = { status: 200, body: { status: 'success', message: 'message added to queue', data: { id: '32343a19', request_id: 'msg_01', status: 'pending' } } };
-    assert.deepEqual(await adapter.send(message, channel({ api_url: apiUrl })), { providerMessageId: '32343a19', status: 'queued' });
-    assert.deepEqual(received.at(-1), { path: '/v1/messages/send', apiKey: 'api-key-0123', body: { from: message.from, to: message.to, content: message.body, request_id: 'msg_01' } });
+    api.next = { status: 200, body: { status: 'success', message: 'message added to queue', data: { id: '32343a19', request_id: 'msg_01', status: 'pending' } } };
+    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url })), { providerMessageId: '32343a19', status: 'queued' });
+    assert.deepEqual({ path: api.last().path, apiKey: api.last().headers['x-api-key'], body: api.lastJson() }, { path: '/v1/messages/send', apiKey: 'api-key-0123', body: { from: message.from, to: message.to, content: message.body, request_id: 'msg_01' } });
   });
   const failures: Array<[string, { status: number; body: unknown }, string]> = [
     ['a 422', { status: 422, body: { status: 'error', message: 'validation errors' } }, 'rejected'],
@@ -123,8 +105,8 @@ describe('httpsms adapter: send', () => {
   ];
   for (const [name, reply, kind] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
-      next = reply;
-      await assert.rejects(adapter.send(message, channel({ api_url: apiUrl })), (e: unknown) => e instanceof SendError && e.kind === kind);
+      api.next = reply;
+      await assert.rejects(adapter.send(message, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === kind);
     });
   }
 });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
 import { SendError, type WebhookRequest } from '../contract.js';
 import { plivoAdapter, plivoSigningInput } from './adapter.js';
@@ -129,34 +128,15 @@ describe('plivo adapter: parse', () => {
 });
 
 describe('plivo adapter: send', () => {
-  type Reply = { status: number; body: unknown; hang?: boolean };
-  let next: Reply = { status: 202, body: {} };
-  const received: Array<{ path: string; authorization: string | undefined; body: Record<string, unknown> }> = [];
-  let apiUrl = '';
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url!, authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> });
-      if (next.hang) return;
-      res.writeHead(next.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(next.body));
-    });
-  });
-  before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const api = new ApiStandIn();
+  before(() => api.start());
+  after(() => api.stop());
   const message = { id: 'msg_01', from: '+14155550100', to: '+14155550123', body: 'Reply 1 or 2', mediaUrls: [], statusCallbackUrl: 'https://sms.example.com/hooks/pl/status?parley_id=msg_01' };
 
   it('posts src, dst, text and the callback URL with Basic auth, and reads message_uuid', async () => {
-    next = { status: 202, body: { api_id: 'a1', message: 'message(s) queued', message_uuid: ['db3ce55a-7f1d'] } };
-    assert.deepEqual(await plivoAdapter.send(message, channel({ api_url: apiUrl })), { providerMessageId: 'db3ce55a-7f1d', status: 'queued' });
-    assert.deepEqual(received.at(-1), {
+    api.next = { status: 202, body: { api_id: 'a1', message: 'message(s) queued', message_uuid: ['db3ce55a-7f1d'] } };
+    assert.deepEqual(await plivoAdapter.send(message, channel({ api_url: api.url })), { providerMessageId: 'db3ce55a-7f1d', status: 'queued' });
+    assert.deepEqual({ path: api.last().path, authorization: api.last().headers.authorization, body: api.lastJson() }, {
       path: '/v1/Account/MAXXXXXXXXXXXXXXXXXX/Message/',
       authorization: `Basic ${Buffer.from(`MAXXXXXXXXXXXXXXXXXX:${token}`).toString('base64')}`,
       body: { src: '14155550100', dst: '14155550123', text: message.body, url: message.statusCallbackUrl, method: 'POST' },
@@ -172,8 +152,8 @@ describe('plivo adapter: send', () => {
   ];
   for (const [name, reply, kind] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
-      if (reply !== 'closed') next = reply;
-      await assert.rejects(plivoAdapter.send(message, channel({ api_url: reply === 'closed' ? 'http://127.0.0.1:9' : apiUrl, send_timeout: 300 })), (e: unknown) => e instanceof SendError && e.kind === kind);
+      if (reply !== 'closed') api.next = reply;
+      await assert.rejects(plivoAdapter.send(message, channel({ api_url: reply === 'closed' ? 'http://127.0.0.1:9' : api.url, send_timeout: 300 })), (e: unknown) => e instanceof SendError && e.kind === kind);
     });
   }
 });

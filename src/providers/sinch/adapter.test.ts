@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
 import { SendError, type WebhookRequest } from '../contract.js';
 import { sinchAdapter } from './adapter.js';
@@ -96,33 +95,15 @@ describe('sinch adapter: parse', () => {
 });
 
 describe('sinch adapter: send', () => {
-  type Reply = { status: number; body: unknown };
-  let next: Reply = { status: 201, body: {} };
-  const received: Array<{ path: string; authorization: string | undefined; body: Record<string, unknown> }> = [];
-  let apiUrl = '';
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url!, authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> });
-      res.writeHead(next.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(next.body));
-    });
-  });
-  before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const api = new ApiStandIn();
+  before(() => api.start());
+  after(() => api.stop());
   const message = { id: 'msg_01', from: '+13185551234', to: '+16051234567', body: 'Reply YES', mediaUrls: [], statusCallbackUrl: 'https://sms.example.com/hooks/si/status?parley_id=msg_01' };
 
   it('creates a batch of one with per-recipient reports and reads its id', async () => {
-    next = { status: 201, body: { id: '01FC66621XXXXX119Z8PMV1QPQ', to: ['16051234567'], from: '13185551234', body: 'Reply YES' } };
-    assert.deepEqual(await sinchAdapter.send(message, channel({ api_url: apiUrl })), { providerMessageId: '01FC66621XXXXX119Z8PMV1QPQ', status: 'queued' });
-    assert.deepEqual(received.at(-1), {
+    api.next = { status: 201, body: { id: '01FC66621XXXXX119Z8PMV1QPQ', to: ['16051234567'], from: '13185551234', body: 'Reply YES' } };
+    assert.deepEqual(await sinchAdapter.send(message, channel({ api_url: api.url })), { providerMessageId: '01FC66621XXXXX119Z8PMV1QPQ', status: 'queued' });
+    assert.deepEqual({ path: api.last().path, authorization: api.last().headers.authorization, body: api.lastJson() }, {
       path: '/xms/v1/plan1/batches',
       authorization: 'Bearer token-0123456789',
       body: { from: message.from, to: [message.to], body: message.body, delivery_report: 'per_recipient', client_reference: 'msg_01', callback_url: message.statusCallbackUrl },
@@ -137,8 +118,8 @@ describe('sinch adapter: send', () => {
   ];
   for (const [name, reply, kind] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
-      next = reply;
-      await assert.rejects(sinchAdapter.send(message, channel({ api_url: apiUrl })), (e: unknown) => e instanceof SendError && e.kind === kind);
+      api.next = reply;
+      await assert.rejects(sinchAdapter.send(message, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === kind);
     });
   }
 });

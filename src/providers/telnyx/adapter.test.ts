@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
 import { SendError, type WebhookRequest } from '../contract.js';
 import { telnyxAdapter } from './adapter.js';
@@ -134,34 +133,15 @@ describe('telnyx adapter: parse', () => {
 });
 
 describe('telnyx adapter: send', () => {
-  type Reply = { status: number; body: unknown; hang?: boolean };
-  let next: Reply = { status: 200, body: {} };
-  const received: Array<{ path: string; authorization: string | undefined; body: Record<string, unknown> }> = [];
-  let apiUrl = '';
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url!, authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> });
-      if (next.hang) return;
-      res.writeHead(next.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(next.body));
-    });
-  });
-  before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const api = new ApiStandIn();
+  before(() => api.start());
+  after(() => api.stop());
   const message = { id: 'msg_01', from: '+18005550100', to: '+15551234567', body: 'Reply YES to confirm', mediaUrls: [], statusCallbackUrl: 'https://sms.example.com/hooks/tx/status?parley_id=msg_01' };
 
   it('posts JSON with the Bearer key and the per-message webhook URL, and reads data.id', async () => {
-    next = { status: 200, body: { data: { id: '40317159-b4f7', to: [{ phone_number: '+15551234567', status: 'queued' }] } } };
-    assert.deepEqual(await telnyxAdapter.send(message, channel({ api_url: apiUrl, messaging_profile_id: 'prof-1' })), { providerMessageId: '40317159-b4f7', status: 'queued' });
-    assert.deepEqual(received.at(-1), {
+    api.next = { status: 200, body: { data: { id: '40317159-b4f7', to: [{ phone_number: '+15551234567', status: 'queued' }] } } };
+    assert.deepEqual(await telnyxAdapter.send(message, channel({ api_url: api.url, messaging_profile_id: 'prof-1' })), { providerMessageId: '40317159-b4f7', status: 'queued' });
+    assert.deepEqual({ path: api.last().path, authorization: api.last().headers.authorization, body: api.lastJson() }, {
       path: '/v2/messages',
       authorization: 'Bearer KEY0123456789abcdef',
       body: { from: message.from, to: message.to, text: message.body, messaging_profile_id: 'prof-1', webhook_url: message.statusCallbackUrl },
@@ -180,8 +160,8 @@ describe('telnyx adapter: send', () => {
   ];
   for (const [name, reply, kind, code] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
-      if (reply !== 'closed') next = reply;
-      const ch = channel({ api_url: reply === 'closed' ? 'http://127.0.0.1:9' : apiUrl, send_timeout: 300 });
+      if (reply !== 'closed') api.next = reply;
+      const ch = channel({ api_url: reply === 'closed' ? 'http://127.0.0.1:9' : api.url, send_timeout: 300 });
       await assert.rejects(telnyxAdapter.send(message, ch), (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code);
     });
   }

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
 import { SendError, type WebhookRequest } from '../contract.js';
 import { twilioAdapter, twilioSigningInput, urlVariants } from './adapter.js';
@@ -209,28 +208,9 @@ describe('twilio adapter: parse', () => {
 });
 
 describe('twilio adapter: send', () => {
-  type Reply = { status: number; body: unknown; hang?: boolean };
-  let next: Reply = { status: 201, body: {} };
-  const received: Array<{ path: string; authorization: string | undefined; form: URLSearchParams }> = [];
-  let apiUrl = '';
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url!, authorization: req.headers.authorization, form: new URLSearchParams(Buffer.concat(chunks).toString()) });
-      if (next.hang) return;
-      res.writeHead(next.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(next.body));
-    });
-  });
-  before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const api = new ApiStandIn();
+  before(() => api.start());
+  after(() => api.stop());
 
   const message = {
     id: 'msg_01',
@@ -242,21 +222,21 @@ describe('twilio adapter: send', () => {
   };
 
   it('posts the form Twilio expects with Basic auth and reads the sid', async () => {
-    next = { status: 201, body: { sid: 'SM7f3a', status: 'queued', num_segments: '1' } };
-    const ch = { ...channel('secret-token-0123456789'), api_url: apiUrl };
+    api.next = { status: 201, body: { sid: 'SM7f3a', status: 'queued', num_segments: '1' } };
+    const ch = { ...channel('secret-token-0123456789'), api_url: api.url };
     assert.deepEqual(await twilioAdapter.send(message, ch), { providerMessageId: 'SM7f3a', status: 'queued' });
-    const sent = received.at(-1)!;
+    const sent = { path: api.last().path, authorization: api.last().headers.authorization, form: api.lastForm() };
     assert.equal(sent.path, `/2010-04-01/Accounts/${ch.account_sid}/Messages.json`);
     assert.equal(sent.authorization, `Basic ${Buffer.from(`${ch.account_sid}:secret-token-0123456789`).toString('base64')}`);
     assert.deepEqual(Object.fromEntries(sent.form), { To: message.to, From: message.from, Body: message.body, MediaUrl: message.mediaUrls[0], StatusCallback: message.statusCallbackUrl });
   });
 
   it('sends through the Messaging Service instead of a From number when configured', async () => {
-    next = { status: 201, body: { sid: 'SM7f3b', status: 'accepted' } };
+    api.next = { status: 201, body: { sid: 'SM7f3b', status: 'accepted' } };
     const sid = `MG${'a'.repeat(32)}`;
-    assert.deepEqual(await twilioAdapter.send(message, { ...channel(), api_url: apiUrl, messaging_service_sid: sid }), { providerMessageId: 'SM7f3b', status: 'queued' });
-    assert.equal(received.at(-1)!.form.get('MessagingServiceSid'), sid);
-    assert.equal(received.at(-1)!.form.has('From'), false);
+    assert.deepEqual(await twilioAdapter.send(message, { ...channel(), api_url: api.url, messaging_service_sid: sid }), { providerMessageId: 'SM7f3b', status: 'queued' });
+    assert.equal(api.lastForm().get('MessagingServiceSid'), sid);
+    assert.equal(api.lastForm().has('From'), false);
   });
 
   const failures: Array<[string, Reply | 'closed', string, string | null]> = [
@@ -271,8 +251,8 @@ describe('twilio adapter: send', () => {
   ];
   for (const [name, reply, kind, code] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
-      if (reply !== 'closed') next = reply;
-      const ch = { ...channel(), api_url: reply === 'closed' ? 'http://127.0.0.1:9' : apiUrl, send_timeout: 300 };
+      if (reply !== 'closed') api.next = reply;
+      const ch = { ...channel(), api_url: reply === 'closed' ? 'http://127.0.0.1:9' : api.url, send_timeout: 300 };
       await assert.rejects(twilioAdapter.send(message, ch), (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code);
     });
   }

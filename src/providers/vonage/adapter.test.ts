@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { SignJWT } from 'jose';
 import { ParleyError } from '../../errors.js';
 import { SendError, type WebhookRequest } from '../contract.js';
@@ -182,35 +181,16 @@ describe('vonage adapter: parse', () => {
 });
 
 describe('vonage adapter: send', () => {
-  type Reply = { status: number; body: unknown; hang?: boolean };
-  let next: Reply = { status: 200, body: {} };
-  const received: URLSearchParams[] = [];
-  let apiUrl = '';
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push(new URLSearchParams(Buffer.concat(chunks).toString()));
-      if (next.hang) return;
-      res.writeHead(next.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(next.body));
-    });
-  });
-  before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const api = new ApiStandIn();
+  before(() => api.start());
+  after(() => api.stop());
   const message = { id: 'msg_01', from: '+16105553939', to: '+14845552121', body: 'Reply YES to confirm', mediaUrls: [], statusCallbackUrl: 'https://sms.example.com/hooks/vg/status?parley_id=msg_01' };
   const ok = { 'message-count': '1', messages: [{ to: '14845552121', 'message-id': '0A0000000123ABCD1', status: '0', 'remaining-balance': '3.14159265', 'message-price': '0.03330000', network: '12345', 'client-ref': 'msg_01' }] };
 
   it('posts the SMS API form and reads the first part\'s message-id', async () => {
-    next = { status: 200, body: ok };
-    assert.deepEqual(await vonageAdapter.send(message, channel({ api_url: apiUrl })), { providerMessageId: '0A0000000123ABCD1', status: 'sent' });
-    assert.deepEqual(Object.fromEntries(received.at(-1)!), {
+    api.next = { status: 200, body: ok };
+    assert.deepEqual(await vonageAdapter.send(message, channel({ api_url: api.url })), { providerMessageId: '0A0000000123ABCD1', status: 'sent' });
+    assert.deepEqual(Object.fromEntries(api.lastForm()), {
       api_key: 'a1234567',
       api_secret: 'api-secret-1',
       from: '16105553939',
@@ -222,9 +202,9 @@ describe('vonage adapter: send', () => {
     });
   });
   it('asks for unicode when the text needs UCS-2', async () => {
-    next = { status: 200, body: ok };
-    await vonageAdapter.send({ ...message, body: 'Merci 😊' }, channel({ api_url: apiUrl }));
-    assert.equal(received.at(-1)!.get('type'), 'unicode');
+    api.next = { status: 200, body: ok };
+    await vonageAdapter.send({ ...message, body: 'Merci 😊' }, channel({ api_url: api.url }));
+    assert.equal(api.lastForm().get('type'), 'unicode');
   });
 
   const refusal = (status: string, text: string): Reply => ({ status: 200, body: { 'message-count': '1', messages: [{ status, 'error-text': text }] } });
@@ -241,8 +221,8 @@ describe('vonage adapter: send', () => {
   ];
   for (const [name, reply, kind, code] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
-      if (reply !== 'closed') next = reply;
-      const ch = channel({ api_url: reply === 'closed' ? 'http://127.0.0.1:9' : apiUrl, send_timeout: 300 });
+      if (reply !== 'closed') api.next = reply;
+      const ch = channel({ api_url: reply === 'closed' ? 'http://127.0.0.1:9' : api.url, send_timeout: 300 });
       await assert.rejects(vonageAdapter.send(message, ch), (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code);
     });
   }
