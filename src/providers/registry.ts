@@ -8,6 +8,7 @@ import { plivoAdapter } from './plivo/adapter.js';
 import { simAdapter } from './sim/adapter.js';
 import { sinchAdapter } from './sinch/adapter.js';
 import { telnyxAdapter } from './telnyx/adapter.js';
+import { textbeeAdapter } from './textbee/adapter.js';
 import { twilioAdapter } from './twilio/adapter.js';
 import { vonageAdapter } from './vonage/adapter.js';
 
@@ -24,6 +25,7 @@ const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<Chan
   'android-sms-gateway': androidSmsGatewayAdapter,
   httpsms: httpsmsAdapter,
   bird: birdAdapter,
+  textbee: textbeeAdapter,
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {
