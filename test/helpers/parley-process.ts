@@ -39,10 +39,10 @@ export async function startParleyProcess(env: NodeJS.ProcessEnv, port: number): 
   }
 }
 
-/** The i-th of a burst of distinct generic inbound webhooks, each from its own texter, signed. */
-export function signedInbound(secret: string, business: string, i: number, text = 'YES'): { body: string; signature: string; id: string } {
+/** The i-th of a burst of distinct generic inbound webhooks, signed; each from its own texter unless `from` is given. */
+export function signedInbound(secret: string, business: string, i: number, text = 'YES', from = `+1555${String(3_000_000 + i).padStart(7, '0')}`): { body: string; signature: string; id: string } {
   const id = `burst-${i}`;
-  const body = JSON.stringify({ from: `+1555${String(3_000_000 + i).padStart(7, '0')}`, to: business, body: text, message_id: id });
+  const body = JSON.stringify({ from, to: business, body: text, message_id: id });
   return { body, signature: createHmac('sha256', secret).update(body).digest('hex'), id };
 }
 
