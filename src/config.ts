@@ -178,6 +178,14 @@ const fileSchema = z.strictObject({
       rotation_overlap: duration.default(24 * 3_600_000),
     })
     .prefault({}),
+  spool: z
+    .strictObject({
+      /** Where webhooks wait while PostgreSQL is unreachable (SQLite needs none: it is local). */
+      dir: z.string().default('./data/spool'),
+      /** Past this many bytes waiting, webhooks are answered 503 with Retry-After instead. */
+      max_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
+    })
+    .prefault({}),
   queue: z
     .strictObject({
       concurrency: z.number().int().min(1).max(1024).default(128),

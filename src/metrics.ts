@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { sql } from 'kysely';
+import type { Spool } from './engine/spool.js';
 import type { Store } from './store/database.js';
 
 // What `GET /metrics` reports, in Prometheus' text format. One registry per running Parley (not
@@ -16,7 +17,7 @@ export interface Metrics {
   deliveries: Counter<'outcome'>;
 }
 
-export function createMetrics(store: Store): Metrics {
+export function createMetrics(store: Store, spool: Spool | null = null): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'parley_' });
   const metrics: Metrics = {
@@ -77,6 +78,16 @@ export function createMetrics(store: Store): Metrics {
       this.set((await oldestDueJobAge(store)) / 1000);
     },
   });
+  if (spool) {
+    new Gauge({
+      name: 'parley_spool_bytes',
+      help: 'Webhooks kept in the local spool while PostgreSQL was unreachable, not yet moved into it (bytes).',
+      registers: [registry],
+      collect() {
+        this.set(spool.size());
+      },
+    });
+  }
   return metrics;
 }
 

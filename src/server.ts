@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { setUpApiKey } from './api/auth.js';
@@ -6,7 +7,9 @@ import { flowsDirectory, type Config } from './config.js';
 import { loadChannels } from './engine/channels.js';
 import type { EngineContext } from './engine/context.js';
 import { flowExpireHandler, flowWaitHandler, startFlowHandler } from './engine/flows.js';
-import { assembleHandler } from './engine/multipart.js';
+import { ingestInbound, ingestStatus } from './engine/ingest.js';
+import { assembleHandler, ingestPart } from './engine/multipart.js';
+import { Spool, type SpoolEntry } from './engine/spool.js';
 import { routeInboundHandler } from './engine/router.js';
 import { sendHandler } from './engine/send.js';
 import { applyStatusHandler } from './engine/status.js';
@@ -79,7 +82,11 @@ export async function startParley(config: Config, options: StartOptions): Promis
     const flows = loadFlows(flowsDirectory(config));
     checkRuleFlows(config, flows);
     const flowSecret = config.flows.secret ?? (await generatedFlowSecret(store));
-    const ctx: EngineContext = { config, store, channels, log, metrics: createMetrics(store), flows, flowSecret, jobsQueued: () => worker?.wake() };
+    // One spool per instance, by its port: each drains only what it took in itself, also after a
+    // restart. An instance on a random port (port 0: tests) gets a folder of its own.
+    const spoolName = config.server.port === 0 ? `ephemeral-${process.pid}-${Date.now()}` : String(config.server.port);
+    const spool = store.dialect === 'postgres' ? new Spool(resolve(config.spool.dir, spoolName), config.spool.max_bytes, log.child({ component: 'spool' })) : null;
+    const ctx: EngineContext = { config, store, channels, log, metrics: createMetrics(store, spool), flows, flowSecret, spool, jobsQueued: () => worker?.wake() };
     worker = new Worker(store, jobHandlers(ctx), log.child({ component: 'worker' }), {
       concurrency: config.queue.concurrency,
       leaseMs: config.queue.lease,
@@ -94,12 +101,15 @@ export async function startParley(config: Config, options: StartOptions): Promis
     if (options.listen) url = await app.listen({ port: config.server.port, host: config.server.host });
     else await app.ready();
     if (options.work !== false) worker.start();
+    const drainer = spool ? startDraining(ctx, spool) : null;
 
     const running = worker;
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         await app.close();
+        if (drainer) clearInterval(drainer);
+        await spool?.close();
         await running.stop(options.shutdownGraceMs ?? 10_000);
         if (!options.store) await store.close();
       })());
@@ -123,4 +133,20 @@ function checkRuleFlows(config: Config, flows: Map<string, Flow>): void {
       throw new ConfigError(`${config.source ?? '(config)'}: automation.rules[${i}].start_flow: no flow is named "${rule.start_flow}" in ${flowsDirectory(config)}`);
     }
   }
+}
+
+/** Moves spooled webhooks into the database whenever it answers again. */
+function startDraining(ctx: EngineContext, spool: Spool): NodeJS.Timeout {
+  const apply = async (entry: SpoolEntry) => {
+    const raw = { contentType: entry.contentType, body: Buffer.from(entry.body, 'utf8') };
+    if (entry.kind === 'status') await ingestStatus(ctx, entry.channel, entry.receipt, raw, entry.parleyId);
+    else if (entry.message.part) await ingestPart(ctx, entry.channel, entry.message, entry.message.part, raw);
+    else await ingestInbound(ctx, entry.channel, entry.message, raw);
+  };
+  const timer = setInterval(() => {
+    if (!spool.pending()) return;
+    spool.drain(apply).catch((error: unknown) => ctx.log.warn({ err: error }, 'spool not drained yet; the database is still unreachable'));
+  }, 500);
+  timer.unref();
+  return timer;
 }

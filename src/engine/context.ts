@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Flow } from '../flows/definition.js';
 import type { Metrics } from '../metrics.js';
+import type { Spool } from './spool.js';
 import type { Store } from '../store/database.js';
 import type { ChannelDirectory } from './channels.js';
 
@@ -16,6 +17,8 @@ export interface EngineContext {
   flows: Map<string, Flow>;
   /** Signs flows' calls to the business's endpoints. */
   flowSecret: string;
+  /** Takes webhooks while PostgreSQL is unreachable; null on SQLite. */
+  spool: Spool | null;
   /** Tells this process's worker that jobs were just committed, so it claims them at once. */
   jobsQueued(): void;
 }

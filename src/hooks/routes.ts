@@ -3,6 +3,7 @@ import { sourceAllowed, type Channel } from '../engine/channels.js';
 import type { EngineContext } from '../engine/context.js';
 import { ingestInbound, ingestStatus } from '../engine/ingest.js';
 import { ingestPart } from '../engine/multipart.js';
+import { databaseUnreachable, SpoolFullError } from '../engine/spool.js';
 import { ParleyError } from '../errors.js';
 import { parleyIdParam, type WebhookEvent, type WebhookPath, type WebhookRequest } from '../providers/contract.js';
 
@@ -66,7 +67,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
       const stopTimer = ctx.metrics.ingestSeconds.startTimer({ kind: event.kind });
       const stored = await store(ctx, channel, event, raw, parleyIdOf(request));
       stopTimer();
-      ctx.metrics.webhooks.inc({ channel: channel.name, outcome: event.kind === 'ignored' ? 'ignored' : stored.duplicate ? 'duplicate' : 'stored' });
+      ctx.metrics.webhooks.inc({ channel: channel.name, outcome: event.kind === 'ignored' ? 'ignored' : stored.spooled ? 'spooled' : stored.duplicate ? 'duplicate' : 'stored' });
       const answer = channel.adapter.answer;
       if (answer) {
         reply.status(answer.status);
@@ -89,19 +90,46 @@ async function store(
   raw: { contentType: string | null; body: Buffer },
   parleyId: string | null,
 ): Promise<Record<string, unknown>> {
-  switch (event.kind) {
-    case 'inbound': {
+  if (event.kind === 'ignored') return { ignored: event.reason };
+  // While anything waits in the spool, new webhooks queue behind it: they reach the database in
+  // the order they came.
+  if (ctx.spool?.pending()) return spool(ctx, channel, event, raw, parleyId);
+  try {
+    if (event.kind === 'inbound') {
       const { part } = event.message;
       const result = part ? await ingestPart(ctx, channel.name, event.message, part, raw) : await ingestInbound(ctx, channel.name, event.message, raw);
       return { message_id: result.id, duplicate: result.duplicate };
     }
-    case 'status': {
-      const result = await ingestStatus(ctx, channel.name, event.receipt, raw, parleyId);
-      return { duplicate: result.duplicate };
+    const result = await ingestStatus(ctx, channel.name, event.receipt, raw, parleyId);
+    return { duplicate: result.duplicate };
+  } catch (error) {
+    if (ctx.spool && databaseUnreachable(error)) {
+      ctx.log.warn({ err: error }, 'database unreachable: webhook kept in the local spool');
+      return spool(ctx, channel, event, raw, parleyId);
     }
-    case 'ignored':
-      return { ignored: event.reason };
+    throw error;
   }
+}
+
+async function spool(
+  ctx: EngineContext,
+  channel: Channel,
+  event: Exclude<WebhookEvent, { kind: 'ignored' }>,
+  raw: { contentType: string | null; body: Buffer },
+  parleyId: string | null,
+): Promise<Record<string, unknown>> {
+  const body = raw.body.toString('utf8');
+  try {
+    await ctx.spool!.write(
+      event.kind === 'inbound'
+        ? { kind: 'inbound', channel: channel.name, message: event.message, contentType: raw.contentType, body }
+        : { kind: 'status', channel: channel.name, receipt: event.receipt, parleyId, contentType: raw.contentType, body },
+    );
+  } catch (error) {
+    if (error instanceof SpoolFullError) throw new ParleyError('unavailable', 'Parley cannot store webhooks right now; send it again later.');
+    throw error;
+  }
+  return { spooled: true, duplicate: false };
 }
 
 function parleyIdOf(request: FastifyRequest): string | null {

@@ -31,6 +31,8 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = toParleyError(error);
     if (known) {
+      // Unavailable is temporary by definition: say when to come back.
+      if (known.code === 'unavailable') reply.header('retry-after', '30');
       return reply.status(known.status).send(known.toJSON());
     }
     request.log.error({ err: error, url: request.routeOptions.url }, 'unhandled error');

@@ -105,11 +105,15 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
+    // An unreachable server must fail the query (the webhook then goes to the spool), not hang it.
+    connectionTimeoutMillis: 5_000,
     types: pgTypes as pg.CustomTypesConfig,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  // An idle client that loses its server must not crash the process; the next query reports it.
+  // A client that loses its server must not crash the process: an idle one's error comes to the
+  // pool, a checked-out one's to the client itself (the query it runs fails, and that is reported).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (options.schema) await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db);
   const parsed = new URL(url);

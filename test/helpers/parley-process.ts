@@ -17,6 +17,8 @@ export function freePort(): Promise<number> {
 export interface Running {
   child: ChildProcess;
   base: string;
+  /** What the process has written to stderr so far (its logs at warn and above, and crashes). */
+  stderr(): string;
 }
 
 /** `parley start` in its own process, resolved once /readyz answers 200. */
@@ -30,7 +32,7 @@ export async function startParleyProcess(env: NodeJS.ProcessEnv, port: number): 
     try {
       const res = await request(`${base}/readyz`);
       await res.body.dump();
-      if (res.statusCode === 200) return { child, base };
+      if (res.statusCode === 200) return { child, base, stderr: () => stderr };
     } catch {
       // not listening yet
     }
