@@ -184,6 +184,10 @@ const fileSchema = z.strictObject({
       dir: z.string().default('./data/spool'),
       /** Past this many bytes waiting, webhooks are answered 503 with Retry-After instead. */
       max_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
+      /** A webhook whose commit has not landed by then is spooled and acknowledged (a locked or overloaded database). */
+      after: duration.default(2_000),
+      /** Commits waiting on the database at once, per process; further webhooks go straight to the spool, so memory stays bounded. */
+      max_in_flight: z.number().int().min(1).max(100_000).default(1_000),
     })
     .prefault({}),
   queue: z

@@ -91,24 +91,56 @@ async function store(
   parleyId: string | null,
 ): Promise<Record<string, unknown>> {
   if (event.kind === 'ignored') return { ignored: event.reason };
+  const spooled = ctx.spool;
   // While anything waits in the spool, new webhooks queue behind it: they reach the database in
-  // the order they came.
-  if (ctx.spool?.pending()) return spool(ctx, channel, event, raw, parleyId);
+  // the order they came. Too many commits already waiting on the database: the same.
+  if (spooled && (spooled.pending() || writesInFlight >= ctx.config.spool.max_in_flight)) return spool(ctx, channel, event, raw, parleyId);
+
+  const write = ingest(ctx, channel, event, raw, parleyId);
+  if (!spooled) return write;
+  writesInFlight += 1;
+  void write.then(
+    () => (writesInFlight -= 1),
+    () => (writesInFlight -= 1),
+  );
   try {
-    if (event.kind === 'inbound') {
-      const { part } = event.message;
-      const result = part ? await ingestPart(ctx, channel.name, event.message, part, raw) : await ingestInbound(ctx, channel.name, event.message, raw);
-      return { message_id: result.id, duplicate: result.duplicate };
-    }
-    const result = await ingestStatus(ctx, channel.name, event.receipt, raw, parleyId);
-    return { duplicate: result.duplicate };
+    // A database too slow to commit in time (a lock, an overload) is treated like an absent one:
+    // the webhook is spooled and acknowledged; if the commit lands later too, the drain's copy is
+    // a duplicate and changes nothing.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<typeof slow>((resolve) => (timer = setTimeout(() => resolve(slow), ctx.config.spool.after)));
+    const outcome = await Promise.race([write, late]).finally(() => clearTimeout(timer));
+    if (typeof outcome !== 'symbol') return outcome;
+    write.catch(() => {});
+    ctx.log.warn({ channel: channel.name, after_ms: ctx.config.spool.after }, 'database slow to commit: webhook kept in the local spool');
+    return spool(ctx, channel, event, raw, parleyId);
   } catch (error) {
-    if (ctx.spool && databaseUnreachable(error)) {
+    if (databaseUnreachable(error)) {
       ctx.log.warn({ err: error }, 'database unreachable: webhook kept in the local spool');
       return spool(ctx, channel, event, raw, parleyId);
     }
     throw error;
   }
+}
+
+/** Ingest commits waiting on the database in this process (bounded by spool.max_in_flight). */
+let writesInFlight = 0;
+const slow: unique symbol = Symbol('slow');
+
+async function ingest(
+  ctx: EngineContext,
+  channel: Channel,
+  event: Exclude<WebhookEvent, { kind: 'ignored' }>,
+  raw: { contentType: string | null; body: Buffer },
+  parleyId: string | null,
+): Promise<Record<string, unknown>> {
+  if (event.kind === 'inbound') {
+    const { part } = event.message;
+    const result = part ? await ingestPart(ctx, channel.name, event.message, part, raw) : await ingestInbound(ctx, channel.name, event.message, raw);
+    return { message_id: result.id, duplicate: result.duplicate };
+  }
+  const result = await ingestStatus(ctx, channel.name, event.receipt, raw, parleyId);
+  return { duplicate: result.duplicate };
 }
 
 async function spool(
