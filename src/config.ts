@@ -11,6 +11,7 @@ import { httpsmsChannelSchema } from './providers/httpsms/config.js';
 import { plivoChannelSchema } from './providers/plivo/config.js';
 import { simChannelSchema } from './providers/sim/config.js';
 import { sinchChannelSchema } from './providers/sinch/config.js';
+import { smsmodeChannelSchema } from './providers/smsmode/config.js';
 import { telnyxChannelSchema } from './providers/telnyx/config.js';
 import { textbeeChannelSchema } from './providers/textbee/config.js';
 import { twilioChannelSchema } from './providers/twilio/config.js';
@@ -19,7 +20,7 @@ import { vonageChannelSchema } from './providers/vonage/config.js';
 // Every setting, its default and its meaning live here; docs/configuration.md mirrors this file.
 
 // One entry per provider folder under src/providers/.
-const channel = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema, twilioChannelSchema, telnyxChannelSchema, vonageChannelSchema, plivoChannelSchema, sinchChannelSchema, androidSmsGatewayChannelSchema, httpsmsChannelSchema, birdChannelSchema, textbeeChannelSchema]);
+const channel = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema, twilioChannelSchema, telnyxChannelSchema, vonageChannelSchema, plivoChannelSchema, sinchChannelSchema, androidSmsGatewayChannelSchema, httpsmsChannelSchema, birdChannelSchema, textbeeChannelSchema, smsmodeChannelSchema]);
 
 // Words carriers treat as opt-outs; a business keyword rule may not claim one (see automation).
 const carrierOptOutWords = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'revoke', 'optout']);

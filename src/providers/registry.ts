@@ -7,6 +7,7 @@ import { httpsmsAdapter } from './httpsms/adapter.js';
 import { plivoAdapter } from './plivo/adapter.js';
 import { simAdapter } from './sim/adapter.js';
 import { sinchAdapter } from './sinch/adapter.js';
+import { smsmodeAdapter } from './smsmode/adapter.js';
 import { telnyxAdapter } from './telnyx/adapter.js';
 import { textbeeAdapter } from './textbee/adapter.js';
 import { twilioAdapter } from './twilio/adapter.js';
@@ -26,6 +27,7 @@ const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<Chan
   httpsms: httpsmsAdapter,
   bird: birdAdapter,
   textbee: textbeeAdapter,
+  smsmode: smsmodeAdapter,
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {

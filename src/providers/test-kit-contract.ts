@@ -30,6 +30,12 @@ export interface ProviderTestKit {
    * then proves a request without its credential is refused, instead of a tampered one.
    */
   signsBody?: boolean;
+  /**
+   * The same request without its credential, for providers whose credential is neither the body's
+   * signature nor an Authorization header (smsmode's token in the URL). The end-to-end test sends
+   * it and expects a refusal.
+   */
+  unauthenticated?(request: SignedRequest): SignedRequest;
   /** Work the kit must do before signing for these URLs (e.g. minting a JWT for each), if any. */
   prepare?(urls: string[]): Promise<void>;
   /** The channel's parley.yaml block (credentials made up), sending to `apiUrl` and reached at `publicUrl`. */
