@@ -25,12 +25,21 @@ export class ApiStandIn {
   url = '';
   private server: Server | undefined;
 
+  /** `answer`, when given, replaces `next`: e.g. a provider test kit's `answerSend`. */
+  constructor(private readonly answer?: (request: StandInRequest) => { status: number; contentType: string; body: string }) {}
+
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.received.push({ method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        const request = { method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        this.received.push(request);
+        if (this.answer) {
+          const answer = this.answer(request);
+          res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
+          return;
+        }
         if (this.next.hang) return;
         res.writeHead(this.next.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(this.next.body));

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
@@ -264,24 +262,12 @@ describe('android-sms-gateway adapter: send', () => {
   });
 
   describe('against the test kit stand-in', () => {
-    let server: Server;
-    let url = '';
-    before(async () => {
-      server = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          const answer = kit.answerSend({ method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() });
-          res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    });
-    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const kitApi = new ApiStandIn((request) => kit.answerSend(request));
+    before(() => kitApi.start());
+    after(() => kitApi.stop());
 
     it('is accepted, and a second send of the same message too', async () => {
-      const ch = androidSmsGatewayChannelSchema.parse(kit.channel('phone', '+18005550100', url, 'https://sms.example.com'));
+      const ch = androidSmsGatewayChannelSchema.parse(kit.channel('phone', '+18005550100', kitApi.url, 'https://sms.example.com'));
       const kitMessage = { ...message, id: `msg_kit_${Date.now()}` };
       assert.deepEqual(await adapter.send(kitMessage, ch), { providerMessageId: kitMessage.id, status: 'queued' });
       assert.deepEqual(await adapter.send(kitMessage, ch), { providerMessageId: kitMessage.id, status: 'queued' });

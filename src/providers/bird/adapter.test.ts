@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
@@ -253,22 +251,10 @@ describe('bird adapter: send', () => {
 });
 
 describe('bird adapter: against the test kit\'s stand-in for the channels API', () => {
-  let server: Server;
-  let apiUrl = '';
-  before(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const answer = kit.answerSend({ method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => server.close());
-  const kitChannel = () => birdChannelSchema.parse(kit.channel('bd', '+31970102030', apiUrl, 'https://sms.example.com'));
+  const kitApi = new ApiStandIn((request) => kit.answerSend(request));
+  before(() => kitApi.start());
+  after(() => kitApi.stop());
+  const kitChannel = () => birdChannelSchema.parse(kit.channel('bd', '+31970102030', kitApi.url, 'https://sms.example.com'));
   const message = { id: 'msg_02', from: '+31970102030', to: '+31612345678', body: 'Hi', mediaUrls: [], statusCallbackUrl: null };
 
   it('is accepted with the channel\'s access key', async () => assert.equal((await adapter.send(message, kitChannel())).status, 'queued'));

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
@@ -245,24 +243,12 @@ describe('smsmode adapter: send', () => {
   });
 
   describe('against the test kit stand-in', () => {
-    let server: Server;
-    let url = '';
-    before(async () => {
-      server = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          const answer = kit.answerSend({ method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() });
-          res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    });
-    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const kitApi = new ApiStandIn((request) => kit.answerSend(request));
+    before(() => kitApi.start());
+    after(() => kitApi.stop());
 
     it('is accepted with the kit channel, and its receipt URL passes verify', async () => {
-      const ch = smsmodeChannelSchema.parse(kit.channel('fr', '+33700000001', url, 'https://sms.example.com'));
+      const ch = smsmodeChannelSchema.parse(kit.channel('fr', '+33700000001', kitApi.url, 'https://sms.example.com'));
       const answer = kit.answerSend({ method: 'POST', path: '/sms/v1/messages', headers: { 'x-api-key': 'wrong' }, body: '{}' });
       assert.equal(answer.status, 401);
       const result = await adapter.send(message, ch);

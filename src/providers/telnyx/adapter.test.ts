@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
@@ -272,22 +270,10 @@ describe('telnyx adapter: send', () => {
 });
 
 describe('telnyx adapter: against the test kit\'s stand-in for the Messages API', () => {
-  let server: Server;
-  let url = '';
-  before(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const answer = kit.answerSend({ method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => server.close());
-  const kitChannel = () => telnyxChannelSchema.parse(kit.channel('tx', '+18005550100', url, 'https://sms.example.com'));
+  const kitApi = new ApiStandIn((request) => kit.answerSend(request));
+  before(() => kitApi.start());
+  after(() => kitApi.stop());
+  const kitChannel = () => telnyxChannelSchema.parse(kit.channel('tx', '+18005550100', kitApi.url, 'https://sms.example.com'));
   const message = { id: 'msg_02', from: '+18005550100', to: '+15551234567', body: 'Hi', mediaUrls: [], statusCallbackUrl: null };
 
   it('is accepted with the channel\'s key', async () => {
