@@ -58,7 +58,7 @@ export async function seed(database: string, endpoints: Array<{ url: string; eve
       ids.push(id);
       await trx
         .insertInto('endpoints')
-        .values({ id, url: ep.url, description: null, event_types: JSON.stringify(ep.events), secret: newEndpointSecret(), previous_secret: null, previous_secret_expires_at: null, status: 'enabled', disabled_reason: null, rate_limit: null, ordered: 0, failing_since: null, next_slot_at: null, created_at: now, updated_at: now })
+        .values({ id, url: ep.url, description: null, event_types: JSON.stringify(ep.events), secret: newEndpointSecret(), previous_secret: null, previous_secret_expires_at: null, status: 'enabled', disabled_reason: null, rate_limit: null, ordered: 0, failing_since: null, paused_until: null, next_slot_at: null, created_at: now, updated_at: now })
         .execute();
     }
   });

@@ -6,6 +6,7 @@ import { registerConversationRoutes } from './api/conversations.js';
 import { registerEndpointRoutes } from './api/endpoints.js';
 import { registerFlowRoutes } from './api/flows.js';
 import { registerJobRoutes } from './api/jobs.js';
+import { registerUnreadableWebhookRoutes } from './api/unreadable-webhooks.js';
 import { registerMessageRoutes } from './api/messages.js';
 import type { EngineContext } from './engine/context.js';
 import { registerWebhookRoutes } from './hooks/routes.js';
@@ -63,6 +64,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     api.addHook('onRequest', requireApiKey(apiKeyHash));
     registerMessageRoutes(api, ctx);
     registerJobRoutes(api, ctx);
+    registerUnreadableWebhookRoutes(api, ctx);
     registerConversationRoutes(api, ctx);
     registerContactRoutes(api, ctx);
     registerAnalyticsRoutes(api, ctx);

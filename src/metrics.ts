@@ -24,7 +24,7 @@ export function createMetrics(store: Store, spool: Spool | null = null): Metrics
     registry,
     webhooks: new Counter({
       name: 'parley_webhooks_total',
-      help: 'Provider webhooks answered, by channel and outcome (stored, duplicate, ignored, rejected for a failed signature).',
+      help: 'Provider webhooks answered, by channel and outcome (stored, duplicate, ignored, spooled, rejected for a failed signature, unreadable and kept).',
       labelNames: ['channel', 'outcome'],
       registers: [registry],
     }),
@@ -49,7 +49,7 @@ export function createMetrics(store: Store, spool: Spool | null = null): Metrics
     }),
     deliveries: new Counter({
       name: 'parley_webhook_deliveries_total',
-      help: 'Event webhook delivery attempts, by outcome (delivered, retry, failed).',
+      help: 'Event webhook delivery attempts, by outcome (delivered, retry, failed), and paused: put back while the endpoint is unreachable.',
       labelNames: ['outcome'],
       registers: [registry],
     }),

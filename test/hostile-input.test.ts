@@ -9,7 +9,9 @@ import { forEachStore } from './helpers/stores.js';
 
 // Hostile input changes nothing: malformed, truncated, huge, deeply nested, wrongly encoded, wrongly
 // typed and wrongly signed requests at every public route each get a 4xx JSON error — never a 5xx,
-// never a crash — and the database is the same afterwards, row for row.
+// never a crash — and the database is the same afterwards, row for row. The one exception is by
+// design: a correctly signed webhook Parley cannot read is kept in unreadable_webhooks for replay,
+// and only such a one.
 
 const tables = [
   'messages',
@@ -27,6 +29,11 @@ const tables = [
   'deliveries',
   'delivery_attempts',
 ] as const;
+
+async function unreadableCount(store: Store): Promise<number> {
+  const row = await store.db.selectFrom('unreadable_webhooks').select(sql<number | string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
 
 async function rowCounts(store: Store): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -119,8 +126,10 @@ forEachStore('hostile input', (stores) => {
     await store.close();
   });
 
-  it('webhooks: every hostile request is a 4xx JSON error, and nothing is stored', async () => {
+  it('webhooks: every hostile request is a 4xx JSON error, and nothing is stored but signed unreadable ones, kept', async () => {
     const before = await rowCounts(store);
+    const unreadableBefore = await unreadableCount(store);
+    let signedUnreadable = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.oneof({ weight: 6, arbitrary: fc.constant('POST') }, fc.constantFrom('GET', 'PUT')),
@@ -142,11 +151,17 @@ forEachStore('hostile input', (stores) => {
           });
           assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${method} ${channel}/${path} answered ${res.statusCode}: ${res.body.slice(0, 200)}`);
           assert.ok(isErrorBody(res.body), `not a JSON error: ${res.body.slice(0, 200)}`);
+          const reachedParse = sig === 'valid' && channel === 'main' && ['inbound', 'status', 'events'].includes(path) && res.statusCode !== 413;
+          if (reachedParse) signedUnreadable += 1;
         },
       ),
       { numRuns: 300 },
     );
     assert.deepEqual(await rowCounts(store), before);
+    const kept = (await unreadableCount(store)) - unreadableBefore;
+    assert.ok(kept <= signedUnreadable, `${kept} unreadable webhooks kept, but only ${signedUnreadable} signed ones reached the parser`);
+    const unsigned = await store.db.selectFrom('unreadable_webhooks').select('channel').where('channel', '!=', 'main').execute();
+    assert.deepEqual(unsigned, [], 'nothing is kept for a channel whose signature was not met');
   });
 
   it('API: garbage bodies, ids and credentials at every route never give a 5xx or change anything', async () => {
@@ -173,6 +188,10 @@ forEachStore('hostile input', (stores) => {
       'POST /v1/endpoints/:id/recover',
       'GET /v1/deliveries/:id/attempts',
       'POST /v1/deliveries/:id/retry',
+      'GET /v1/unreadable-webhooks',
+      'GET /v1/unreadable-webhooks/:id',
+      'POST /v1/unreadable-webhooks/:id/replay',
+      'DELETE /v1/unreadable-webhooks/:id',
     ];
     const auth = fc.oneof({ weight: 8, arbitrary: fc.constant(`Bearer ${apiKey}`) }, fc.constant(''), fc.constant('Bearer '), fc.string({ maxLength: 60 }), fc.constant(`Basic ${apiKey}`));
     await fc.assert(

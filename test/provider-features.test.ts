@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, it } from 'node:test';
+import { request } from 'undici';
 import type { Store } from '../src/store/database.js';
 import { FakeProvider } from './helpers/fake-provider.js';
-import { businessNumber, genericChannel, inbound, startTestParley, type TestParley } from './helpers/parley.js';
+import { apiKey, businessNumber, genericChannel, inbound, startTestParley, type TestParley } from './helpers/parley.js';
 import { forEachStore } from './helpers/stores.js';
 
 // What real providers need of the engine, exercised through the generic channel: messages in
@@ -111,6 +115,67 @@ forEachStore('provider features over HTTP', (stores) => {
     await p.until(async () => (await statusOf(other.id)) === 'failed');
   });
 
+  it('matches receipts for every part of a text the provider reports under one id per part', async () => {
+    const p = await start();
+    provider.script.push({ status: 200, body: { message_id: 'vp-1', part_ids: ['vp-1', 'vp-2', 'vp-3'] } });
+    const res = await p.api('POST', '/v1/messages', { to: '+15551230014', body: 'Three parts' });
+    const id: string = res.body.id;
+    await p.until(async () => (await statusOf(id)) === 'sent');
+    // The last part's receipt first: parts are reported in any order.
+    await p.webhook('status', { message_id: 'vp-3', status: 'delivered' });
+    await p.webhook('status', { message_id: 'vp-1', status: 'delivered' });
+    await idle();
+    assert.equal(await statusOf(id), 'sent', 'two parts of three are not a delivered message');
+    const pending = await store.db.selectFrom('status_receipts').select('id').where('applied_at', 'is', null).execute();
+    assert.equal(pending.length, 0, "every part's receipt found the message");
+    await p.webhook('status', { message_id: 'vp-2', status: 'delivered' });
+    await p.until(async () => (await statusOf(id)) === 'delivered');
+
+    provider.script.push({ status: 200, body: { message_id: 'vq-1', part_ids: ['vq-1', 'vq-2'] } });
+    const other = (await p.api('POST', '/v1/messages', { to: '+15551230014', body: 'Two parts' })).body.id as string;
+    await p.until(async () => (await statusOf(other)) === 'sent');
+    await p.webhook('status', { message_id: 'vq-2', status: 'failed', error_code: '30003' });
+    await p.until(async () => (await statusOf(other)) === 'failed');
+    await p.webhook('status', { message_id: 'vq-1', status: 'delivered' });
+    await idle();
+    assert.equal(await statusOf(other), 'failed', 'one failed part fails the message for good');
+  });
+
+  it("honours an opt-out the provider reports in a receipt: the contact is suppressed and their flows end", async () => {
+    const flows = mkdtempSync(join(tmpdir(), 'parley-flows-'));
+    writeFileSync(join(flows, 'confirm.yaml'), 'start: ask\nsteps:\n  ask:\n    say: "Reminder: Friday at 9 AM. Reply YES to confirm."\n    replies: [{ intent: confirm, goto: done }]\n  done: { say: "Thanks!", end: true }\n');
+    parley = await startTestParley(store, provider.url, { channels: [genericChannel(provider.url)], flows: { dir: flows } });
+    const p = parley;
+    const started = await p.api('POST', '/v1/flows/confirm/start', { to: '+15551230015' });
+    assert.equal(started.status, 201);
+    const id = (await p.until(async () => store.db.selectFrom('messages').select('id').where('to_number', '=', '+15551230015').executeTakeFirst()))!.id;
+    await p.until(async () => (await statusOf(id)) === 'sent');
+    const row = await store.db.selectFrom('messages').select('provider_message_id').where('id', '=', id).executeTakeFirstOrThrow();
+    const blocked = { message_id: row.provider_message_id, status: 'failed', error_code: '9', recipient_opted_out: true };
+    await p.webhook('status', blocked);
+    await p.until(async () => (await statusOf(id)) === 'failed');
+    const suppression = await store.db.selectFrom('suppressions').selectAll().where('phone', '=', '+15551230015').executeTakeFirst();
+    assert.equal(suppression?.scope, businessNumber);
+    const history = await store.db.selectFrom('consent_changes').select(['action', 'message_id', 'text']).where('phone', '=', '+15551230015').execute();
+    assert.deepEqual(history.map((h) => [h.action, h.message_id]), [['opt_out', id]]);
+    assert.match(history[0]!.text, /provider reports the recipient opted out/);
+    assert.equal((await store.db.selectFrom('events').select('id').where('type', '=', 'contact.opted_out').execute()).length, 1);
+    const again = await p.api('POST', '/v1/messages', { to: '+15551230015', body: 'Hello?' });
+    assert.deepEqual([again.status, again.body.error.code], [422, 'opted_out']);
+    assert.equal(provider.sends.length, 1, 'nothing else went out, not even a confirmation');
+    const session = await store.db.selectFrom('flow_sessions').select(['status']).where('phone', '=', '+15551230015').executeTakeFirstOrThrow();
+    assert.equal(session.status, 'opted_out');
+
+    // A plain failure is not an opt-out.
+    const other = (await p.api('POST', '/v1/messages', { to: '+15551230016', body: 'Reminder' })).body.id as string;
+    await p.until(async () => (await statusOf(other)) === 'sent');
+    const otherRow = await store.db.selectFrom('messages').select('provider_message_id').where('id', '=', other).executeTakeFirstOrThrow();
+    await p.webhook('status', { message_id: otherRow.provider_message_id, status: 'failed', error_code: '30003' });
+    await p.until(async () => (await statusOf(other)) === 'failed');
+    // The status and any suppression are written in one transaction: there is nothing more to wait for.
+    assert.equal(await store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15551230016').executeTakeFirst(), undefined);
+  });
+
   it("finds a receipt's message by Parley's id in the callback URL before the send call has answered", async () => {
     const p = await start({ public_url: 'https://sms.example.com' });
     provider.script.push({ status: 200, body: { message_id: 'slow-1' }, delayMs: 1_500 });
@@ -131,6 +196,19 @@ forEachStore('provider features over HTTP', (stores) => {
     assert.equal(row.provider_message_id, 'slow-1');
   });
 
+  it("finds a receipt's message by Parley's id echoed in the receipt itself", async () => {
+    const p = await start();
+    provider.script.push({ status: 200, body: { message_id: 'slow-2' }, delayMs: 1_000 });
+    const id: string = (await p.api('POST', '/v1/messages', { to: '+15551230017', body: 'See you Monday.' })).body.id;
+    await p.until(async () => (await statusOf(id)) === 'sending');
+    await p.webhook('status', { message_id: 'slow-2', status: 'delivered', parley_id: id });
+    await p.until(async () => (await statusOf(id)) === 'delivered', 900);
+    assert.equal(provider.sends.length, 0, 'delivered while the send call was still waiting for its answer');
+    await p.webhook('status', { message_id: 'other', status: 'failed', parley_id: 'not-a-parley-id' });
+    const stored = await store.db.selectFrom('status_receipts').select('parley_message_id').where('provider_message_id', '=', 'other').executeTakeFirstOrThrow();
+    assert.equal(stored.parley_message_id, null, 'a value that is not a Parley id is not kept as one');
+  });
+
   it("honours the provider's own opt-out list: the message fails and the contact is suppressed", async () => {
     const p = await start();
     provider.script.push({ status: 400, body: { error_code: 'opted_out' } });
@@ -142,6 +220,60 @@ forEachStore('provider features over HTTP', (stores) => {
     assert.equal(events.length, 1);
     const again = await p.api('POST', '/v1/messages', { to: '+15551230012', body: 'Hello?' });
     assert.deepEqual([again.status, again.body.error.code], [422, 'opted_out']);
+  });
+
+  it('keeps a signed webhook it cannot read, for replay once it can; never an unsigned one', async () => {
+    const p = await start();
+    // A field of a type Parley does not read: the gateway's format moved.
+    const unreadable = { from: '+15551230018', to: businessNumber, body: 'STOP', message_id: 4711 };
+    const res = await p.webhook('inbound', unreadable);
+    assert.deepEqual([res.status, res.body.error.code], [400, 'invalid_payload']);
+    assert.equal((await p.webhook('inbound', unreadable, { signature: 'f'.repeat(64) })).status, 401);
+
+    const listed = await p.api('GET', '/v1/unreadable-webhooks');
+    assert.equal(listed.status, 200);
+    assert.equal(listed.body.data.length, 1, 'the unsigned copy is not kept');
+    const [kept] = listed.body.data;
+    assert.deepEqual([kept.channel, kept.path, kept.method, kept.body, kept.error.code], ['main', 'inbound', 'POST', JSON.stringify(unreadable), 'invalid_payload']);
+    assert.equal((await inboundMessages()).length, 0);
+
+    const still = await p.api('POST', `/v1/unreadable-webhooks/${kept.id}/replay`);
+    assert.deepEqual([still.status, still.body.error.code], [400, 'invalid_payload']);
+    assert.equal((await p.api('GET', `/v1/unreadable-webhooks/${kept.id}`)).status, 200, 'still unreadable: still kept');
+
+    // Stands in for a Parley that has learnt the format: the kept body is what it now reads.
+    await store.db.updateTable('unreadable_webhooks').set({ body: JSON.stringify({ ...unreadable, message_id: '4711' }) }).where('id', '=', kept.id).execute();
+    const replayed = await p.api('POST', `/v1/unreadable-webhooks/${kept.id}/replay`);
+    assert.equal(replayed.status, 200);
+    assert.deepEqual([replayed.body.replayed, replayed.body.kind, replayed.body.duplicate], [true, 'inbound', false]);
+    const [message] = await p.until(async () => {
+      const rows = await inboundMessages();
+      return rows.length > 0 && rows[0]!.processed_at !== null && rows;
+    });
+    assert.deepEqual([message!.body, message!.provider_message_id], ['STOP', '4711']);
+    await p.until(async () => (await store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15551230018').executeTakeFirst()) !== undefined);
+    assert.equal((await p.api('GET', `/v1/unreadable-webhooks/${kept.id}`)).status, 404, 'replayed: no longer kept');
+
+    await p.webhook('status', { message_id: 'x', status: 'teleported' });
+    const other = (await p.api('GET', '/v1/unreadable-webhooks')).body.data[0];
+    const deleted = await request(`${p.base}/v1/unreadable-webhooks/${other.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${apiKey}` } });
+    assert.equal(deleted.statusCode, 204);
+    await deleted.body.dump();
+    assert.equal((await p.api('GET', '/v1/unreadable-webhooks')).body.data.length, 0);
+  });
+
+  it("never keeps the secret token of a URL-authenticated provider with an unreadable webhook", async () => {
+    const token = 'smsmode-webhook-token-0123456789';
+    parley = await startTestParley(store, provider.url, {
+      channels: [genericChannel(provider.url), { name: 'fr', provider: 'smsmode', numbers: ['+33700000001'], api_key: 'k', webhook_token: token }],
+    });
+    const res = await request(`${parley.base}/hooks/fr/status?parley_id=msg_01&statut=4242&smsID=s1&token=${token}`);
+    assert.equal(res.statusCode, 400);
+    await res.body.dump();
+    const [kept] = (await parley.api('GET', '/v1/unreadable-webhooks')).body.data;
+    assert.equal(kept.url, '/hooks/fr/status?parley_id=msg_01&statut=4242&smsID=s1');
+    const rows = await store.db.selectFrom('unreadable_webhooks').selectAll().execute();
+    assert.ok(!JSON.stringify(rows).includes(token));
   });
 
   it('accepts a webhook that fails its signature check only in monitor mode', async () => {

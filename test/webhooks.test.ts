@@ -180,6 +180,40 @@ forEachStore('event webhooks', (stores) => {
     }
   });
 
+  it('pauses an endpoint that cannot be reached: one probe at a time, the rest wait without spending attempts', async () => {
+    await parley.close();
+    parley = await startTestParley(store, provider.url, {
+      webhooks: { allow_private_destinations: true, timeout: '200ms', retry_schedule: ['300ms', '300ms', '300ms', '300ms', '300ms', '300ms'], per_endpoint_concurrency: 2 },
+    });
+    endpoint.fallback = { status: 200, hang: true };
+    const ep = await register({ events: ['message.received'] });
+    for (let i = 0; i < 12; i++) await text(`while down ${i}`);
+    // Two attempts hang, time out and pause the endpoint; then only probes go out, one at a time.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const whileDown = endpoint.received.length;
+    assert.ok(whileDown <= 8, `${whileDown} attempts reached a dead endpoint in 1.5 s; without the pause it would be every delivery, twice`);
+    const waiting = await deliveries(ep.id);
+    assert.ok(waiting.filter((d) => d.attempts === 0).length >= 6, 'most deliveries waited without spending an attempt');
+    assert.ok(waiting.every((d) => d.status === 'pending'));
+    assert.notEqual((await parley.api('GET', `/v1/endpoints/${ep.id}`)).body.paused_until, null, 'the pause is visible on the endpoint');
+
+    endpoint.fallback = { status: 200 };
+    const delivered = await settled(ep.id, 12);
+    assert.deepEqual([...new Set(delivered.map((d) => d.status))], ['delivered'], 'a successful probe lets the rest through');
+    assert.equal((await store.db.selectFrom('endpoints').select('paused_until').where('id', '=', ep.id).executeTakeFirstOrThrow()).paused_until, null);
+  });
+
+  it('does not pause an endpoint for a failure of one delivery (a 500 for one payload)', async () => {
+    const ep = await register({ events: ['message.received'] });
+    endpoint.script.push({ status: 500 });
+    await text('poison');
+    await parley.until(async () => endpoint.received.length >= 1);
+    await text('fine');
+    await parley.until(async () => endpoint.received.some((r) => r.body.includes('"fine"')));
+    assert.equal((await store.db.selectFrom('endpoints').select('paused_until').where('id', '=', ep.id).executeTakeFirstOrThrow()).paused_until, null);
+    await settled(ep.id, 2);
+  });
+
   it('keeps one contact\'s events in order on an ordered endpoint, while other contacts flow', async () => {
     await parley.close();
     // The retry comes late enough that the other contact's event is surely sent meanwhile.

@@ -32,6 +32,7 @@ function endpointJson(row: Selectable<EndpointsTable>) {
     status: row.status,
     disabled_reason: row.disabled_reason,
     failing_since: iso(row.failing_since),
+    paused_until: iso(row.paused_until),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };
@@ -87,6 +88,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
         rate_limit: request.body.rate_limit ?? null,
         ordered: request.body.ordered ? 1 : 0,
         failing_since: null,
+        paused_until: null,
         next_slot_at: null,
         created_at: now,
         updated_at: now,
@@ -136,7 +138,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
             ...(ordered !== undefined ? { ordered: ordered ? 1 : 0 } : {}),
             ...(status !== undefined ? { status, disabled_reason: status === 'disabled' ? 'disabled through the API' : null } : {}),
             // A re-enabled endpoint starts a fresh failure count, or its first failure would disable it again.
-            ...(reenabled ? { failing_since: null } : {}),
+            ...(reenabled ? { failing_since: null, paused_until: null } : {}),
             updated_at: now,
           })
           .where('id', '=', endpoint.id)

@@ -185,6 +185,7 @@ export async function ingestStatus(
         provider_time: receipt.providerTime,
         received_at: now,
         applied_at: null,
+        recipient_opted_out: receipt.recipientOptedOut ? 1 : 0,
       })
       .onConflict((oc) => oc.columns(['channel', 'provider_message_id', 'dedupe_key']).doNothing())
       .returning('id')

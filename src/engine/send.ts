@@ -8,10 +8,11 @@ import { parleyIdParam, SendError } from '../providers/contract.js';
 import { enqueue } from '../queue/enqueue.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Database, MessageOrigin, MessageRow } from '../store/schema.js';
-import { consentEventData, isSuppressed, suppress, type ConsentChange } from './consent.js';
+import { isSuppressed } from './consent.js';
 import type { EngineContext } from './context.js';
 import { upsertContact, upsertConversation } from './conversations.js';
 import { recordEvent } from './events.js';
+import { suppressAtProviderWord } from './provider-opt-out.js';
 import { advanceStatus, applyWaitingReceipts } from './status.js';
 
 /** Longest body Parley will send: 10 segments of GSM-7 text, the usual provider ceiling. */
@@ -169,7 +170,7 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         // The provider keeps its own opt-out list (a STOP sent to it directly): Parley honours it too.
         return finish(async (trx) => {
           await advanceStatus(trx, message.id, 'failed', { errorCode: error.providerCode ?? 'opted_out', errorMessage: error.message });
-          await suppressForProvider(trx, ctx, message, error);
+          await suppressAtProviderWord(trx, message, `provider refused the send: ${error.message}`);
         });
       }
       return fail(error.providerCode ?? error.kind, error.message);
@@ -184,7 +185,9 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         .where('id', '=', message.id)
         .execute();
       await advanceStatus(trx, message.id, result.status, { now });
-      await applyWaitingReceipts(trx, message.channel, result.providerMessageId, message.id);
+      const partIds = result.partIds && result.partIds.length > 1 ? result.partIds : [result.providerMessageId];
+      if (partIds.length > 1) await recordPartIds(trx, message, partIds, now);
+      await applyWaitingReceipts(trx, message.channel, partIds, message.id);
       await recordEvent(
         trx,
         'message.sent',
@@ -204,21 +207,13 @@ export function statusCallbackUrl(channel: ChannelConfig, messageId: string): st
   return `${channel.public_url}/hooks/${channel.name}/status?${parleyIdParam}=${messageId}`;
 }
 
-async function suppressForProvider(trx: Kysely<Database>, ctx: EngineContext, message: MessageRow, error: SendError): Promise<void> {
-  const conversation = message.conversation_id
-    ? await trx.selectFrom('conversations').select('contact_id').where('id', '=', message.conversation_id).executeTakeFirst()
-    : undefined;
-  if (!conversation) return;
-  const change: ConsentChange = {
-    contactId: conversation.contact_id,
-    phone: message.to_number,
-    channel: message.channel,
-    localNumber: message.from_number,
-    messageId: message.id,
-    text: `provider refused the send: ${error.message}`.slice(0, 500),
-    now: Date.now(),
-  };
-  if (await suppress(trx, change, 'number')) {
-    await recordEvent(trx, 'contact.opted_out', consentEventData(change, 'number'), { contactId: change.contactId, messageId: message.id, now: change.now });
-  }
+/** Keeps the provider id of every part, so each part's receipt finds the message (see engine/status.ts). */
+async function recordPartIds(trx: Kysely<Database>, message: MessageRow, partIds: string[], now: number): Promise<void> {
+  // A send that ran again after a crash got new ids; the message now stands for the latest send.
+  await trx.deleteFrom('outbound_part_ids').where('message_id', '=', message.id).execute();
+  await trx
+    .insertInto('outbound_part_ids')
+    .values(partIds.map((id, i) => ({ channel: message.channel, provider_message_id: id, message_id: message.id, part_index: i + 1, part_total: partIds.length, created_at: now })))
+    .onConflict((oc) => oc.columns(['channel', 'provider_message_id']).doNothing())
+    .execute();
 }

@@ -4,6 +4,7 @@ import type { JobHandler } from '../queue/worker.js';
 import type { Database, StatusReceiptsTable } from '../store/schema.js';
 import type { EngineContext } from './context.js';
 import { recordEvent } from './events.js';
+import { suppressAtProviderWord } from './provider-opt-out.js';
 
 export interface StatusChange {
   providerStatus?: string | null;
@@ -93,7 +94,14 @@ async function findReceiptMessage(db: Kysely<Database>, receipt: Receipt): Promi
     .where('direction', '=', 'outbound')
     .where('provider_message_id', '=', receipt.provider_message_id)
     .executeTakeFirst();
-  if (byProviderId || !receipt.parley_message_id) return byProviderId;
+  if (byProviderId) return byProviderId;
+  const byPartId = await db
+    .selectFrom('outbound_part_ids')
+    .select('message_id as id')
+    .where('channel', '=', receipt.channel)
+    .where('provider_message_id', '=', receipt.provider_message_id)
+    .executeTakeFirst();
+  if (byPartId || !receipt.parley_message_id) return byPartId;
   return db
     .selectFrom('messages')
     .select('id')
@@ -111,7 +119,10 @@ async function findReceiptMessage(db: Kysely<Database>, receipt: Receipt): Promi
  */
 async function statusFromReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: string): Promise<OutboundStatus> {
   const status = receipt.status as OutboundStatus;
-  if (receipt.part_key === null || status !== 'delivered') return status;
+  if (status !== 'delivered') return status;
+  const partIds = await trx.selectFrom('outbound_part_ids').select('provider_message_id').where('message_id', '=', messageId).execute();
+  if (partIds.length > 1) return everyPartDelivered(trx, receipt.channel, partIds.map((p) => p.provider_message_id));
+  if (receipt.part_key === null) return status;
   const parts = await trx
     .selectFrom('status_receipts')
     .select(['part_key', 'part_total', 'status'])
@@ -126,6 +137,19 @@ async function statusFromReceipt(trx: Kysely<Database>, receipt: Receipt, messag
   return delivered.size >= total ? 'delivered' : 'sent';
 }
 
+/** For a text whose parts the provider reports under their own ids: delivered once each id has a delivered receipt. */
+async function everyPartDelivered(trx: Kysely<Database>, channel: string, partIds: string[]): Promise<OutboundStatus> {
+  const delivered = await trx
+    .selectFrom('status_receipts')
+    .select('provider_message_id')
+    .distinct()
+    .where('channel', '=', channel)
+    .where('provider_message_id', 'in', partIds)
+    .where('status', '=', 'delivered')
+    .execute();
+  return delivered.length >= partIds.length ? 'delivered' : 'sent';
+}
+
 /** Applies one stored receipt to its message and marks it applied. */
 async function applyReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: string, now = Date.now()): Promise<void> {
   await advanceStatus(trx, messageId, await statusFromReceipt(trx, receipt, messageId), {
@@ -133,6 +157,10 @@ async function applyReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: 
     errorCode: receipt.error_code,
     now,
   });
+  if (receipt.recipient_opted_out) {
+    const message = await trx.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirstOrThrow();
+    await suppressAtProviderWord(trx, message, `the provider reports the recipient opted out with it (status ${receipt.provider_status}, error ${receipt.error_code ?? 'none'})`, now);
+  }
   await trx.updateTable('status_receipts').set({ applied_at: now }).where('id', '=', receipt.id).where('applied_at', 'is', null).execute();
 }
 
@@ -140,12 +168,12 @@ async function applyReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: 
  * Applies receipts that arrived before their message's provider id was known. Called in the
  * transaction that records that id, so a fast receipt waits for no retry.
  */
-export async function applyWaitingReceipts(trx: Kysely<Database>, channel: string, providerMessageId: string, messageId: string): Promise<void> {
+export async function applyWaitingReceipts(trx: Kysely<Database>, channel: string, providerMessageIds: string[], messageId: string): Promise<void> {
   const waiting = await trx
     .selectFrom('status_receipts')
     .selectAll()
     .where('channel', '=', channel)
-    .where('provider_message_id', '=', providerMessageId)
+    .where('provider_message_id', 'in', providerMessageIds)
     .where('applied_at', 'is', null)
     .orderBy('id')
     .execute();

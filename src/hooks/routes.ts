@@ -6,6 +6,7 @@ import { ingestPart } from '../engine/multipart.js';
 import { databaseUnreachable, SpoolFullError } from '../engine/spool.js';
 import { ParleyError } from '../errors.js';
 import { parleyIdParam, type WebhookEvent, type WebhookPath, type WebhookRequest } from '../providers/contract.js';
+import { isUnreadable, keepUnreadable } from './unreadable.js';
 
 interface HookParams {
   channel: string;
@@ -62,10 +63,16 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
         request.log.warn({ channel: channel.name, reason: verdict.reason, ip: request.ip, verify: 'monitor' }, 'webhook signature failed; accepted because the channel is in monitor mode');
       }
 
-      const event = channel.adapter.parse(webhook, channel.config, path);
+      let event: WebhookEvent;
+      try {
+        event = channel.adapter.parse(webhook, channel.config, path);
+      } catch (error) {
+        if (verdict.ok && error instanceof ParleyError && isUnreadable(error)) await keep(ctx, channel, path, webhook, error, request);
+        throw error;
+      }
       const raw = { contentType: webhook.contentType, body: webhook.rawBody };
       const stopTimer = ctx.metrics.ingestSeconds.startTimer({ kind: event.kind });
-      const stored = await store(ctx, channel, event, raw, parleyIdOf(request));
+      const stored = await storeWebhookEvent(ctx, channel, event, raw, parleyIdOf((request.query as Record<string, unknown> | undefined)?.[parleyIdParam], event));
       stopTimer();
       ctx.metrics.webhooks.inc({ channel: channel.name, outcome: event.kind === 'ignored' ? 'ignored' : stored.spooled ? 'spooled' : stored.duplicate ? 'duplicate' : 'stored' });
       const answer = channel.adapter.answer;
@@ -83,7 +90,20 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
   });
 }
 
-async function store(
+/** Keeps a verified webhook that could not be read (hooks/unreadable.ts); the 4xx answer stands either way. */
+async function keep(ctx: EngineContext, channel: Channel, path: WebhookPath, webhook: WebhookRequest, error: ParleyError, request: FastifyRequest): Promise<void> {
+  ctx.metrics.webhooks.inc({ channel: channel.name, outcome: 'unreadable' });
+  try {
+    const id = await keepUnreadable(ctx, channel, path, webhook, error);
+    if (id === null) request.log.error({ channel: channel.name, path, code: error.code, reason: error.message }, 'verified webhook could not be read, and the unreadable webhooks are full: not kept');
+    else request.log.error({ channel: channel.name, path, code: error.code, reason: error.message, unreadable_id: id }, 'verified webhook could not be read; kept for replay (GET /v1/unreadable-webhooks)');
+  } catch (keepError) {
+    request.log.error({ err: keepError, channel: channel.name, path, code: error.code, reason: error.message }, 'verified webhook could not be read, nor kept');
+  }
+}
+
+/** Stores what a webhook says (or spools it), as the webhook route and the replay of a kept webhook do. */
+export async function storeWebhookEvent(
   ctx: EngineContext,
   channel: Channel,
   event: WebhookEvent,
@@ -164,7 +184,8 @@ async function spool(
   return { spooled: true, duplicate: false };
 }
 
-function parleyIdOf(request: FastifyRequest): string | null {
-  const value = (request.query as Record<string, unknown> | undefined)?.[parleyIdParam];
+/** Parley's id for the message a receipt is about: from the callback URL Parley gave out, else as the provider echoed it. */
+export function parleyIdOf(fromUrl: unknown, event: WebhookEvent): string | null {
+  const value = fromUrl ?? (event.kind === 'status' ? event.receipt.parleyMessageId : undefined);
   return typeof value === 'string' && /^msg_[0-9A-Za-z]{1,40}$/.test(value) ? value : null;
 }

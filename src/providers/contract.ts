@@ -68,6 +68,18 @@ export interface StatusReceipt {
    * it, a receipt is a duplicate when the message id, status and part repeat.
    */
   notificationId?: string;
+  /**
+   * The provider says the recipient has opted out with the provider itself (a STOP it took in
+   * directly; Vonage reports it only as a receipt's err-code 9). Parley suppresses the contact too,
+   * as it does when a send is refused with `recipient_opted_out`.
+   */
+  recipientOptedOut?: boolean;
+  /**
+   * Parley's message id as the provider echoes it back: the client reference Parley set on the
+   * send (Vonage `client-ref`, Sinch `client_reference`, smsmode `refClient`). Like the `parley_id`
+   * of a per-message callback URL, it lets a receipt find its message before the send has answered.
+   */
+  parleyMessageId?: string;
 }
 
 /** What one webhook request says. */
@@ -101,6 +113,12 @@ export interface OutboundRequest {
 export interface SendResult {
   providerMessageId: string;
   status: OutboundStatus;
+  /**
+   * Every part's provider id, first part first, when the provider splits a long text and reports
+   * each part under its own id (Vonage's SMS API). Receipts for any of them then find the message,
+   * which is delivered once every part is. `providerMessageId` is the first.
+   */
+  partIds?: string[];
 }
 
 /**
@@ -153,4 +171,9 @@ export interface ProviderAdapter<C extends BaseChannelConfig = BaseChannelConfig
   send(message: OutboundRequest, channel: C): Promise<SendResult>;
   /** What to answer once stored; absent means `200 {"ok":true,…}` JSON. */
   answer?: WebhookAnswer;
+  /**
+   * Query parameters that carry the channel's secret (smsmode's `token`): left out wherever
+   * Parley keeps a webhook's URL, such as an unreadable webhook kept for replay.
+   */
+  secretQueryParams?: readonly string[];
 }

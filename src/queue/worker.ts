@@ -7,7 +7,7 @@ import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 import { claimJobs } from './claim.js';
 import { completeJob, LeaseLostError } from './complete.js';
-import { failJob, releaseJob } from './fail.js';
+import { failJob, releaseJob, type FailOptions } from './fail.js';
 import type { Job, JobKind } from './job-kinds.js';
 
 export interface JobContext {
@@ -68,6 +68,12 @@ export class Worker {
   private wakeUp: (() => void) | undefined;
   /** A wake-up that came while the loop was busy claiming: it must not be lost. */
   private woken = false;
+  /**
+   * Failures that could not be recorded because the database was away. The jobs stay leased to
+   * this worker; recording them once the database answers again lets them run at once, rather than
+   * only after their lease expires.
+   */
+  private readonly unrecorded = new Map<number, { job: Job; failure: FailOptions }>();
 
   constructor(
     private readonly store: Store,
@@ -109,6 +115,7 @@ export class Worker {
       // at a thousand jobs a second, a claim per wake-up costs more than the jobs.
       await new Promise<void>((resolve) => setImmediate(resolve));
       this.woken = false;
+      if (this.unrecorded.size > 0) await this.recordFailures();
       const free = this.options.concurrency - this.inFlight.size;
       let claimed = 0;
       if (free > 0) {
@@ -146,6 +153,8 @@ export class Worker {
       const limits = this.options.kindLimits ?? {};
       let started = 0;
       for (const job of jobs) {
+        // Claimed again after its lease ran out: this run supersedes the failure not yet recorded.
+        this.unrecorded.delete(job.id);
         const running = this.inFlightByKind.get(job.kind) ?? 0;
         const keyRunning = job.limitKey === null ? 0 : (this.inFlightByLimitKey.get(job.limitKey) ?? 0);
         if (running >= (limits[job.kind] ?? Infinity) || (job.limitKey !== null && keyRunning >= (this.options.limitKeyMax ?? Infinity))) {
@@ -172,6 +181,20 @@ export class Worker {
       return started;
     } finally {
       this.claiming = false;
+    }
+  }
+
+  /** Records the failures the database could not take before; stops at the first that still fails. */
+  private async recordFailures(): Promise<void> {
+    for (const [id, { job, failure }] of this.unrecorded) {
+      try {
+        // Null (the lease passed to another worker meanwhile) needs nothing more either.
+        await this.store.write((trx) => failJob(trx, job, failure));
+      } catch {
+        return;
+      }
+      this.unrecorded.delete(id);
+      this.log.info({ job: id, kind: job.kind }, 'job failure recorded now that the database answers; it runs again without waiting for its lease');
     }
   }
 
@@ -214,10 +237,12 @@ export class Worker {
         return;
       }
       const retryAt = Date.now() + retryDelayMs(job.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
+      const failure: FailOptions = { error: describeError(error), retryAt, final: error instanceof PermanentJobError };
       const state = await this.store
-        .write((trx) => failJob(trx, job, { error: describeError(error), retryAt, final: error instanceof PermanentJobError }))
+        .write((trx) => failJob(trx, job, failure))
         .catch((failError: unknown) => {
-          log.error({ err: failError }, 'could not record job failure; the lease will expire and it will run again');
+          log.error({ err: failError }, 'could not record job failure; it is recorded once the database answers (or runs again when its lease expires)');
+          this.unrecorded.set(job.id, { job, failure });
           return null;
         });
       if (state === 'dead') log.error({ err: error, attempts: job.attempts }, 'job failed for the last time and is dead');

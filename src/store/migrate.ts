@@ -8,6 +8,9 @@ import * as jobLimitKey from './migrations/0005_job_limit_key.js';
 import * as providerReceipts from './migrations/0006_provider_receipts.js';
 import * as deliveryControls from './migrations/0007_delivery_controls.js';
 import * as flowSessions from './migrations/0008_flow_sessions.js';
+import * as providerReceiptFacts from './migrations/0009_provider_receipt_facts.js';
+import * as unreadableWebhooks from './migrations/0010_unreadable_webhooks.js';
+import * as endpointPause from './migrations/0011_endpoint_pause.js';
 
 /** What a migration needs to know about the dialect to write one schema for both. */
 export interface MigrationContext {
@@ -30,6 +33,9 @@ const migrations: Record<string, ParleyMigration> = {
   '0006_provider_receipts': providerReceipts,
   '0007_delivery_controls': deliveryControls,
   '0008_flow_sessions': flowSessions,
+  '0009_provider_receipt_facts': providerReceiptFacts,
+  '0010_unreadable_webhooks': unreadableWebhooks,
+  '0011_endpoint_pause': endpointPause,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -99,6 +99,20 @@ export interface WebhookReceiptsTable {
   received_at: Millis;
 }
 
+/** A verified webhook Parley could not read, kept for replay (see hooks/unreadable.ts). */
+export interface UnreadableWebhooksTable {
+  id: Generated<number>;
+  channel: string;
+  path: 'inbound' | 'status' | 'events';
+  method: string;
+  url: string;
+  content_type: string | null;
+  body: string;
+  error_code: string;
+  error_message: string;
+  received_at: Millis;
+}
+
 export interface StatusReceiptsTable {
   id: Generated<number>;
   channel: string;
@@ -116,6 +130,18 @@ export interface StatusReceiptsTable {
   provider_time: Millis | null;
   received_at: Millis;
   applied_at: Millis | null;
+  /** 1 when the provider says the recipient opted out with it; applying the receipt suppresses them. */
+  recipient_opted_out: Generated<number>;
+}
+
+/** The provider ids of each part of a long outbound text, where the provider reports parts on their own. */
+export interface OutboundPartIdsTable {
+  channel: string;
+  provider_message_id: string;
+  message_id: string;
+  part_index: number;
+  part_total: number;
+  created_at: Millis;
 }
 
 export interface InboundPartSetsTable {
@@ -185,6 +211,8 @@ export interface EndpointsTable {
   ordered: ColumnType<number, number | undefined, number>;
   /** When the endpoint's current run of failures began; null while it succeeds. */
   failing_since: Millis | null;
+  /** Set while the endpoint cannot be reached: deliveries wait until then, and one probes (webhooks/endpoint-pause.ts). */
+  paused_until: Millis | null;
   next_slot_at: Millis | null;
   created_at: Millis;
   updated_at: Millis;
@@ -256,7 +284,9 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   webhook_receipts: WebhookReceiptsTable;
+  unreadable_webhooks: UnreadableWebhooksTable;
   status_receipts: StatusReceiptsTable;
+  outbound_part_ids: OutboundPartIdsTable;
   inbound_part_sets: InboundPartSetsTable;
   inbound_parts: InboundPartsTable;
   events: EventsTable;

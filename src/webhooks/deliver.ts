@@ -3,6 +3,7 @@ import type { JobHandler } from '../queue/worker.js';
 import type { EngineContext } from '../engine/context.js';
 import { recordEvent } from '../engine/events.js';
 import { enqueueAttempt } from './attempt-job.js';
+import { deferredRunAt, mayAttempt, updatePause } from './endpoint-pause.js';
 import { promoteNext } from './ordering.js';
 import { reserveSlot } from './rate-limit.js';
 import { checkEndpointUrl, DestinationRefused, guardedAgent } from './url-guard.js';
@@ -32,7 +33,8 @@ export interface AttemptOutcome {
  * Makes one attempt to deliver one event to one endpoint, signed per Standard Webhooks, and records
  * it. 2xx delivers; 410 Gone disables the endpoint; anything else, a timeout or a refused
  * connection schedules the next attempt from `webhooks.retry_schedule` (or the endpoint's
- * `Retry-After`), until the schedule runs out and the delivery has failed. An endpoint that has
+ * `Retry-After`), until the schedule runs out and the delivery has failed. An endpoint that cannot
+ * be reached is paused meanwhile, with one probe at a time (endpoint-pause.ts). An endpoint that has
  * failed every attempt for `webhooks.disable_after` is disabled, with an `endpoint.disabled` event. HTTP failures are the
  * delivery's business, not the queue's: the job itself succeeds and enqueues the next attempt.
  */
@@ -59,6 +61,7 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
         'ep.previous_secret_expires_at',
         'ep.rate_limit',
         'ep.failing_since',
+        'ep.paused_until',
         'ev.id as event_id',
         'ev.type',
         'ev.occurred_at',
@@ -69,6 +72,14 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
     if (!row || row.status !== 'pending') return;
     // Kept pending while disabled: re-enabling the endpoint or `recover` sends it later.
     if (row.endpoint_status !== 'enabled') return;
+
+    // An unreachable endpoint is paused: wait for the pause (no attempt spent), or be its probe.
+    const gate = await mayAttempt(ctx.store, row.endpoint_id, row.paused_until, settings.timeout + 1_000);
+    if (!gate.go) {
+      ctx.metrics.deliveries.inc({ outcome: 'paused' });
+      const now = Date.now();
+      return finish((trx) => enqueueAttempt(trx, { deliveryId: row.id, endpointId: row.endpoint_id, now, runAt: deferredRunAt(gate.until, now) }));
+    }
 
     if (row.rate_limit !== null && job.payload.slotAt === undefined) {
       const slot = await reserveSlot(ctx.store, row.endpoint_id, row.rate_limit);
@@ -156,6 +167,7 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
         })
         .where('id', '=', row.id)
         .execute();
+      await updatePause(trx, row.endpoint_id, gate.pausedUntil, { delivered, status: outcome.status, waitMs: (retryAt ?? now + (settings.retry_schedule[0] ?? 5_000)) - now }, now);
       if (failingSince !== row.failing_since) {
         await trx.updateTable('endpoints').set({ failing_since: failingSince }).where('id', '=', row.endpoint_id).execute();
       }

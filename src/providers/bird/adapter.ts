@@ -15,6 +15,7 @@ import {
   type WebhookRequest,
 } from '../contract.js';
 import { headerValue } from '../hmac.js';
+import { signedUrlMismatch } from '../signed-url.js';
 import { callProvider, type RefusalReader } from '../provider-http.js';
 import { readJsonBody, readPhone, readTimestamp } from '../webhook-body.js';
 import type { BirdChannelConfig } from './config.js';
@@ -26,10 +27,6 @@ import type { BirdChannelConfig } from './config.js';
 
 /** Bird documents no window for its timestamp; Parley takes the usual 5 minutes. */
 const toleranceSeconds = 300;
-
-/** The URL that was checked, for reasons that say what to fix when the URL is the culprit. */
-const urlAdvice = (url: string) =>
-  `it was checked against the URL ${url}: if Bird calls another URL (a proxy in between), set the channel's public_url or server.trust_proxy`;
 
 /** Seconds, as Bird sends it; a 13-digit value is read as milliseconds. */
 function timestampSeconds(value: string): number | null {
@@ -49,11 +46,14 @@ export function verifyBirdSignature(request: WebhookRequest, signingKey: string,
     return { ok: false, reason: `messagebird-request-timestamp is ${Math.round(skew)} s from this server's clock (more than ${toleranceSeconds} s): a replayed notification, or a server clock to fix` };
   }
   const bodyHash = createHash('sha256').update(request.rawBody).digest();
-  const expected = createHmac('sha256', signingKey).update(`${timestamp}\n${request.publicUrl}\n`).update(bodyHash).digest();
   const presented = Buffer.from(signature.trim(), 'base64');
-  return presented.length === expected.length && timingSafeEqual(presented, expected)
+  const signedOver = (url: string) => {
+    const expected = createHmac('sha256', signingKey).update(`${timestamp}\n${url}\n`).update(bodyHash).digest();
+    return presented.length === expected.length && timingSafeEqual(presented, expected);
+  };
+  return signedOver(request.publicUrl)
     ? { ok: true }
-    : { ok: false, reason: `messagebird-signature does not match under the channel's signing_key; ${urlAdvice(request.publicUrl)}` };
+    : { ok: false, reason: `messagebird-signature does not match under the channel's signing_key; ${signedUrlMismatch('Bird', request.publicUrl, signedOver)}` };
 }
 
 /** A hex SHA-256 claim against the hash of `data`, in constant time. */
@@ -92,7 +92,8 @@ export async function verifyBirdJwt(request: WebhookRequest, signingKey: string,
     return { ok: false, reason: jwtFailure(error) };
   }
   if (typeof claims.jti !== 'string' || claims.jti === '') return { ok: false, reason: 'MessageBird-Signature-JWT has no jti claim' };
-  if (!hashClaimMatches(claims.url_hash, request.publicUrl)) return { ok: false, reason: `MessageBird-Signature-JWT url_hash does not match; ${urlAdvice(request.publicUrl)}` };
+  const urlHashMatches = (url: string) => hashClaimMatches(claims.url_hash, url);
+  if (!urlHashMatches(request.publicUrl)) return { ok: false, reason: `MessageBird-Signature-JWT url_hash does not match; ${signedUrlMismatch('Bird', request.publicUrl, urlHashMatches)}` };
   if ('payload_hash' in claims) {
     if (request.rawBody.length === 0) return { ok: false, reason: 'MessageBird-Signature-JWT has a payload_hash but the request has no body' };
     if (!hashClaimMatches(claims.payload_hash, request.rawBody)) return { ok: false, reason: 'MessageBird-Signature-JWT payload_hash does not match the body' };

@@ -115,6 +115,12 @@ describe('generic adapter: parse', () => {
       assert.throws(() => inbound(request, channel()), (e: unknown) => e instanceof ParleyError && e.code === code);
     });
   }
+  it('reads a receipt saying the gateway blocks a recipient who opted out with it', () => {
+    const blocked = receipt(webhook(JSON.stringify({ message_id: 'gw-1', status: 'failed', error_code: 'opted_out', recipient_opted_out: true })), channel());
+    assert.equal(blocked.recipientOptedOut, true);
+    const plain = receipt(webhook(JSON.stringify({ message_id: 'gw-1', status: 'failed', recipient_opted_out: false })), channel());
+    assert.equal(plain.recipientOptedOut, undefined);
+  });
   it('refuses a status outside Parley\'s set', () => {
     assert.throws(
       () => receipt(webhook(JSON.stringify({ message_id: 'x', status: 'read' })), channel()),
@@ -168,8 +174,16 @@ describe('generic adapter: send', () => {
     assert.deepEqual(await genericAdapter.send(message, channel(url)), { providerMessageId: '42', status: 'queued' });
   });
 
+  it('reads every part\'s id when the gateway reports parts on their own', async () => {
+    next = { status: 200, body: '{"message_id":"p1","part_ids":["p1","p2"]}' };
+    assert.deepEqual(await genericAdapter.send(message, channel(url)), { providerMessageId: 'p1', status: 'sent', partIds: ['p1', 'p2'] });
+    next = { status: 200, body: '{"message_id":"p1","part_ids":["p1"]}' };
+    assert.deepEqual(await genericAdapter.send(message, channel(url)), { providerMessageId: 'p1', status: 'sent' });
+  });
+
   const failures: Array<[string, Reply | 'closed', string, boolean]> = [
     ['a 2xx without an id', { status: 200, body: '{"ok":true}' }, 'invalid_response', false],
+    ['part_ids that do not start with message_id', { status: 200, body: '{"message_id":"p1","part_ids":["p2","p1"]}' }, 'invalid_response', false],
     ['a 2xx that is not JSON', { status: 200, body: 'OK' }, 'invalid_response', false],
     ['429', { status: 429 }, 'throttled', true],
     ['503', { status: 503 }, 'provider_unavailable', true],

@@ -51,11 +51,17 @@ const statusSchema = z.object({
   notification_id: z.string().min(1).max(256).nullish(),
   /** Set when each part of a multipart message is reported on its own. */
   part: z.object({ id: z.string().min(1).max(64), total: z.number().int().min(1).max(255).nullish() }).nullish(),
+  /** The gateway blocks this recipient, who opted out with it. */
+  recipient_opted_out: z.boolean().nullish(),
+  /** Parley's id of the message (the send's `id`), when the gateway echoes it. */
+  parley_id: z.string().min(1).max(64).nullish(),
 });
 
 const sendResponseSchema = z.object({
   message_id: z.union([z.string().min(1).max(256), z.number()]),
   status: z.enum(outboundStatuses).optional(),
+  /** Every part's id, first part first, when the gateway reports each part of a long text under its own id. */
+  part_ids: z.array(providerId).min(1).max(255).optional(),
 });
 
 export function verifyHexSignature(request: WebhookRequest, secret: string): VerifyResult {
@@ -89,6 +95,8 @@ export function parseGenericStatus(request: WebhookRequest): StatusReceipt {
     providerTime: readTimestamp(payload.timestamp),
     ...(payload.notification_id ? { notificationId: payload.notification_id } : {}),
     ...(payload.part ? { part: { key: payload.part.id, total: payload.part.total ?? null } } : {}),
+    ...(payload.recipient_opted_out ? { recipientOptedOut: true } : {}),
+    ...(payload.parley_id ? { parleyMessageId: payload.parley_id } : {}),
   };
 }
 
@@ -128,7 +136,10 @@ async function send(message: OutboundRequest, channel: GenericChannelConfig): Pr
   }, readRefusal);
   const parsed = sendResponseSchema.safeParse(reply.json);
   if (!parsed.success) throw new SendError('invalid_response', reply.json === undefined ? 'provider response is not JSON' : 'provider response has no message_id');
-  return { providerMessageId: String(parsed.data.message_id), status: parsed.data.status ?? 'sent' };
+  const providerMessageId = String(parsed.data.message_id);
+  const partIds = parsed.data.part_ids;
+  if (partIds && partIds[0] !== providerMessageId) throw new SendError('invalid_response', 'provider response lists part_ids whose first is not its message_id');
+  return { providerMessageId, status: parsed.data.status ?? 'sent', ...(partIds && partIds.length > 1 ? { partIds } : {}) };
 }
 
 export const genericAdapter: ProviderAdapter<GenericChannelConfig> = {

@@ -13,6 +13,7 @@ import {
   type WebhookRequest,
 } from '../contract.js';
 import { headerValue } from '../hmac.js';
+import { signedUrlMismatch } from '../signed-url.js';
 import { basicAuth, callProvider } from '../provider-http.js';
 import { firstValues, formParams, isForm, queryParams, readPhone, readTimestamp, requireField, type Params } from '../webhook-body.js';
 import type { PlivoChannelConfig } from './config.js';
@@ -58,20 +59,17 @@ export function verifyPlivo(request: WebhookRequest, authToken: string): VerifyR
     if (!isForm(request)) return { ok: false, reason: `a ${request.contentType ?? 'untyped'} body cannot be checked (Plivo posts forms)` };
     body = formParams(request);
   }
-  const expected = createHmac('sha256', authToken).update(plivoSigningInput(request.publicUrl, request.method, body, nonce)).digest();
-  // Several signatures when the account has more than one Auth Token: any may match.
-  const matches = header.split(',').some((candidate) => {
-    const given = Buffer.from(candidate.trim(), 'base64');
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
-  return matches
+  const signedOver = (url: string) => {
+    const expected = createHmac('sha256', authToken).update(plivoSigningInput(url, request.method, body, nonce)).digest();
+    // Several signatures when the account has more than one Auth Token: any may match.
+    return header.split(',').some((candidate) => {
+      const given = Buffer.from(candidate.trim(), 'base64');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+  };
+  return signedOver(request.publicUrl)
     ? { ok: true }
-    : {
-        ok: false,
-        reason:
-          `X-Plivo-Signature-V3 does not match; it was checked against the URL ${request.publicUrl}. ` +
-          "If Plivo calls another URL, set the channel's public_url or server.trust_proxy.",
-      };
+    : { ok: false, reason: `X-Plivo-Signature-V3 does not match; ${signedUrlMismatch('Plivo', request.publicUrl, signedOver)}` };
 }
 
 const statusMap: Record<string, OutboundStatus | null> = {

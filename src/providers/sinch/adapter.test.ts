@@ -165,7 +165,11 @@ describe('sinch adapter: parse', () => {
   });
   it('reads a report with every field', () => {
     const event = parse(fixture('recipient-report-full.json'));
-    assert.deepEqual(event.kind === 'status' && [event.receipt.providerMessageId, event.receipt.status, event.receipt.errorCode], ['01FC66621XXXXX119Z8PMV1QPQ', 'delivered', null]);
+    assert.deepEqual(
+      event.kind === 'status' && [event.receipt.providerMessageId, event.receipt.status, event.receipt.errorCode, event.receipt.parleyMessageId],
+      ['01FC66621XXXXX119Z8PMV1QPQ', 'delivered', null, 'msg_01'],
+      "client_reference is Parley's message id, set on the send",
+    );
   });
 
   const report = (status: string, code: number | string = 0) => JSON.stringify({ type: 'recipient_delivery_report_sms', batch_id: 'b1', recipient: '15551234567', status, code, at: '2026-11-20T15:04:09Z' });

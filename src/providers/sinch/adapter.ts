@@ -102,6 +102,7 @@ const callbackSchema = z.object({
   status: text(64).nullish(),
   code: z.union([z.number(), text(16)]).nullish(),
   at: text(64).nullish(),
+  client_reference: text(128).nullish(),
 });
 
 type SinchCallback = z.output<typeof callbackSchema>;
@@ -153,6 +154,8 @@ function statusReceipt(event: SinchCallback, status: OutboundStatus, providerSta
     providerStatus,
     errorCode: code === null || code === '' || notErrors.has(code) ? null : code,
     providerTime: readTimestamp(event.at),
+    // Parley's message id, set as client_reference on the send.
+    ...(event.client_reference ? { parleyMessageId: event.client_reference } : {}),
   };
 }
 

@@ -103,13 +103,14 @@ describe('smsmode adapter: parse', () => {
     assert.equal(event.kind === 'inbound' && event.message.to, '+33700000001');
   });
 
-  it('reads a delivery report by messageId, with the delivery date', () => {
+  it('reads a delivery report by messageId, with the delivery date and refClient as Parley\'s id', () => {
     assert.deepEqual(receipt(fixture('status-delivered.json')), {
       providerMessageId: '64a5f1e0c8e4d30012ab3400',
       status: 'delivered',
       providerStatus: 'DELIVERED',
       errorCode: null,
       providerTime: Date.parse('2026-11-20T14:04:01.000Z'),
+      parleyMessageId: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8J9',
     });
   });
 
@@ -120,7 +121,14 @@ describe('smsmode adapter: parse', () => {
       providerStatus: 'UNDELIVERABLE',
       errorCode: 'INVALID_PHONE_NUMBER',
       providerTime: Date.parse('2026-11-20T14:03:59.000Z'),
+      parleyMessageId: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8JA',
     });
+  });
+
+  it('reads a blacklisted recipient (UNDELIVERABLE, BLACKLISTED) as one who opted out with smsmode', () => {
+    assert.equal(receipt(withStatus({ value: 'UNDELIVERABLE', detail: 'BLACKLISTED' })).recipientOptedOut, true);
+    assert.equal(receipt(withStatus({ value: 'UNDELIVERABLE', detail: 'INVALID_PHONE_NUMBER' })).recipientOptedOut, undefined);
+    assert.equal(receipt(withStatus({ value: 'UNDELIVERED', detail: 'BLACKLISTED' })).recipientOptedOut, undefined);
   });
 
   it('reads a report by its direction even on the inbound URL, and without one on the events URL', () => {
@@ -167,6 +175,104 @@ describe('smsmode adapter: parse', () => {
   for (const [name, request, path, code] of bad) {
     it(`refuses ${name} with ${code}`, () => {
       assert.throws(() => adapter.parse(request, channel(), path), (e: unknown) => e instanceof ParleyError && e.code === code);
+    });
+  }
+});
+
+describe('smsmode adapter: HTTP API callbacks', () => {
+  const query = (name: string) => fixture(name).toString();
+  const get = (q: string, path: WebhookPath = 'status'): WebhookRequest => ({ ...callback('', `${q}&token=${token}`, path), method: 'GET', headers: {}, contentType: null });
+  const form = (q: string, path: WebhookPath = 'status'): WebhookRequest => ({
+    ...callback(q, `token=${token}`, path),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    contentType: 'application/x-www-form-urlencoded',
+  });
+  const read = (request: WebhookRequest, path: WebhookPath = 'status') => adapter.parse(request, channel(), path);
+  const report = (fields: Record<string, string>) => new URLSearchParams({ numero: '33612345679', smsID: 'DPt8tZAVxEm5', ...fields }).toString();
+
+  it('reads a delivery report from the GET query, refClient as Parley\'s id', () => {
+    assert.deepEqual(read(get(query('http-api-report.query'))), {
+      kind: 'status',
+      receipt: { providerMessageId: 'DPt8tZAVxEm5', status: 'delivered', providerStatus: '11', errorCode: null, providerTime: null, parleyMessageId: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8JA' },
+    });
+  });
+  it('reads the same report posted as a form, and on any of the three URLs', () => {
+    const expected = read(get(query('http-api-report.query')));
+    assert.deepEqual(read(form(query('http-api-report.query'))), expected);
+    assert.deepEqual(read(get(query('http-api-report.query'), 'inbound'), 'inbound'), expected);
+    assert.deepEqual(read(get(query('http-api-report.query'), 'events'), 'events'), expected);
+  });
+  it('verifies the token of a GET callback like any other', () => {
+    assert.equal(verdict(get(query('http-api-report.query'))).ok, true);
+    const untokened: WebhookRequest = { ...get(query('http-api-report.query')), url: `/hooks/fr/status?${query('http-api-report.query')}` };
+    assert.equal(verdict({ ...untokened, publicUrl: `https://sms.example.com${untokened.url}` }).ok, false);
+  });
+
+  const codes: Array<[string, string | null, boolean]> = [
+    ['0', 'sent', false],
+    ['1', 'queued', false],
+    ['10', 'queued', false],
+    ['11', 'delivered', false],
+    ['13', 'sent', false],
+    ['14', 'sent', false],
+    ['2', 'failed', false],
+    ['22', 'failed', false],
+    ['33', 'failed', false],
+    ['35', 'undelivered', false],
+    ['3502', 'undelivered', false],
+    ['3524', 'failed', false],
+    ['37', 'undelivered', false],
+    ['3998', 'failed', false],
+    ['3999', 'failed', true],
+    ['50', 'undelivered', false],
+    ['100', null, false],
+    ['999', null, false],
+  ];
+  for (const [code, status, optedOut] of codes) {
+    it(`maps statut ${code} to ${status ?? 'nothing applied'}${optedOut ? ', the recipient having opted out' : ''}`, () => {
+      const event = read(get(report({ statut: code })));
+      if (status === null) return assert.equal(event.kind, 'ignored');
+      assert.equal(event.kind, 'status');
+      const r = (event as Extract<typeof event, { kind: 'status' }>).receipt;
+      const failed = status === 'failed' || status === 'undelivered';
+      assert.deepEqual([r.status, r.providerStatus, r.errorCode, r.recipientOptedOut ?? false], [status, code, failed ? code : null, optedOut]);
+    });
+  }
+
+  it('reads a reply: numero is the texter, emetteur the number replied to, responseID the id', () => {
+    assert.deepEqual(read(get(query('http-api-reply.query'), 'inbound'), 'inbound'), {
+      kind: 'inbound',
+      message: { from: '+33612345678', to: '+33700000001', body: 'Oui, à mercredi', mediaUrls: [], providerMessageId: 'Rk3v9QmZ2aPx', providerTime: null },
+    });
+  });
+  it('gives a reply to a short code the channel number', () => {
+    const event = read(get(query('http-api-reply.query').replace('emetteur=33700000001', 'emetteur=36034'), 'inbound'), 'inbound');
+    assert.equal(event.kind === 'inbound' && event.message.to, '+33700000001');
+  });
+  it('without responseID, keeps two replies to one message apart and a retried reply one', () => {
+    const reply = (message: string, at: string) =>
+      new URLSearchParams({ numero: '33612345678', message, emetteur: '33700000001', date_reception: at, smsID: 'DPt8tZAVxEm5' }).toString();
+    const idOf = (q: string) => {
+      const event = read(get(q, 'inbound'), 'inbound');
+      return event.kind === 'inbound' ? event.message.providerMessageId : assert.fail(event.kind);
+    };
+    const first = idOf(reply('OUI', '2026-11-20 14:04:05'));
+    assert.equal(idOf(reply('OUI', '2026-11-20 14:04:05')), first, "smsmode's retry");
+    assert.notEqual(idOf(reply('STOP', '2026-11-20 14:04:09')), first, 'a second reply to the same message');
+    assert.match(first, /^DPt8tZAVxEm5:/);
+  });
+
+  const bad: Array<[string, string, WebhookPath, string]> = [
+    ['a report with an unknown statut', report({ statut: '4242' }), 'status', 'invalid_payload'],
+    ['a report without smsID', new URLSearchParams({ numero: '33612345679', statut: '11' }).toString(), 'status', 'invalid_payload'],
+    ['a reply without numero', new URLSearchParams({ message: 'OUI', responseID: 'r1' }).toString(), 'inbound', 'invalid_payload'],
+    ['a reply from a name', new URLSearchParams({ numero: 'Orange', message: 'OUI', responseID: 'r1' }).toString(), 'inbound', 'invalid_phone_number'],
+    ['a reply without message', new URLSearchParams({ numero: '33612345678', responseID: 'r1' }).toString(), 'inbound', 'invalid_payload'],
+    ['a reply without responseID or smsID', new URLSearchParams({ numero: '33612345678', message: 'OUI', statut: '' }).toString(), 'inbound', 'invalid_payload'],
+  ];
+  for (const [name, q, path, code] of bad) {
+    it(`refuses ${name} with ${code}`, () => {
+      assert.throws(() => read(get(q, path), path), (e: unknown) => e instanceof ParleyError && e.code === code);
     });
   }
 });

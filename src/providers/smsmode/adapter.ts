@@ -16,11 +16,13 @@ import {
   type WebhookRequest,
 } from '../contract.js';
 import { callProvider, type RefusalReader } from '../provider-http.js';
-import { firstValues, queryParams, readJsonBody, readPhone, readTimestamp } from '../webhook-body.js';
+import { firstValues, formParams, isForm, isJson, queryParams, readJsonBody, readPhone, readTimestamp } from '../webhook-body.js';
 import type { SmsmodeChannelConfig } from './config.js';
+import { isHttpApiCallback, parseHttpApiCallback } from './http-api-callbacks.js';
 
 // smsmode (REST API sms/v1): JSON callbacks for replies (callbackUrlMo) and delivery reports
-// (callbackUrlStatus), both the message resource of the API. smsmode signs nothing, so a callback
+// (callbackUrlStatus), both the message resource of the API; the older HTTP API's flat callbacks
+// are read too (http-api-callbacks.ts). smsmode signs nothing, so a callback
 // is trusted by the secret `token` query parameter Parley puts in every callback URL it gives out
 // (and the operator puts in the URLs set in the smsmode account); allow_ips narrows it further.
 
@@ -63,6 +65,7 @@ const callbackSchema = z.object({
   status: z.object({ value: text.nullish(), detail: z.string().max(500).nullish(), deliveryDate: time }).nullish(),
   sentDate: time,
   acceptedAt: time,
+  refClient: z.string().max(128).nullish(),
 });
 
 type Callback = z.output<typeof callbackSchema>;
@@ -83,6 +86,10 @@ const statusMap: Record<string, OutboundStatus> = {
 };
 
 export function parseSmsmode(request: WebhookRequest, channel: SmsmodeChannelConfig, path: WebhookPath): WebhookEvent {
+  if (!isJson(request)) {
+    const fields = firstValues([...queryParams(request), ...(isForm(request) ? formParams(request) : [])]);
+    if (isHttpApiCallback(fields)) return parseHttpApiCallback(fields, channel, path);
+  }
   const callback = readJsonBody(request, callbackSchema);
   return isReply(callback, path) ? { kind: 'inbound', message: replyOf(callback, channel) } : statusEvent(callback);
 }
@@ -116,13 +123,18 @@ function statusEvent(callback: Callback): WebhookEvent {
   if (!value) throw new ParleyError('invalid_payload', 'status.value: required');
   const status = statusMap[value.toUpperCase()];
   if (!status) return { kind: 'ignored', reason: `status "${value.slice(0, 40)}" is not one Parley applies` };
+  const detail = callback.status?.detail ?? null;
   const receipt: StatusReceipt = {
     providerMessageId: callback.messageId,
     status,
     providerStatus: value,
-    errorCode: status === 'failed' || status === 'undelivered' ? (callback.status?.detail ?? null) : null,
+    errorCode: status === 'failed' || status === 'undelivered' ? detail : null,
     providerTime: readTimestamp(callback.status?.deliveryDate),
   };
+  // Parley's message id, set as refClient on the send.
+  if (callback.refClient) receipt.parleyMessageId = callback.refClient;
+  // smsmode blacklists a number that sent it STOP; sends to it end UNDELIVERABLE / BLACKLISTED.
+  if (status === 'failed' && detail?.toUpperCase() === 'BLACKLISTED') receipt.recipientOptedOut = true;
   return { kind: 'status', receipt };
 }
 
@@ -183,4 +195,5 @@ export const smsmodeAdapter: ProviderAdapter<SmsmodeChannelConfig> = {
   verify: (request, channel) => verifySmsmode(request, channel.webhook_token),
   parse: (request, channel, path) => parseSmsmode(request, channel, path),
   send,
+  secretQueryParams: [tokenParam],
 };

@@ -186,9 +186,11 @@ describe('telnyx adapter: parse', () => {
     });
   }
 
-  it('keeps a numeric error code as text', () => {
+  it('keeps a numeric error code as text, and reads 40300 (blocked after STOP) as an opt-out', () => {
     const event = parse(withStatus('sending_failed', [{ code: 40300, title: 'Blocked due to STOP message' }]));
-    assert.equal(event.kind === 'status' && event.receipt.errorCode, '40300');
+    assert.deepEqual(event.kind === 'status' && [event.receipt.errorCode, event.receipt.recipientOptedOut], ['40300', true]);
+    const other = parse(withStatus('sending_failed', [{ code: 40008, title: 'Undeliverable' }]));
+    assert.equal(other.kind === 'status' && other.receipt.recipientOptedOut, undefined);
   });
 
   it('ignores events Parley has no use for', () => {

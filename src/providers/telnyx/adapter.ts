@@ -111,6 +111,9 @@ function inboundMessage(data: TelnyxEvent): InboundMessage {
   };
 }
 
+/** "Blocked due to STOP message": the recipient texted STOP, and Telnyx refuses to send to them. */
+const optedOutCodes = new Set(['40300']);
+
 function statusReceipt(data: TelnyxEvent, status: OutboundStatus, providerStatus: string): StatusReceipt {
   const code = data.payload.errors?.[0]?.code;
   return {
@@ -121,6 +124,7 @@ function statusReceipt(data: TelnyxEvent, status: OutboundStatus, providerStatus
     providerTime: readTimestamp(data.occurred_at),
     // Telnyx may send one event more than once (and out of order); its id stays the same.
     notificationId: data.id,
+    ...(status === 'failed' && code !== undefined && code !== null && optedOutCodes.has(String(code)) ? { recipientOptedOut: true } : {}),
   };
 }
 
@@ -135,9 +139,6 @@ export function parseTelnyx(request: WebhookRequest): WebhookEvent {
   }
   return { kind: 'ignored', reason: `event ${data.event_type} is not used` };
 }
-
-/** "Blocked due to STOP message": the recipient texted STOP, and Telnyx refuses to send to them. */
-const optedOutCodes = new Set(['40300']);
 
 const readRefusal: RefusalReader = (reply) => {
   const errors = (reply.json as { errors?: unknown } | undefined)?.errors;

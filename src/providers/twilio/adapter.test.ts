@@ -98,6 +98,15 @@ describe('twilio adapter: verify', () => {
         "If Twilio calls another URL (https, another host, a proxy in front), set the channel's public_url or server.trust_proxy.",
     });
   });
+  it('names the URL Twilio signed when only the scheme differs (TLS ended by a proxy Parley was not told about)', () => {
+    const verdict = twilioAdapter.verify(request({ rawBody: Buffer.from(raw), signature: sign(publicUrl, raw), publicUrl: publicUrl.replace('https:', 'http:') }), channel(token));
+    assert.deepEqual(verdict, {
+      ok: false,
+      reason:
+        'X-Twilio-Signature does not match; signed URL expected http://sms.example.com/hooks/us/inbound, got https://sms.example.com/hooks/us/inbound: ' +
+        "Twilio called https://sms.example.com. Set the channel's public_url to https://sms.example.com, or server.trust_proxy when a proxy in front sets X-Forwarded-Proto.",
+    });
+  });
   const rejected: Array<[string, WebhookRequest]> = [
     ['no header', request({ rawBody: Buffer.from(raw), signature: null })],
     ['a tampered body', request({ rawBody: Buffer.from(raw.replace('Body=St', 'Body=START')), signature: sign(publicUrl, raw) })],
@@ -192,6 +201,13 @@ describe('twilio adapter: parse', () => {
       assert.equal(event.kind === 'status' && event.receipt.errorCode, null, 'ErrorCode 0 is no error');
     });
   }
+
+  it('reads a failed receipt with 21610 (unsubscribed recipient) as an opt-out, and no other', () => {
+    const optedOut = parse('MessageSid=SM1&MessageStatus=failed&ErrorCode=21610', 'status');
+    assert.deepEqual(optedOut.kind === 'status' && [optedOut.receipt.errorCode, optedOut.receipt.recipientOptedOut], ['21610', true]);
+    const unreachable = parse('MessageSid=SM1&MessageStatus=undelivered&ErrorCode=30003', 'status');
+    assert.equal(unreachable.kind === 'status' && unreachable.receipt.recipientOptedOut, undefined);
+  });
 
   const bad: Array<[string, WebhookRequest, string]> = [
     ['a JSON body', request({ rawBody: Buffer.from('{"From":"+1"}'), contentType: 'application/json' }), 'unsupported_media_type'],

@@ -14,6 +14,7 @@ import {
   type WebhookRequest,
 } from '../contract.js';
 import { headerValue } from '../hmac.js';
+import { signedUrlMismatch } from '../signed-url.js';
 import { basicAuth, callProvider, type RefusalReader } from '../provider-http.js';
 import { firstValues, formParams, isForm, queryParams, readPhone, requireField, type Params } from '../webhook-body.js';
 import type { TwilioChannelConfig } from './config.js';
@@ -66,14 +67,9 @@ export function verifyTwilio(request: WebhookRequest, authToken: string): Verify
   // JSON bodies: the URL carries bodySHA256, the signature covers the URL alone.
   const bodyHash = firstValues(queryParams(request)).get('bodySHA256');
   const params = bodyHash !== undefined || request.method === 'GET' || !isForm(request) ? [] : safeFormParams(request);
-  const checked = urlVariants(request.publicUrl);
-  if (!checked.some((url) => signatureMatches(authToken, twilioSigningInput(url, params), presented))) {
-    return {
-      ok: false,
-      reason:
-        `X-Twilio-Signature does not match; it was checked against the URL ${request.publicUrl}. ` +
-        'If Twilio calls another URL (https, another host, a proxy in front), set the channel\'s public_url or server.trust_proxy.',
-    };
+  const signedOver = (url: string) => urlVariants(url).some((variant) => signatureMatches(authToken, twilioSigningInput(variant, params), presented));
+  if (!signedOver(request.publicUrl)) {
+    return { ok: false, reason: `X-Twilio-Signature does not match; ${signedUrlMismatch('Twilio', request.publicUrl, signedOver)}` };
   }
   if (bodyHash !== undefined) {
     const actual = createHash('sha256').update(request.rawBody).digest();
@@ -134,6 +130,9 @@ const statusMap: Record<string, OutboundStatus | null> = {
   received: null,
 };
 
+// Twilio's REST error codes that mean the recipient opted out (replied STOP to this sender).
+const optedOutCodes = new Set(['21610']);
+
 function parseStatus(fields: Map<string, string>): WebhookEvent {
   const providerStatus = requireField(fields, 'MessageStatus');
   if (!(providerStatus in statusMap)) throw new ParleyError('invalid_payload', `MessageStatus: "${providerStatus.slice(0, 40)}" is not a Twilio message status`);
@@ -147,6 +146,8 @@ function parseStatus(fields: Map<string, string>): WebhookEvent {
     errorCode: errorCode && errorCode !== '0' ? errorCode : null,
     providerTime: null,
   };
+  // A send through a Messaging Service is accepted first and fails later with the opt-out code.
+  if (status === 'failed' && errorCode !== undefined && optedOutCodes.has(errorCode)) receipt.recipientOptedOut = true;
   return { kind: 'status', receipt };
 }
 
@@ -156,9 +157,6 @@ export function parseTwilio(request: WebhookRequest, path: WebhookPath): Webhook
   const isReceipt = path === 'status' || (path === 'events' && fields.has('MessageStatus'));
   return isReceipt ? parseStatus(fields) : { kind: 'inbound', message: parseInbound(fields) };
 }
-
-// Twilio's REST error codes that mean the recipient opted out (replied STOP to this sender).
-const optedOutCodes = new Set(['21610']);
 
 const readRefusal: RefusalReader = (reply) => {
   const error = reply.json as { code?: unknown; message?: unknown } | undefined;

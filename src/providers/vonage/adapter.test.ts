@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
-import { SendError, type VerifyResult, type WebhookEvent, type WebhookRequest } from '../contract.js';
+import { SendError, type StatusReceipt, type VerifyResult, type WebhookEvent, type WebhookRequest } from '../contract.js';
 import { vonageAdapter, vonageSignature } from './adapter.js';
 import { vonageChannelSchema, type VonageChannelConfig } from './config.js';
 import { kit } from './test-kit.js';
@@ -251,6 +251,10 @@ describe('vonage adapter: verify, Messages API JWT', () => {
 
 describe('vonage adapter: parse, SMS API', () => {
   const parse = (req: WebhookRequest, path: 'inbound' | 'status' = 'inbound') => vonageAdapter.parse(req, channel(), path);
+  const receiptOf = (event: WebhookEvent): StatusReceipt => {
+    assert.equal(event.kind, 'status');
+    return (event as Extract<WebhookEvent, { kind: 'status' }>).receipt;
+  };
   const sdkInbound: WebhookEvent = {
     kind: 'inbound',
     message: { from: '+14845552121', to: '+16105553939', body: 'Test this.', mediaUrls: [], providerMessageId: '02000000DA7C52E7', providerTime: Date.parse('2016-05-24T11:12:01Z') },
@@ -275,11 +279,31 @@ describe('vonage adapter: parse, SMS API', () => {
   it('reads the SDK\'s receipt as a GET', () => assert.deepEqual(parse(getRequest(fixture('sms-dlr.query')), 'status'), delivered('2020-07-17T02:34:35Z')));
   it('reads the SDK\'s receipt as a form POST', () => assert.deepEqual(parse(formRequest(fixture('sms-dlr.form')), 'status'), delivered('2020-07-17T02:35:15Z')));
   it('reads the SDK\'s receipt as JSON', () => assert.deepEqual(parse(jsonRequest(fixture('sms-dlr.json')), 'status'), delivered('2020-07-17T02:35:01Z')));
-  it('keeps err-code 9 of an opted-out recipient\'s receipt', () => {
+  it('reads err-code 9 as a recipient who opted out with Vonage (the docs\' example receipt)', () => {
     assert.deepEqual(parse(jsonRequest(fixture('sms-dlr-opted-out.json')), 'status'), {
       kind: 'status',
-      receipt: { providerMessageId: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', status: 'failed', providerStatus: 'failed', errorCode: '9', providerTime: Date.parse('2020-01-01T12:00:00Z') },
+      receipt: {
+        providerMessageId: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+        status: 'failed',
+        providerStatus: 'failed',
+        errorCode: '9',
+        providerTime: Date.parse('2020-01-01T12:00:00Z'),
+        recipientOptedOut: true,
+      },
     });
+    const rejected = fixture('sms-dlr-opted-out.json').replace('"failed"', '"rejected"');
+    assert.equal(receiptOf(parse(jsonRequest(rejected), 'status')).recipientOptedOut, true);
+  });
+  it("reads client-ref as Parley's message id", () => {
+    const withRef = JSON.stringify({ ...JSON.parse(fixture('sms-dlr.json')), 'client-ref': 'msg_01ABC' });
+    assert.equal(receiptOf(parse(jsonRequest(withRef), 'status')).parleyMessageId, 'msg_01ABC');
+    assert.equal(receiptOf(parse(jsonRequest(fixture('sms-dlr.json')), 'status')).parleyMessageId, undefined);
+  });
+  it('does not read other failures, or err-code 9 on a receipt that is not a failure, as an opt-out', () => {
+    const other = fixture('sms-dlr-opted-out.json').replace('"err-code": "9"', '"err-code": "6"');
+    assert.equal(receiptOf(parse(jsonRequest(other), 'status')).recipientOptedOut, undefined);
+    const expired = fixture('sms-dlr-opted-out.json').replace('"failed"', '"expired"');
+    assert.equal(receiptOf(parse(jsonRequest(expired), 'status')).recipientOptedOut, undefined);
   });
   it('reads a receipt that came to the inbound URL', () => assert.equal(parse(jsonRequest(fixture('sms-dlr.json')), 'inbound').kind, 'status'));
 
@@ -446,9 +470,13 @@ describe('vonage adapter: send', () => {
     await vonageAdapter.send({ ...message, body: 'Prix: 5€ {ok}' }, channel({ api_url: api.url }));
     assert.equal(api.lastForm().get('type'), null);
   });
-  it('takes the first part\'s id for a message sent in parts', async () => {
+  it('keeps every part\'s id for a message sent in parts, the first standing for the message', async () => {
     api.next = { status: 200, body: JSON.parse(fixture('send-multi.json')) };
-    assert.equal((await vonageAdapter.send({ ...message, body: 'x'.repeat(400) }, channel({ api_url: api.url }))).providerMessageId, '00000124');
+    assert.deepEqual(await vonageAdapter.send({ ...message, body: 'x'.repeat(400) }, channel({ api_url: api.url })), {
+      providerMessageId: '00000124',
+      status: 'sent',
+      partIds: ['00000124', '00000125', '00000126'],
+    });
   });
   it('refuses media without calling Vonage', async () => {
     const calls = api.received.length;

@@ -13,6 +13,7 @@ import {
   type ProviderAdapter,
   type SendErrorKind,
   type SendResult,
+  type StatusReceipt,
   type VerifyResult,
   type WebhookEvent,
   type WebhookRequest,
@@ -240,18 +241,23 @@ function smsApiReceipt(fields: Map<string, string>, providerStatus: string): Web
   const status = smsApiStatuses.get(providerStatus);
   if (!status) return { kind: 'ignored', reason: `delivery receipt status ${providerStatus}: Vonage has no information` };
   const errorCode = fields.get('err-code');
-  return {
-    kind: 'status',
-    receipt: {
-      providerMessageId: requireField(fields, 'messageId'),
-      status,
-      providerStatus,
-      // err-code 0 is "delivered", not an error.
-      errorCode: errorCode && errorCode !== '0' ? errorCode : null,
-      providerTime: smsApiTime(fields.get('message-timestamp')),
-    },
+  const receipt: StatusReceipt = {
+    providerMessageId: requireField(fields, 'messageId'),
+    status,
+    providerStatus,
+    // err-code 0 is "delivered", not an error.
+    errorCode: errorCode && errorCode !== '0' ? errorCode : null,
+    providerTime: smsApiTime(fields.get('message-timestamp')),
   };
+  const clientRef = fields.get('client-ref');
+  if (clientRef) receipt.parleyMessageId = clientRef; // Parley's message id, set on the send
+  // Vonage blocks a number that opted out with it and says so only here: a failed or rejected
+  // receipt with err-code 9 ("Messaging Opted-out Numbers", developer.vonage.com).
+  if (errorCode === optedOutErrCode && status === 'failed') receipt.recipientOptedOut = true;
+  return { kind: 'status', receipt };
 }
+
+const optedOutErrCode = '9';
 
 function parseSmsApi(fields: Map<string, string>): WebhookEvent {
   // Only delivery receipts carry a status.
@@ -426,10 +432,11 @@ async function send(message: OutboundRequest, channel: VonageChannelConfig): Pro
   if (!parts) throw new SendError('invalid_response', 'Vonage answered without messages[]');
   const refused = parts.find((part) => part.status !== '0');
   if (refused) throw refusalError(refused, parts);
-  // A long text goes out as several parts, each with its id; the first part's stands for the message.
-  const id = parts[0]!.messageId;
-  if (!id) throw new SendError('invalid_response', 'Vonage accepted the message but answered without a message-id');
-  return { providerMessageId: id, status: 'sent' };
+  // A long text goes out as several parts, each with its own id and its own receipts.
+  const ids = parts.map((part) => part.messageId);
+  if (ids.some((id) => !id)) throw new SendError('invalid_response', 'Vonage accepted the message but answered without a message-id for every part');
+  const partIds = ids as string[];
+  return { providerMessageId: partIds[0]!, status: 'sent', ...(partIds.length > 1 ? { partIds } : {}) };
 }
 
 export const vonageAdapter: ProviderAdapter<VonageChannelConfig> = {

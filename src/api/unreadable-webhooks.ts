@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import type { EngineContext } from '../engine/context.js';
+import { ParleyError } from '../errors.js';
+import { parleyIdParam } from '../providers/contract.js';
+import { parleyIdOf, storeWebhookEvent } from '../hooks/routes.js';
+import { replayRequest, type UnreadableWebhookRow } from '../hooks/unreadable.js';
+
+const listQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    channel: { type: 'string', maxLength: 64 },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+  },
+} as const;
+
+function serialize(row: UnreadableWebhookRow) {
+  return {
+    id: row.id,
+    channel: row.channel,
+    path: row.path,
+    method: row.method,
+    url: row.url,
+    content_type: row.content_type,
+    body: row.body,
+    error: { code: row.error_code, message: row.error_message },
+    received_at: new Date(row.received_at).toISOString(),
+  };
+}
+
+/**
+ * Verified webhooks Parley could not read (hooks/unreadable.ts), for operators: list them, replay
+ * one once Parley reads its format (stored exactly once, like any webhook, then removed), or
+ * discard it.
+ */
+export function registerUnreadableWebhookRoutes(api: FastifyInstance, ctx: EngineContext): void {
+  const find = async (rawId: string): Promise<UnreadableWebhookRow> => {
+    const id = Number(rawId);
+    const row = Number.isSafeInteger(id) ? await ctx.store.db.selectFrom('unreadable_webhooks').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+    if (!row) throw new ParleyError('not_found', 'No unreadable webhook has this id.');
+    return row;
+  };
+
+  api.get<{ Querystring: { channel?: string; limit: number } }>('/v1/unreadable-webhooks', { schema: { querystring: listQuerySchema } }, async (request) => {
+    let query = ctx.store.db.selectFrom('unreadable_webhooks').selectAll().orderBy('id', 'desc').limit(request.query.limit);
+    if (request.query.channel) query = query.where('channel', '=', request.query.channel);
+    return { data: (await query.execute()).map(serialize) };
+  });
+
+  api.get<{ Params: { id: string } }>('/v1/unreadable-webhooks/:id', async (request) => serialize(await find(request.params.id)));
+
+  api.post<{ Params: { id: string } }>('/v1/unreadable-webhooks/:id/replay', async (request) => {
+    const row = await find(request.params.id);
+    const channel = ctx.channels.get(row.channel);
+    if (!channel) throw new ParleyError('channel_unavailable', `Channel "${row.channel}" is no longer configured.`);
+    const webhook = replayRequest(row);
+    // Still unreadable: the parse error is the answer, and the webhook stays kept.
+    const event = channel.adapter.parse(webhook, channel.config, row.path);
+    const fromUrl = new URLSearchParams(row.url.split('?')[1] ?? '').get(parleyIdParam) ?? undefined;
+    const stored = await storeWebhookEvent(ctx, channel, event, { contentType: webhook.contentType, body: webhook.rawBody }, parleyIdOf(fromUrl, event));
+    await ctx.store.write((trx) => trx.deleteFrom('unreadable_webhooks').where('id', '=', row.id).execute());
+    return { id: row.id, replayed: true, kind: event.kind, ...stored };
+  });
+
+  api.delete<{ Params: { id: string } }>('/v1/unreadable-webhooks/:id', async (request, reply) => {
+    const row = await find(request.params.id);
+    await ctx.store.write((trx) => trx.deleteFrom('unreadable_webhooks').where('id', '=', row.id).execute());
+    return reply.status(204).send();
+  });
+}
