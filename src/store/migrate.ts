@@ -1,4 +1,5 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { ConfigError } from '../errors.js';
 import type { DialectName, Store } from './database.js';
 import * as spine from './migrations/0001_spine.js';
 import * as automation from './migrations/0002_automation.js';
@@ -56,12 +57,30 @@ class StaticMigrations implements MigrationProvider {
   }
 }
 
-function migratorFor(store: Store): Migrator {
+/**
+ * The schema Parley's tables live in. Kysely decides whether its migration tables exist by looking
+ * through every schema on the server, so on a server where another schema already has them (another
+ * Parley, another app using Kysely) it would skip creating ours and then fail to read them. Naming
+ * the schema keeps the look to ours. A schema can come from the store's options or from the
+ * connection's own search_path (`?options=-c search_path=...`, a role's default).
+ */
+async function migrationSchemaOf(store: Store): Promise<string | undefined> {
+  if (store.dialect !== 'postgres') return undefined;
+  if (store.schema) return store.schema;
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(store.db);
+  const schema = rows[0]?.schema;
+  if (!schema) {
+    throw new ConfigError('database: none of the schemas in the connection\'s search_path exists; create one or set search_path to an existing schema');
+  }
+  return schema;
+}
+
+async function migratorFor(store: Store): Promise<Migrator> {
+  const schema = await migrationSchemaOf(store);
   return new Migrator({
     db: store.db,
     provider: new StaticMigrations(store.dialect),
-    // Named explicitly so that another schema's migration table on the same server is never mistaken for ours.
-    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
 }
 
@@ -71,7 +90,7 @@ export interface MigrationReport {
 
 /** Brings the schema up to date; safe to run from several processes at once (Kysely locks). */
 export async function migrateToLatest(store: Store): Promise<MigrationReport> {
-  const migrator = migratorFor(store);
+  const migrator = await migratorFor(store);
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
@@ -79,7 +98,7 @@ export async function migrateToLatest(store: Store): Promise<MigrationReport> {
 
 /** Whether every migration this build knows has been applied (for readiness checks). */
 export async function migrationsCurrent(store: Store): Promise<boolean> {
-  const migrator = migratorFor(store);
+  const migrator = await migratorFor(store);
   const list = await migrator.getMigrations();
   return list.every((m) => m.executedAt !== undefined);
 }
