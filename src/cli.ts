@@ -51,6 +51,12 @@ Options for simulate:
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // `parley simulate --help` asks for help, not a run (options after `--` are the command's own).
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (command !== undefined && (own.includes('--help') || own.includes('-h'))) {
+    process.stdout.write(usage);
+    return;
+  }
   try {
     switch (command) {
       case 'start':

@@ -171,6 +171,12 @@ describe('parley CLI', () => {
     assert.match(result.stderr, /--port: "eighty" is not a port number/);
   });
 
+  it('prints the usage for --help after a command, without running it', async () => {
+    const result = await run(['simulate', '--help'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Options for simulate:/);
+  });
+
   it('migrate reports an up-to-date database', async () => {
     const result = await run(['migrate'], env);
     assert.equal(result.code, 0, result.stderr);
