@@ -12,6 +12,7 @@ import { simRepliesSigningInput } from './hooks/simulator.js';
 import { createLogger } from './logger.js';
 import { loadFlows } from './flows/definition.js';
 import { hmacSha256Hex } from './providers/hmac.js';
+import { adapterFor } from './providers/registry.js';
 import { startParley } from './server.js';
 import { openStore } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -26,8 +27,8 @@ Commands:
   classify [TEXT]           Print how Parley reads a reply, as JSON; with no TEXT, read one
                             reply per line from stdin and print one JSON line each
   flows check               Validate the flow files (flows/*.yaml) and list each flow's steps
-  channels                  List each channel with the webhook URLs to paste into its
-                            provider's console
+  channels [--reveal]       List each channel with the webhook URLs to paste into its
+                            provider's console (--reveal: with the secrets some carry)
   endpoints listen --secret whsec_… [--listen-port N]
                             Receive Parley's event webhooks locally, verify their signatures
                             and print each event (register http://localhost:N/ as an endpoint,
@@ -281,16 +282,23 @@ async function simulate(args: string[]): Promise<void> {
 
 /** The URLs each channel's provider should call, from its public_url (or this machine's port). */
 function channelsCommand(args: string[]): void {
-  const { values } = parse(args, {} as const);
+  const { values } = parse(args, { reveal: { type: 'boolean' } } as const);
   const config = configFrom(values);
   for (const channel of config.channels) {
     const base = `${channel.public_url ?? `http://localhost:${config.server.port}`}/hooks/${channel.name}`;
+    const params = adapterFor(channel).webhookUrlParams?.(channel) ?? {};
+    const masked = !values.reveal && Object.keys(params).length > 0;
+    const query = Object.entries(params)
+      .map(([name, value]) => `${encodeURIComponent(name)}=${masked ? '<hidden>' : encodeURIComponent(value)}`)
+      .join('&');
+    const url = (path: string) => `${base}/${path}${query ? `?${query}` : ''}`;
     const lines = [
       `${channel.name}  (${channel.provider}, ${channel.numbers.join(', ')})${channel.verify === 'monitor' ? '  [verify: monitor — signatures NOT enforced]' : ''}`,
-      `  inbound  ${base}/inbound   (messages from texters)`,
-      `  status   ${base}/status    (delivery receipts)`,
-      `  events   ${base}/events    (both, for providers with one webhook URL)`,
+      `  inbound  ${url('inbound')}   (messages from texters)`,
+      `  status   ${url('status')}    (delivery receipts)`,
+      `  events   ${url('events')}    (both, for providers with one webhook URL)`,
     ];
+    if (masked) lines.push('  (these URLs carry the channel\'s secret, <hidden> here; `parley channels --reveal` prints them whole)');
     if (!channel.public_url && channel.provider !== 'sim') lines.push('  (no public_url set: these are local URLs; set public_url to the address the provider calls)');
     process.stdout.write(`${lines.join('\n')}\n\n`);
   }

@@ -134,6 +134,12 @@ describe('parley CLI', () => {
         '    send_url: https://gateway.example.com/send',
         '    public_url: https://sms.example.com/',
         '    verify: monitor',
+        '  - name: fr',
+        '    provider: smsmode',
+        '    numbers: ["+33612345678"]',
+        '    api_key: smsmode-api-key',
+        '    webhook_token: tok-0123456789abcdefghijklmn',
+        '    public_url: https://sms.example.com',
       ].join('\n'),
     );
     const result = await run(['channels', '--config', config], { ...env, GENERIC_SECRET: 'a-secret-of-sixteen-chars' });
@@ -142,6 +148,11 @@ describe('parley CLI', () => {
     assert.match(result.stdout, /inbound {2}https:\/\/sms\.example\.com\/hooks\/us-main\/inbound /);
     assert.match(result.stdout, /status {3}https:\/\/sms\.example\.com\/hooks\/us-main\/status /);
     assert.match(result.stdout, new RegExp(`inbound {2}http://localhost:${port}/hooks/sim/inbound `));
+    // smsmode is trusted by the token in its URLs: shown, but hidden unless asked for.
+    assert.match(result.stdout, /inbound {2}https:\/\/sms\.example\.com\/hooks\/fr\/inbound\?token=<hidden> /);
+    assert.doesNotMatch(result.stdout, /tok-0123456789/);
+    const revealed = await run(['channels', '--reveal', '--config', config], { ...env, GENERIC_SECRET: 'a-secret-of-sixteen-chars' });
+    assert.match(revealed.stdout, /status {3}https:\/\/sms\.example\.com\/hooks\/fr\/status\?token=tok-0123456789abcdefghijklmn /);
   });
 
   it('flows check lists valid flows and names the file, step and field of a broken one', async () => {

@@ -34,7 +34,7 @@ export async function keepUnreadable(ctx: EngineContext, channel: Channel, path:
         channel: channel.name,
         path,
         method: webhook.method,
-        url: withoutParams(webhook.url, channel.adapter.secretQueryParams ?? []),
+        url: withoutParams(webhook.url, Object.keys(channel.adapter.webhookUrlParams?.(channel.config) ?? {})),
         content_type: webhook.contentType,
         body: webhook.rawBody.toString('utf8'),
         error_code: error.code,

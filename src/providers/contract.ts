@@ -172,8 +172,10 @@ export interface ProviderAdapter<C extends BaseChannelConfig = BaseChannelConfig
   /** What to answer once stored; absent means `200 {"ok":true,…}` JSON. */
   answer?: WebhookAnswer;
   /**
-   * Query parameters that carry the channel's secret (smsmode's `token`): left out wherever
+   * Query parameters every webhook URL given to this provider must carry, because they are how its
+   * webhooks are trusted (smsmode signs nothing: its URLs carry the channel's secret `token`). Their
+   * values are secrets: `parley channels` masks them unless asked, and they are left out wherever
    * Parley keeps a webhook's URL, such as an unreadable webhook kept for replay.
    */
-  secretQueryParams?: readonly string[];
+  webhookUrlParams?(channel: C): Record<string, string>;
 }

@@ -195,5 +195,5 @@ export const smsmodeAdapter: ProviderAdapter<SmsmodeChannelConfig> = {
   verify: (request, channel) => verifySmsmode(request, channel.webhook_token),
   parse: (request, channel, path) => parseSmsmode(request, channel, path),
   send,
-  secretQueryParams: [tokenParam],
+  webhookUrlParams: (channel) => ({ [tokenParam]: channel.webhook_token }),
 };
