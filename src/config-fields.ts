@@ -14,6 +14,17 @@ export const duration = z.union([z.string(), z.number()]).transform((value, ctx)
   return ms;
 });
 
+/** How long rows are kept: a duration of at least an hour, or "forever" (null). */
+export const keepFor = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  if (value === 'forever') return null;
+  const ms = parseDuration(value);
+  if (ms === null || ms < 3_600_000) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a retention period (use e.g. "30d", at least "1h", or "forever")` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 /** A phone number in international format, normalised to E.164. */
 export const e164 = z.string().transform((value, ctx) => {
   const number = toE164(value);

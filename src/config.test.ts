@@ -70,6 +70,13 @@ describe('loadConfig', () => {
     assert.equal(config.automation.acknowledgment.every, 2 * 86_400_000);
   });
 
+  it('reads retention periods, "forever" as no limit', () => {
+    const config = load('retention: { events: 7d, webhook_bodies: forever }\n');
+    assert.equal(config.retention.events, 7 * 86_400_000);
+    assert.equal(config.retention.webhook_bodies, null);
+    assert.equal(config.retention.receipts, 30 * 86_400_000, 'the default');
+  });
+
   it('can leave the simulator out', () => {
     assert.deepEqual(load('simulator: { enabled: false }\n').channels, []);
   });
@@ -85,6 +92,7 @@ describe('loadConfig', () => {
     ['duplicate names', `${generic()}${generic().replace('channels:\n', '')}`, /channels\[1\]\.name: "main" is used by two channels/],
     ['zero concurrency', 'queue: { concurrency: 0 }\n', /queue\.concurrency/],
     ['bad duration', 'queue: { lease: soon }\n', /queue\.lease: "soon" is not a duration/],
+    ['retention shorter than an hour', 'retention: { events: 10m }\n', /retention\.events: "10m" is not a retention period/],
     ['opt-out word as a rule keyword', 'automation: { rules: [ { keywords: [CANCEL], reply: ok } ] }\n', /automation\.rules\[0\]\.keywords\[0\]: is a carrier opt-out word/],
     ['rule with nothing to match', 'automation: { rules: [ { reply: ok } ] }\n', /automation\.rules\[0\]: a rule needs `keywords` or an `intent`/],
     ['sim name taken', generic().replace('name: main', 'name: sim'), /the name "sim" is reserved/],

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { duration, e164 } from './config-fields.js';
+import { duration, e164, keepFor } from './config-fields.js';
 import { ConfigError } from './errors.js';
 import { androidSmsGatewayChannelSchema } from './providers/android-sms-gateway/config.js';
 import { birdChannelSchema } from './providers/bird/config.js';
@@ -199,6 +199,22 @@ const fileSchema = z.strictObject({
       max_attempts: z.number().int().min(1).max(100).default(10),
       retry_base: duration.default(1_000),
       retry_max: duration.default(15 * 60_000),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      /** How often each worker deletes what has outlived its period (engine/retention.ts). */
+      interval: duration.default(3_600_000),
+      /** Providers' webhooks exactly as received (the audit copy; the messages they carried stay). */
+      webhook_bodies: keepFor.default(30 * 86_400_000),
+      /** Delivery receipts, and the provider ids of long texts' parts that receipts are matched by. */
+      receipts: keepFor.default(30 * 86_400_000),
+      /** Events, with their webhook deliveries and attempts; an event with a delivery still due is kept. */
+      events: keepFor.default(30 * 86_400_000),
+      /** Verified webhooks Parley could not read, waiting to be replayed. */
+      unreadable_webhooks: keepFor.default(90 * 86_400_000),
+      /** Jobs that ran out of attempts (the message or delivery they served shows the failure). */
+      dead_jobs: keepFor.default(30 * 86_400_000),
     })
     .prefault({}),
   log: z

@@ -9,6 +9,7 @@ import type { EngineContext } from './engine/context.js';
 import { flowExpireHandler, flowWaitHandler, startFlowHandler } from './engine/flows.js';
 import { ingestInbound, ingestStatus } from './engine/ingest.js';
 import { assembleHandler, ingestPart } from './engine/multipart.js';
+import { startPruning } from './engine/retention.js';
 import { Spool, type SpoolEntry } from './engine/spool.js';
 import { routeInboundHandler } from './engine/router.js';
 import { sendHandler } from './engine/send.js';
@@ -101,6 +102,7 @@ export async function startParley(config: Config, options: StartOptions): Promis
     if (options.listen) url = await app.listen({ port: config.server.port, host: config.server.host });
     else await app.ready();
     if (options.work !== false) worker.start();
+    const stopPruning = options.work !== false ? startPruning(store, config.retention, log.child({ component: 'retention' })) : null;
     const drainer = spool ? startDraining(ctx, spool) : null;
 
     const running = worker;
@@ -111,6 +113,7 @@ export async function startParley(config: Config, options: StartOptions): Promis
         if (drainer) clearInterval(drainer);
         await spool?.close();
         await running.stop(options.shutdownGraceMs ?? 10_000);
+        await stopPruning?.();
         if (!options.store) await store.close();
       })());
     return { app, ctx, worker: running, url, close, ...(apiKey.generated ? { generatedApiKey: apiKey.generated } : {}) };

@@ -12,6 +12,7 @@ import * as flowSessions from './migrations/0008_flow_sessions.js';
 import * as providerReceiptFacts from './migrations/0009_provider_receipt_facts.js';
 import * as unreadableWebhooks from './migrations/0010_unreadable_webhooks.js';
 import * as endpointPause from './migrations/0011_endpoint_pause.js';
+import * as retentionIndexes from './migrations/0012_retention_indexes.js';
 
 /** What a migration needs to know about the dialect to write one schema for both. */
 export interface MigrationContext {
@@ -37,6 +38,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0009_provider_receipt_facts': providerReceiptFacts,
   '0010_unreadable_webhooks': unreadableWebhooks,
   '0011_endpoint_pause': endpointPause,
+  '0012_retention_indexes': retentionIndexes,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

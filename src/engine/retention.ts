@@ -1,0 +1,158 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Store } from '../store/database.js';
+import type { Database } from '../store/schema.js';
+
+// What Parley keeps only for a while: the raw copies, receipts, events and logs that every message
+// leaves behind and that nothing reads once the message has settled. Without this they grow with
+// every text forever. Deletion goes in small batches, each its own write, so a first run over a
+// year of history never holds the database (SQLite's one writer least of all) for long.
+//
+// Never deleted here: messages, conversations and contacts (the business's records), suppressions
+// and consent_changes (the proof of every opt-out and opt-in), flow sessions, and anything still
+// due: a pending job, an event with a delivery still to make.
+
+export type RetentionConfig = Config['retention'];
+
+/** What one pass deleted, by table. */
+export type PruneReport = Record<'webhook_receipts' | 'status_receipts' | 'outbound_part_ids' | 'events' | 'deliveries' | 'delivery_attempts' | 'unreadable_webhooks' | 'jobs', number>;
+
+export interface PruneOptions {
+  now?: number;
+  /** Rows per delete statement. */
+  batchSize?: number;
+}
+
+/** Deletes every row that has outlived its retention period; safe to run on several instances at once. */
+export async function pruneExpired(store: Store, retention: RetentionConfig, options: PruneOptions = {}): Promise<PruneReport> {
+  const now = options.now ?? Date.now();
+  const batch = options.batchSize ?? 1_000;
+  const before = (period: number | null) => (period === null ? null : now - period);
+  const report: PruneReport = { webhook_receipts: 0, status_receipts: 0, outbound_part_ids: 0, events: 0, deliveries: 0, delivery_attempts: 0, unreadable_webhooks: 0, jobs: 0 };
+
+  const webhookBodies = before(retention.webhook_bodies);
+  if (webhookBodies !== null) {
+    report.webhook_receipts = await inBatches(batch, (trx, limit) =>
+      trx.deleteFrom('webhook_receipts').where('id', 'in', trx.selectFrom('webhook_receipts').select('id').where('received_at', '<', webhookBodies).limit(limit)),
+    );
+  }
+
+  const receipts = before(retention.receipts);
+  if (receipts !== null) {
+    report.status_receipts = await inBatches(batch, (trx, limit) =>
+      trx.deleteFrom('status_receipts').where('id', 'in', trx.selectFrom('status_receipts').select('id').where('received_at', '<', receipts).limit(limit)),
+    );
+    // No single-column key: the (channel, provider id) pair names a row.
+    report.outbound_part_ids = await inBatches(batch, (trx, limit) =>
+      trx
+        .deleteFrom('outbound_part_ids')
+        .where((eb) =>
+          eb(
+            eb.refTuple('channel', 'provider_message_id'),
+            'in',
+            eb.selectFrom('outbound_part_ids').select(['channel', 'provider_message_id']).where('created_at', '<', receipts).limit(limit).$asTuple('channel', 'provider_message_id'),
+          ),
+        ),
+    );
+  }
+
+  const events = before(retention.events);
+  if (events !== null) await pruneEvents(store, events, batch, report);
+
+  const unreadable = before(retention.unreadable_webhooks);
+  if (unreadable !== null) {
+    report.unreadable_webhooks = await inBatches(batch, (trx, limit) =>
+      trx.deleteFrom('unreadable_webhooks').where('id', 'in', trx.selectFrom('unreadable_webhooks').select('id').where('received_at', '<', unreadable).limit(limit)),
+    );
+  }
+
+  const deadJobs = before(retention.dead_jobs);
+  if (deadJobs !== null) {
+    report.jobs = await inBatches(batch, (trx, limit) =>
+      trx.deleteFrom('jobs').where('id', 'in', trx.selectFrom('jobs').select('id').where('state', '=', 'dead').where('updated_at', '<', deadJobs).limit(limit)),
+    );
+  }
+
+  return report;
+
+  /** Runs `deleteSome` (at most `limit` rows each) until a run deletes fewer, yielding between writes. */
+  async function inBatches(limit: number, deleteSome: (trx: Kysely<Database>, limit: number) => { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = Number((await store.write((trx) => deleteSome(trx, limit).executeTakeFirst())).numDeletedRows);
+      total += deleted;
+      if (deleted < limit) return total;
+      await nextTurn();
+    }
+  }
+}
+
+/**
+ * Old events go with their deliveries and the attempts' log, but not while a delivery is still
+ * due to an endpoint that exists: a disabled endpoint, re-enabled, still sends them.
+ */
+async function pruneEvents(store: Store, cutoff: number, batch: number, report: PruneReport): Promise<void> {
+  for (;;) {
+    const deleted = await store.write(async (trx) => {
+      const ids = (
+        await trx
+          .selectFrom('events as e')
+          .select('e.id')
+          .where('e.occurred_at', '<', cutoff)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('deliveries as d')
+                  .innerJoin('endpoints as ep', 'ep.id', 'd.endpoint_id')
+                  .select(sql.lit(1).as('due'))
+                  .whereRef('d.event_id', '=', 'e.id')
+                  .where('d.status', 'in', ['pending', 'waiting']),
+              ),
+            ),
+          )
+          .orderBy('e.occurred_at')
+          .limit(batch)
+          .execute()
+      ).map((row) => row.id);
+      if (ids.length === 0) return { events: 0, deliveries: 0, attempts: 0 };
+      const deliveries = trx.selectFrom('deliveries').select('id').where('event_id', 'in', ids);
+      const attempts = await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', deliveries).executeTakeFirst();
+      const gone = await trx.deleteFrom('deliveries').where('event_id', 'in', ids).executeTakeFirst();
+      await trx.deleteFrom('events').where('id', 'in', ids).execute();
+      return { events: ids.length, deliveries: Number(gone.numDeletedRows), attempts: Number(attempts.numDeletedRows) };
+    });
+    report.events += deleted.events;
+    report.deliveries += deleted.deliveries;
+    report.delivery_attempts += deleted.attempts;
+    if (deleted.events < batch) return;
+    await nextTurn();
+  }
+}
+
+/** Runs `pruneExpired` every `retention.interval` (first after a minute at most); returns a stop function. */
+export function startPruning(store: Store, retention: RetentionConfig, log: Logger): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  const pass = () => {
+    if (running) return;
+    running = pruneExpired(store, retention)
+      .then((report) => {
+        const deleted = Object.fromEntries(Object.entries(report).filter(([, n]) => n > 0));
+        if (Object.keys(deleted).length > 0) log.info({ deleted }, 'retention: deleted rows past their retention period');
+      })
+      .catch((error: unknown) => log.warn({ err: error }, 'retention pass failed; the next one tries again'))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const first = setTimeout(pass, Math.min(retention.interval, 60_000));
+  const every = setInterval(pass, retention.interval);
+  first.unref();
+  every.unref();
+  return async () => {
+    clearTimeout(first);
+    clearInterval(every);
+    await running;
+  };
+}
