@@ -14,6 +14,7 @@ export const errorCatalog = {
   not_found: { status: 404, message: 'Not found.' },
   unknown_channel: { status: 404, message: 'No channel has this name.' },
   session_active: { status: 409, message: 'The contact is already in a flow on this number.' },
+  opted_out_by_contact: { status: 409, message: 'The contact opted out themselves; only they can opt back in (START).' },
   payload_too_large: { status: 413, message: 'The body is larger than the limit.' },
   unsupported_media_type: { status: 415, message: 'The content type is not accepted here.' },
   opted_out: { status: 422, message: 'The recipient has opted out of messages from this sender.' },

@@ -85,6 +85,67 @@ forEachStore('reply automation', (stores) => {
     assert.ok(optOuts.body.data.some((o: any) => o.phone === contact));
   });
 
+  it('imports a business opt-out list: honoured like a STOP, silent, and only the business entries can be withdrawn', async () => {
+    const imported = `+1555400${String(1000 + contactCounter)}`;
+    const other = `+1555401${String(1000 + contactCounter)}`;
+    const added = await parley.api('POST', '/v1/opt-outs', { phones: [imported, contact, imported], reason: 'opted out with our previous provider' });
+    assert.equal(added.status, 200);
+    assert.deepEqual(added.body, { added: 2, already_opted_out: 0, number: 'all' });
+    assert.equal(provider.sends.length, 0, 'an import sends no confirmation');
+    assert.equal((await events('contact.opted_out')).length, 0, 'the business made the change; no event is sent back to it');
+
+    // Honoured on every path, as a STOP is.
+    const send = await parley.api('POST', '/v1/messages', { to: imported, body: 'Promo!' });
+    assert.equal(send.status, 422);
+    assert.equal(send.body.error.code, 'opted_out');
+    assert.deepEqual(await repliesTo(await text('HELP', imported)), [], 'an opted-out number gets no answer');
+    const state = await parley.api('GET', `/v1/contacts/${encodeURIComponent(imported)}`);
+    assert.deepEqual(state.body.suppressed_for.map((s: any) => [s.number, s.source]), [['all', 'api']]);
+    assert.deepEqual(state.body.consent_history.map((h: any) => [h.action, h.channel, h.text]), [['opt_out', 'api', 'opted out with our previous provider']]);
+
+    // Invalid input stores nothing: one bad number refuses the whole list.
+    const bad = await parley.api('POST', '/v1/opt-outs', { phones: [other, 'call me'] });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'invalid_phone_number');
+    assert.match(bad.body.error.message, /phones\[1\]/);
+    assert.equal((await parley.api('GET', `/v1/contacts/${encodeURIComponent(other)}`)).status, 404);
+    const unknownNumber = await parley.api('POST', '/v1/opt-outs', { phones: [other], number: '+18005550199' });
+    assert.equal(unknownNumber.status, 400);
+    assert.equal(unknownNumber.body.error.code, 'invalid_payload');
+
+    // The contact's own STOP over an imported entry is theirs: confirmed once, and not withdrawable.
+    const stop = await text('STOP');
+    assert.deepEqual((await repliesTo(stop)).map((m) => m.origin), ['compliance'], 'the contact said STOP here for the first time: one confirmation');
+    const partly = await parley.api('DELETE', `/v1/opt-outs/${encodeURIComponent(contact)}`);
+    assert.deepEqual(partly.body, { phone: contact, withdrawn: 1, opted_out: true });
+    const stillOut = await parley.api('GET', `/v1/contacts/${encodeURIComponent(contact)}`);
+    assert.equal(stillOut.body.opted_out, true, 'the contact asked for it themselves');
+    assert.deepEqual(stillOut.body.suppressed_for.map((s: any) => s.source), ['contact']);
+    const refused = await parley.api('DELETE', `/v1/opt-outs/${encodeURIComponent(contact)}`);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.code, 'opted_out_by_contact');
+
+    // The same on one number: the imported entry becomes the contact's own.
+    const third = `+1555402${String(1000 + contactCounter)}`;
+    assert.deepEqual((await parley.api('POST', '/v1/opt-outs', { phones: [third], number: businessNumber })).body, { added: 1, already_opted_out: 0, number: businessNumber });
+    assert.equal((await repliesTo(await text('STOP', third))).length, 1);
+    assert.deepEqual((await parley.api('GET', `/v1/contacts/${encodeURIComponent(third)}`)).body.suppressed_for.map((s: any) => [s.number, s.source]), [[businessNumber, 'contact']]);
+    assert.equal((await parley.api('DELETE', `/v1/opt-outs/${encodeURIComponent(third)}`)).status, 409);
+
+    // A mistaken import is withdrawn, and the history says so.
+    const withdrawn = await parley.api('DELETE', `/v1/opt-outs/${encodeURIComponent(imported)}`);
+    assert.deepEqual(withdrawn.body, { phone: imported, withdrawn: 1, opted_out: false });
+    assert.equal((await parley.api('POST', '/v1/messages', { to: imported, body: 'Reminder' })).status, 202);
+    const history = (await parley.api('GET', `/v1/contacts/${encodeURIComponent(imported)}`)).body.consent_history;
+    assert.deepEqual(history.map((h: any) => [h.action, h.text]), [['opt_out', 'opted out with our previous provider'], ['opt_in', 'withdrawn through the API']]);
+    assert.equal((await parley.api('DELETE', `/v1/opt-outs/${encodeURIComponent(imported)}`)).status, 404);
+
+    // The contact's own START lifts an imported entry too: it is their consent to give.
+    await parley.api('POST', '/v1/opt-outs', { phones: [imported] });
+    await text('START', imported);
+    assert.equal((await parley.api('GET', `/v1/contacts/${encodeURIComponent(imported)}`)).body.opted_out, false);
+  });
+
   it('free-text revocations opt out; false friends do not', async () => {
     const revoked = await text('please stop texting me');
     assert.equal((await repliesTo(revoked))[0]?.origin, 'compliance');

@@ -177,6 +177,8 @@ forEachStore('hostile input', (stores) => {
       'POST /v1/conversations/:id/close',
       'GET /v1/contacts/:id',
       'GET /v1/opt-outs',
+      'POST /v1/opt-outs',
+      'DELETE /v1/opt-outs/:id',
       'GET /v1/analytics/replies',
       'GET /v1/event-types',
       'POST /v1/endpoints',

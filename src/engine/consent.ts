@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database, SuppressionSource } from '../store/schema.js';
 import type { ConsentEventData } from './events.js';
 
 export interface ConsentChange {
@@ -26,14 +26,19 @@ export async function isSuppressed(db: Kysely<Database>, phone: string, localNum
 
 /**
  * Suppresses the number in the caller's transaction, before anything else can be queued for it,
- * and keeps the change in the consent history. Returns false if it was already suppressed there.
+ * and keeps the change in the consent history. Returns false if it was already suppressed there
+ * (by the contact; an entry only the business had imported counts as new).
  */
-export async function suppress(trx: Kysely<Database>, change: ConsentChange, scope: 'number' | 'deployment'): Promise<boolean> {
+export async function suppress(trx: Kysely<Database>, change: ConsentChange, scope: 'number' | 'deployment', source: SuppressionSource = 'contact'): Promise<boolean> {
   const scopeKey = scope === 'deployment' ? '*' : change.localNumber;
   const inserted = await trx
     .insertInto('suppressions')
-    .values({ phone: change.phone, scope: scopeKey, contact_id: change.contactId, created_at: change.now })
-    .onConflict((oc) => oc.columns(['phone', 'scope']).doNothing())
+    .values({ phone: change.phone, scope: scopeKey, contact_id: change.contactId, source, created_at: change.now })
+    // A contact's own STOP over an entry the business imported makes it theirs: the API can no
+    // longer withdraw it. The reverse changes nothing.
+    .onConflict((oc) =>
+      source === 'contact' ? oc.columns(['phone', 'scope']).doUpdateSet({ source: 'contact' }).where('suppressions.source', '=', 'api') : oc.columns(['phone', 'scope']).doNothing(),
+    )
     .executeTakeFirst();
   await recordConsentChange(trx, 'opt_out', scopeKey, change);
   return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
@@ -48,6 +53,19 @@ export async function unsuppress(trx: Kysely<Database>, change: ConsentChange): 
     .executeTakeFirst();
   await recordConsentChange(trx, 'opt_in', change.localNumber, change);
   return removed.numDeletedRows > 0n;
+}
+
+/**
+ * Withdraws the suppressions of `phone` that the business added through the API (a mistaken
+ * import), keeping each withdrawal in the consent history. A contact's own opt-out is not touched.
+ */
+export async function withdrawApiSuppressions(trx: Kysely<Database>, phone: string, text: string, now: number): Promise<number> {
+  const rows = await trx.selectFrom('suppressions').selectAll().where('phone', '=', phone).where('source', '=', 'api').execute();
+  for (const row of rows) {
+    await trx.deleteFrom('suppressions').where('phone', '=', phone).where('scope', '=', row.scope).where('source', '=', 'api').execute();
+    await recordConsentChange(trx, 'opt_in', row.scope, { contactId: row.contact_id, phone, channel: 'api', localNumber: row.scope, messageId: null, text, now });
+  }
+  return rows.length;
 }
 
 async function recordConsentChange(trx: Kysely<Database>, action: 'opt_out' | 'opt_in', scope: string, change: ConsentChange): Promise<void> {

@@ -13,6 +13,7 @@ import * as providerReceiptFacts from './migrations/0009_provider_receipt_facts.
 import * as unreadableWebhooks from './migrations/0010_unreadable_webhooks.js';
 import * as endpointPause from './migrations/0011_endpoint_pause.js';
 import * as retentionIndexes from './migrations/0012_retention_indexes.js';
+import * as suppressionSource from './migrations/0013_suppression_source.js';
 
 /** What a migration needs to know about the dialect to write one schema for both. */
 export interface MigrationContext {
@@ -39,6 +40,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0010_unreadable_webhooks': unreadableWebhooks,
   '0011_endpoint_pause': endpointPause,
   '0012_retention_indexes': retentionIndexes,
+  '0013_suppression_source': suppressionSource,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -72,8 +72,12 @@ export interface SuppressionsTable {
   /** The business number the contact opted out of, or '*' for every number of the deployment. */
   scope: string;
   contact_id: string;
+  /** `contact`: their own STOP (here or at the provider); `api`: the business's list, through the API. */
+  source: ColumnType<SuppressionSource, SuppressionSource | undefined, SuppressionSource>;
   created_at: Millis;
 }
+
+export type SuppressionSource = 'contact' | 'api';
 
 export interface ConsentChangesTable {
   id: Generated<number>;
