@@ -32,18 +32,10 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   const before = (period: number | null) => (period === null ? null : now - period);
   const report: PruneReport = { webhook_receipts: 0, status_receipts: 0, outbound_part_ids: 0, events: 0, deliveries: 0, delivery_attempts: 0, unreadable_webhooks: 0, jobs: 0 };
 
-  const webhookBodies = before(retention.webhook_bodies);
-  if (webhookBodies !== null) {
-    report.webhook_receipts = await inBatches(batch, (trx, limit) =>
-      trx.deleteFrom('webhook_receipts').where('id', 'in', trx.selectFrom('webhook_receipts').select('id').where('received_at', '<', webhookBodies).limit(limit)),
-    );
-  }
-
+  report.webhook_receipts = await receivedBefore('webhook_receipts', before(retention.webhook_bodies));
   const receipts = before(retention.receipts);
+  report.status_receipts = await receivedBefore('status_receipts', receipts);
   if (receipts !== null) {
-    report.status_receipts = await inBatches(batch, (trx, limit) =>
-      trx.deleteFrom('status_receipts').where('id', 'in', trx.selectFrom('status_receipts').select('id').where('received_at', '<', receipts).limit(limit)),
-    );
     // No single-column key: the (channel, provider id) pair names a row.
     report.outbound_part_ids = await inBatches(batch, (trx, limit) =>
       trx
@@ -61,12 +53,7 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   const events = before(retention.events);
   if (events !== null) await pruneEvents(store, events, batch, report);
 
-  const unreadable = before(retention.unreadable_webhooks);
-  if (unreadable !== null) {
-    report.unreadable_webhooks = await inBatches(batch, (trx, limit) =>
-      trx.deleteFrom('unreadable_webhooks').where('id', 'in', trx.selectFrom('unreadable_webhooks').select('id').where('received_at', '<', unreadable).limit(limit)),
-    );
-  }
+  report.unreadable_webhooks = await receivedBefore('unreadable_webhooks', before(retention.unreadable_webhooks));
 
   const deadJobs = before(retention.dead_jobs);
   if (deadJobs !== null) {
@@ -76,6 +63,12 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   }
 
   return report;
+
+  /** Deletes the rows of a table with an id and a `received_at` that are older than `cutoff`. */
+  async function receivedBefore(table: 'webhook_receipts' | 'status_receipts' | 'unreadable_webhooks', cutoff: number | null): Promise<number> {
+    if (cutoff === null) return 0;
+    return inBatches(batch, (trx, limit) => trx.deleteFrom(table).where('id', 'in', trx.selectFrom(table).select('id').where('received_at', '<', cutoff).limit(limit)));
+  }
 
   /** Runs `deleteSome` (at most `limit` rows each) until a run deletes fewer, yielding between writes. */
   async function inBatches(limit: number, deleteSome: (trx: Kysely<Database>, limit: number) => { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }): Promise<number> {
