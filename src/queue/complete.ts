@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { precompile } from '../store/precompiled.js';
 import type { Database } from '../store/schema.js';
 import type { Job } from './job-kinds.js';
 
@@ -16,11 +17,11 @@ export class LeaseLostError extends Error {
  * back and only the new owner's run counts.
  */
 export async function completeJob(trx: Kysely<Database>, job: Job): Promise<void> {
-  const result = await trx
-    .deleteFrom('jobs')
-    .where('id', '=', job.id)
-    .where('state', '=', 'running')
-    .where('locked_by', '=', job.lockedBy)
-    .executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw new LeaseLostError(job.id);
+  const result = await deleteLeasedJob(trx, { id: job.id, locked_by: job.lockedBy });
+  if (!result.numAffectedRows) throw new LeaseLostError(job.id);
 }
+
+// Every job ends here: compiled once (see store/precompiled.ts).
+const deleteLeasedJob = precompile<{ id: number; locked_by: string }>(['id', 'locked_by'], (db, p) =>
+  db.deleteFrom('jobs').where('id', '=', p.id).where('state', '=', 'running').where('locked_by', '=', p.locked_by),
+);

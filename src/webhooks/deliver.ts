@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import { precompile } from '../store/precompiled.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { EngineContext } from '../engine/context.js';
 import { recordEvent } from '../engine/events.js';
@@ -43,32 +44,7 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
   const dispatcher: Dispatcher = guardedAgent(settings.allow_private_destinations);
 
   return async (job, { finish, log }) => {
-    // One query for the delivery, its endpoint and its event: this runs thousands of times a second.
-    const row = await ctx.store.db
-      .selectFrom('deliveries as d')
-      .innerJoin('endpoints as ep', 'ep.id', 'd.endpoint_id')
-      .innerJoin('events as ev', 'ev.id', 'd.event_id')
-      .select([
-        'd.id',
-        'd.status',
-        'd.attempts',
-        'd.order_key',
-        'ep.id as endpoint_id',
-        'ep.url',
-        'ep.status as endpoint_status',
-        'ep.secret',
-        'ep.previous_secret',
-        'ep.previous_secret_expires_at',
-        'ep.rate_limit',
-        'ep.failing_since',
-        'ep.paused_until',
-        'ev.id as event_id',
-        'ev.type',
-        'ev.occurred_at',
-        'ev.data',
-      ])
-      .where('d.id', '=', job.payload.deliveryId)
-      .executeTakeFirst();
+    const [row] = (await selectDelivery<DeliveryRow>(ctx.store.db, { id: job.payload.deliveryId })).rows;
     if (!row || row.status !== 'pending') return;
     // Kept pending while disabled: re-enabling the endpoint or `recover` sends it later.
     if (row.endpoint_status !== 'enabled') return;
@@ -142,31 +118,25 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
 
     ctx.metrics.deliveries.inc({ outcome: delivered ? 'delivered' : exhausted ? 'failed' : 'retry' });
     await finish(async (trx) => {
-      await trx
-        .insertInto('delivery_attempts')
-        .values({
-          delivery_id: row.id,
-          attempted_at: started,
-          duration_ms: now - started,
-          request_headers: JSON.stringify(headers),
-          response_status: outcome.status,
-          response_body: outcome.body,
-          error: outcome.error,
-        })
-        .execute();
-      await trx
-        .updateTable('deliveries')
-        .set({
-          status: delivered ? 'delivered' : exhausted ? 'failed' : 'pending',
-          attempts: attempt,
-          next_attempt_at: retryAt,
-          last_response_status: outcome.status,
-          last_error: outcome.error ?? (delivered ? null : `HTTP ${outcome.status}`),
-          delivered_at: delivered ? now : null,
-          updated_at: now,
-        })
-        .where('id', '=', row.id)
-        .execute();
+      await insertAttempt(trx, {
+        delivery_id: row.id,
+        attempted_at: started,
+        duration_ms: now - started,
+        request_headers: JSON.stringify(headers),
+        response_status: outcome.status,
+        response_body: outcome.body,
+        error: outcome.error,
+      });
+      await recordOutcome(trx, {
+        id: row.id,
+        status: delivered ? 'delivered' : exhausted ? 'failed' : 'pending',
+        attempts: attempt,
+        next_attempt_at: retryAt,
+        last_response_status: outcome.status,
+        last_error: outcome.error ?? (delivered ? null : `HTTP ${outcome.status}`),
+        delivered_at: delivered ? now : null,
+        now,
+      });
       await updatePause(trx, row.endpoint_id, gate.pausedUntil, { delivered, status: outcome.status, waitMs: (retryAt ?? now + (settings.retry_schedule[0] ?? 5_000)) - now }, now);
       if (failingSince !== row.failing_since) {
         await trx.updateTable('endpoints').set({ failing_since: failingSince }).where('id', '=', row.endpoint_id).execute();
@@ -188,6 +158,91 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
     });
   };
 }
+
+// The statements every delivery attempt runs, thousands of times a second: compiled once (see
+// store/precompiled.ts).
+
+interface DeliveryRow {
+  id: string;
+  status: string;
+  attempts: number;
+  order_key: string | null;
+  endpoint_id: string;
+  url: string;
+  endpoint_status: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
+  rate_limit: number | null;
+  failing_since: number | null;
+  paused_until: number | null;
+  event_id: string;
+  type: string;
+  occurred_at: number;
+  data: string;
+}
+
+/** The delivery, its endpoint and its event, in one query. */
+const selectDelivery = precompile<{ id: string }>(['id'], (db, p) =>
+  db
+    .selectFrom('deliveries as d')
+    .innerJoin('endpoints as ep', 'ep.id', 'd.endpoint_id')
+    .innerJoin('events as ev', 'ev.id', 'd.event_id')
+    .select([
+      'd.id',
+      'd.status',
+      'd.attempts',
+      'd.order_key',
+      'ep.id as endpoint_id',
+      'ep.url',
+      'ep.status as endpoint_status',
+      'ep.secret',
+      'ep.previous_secret',
+      'ep.previous_secret_expires_at',
+      'ep.rate_limit',
+      'ep.failing_since',
+      'ep.paused_until',
+      'ev.id as event_id',
+      'ev.type',
+      'ev.occurred_at',
+      'ev.data',
+    ])
+    .where('d.id', '=', p.id),
+);
+
+const insertAttempt = precompile<{
+  delivery_id: string;
+  attempted_at: number;
+  duration_ms: number;
+  request_headers: string;
+  response_status: number | null;
+  response_body: string | null;
+  error: string | null;
+}>(['delivery_id', 'attempted_at', 'duration_ms', 'request_headers', 'response_status', 'response_body', 'error'], (db, p) => db.insertInto('delivery_attempts').values(p));
+
+const recordOutcome = precompile<{
+  id: string;
+  status: 'delivered' | 'failed' | 'pending';
+  attempts: number;
+  next_attempt_at: number | null;
+  last_response_status: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  now: number;
+}>(['id', 'status', 'attempts', 'next_attempt_at', 'last_response_status', 'last_error', 'delivered_at', 'now'], (db, p) =>
+  db
+    .updateTable('deliveries')
+    .set({
+      status: p.status,
+      attempts: p.attempts,
+      next_attempt_at: p.next_attempt_at,
+      last_response_status: p.last_response_status,
+      last_error: p.last_error,
+      delivered_at: p.delivered_at,
+      updated_at: p.now,
+    })
+    .where('id', '=', p.id),
+);
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
   const chunks: Buffer[] = [];
