@@ -118,6 +118,13 @@ forEachStore('retention', (stores) => {
     assert.deepEqual(Object.values(await pruneExpired(store, defaults, { now, batchSize: 2 })), [0, 0, 0, 0, 0, 0, 0, 0], 'a second pass finds nothing');
   });
 
+  it('stops between batches once told to (shutdown does not wait for a long first pass)', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    assert.deepEqual(Object.values(await pruneExpired(store, defaults, { now, batchSize: 1, signal: stop.signal })), [0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.equal(await count(store, 'webhook_receipts'), 4);
+  });
+
   it('deletes nothing of what is kept "forever", and stays within the period it is given', async () => {
     const forever = configFromObject(
       { retention: { webhook_bodies: 'forever', receipts: 'forever', events: 'forever', unreadable_webhooks: 'forever', dead_jobs: 'forever' } },

@@ -23,12 +23,15 @@ export interface PruneOptions {
   now?: number;
   /** Rows per delete statement. */
   batchSize?: number;
+  /** Stops the pass between two batches (shutdown). */
+  signal?: AbortSignal;
 }
 
 /** Deletes every row that has outlived its retention period; safe to run on several instances at once. */
 export async function pruneExpired(store: Store, retention: RetentionConfig, options: PruneOptions = {}): Promise<PruneReport> {
   const now = options.now ?? Date.now();
   const batch = options.batchSize ?? 1_000;
+  const stopped = () => options.signal?.aborted === true;
   const before = (period: number | null) => (period === null ? null : now - period);
   const report: PruneReport = { webhook_receipts: 0, status_receipts: 0, outbound_part_ids: 0, events: 0, deliveries: 0, delivery_attempts: 0, unreadable_webhooks: 0, jobs: 0 };
 
@@ -51,7 +54,7 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   }
 
   const events = before(retention.events);
-  if (events !== null) await pruneEvents(store, events, batch, report);
+  if (events !== null) await pruneEvents(store, events, batch, report, stopped);
 
   report.unreadable_webhooks = await receivedBefore('unreadable_webhooks', before(retention.unreadable_webhooks));
 
@@ -73,12 +76,13 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   /** Runs `deleteSome` (at most `limit` rows each) until a run deletes fewer, yielding between writes. */
   async function inBatches(limit: number, deleteSome: (trx: Kysely<Database>, limit: number) => { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }): Promise<number> {
     let total = 0;
-    for (;;) {
+    while (!stopped()) {
       const deleted = Number((await store.write((trx) => deleteSome(trx, limit).executeTakeFirst())).numDeletedRows);
       total += deleted;
-      if (deleted < limit) return total;
+      if (deleted < limit) break;
       await nextTurn();
     }
+    return total;
   }
 }
 
@@ -86,8 +90,8 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
  * Old events go with their deliveries and the attempts' log, but not while a delivery is still
  * due to an endpoint that exists: a disabled endpoint, re-enabled, still sends them.
  */
-async function pruneEvents(store: Store, cutoff: number, batch: number, report: PruneReport): Promise<void> {
-  for (;;) {
+async function pruneEvents(store: Store, cutoff: number, batch: number, report: PruneReport, stopped: () => boolean): Promise<void> {
+  while (!stopped()) {
     const deleted = await store.write(async (trx) => {
       const ids = (
         await trx
@@ -127,9 +131,10 @@ async function pruneEvents(store: Store, cutoff: number, batch: number, report: 
 /** Runs `pruneExpired` every `retention.interval` (first after a minute at most); returns a stop function. */
 export function startPruning(store: Store, retention: RetentionConfig, log: Logger): () => Promise<void> {
   let running: Promise<void> | null = null;
+  const stopping = new AbortController();
   const pass = () => {
     if (running) return;
-    running = pruneExpired(store, retention)
+    running = pruneExpired(store, retention, { signal: stopping.signal })
       .then((report) => {
         const deleted = Object.fromEntries(Object.entries(report).filter(([, n]) => n > 0));
         if (Object.keys(deleted).length > 0) log.info({ deleted }, 'retention: deleted rows past their retention period');
@@ -146,6 +151,7 @@ export function startPruning(store: Store, retention: RetentionConfig, log: Logg
   return async () => {
     clearTimeout(first);
     clearInterval(every);
+    stopping.abort();
     await running;
   };
 }
