@@ -15,6 +15,7 @@ export interface Metrics {
   signatureFailures: Counter<'channel' | 'mode'>;
   sends: Counter<'channel' | 'outcome'>;
   deliveries: Counter<'outcome'>;
+  retentionDeleted: Counter<'table'>;
 }
 
 export function createMetrics(store: Store, spool: Spool | null = null): Metrics {
@@ -51,6 +52,12 @@ export function createMetrics(store: Store, spool: Spool | null = null): Metrics
       name: 'parley_webhook_deliveries_total',
       help: 'Event webhook delivery attempts, by outcome (delivered, retry, failed), and paused: put back while the endpoint is unreachable.',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    retentionDeleted: new Counter({
+      name: 'parley_retention_deleted_rows_total',
+      help: 'Rows deleted for being past their retention period, by table.',
+      labelNames: ['table'],
       registers: [registry],
     }),
   };

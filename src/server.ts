@@ -102,7 +102,12 @@ export async function startParley(config: Config, options: StartOptions): Promis
     if (options.listen) url = await app.listen({ port: config.server.port, host: config.server.host });
     else await app.ready();
     if (options.work !== false) worker.start();
-    const stopPruning = options.work !== false ? startPruning(store, config.retention, log.child({ component: 'retention' })) : null;
+    const stopPruning =
+      options.work !== false
+        ? startPruning(store, config.retention, log.child({ component: 'retention' }), (report) => {
+            for (const [table, rows] of Object.entries(report)) if (rows > 0) ctx.metrics.retentionDeleted.inc({ table }, rows);
+          })
+        : null;
     const drainer = spool ? startDraining(ctx, spool) : null;
 
     const running = worker;

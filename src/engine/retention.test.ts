@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
 import { sql } from 'kysely';
+import { request } from 'undici';
 import { startTestParley } from '../../test/helpers/parley.js';
 import { forEachStore } from '../../test/helpers/stores.js';
 import { configFromObject } from '../config.js';
@@ -149,6 +150,9 @@ forEachStore('retention in a running Parley', (stores) => {
     try {
       await parley.until(async () => (await count(store, 'webhook_receipts')) === 1);
       assert.deepEqual((await store.db.selectFrom('webhook_receipts').select('body').execute()).map((r) => r.body), ['new']);
+      // Counted once the pass is over, which may be a moment after the row went.
+      const counted = /^parley_retention_deleted_rows_total\{table="webhook_receipts"\} 1$/m;
+      await parley.until(async () => counted.test(await (await request(`${parley.base}/metrics`)).body.text()));
     } finally {
       await parley.close();
       await store.close();

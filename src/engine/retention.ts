@@ -128,14 +128,18 @@ async function pruneEvents(store: Store, cutoff: number, batch: number, report: 
   }
 }
 
-/** Runs `pruneExpired` every `retention.interval` (first after a minute at most); returns a stop function. */
-export function startPruning(store: Store, retention: RetentionConfig, log: Logger): () => Promise<void> {
+/**
+ * Runs `pruneExpired` every `retention.interval` (first after a minute at most), telling `onPass`
+ * what each pass deleted; returns a stop function.
+ */
+export function startPruning(store: Store, retention: RetentionConfig, log: Logger, onPass: (report: PruneReport) => void): () => Promise<void> {
   let running: Promise<void> | null = null;
   const stopping = new AbortController();
   const pass = () => {
     if (running) return;
     running = pruneExpired(store, retention, { signal: stopping.signal })
       .then((report) => {
+        onPass(report);
         const deleted = Object.fromEntries(Object.entries(report).filter(([, n]) => n > 0));
         if (Object.keys(deleted).length > 0) log.info({ deleted }, 'retention: deleted rows past their retention period');
       })
