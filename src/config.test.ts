@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig } from './config.js';
+import { parse as parseYaml } from 'yaml';
+import { configFromObject, loadConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-config-'));
@@ -60,6 +61,22 @@ describe('loadConfig', () => {
       () => load(generic().replace('"0123456789abcdef0123"', '${MAIN_SECRET}')),
       (e: Error) => e instanceof ConfigError && /channels\[0\]\.secret: environment variable MAIN_SECRET is not set/.test(e.message),
     );
+  });
+
+  it('is mirrored by docs/configuration.md: every section, and every setting of a flat one', () => {
+    const doc = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+    const documented = parseYaml(/```yaml\n([\s\S]*?)```/.exec(doc)![1]!) as Record<string, Record<string, unknown> | null>;
+    const defaults = configFromObject({}, { env: {} }) as unknown as Record<string, unknown>;
+    const missing: string[] = [];
+    for (const [section, value] of Object.entries(defaults)) {
+      if (section === 'source') continue;
+      if (!(section in documented)) missing.push(section);
+      // channels and automation are lists and nested blocks with pages of their own.
+      else if (value && typeof value === 'object' && !Array.isArray(value) && section !== 'automation') {
+        for (const key of Object.keys(value)) if (!(key in (documented[section] ?? {}))) missing.push(`${section}.${key}`);
+      }
+    }
+    assert.deepEqual(missing, []);
   });
 
   it('parses durations', () => {
