@@ -176,6 +176,7 @@ forEachStore('hostile input', (stores) => {
       'POST /v1/conversations/:id/messages',
       'POST /v1/conversations/:id/close',
       'GET /v1/contacts/:id',
+      'DELETE /v1/contacts/:id',
       'GET /v1/opt-outs',
       'POST /v1/opt-outs',
       'DELETE /v1/opt-outs/:id',

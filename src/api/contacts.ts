@@ -3,6 +3,7 @@ import { toE164 } from '../core/phone.js';
 import { suppress, withdrawApiSuppressions } from '../engine/consent.js';
 import type { EngineContext } from '../engine/context.js';
 import { upsertContact } from '../engine/conversations.js';
+import { eraseContact } from '../engine/erasure.js';
 import { endSessionsOnOptOut } from '../engine/flows.js';
 import { ParleyError } from '../errors.js';
 
@@ -27,8 +28,7 @@ export function registerContactRoutes(api: FastifyInstance, ctx: EngineContext):
   const db = ctx.store.db;
 
   // By id (`ct_…`) or by phone number, since that is what support staff have at hand.
-  api.get<{ Params: { id: string } }>('/v1/contacts/:id', async (request) => {
-    const key = request.params.id;
+  const findContact = async (key: string) => {
     const phone = key.startsWith('ct_') ? null : toE164(key);
     const contact = await db
       .selectFrom('contacts')
@@ -36,6 +36,11 @@ export function registerContactRoutes(api: FastifyInstance, ctx: EngineContext):
       .where(phone ? 'phone' : 'id', '=', phone ?? key)
       .executeTakeFirst();
     if (!contact) throw new ParleyError('not_found', 'No contact has this id or number.');
+    return contact;
+  };
+
+  api.get<{ Params: { id: string } }>('/v1/contacts/:id', async (request) => {
+    const contact = await findContact(request.params.id);
     const suppressions = await db.selectFrom('suppressions').selectAll().where('phone', '=', contact.phone).orderBy('created_at').execute();
     const history = await db.selectFrom('consent_changes').selectAll().where('contact_id', '=', contact.id).orderBy('id').execute();
     return {
@@ -55,6 +60,15 @@ export function registerContactRoutes(api: FastifyInstance, ctx: EngineContext):
       })),
       created_at: iso(contact.created_at),
     };
+  });
+
+  // Erasure on request (engine/erasure.ts): everything about the contact, except, if they opted
+  // out, the suppression that keeps honouring it.
+  api.delete<{ Params: { id: string } }>('/v1/contacts/:id', async (request) => {
+    const contact = await findContact(request.params.id);
+    const report = await eraseContact(ctx.store, contact);
+    request.log.info({ contact: contact.id, erased: report.erased, kept_opt_out: report.kept_opt_out }, 'contact erased');
+    return report;
   });
 
   // A business bringing the opt-outs it holds from another system. They are honoured like a STOP
