@@ -10,9 +10,10 @@ import type { Database } from '../store/schema.js';
 // every text forever. Deletion goes in small batches, each its own write, so a first run over a
 // year of history never holds the database (SQLite's one writer least of all) for long.
 //
-// Never deleted here: messages, conversations and contacts (the business's records), suppressions
-// and consent_changes (the proof of every opt-out and opt-in), flow sessions, and anything still
-// due: a pending job, an event with a delivery still to make.
+// Never deleted here: messages, conversations and contacts (the business's records; erasure.ts
+// removes one contact's on request), suppressions and consent_changes (the proof of every opt-out
+// and opt-in), flow sessions, and anything still due: a pending job, an event with a delivery
+// still to make.
 
 export type RetentionConfig = Config['retention'];
 
