@@ -215,6 +215,8 @@ const fileSchema = z.strictObject({
       unreadable_webhooks: keepFor.default(90 * 86_400_000),
       /** Jobs that ran out of attempts (the message or delivery they served shows the failure). */
       dead_jobs: keepFor.default(30 * 86_400_000),
+      /** Flow sessions that ended (their variables hold what the business's calls answered); active ones stay. */
+      flow_sessions: keepFor.default(90 * 86_400_000),
     })
     .prefault({}),
   log: z

@@ -18,7 +18,7 @@ const defaults: RetentionConfig = configFromObject({}, { env: {} }).retention;
 
 const cleared: Array<keyof Database> = [
   'delivery_attempts', 'deliveries', 'events', 'endpoints', 'webhook_receipts', 'status_receipts', 'outbound_part_ids',
-  'unreadable_webhooks', 'jobs', 'consent_changes', 'messages',
+  'unreadable_webhooks', 'jobs', 'consent_changes', 'messages', 'flow_sessions',
 ];
 
 async function count(store: Store, table: keyof Database): Promise<number> {
@@ -70,6 +70,12 @@ async function seed(store: Store): Promise<void> {
   const job = (kind: string, state: 'pending' | 'dead', at: number) => ({ kind, payload: '{}', group_key: null, state, run_at: at, max_attempts: 3, locked_by: null, locked_until: null, last_error: null, created_at: at, updated_at: at });
   await db.insertInto('jobs').values([job('dead-old', 'dead', old), job('dead-recent', 'dead', recent), job('pending-old', 'pending', old)]).execute();
 
+  const session = (id: string, status: 'active' | 'completed', endedAt: number | null) => ({
+    id, flow: 'appointment', contact_id: 'ct_old', phone: `+1555123${id.slice(-4)}`, channel: 'main', local_number: '+18005550100', step: 'ask', vars: '{"booking":"thursday"}',
+    retries: 0, status, version: 1, started_at: now - 200 * day, updated_at: endedAt ?? now - 200 * day, expires_at: now + day, ended_at: endedAt,
+  });
+  await db.insertInto('flow_sessions').values([session('fs_ended_0001', 'completed', now - 100 * day), session('fs_ended_0002', 'completed', old), session('fs_active_0003', 'active', null)]).execute();
+
   // Records no retention period covers.
   await db
     .insertInto('messages')
@@ -104,6 +110,7 @@ forEachStore('retention', (stores) => {
       delivery_attempts: 3,
       unreadable_webhooks: 1,
       jobs: 1,
+      flow_sessions: 1,
     });
     assert.deepEqual((await store.db.selectFrom('webhook_receipts').select('body').execute()).map((r) => r.body), ['recent']);
     assert.deepEqual((await store.db.selectFrom('status_receipts').select('provider_message_id').execute()).map((r) => r.provider_message_id), ['p-recent']);
@@ -113,25 +120,26 @@ forEachStore('retention', (stores) => {
     assert.deepEqual((await store.db.selectFrom('delivery_attempts').select('delivery_id').orderBy('delivery_id').execute()).map((r) => r.delivery_id), ['dl_due', 'dl_recent']);
     assert.deepEqual((await store.db.selectFrom('unreadable_webhooks').select('body').orderBy('id').execute()).map((r) => r.body), ['40-days', 'recent'], 'unreadable webhooks are kept 90 days');
     assert.deepEqual((await store.db.selectFrom('jobs').select('kind').orderBy('id').execute()).map((r) => r.kind), ['dead-recent', 'pending-old']);
+    assert.deepEqual((await store.db.selectFrom('flow_sessions').select('id').orderBy('id').execute()).map((r) => r.id), ['fs_active_0003', 'fs_ended_0002'], 'ended 90+ days ago goes; an active session stays, however old');
     assert.equal(await count(store, 'messages'), 1);
     assert.equal(await count(store, 'consent_changes'), 1, 'the proof of an opt-out is never deleted');
 
-    assert.deepEqual(Object.values(await pruneExpired(store, defaults, { now, batchSize: 2 })), [0, 0, 0, 0, 0, 0, 0, 0], 'a second pass finds nothing');
+    assert.deepEqual(Object.values(await pruneExpired(store, defaults, { now, batchSize: 2 })), [0, 0, 0, 0, 0, 0, 0, 0, 0], 'a second pass finds nothing');
   });
 
   it('stops between batches once told to (shutdown does not wait for a long first pass)', async () => {
     const stop = new AbortController();
     stop.abort();
-    assert.deepEqual(Object.values(await pruneExpired(store, defaults, { now, batchSize: 1, signal: stop.signal })), [0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(Object.values(await pruneExpired(store, defaults, { now, batchSize: 1, signal: stop.signal })), [0, 0, 0, 0, 0, 0, 0, 0, 0]);
     assert.equal(await count(store, 'webhook_receipts'), 4);
   });
 
   it('deletes nothing of what is kept "forever", and stays within the period it is given', async () => {
     const forever = configFromObject(
-      { retention: { webhook_bodies: 'forever', receipts: 'forever', events: 'forever', unreadable_webhooks: 'forever', dead_jobs: 'forever' } },
+      { retention: { webhook_bodies: 'forever', receipts: 'forever', events: 'forever', unreadable_webhooks: 'forever', dead_jobs: 'forever', flow_sessions: 'forever' } },
       { env: {} },
     ).retention;
-    assert.deepEqual(Object.values(await pruneExpired(store, forever, { now })), [0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(Object.values(await pruneExpired(store, forever, { now })), [0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
     const twoMonths = { ...forever, webhook_bodies: 60 * day, events: 39 * day };
     const report = await pruneExpired(store, twoMonths, { now });

@@ -12,13 +12,16 @@ import type { Database } from '../store/schema.js';
 //
 // Never deleted here: messages, conversations and contacts (the business's records; erasure.ts
 // removes one contact's on request), suppressions and consent_changes (the proof of every opt-out
-// and opt-in), flow sessions, and anything still due: a pending job, an event with a delivery
-// still to make.
+// and opt-in), active flow sessions, and anything still due: a pending job, an event with a
+// delivery still to make.
 
 export type RetentionConfig = Config['retention'];
 
 /** What one pass deleted, by table. */
-export type PruneReport = Record<'webhook_receipts' | 'status_receipts' | 'outbound_part_ids' | 'events' | 'deliveries' | 'delivery_attempts' | 'unreadable_webhooks' | 'jobs', number>;
+export type PruneReport = Record<
+  'webhook_receipts' | 'status_receipts' | 'outbound_part_ids' | 'events' | 'deliveries' | 'delivery_attempts' | 'unreadable_webhooks' | 'jobs' | 'flow_sessions',
+  number
+>;
 
 export interface PruneOptions {
   now?: number;
@@ -34,7 +37,7 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   const batch = options.batchSize ?? 1_000;
   const stopped = () => options.signal?.aborted === true;
   const before = (period: number | null) => (period === null ? null : now - period);
-  const report: PruneReport = { webhook_receipts: 0, status_receipts: 0, outbound_part_ids: 0, events: 0, deliveries: 0, delivery_attempts: 0, unreadable_webhooks: 0, jobs: 0 };
+  const report: PruneReport = { webhook_receipts: 0, status_receipts: 0, outbound_part_ids: 0, events: 0, deliveries: 0, delivery_attempts: 0, unreadable_webhooks: 0, jobs: 0, flow_sessions: 0 };
 
   report.webhook_receipts = await receivedBefore('webhook_receipts', before(retention.webhook_bodies));
   const receipts = before(retention.receipts);
@@ -63,6 +66,13 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   if (deadJobs !== null) {
     report.jobs = await inBatches(batch, (trx, limit) =>
       trx.deleteFrom('jobs').where('id', 'in', trx.selectFrom('jobs').select('id').where('state', '=', 'dead').where('updated_at', '<', deadJobs).limit(limit)),
+    );
+  }
+
+  const endedSessions = before(retention.flow_sessions);
+  if (endedSessions !== null) {
+    report.flow_sessions = await inBatches(batch, (trx, limit) =>
+      trx.deleteFrom('flow_sessions').where('id', 'in', trx.selectFrom('flow_sessions').select('id').where('ended_at', '<', endedSessions).limit(limit)),
     );
   }
 

@@ -14,6 +14,7 @@ import * as unreadableWebhooks from './migrations/0010_unreadable_webhooks.js';
 import * as endpointPause from './migrations/0011_endpoint_pause.js';
 import * as retentionIndexes from './migrations/0012_retention_indexes.js';
 import * as suppressionSource from './migrations/0013_suppression_source.js';
+import * as flowSessionEndedIndex from './migrations/0014_flow_session_ended_index.js';
 
 /** What a migration needs to know about the dialect to write one schema for both. */
 export interface MigrationContext {
@@ -41,6 +42,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0011_endpoint_pause': endpointPause,
   '0012_retention_indexes': retentionIndexes,
   '0013_suppression_source': suppressionSource,
+  '0014_flow_session_ended_index': flowSessionEndedIndex,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;
