@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { precompile } from '../store/precompiled.js';
 import type { Database, SuppressionSource } from '../store/schema.js';
 import type { ConsentEventData } from './events.js';
 
@@ -15,14 +16,13 @@ export interface ConsentChange {
 
 /** Whether `phone` has opted out of messages from `localNumber` (or from every number). */
 export async function isSuppressed(db: Kysely<Database>, phone: string, localNumber: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('suppressions')
-    .select('phone')
-    .where('phone', '=', phone)
-    .where('scope', 'in', [localNumber, '*'])
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await selectSuppression(db, { phone, local_number: localNumber })).rows.length > 0;
 }
+
+// Asked before every send and every routing: compiled once (see store/precompiled.ts).
+const selectSuppression = precompile<{ phone: string; local_number: string }>(['phone', 'local_number'], (db, p) =>
+  db.selectFrom('suppressions').select('phone').where('phone', '=', p.phone).where('scope', 'in', [p.local_number, '*']).limit(1),
+);
 
 /**
  * Suppresses the number in the caller's transaction, before anything else can be queued for it,

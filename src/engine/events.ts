@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { OutboundStatus } from '../core/message-status.js';
+import { precompile } from '../store/precompiled.js';
 import type { Database } from '../store/schema.js';
 import { enqueueDeliveries } from '../webhooks/fan-out.js';
 
@@ -100,17 +101,13 @@ export async function recordEvent<T extends EventType>(
 ): Promise<string> {
   const now = refs.now ?? Date.now();
   const id = newId('evt', now);
-  await trx
-    .insertInto('events')
-    .values({
-      id,
-      type,
-      occurred_at: now,
-      contact_id: refs.contactId ?? null,
-      message_id: refs.messageId ?? null,
-      data: JSON.stringify(data),
-    })
-    .execute();
+  await insertEvent(trx, { id, type, occurred_at: now, contact_id: refs.contactId ?? null, message_id: refs.messageId ?? null, data: JSON.stringify(data) });
   await enqueueDeliveries(trx, { id, type, contactId: refs.contactId ?? null, now });
   return id;
 }
+
+// Nearly every job records an event: compiled once (see store/precompiled.ts).
+const insertEvent = precompile<{ id: string; type: string; occurred_at: number; contact_id: string | null; message_id: string | null; data: string }>(
+  ['id', 'type', 'occurred_at', 'contact_id', 'message_id', 'data'],
+  (db, p) => db.insertInto('events').values(p),
+);

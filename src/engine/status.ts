@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { canAdvance, outboundStatuses, type OutboundStatus } from '../core/message-status.js';
 import type { JobHandler } from '../queue/worker.js';
+import { precompile } from '../store/precompiled.js';
 import type { Database, StatusReceiptsTable } from '../store/schema.js';
 import type { EngineContext } from './context.js';
 import { recordEvent } from './events.js';
@@ -22,21 +23,18 @@ export async function advanceStatus(trx: Kysely<Database>, messageId: string, ne
   const now = change.now ?? Date.now();
   const predecessors = outboundStatuses.filter((s) => canAdvance(s, next));
   if (predecessors.length === 0) return false;
-  const before = await trx.selectFrom('messages').select(['status', 'to_number']).where('id', '=', messageId).executeTakeFirst();
+  const [before] = (await selectStatus<{ status: string; to_number: string }>(trx, { id: messageId })).rows;
   if (!before || !predecessors.includes(before.status as OutboundStatus)) return false;
-  const result = await trx
-    .updateTable('messages')
-    .set({
-      status: next,
-      provider_status: change.providerStatus ?? null,
-      error_code: change.errorCode ?? null,
-      error_message: change.errorMessage ?? null,
-      updated_at: now,
-    })
-    .where('id', '=', messageId)
-    .where('status', '=', before.status)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) return false;
+  const result = await moveStatus(trx, {
+    id: messageId,
+    from: before.status,
+    to: next,
+    provider_status: change.providerStatus ?? null,
+    error_code: change.errorCode ?? null,
+    error_message: change.errorMessage ?? null,
+    now,
+  });
+  if (!result.numAffectedRows) return false;
   if (next !== 'sending') {
     await recordEvent(
       trx,
@@ -53,6 +51,18 @@ export async function advanceStatus(trx: Kysely<Database>, messageId: string, ne
   }
   return true;
 }
+
+// Every send and receipt moves a status: compiled once (see store/precompiled.ts).
+const selectStatus = precompile<{ id: string }>(['id'], (db, p) => db.selectFrom('messages').select(['status', 'to_number']).where('id', '=', p.id));
+const moveStatus = precompile<{ id: string; from: string; to: string; provider_status: string | null; error_code: string | null; error_message: string | null; now: number }>(
+  ['id', 'from', 'to', 'provider_status', 'error_code', 'error_message', 'now'],
+  (db, p) =>
+    db
+      .updateTable('messages')
+      .set({ status: p.to, provider_status: p.provider_status, error_code: p.error_code, error_message: p.error_message, updated_at: p.now })
+      .where('id', '=', p.id)
+      .where('status', '=', p.from),
+);
 
 /** A receipt for a message Parley never sent (e.g. one sent from the provider's console) is kept, not applied, after this long. */
 const unknownReceiptPatienceMs = 10 * 60_000;

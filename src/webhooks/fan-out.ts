@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.js';
+import { precompile } from '../store/precompiled.js';
 import type { Database } from '../store/schema.js';
 import { enqueueAttempt } from './attempt-job.js';
 import { takeOrderHead } from './ordering.js';
@@ -11,7 +12,7 @@ import { takeOrderHead } from './ordering.js';
  * delivery about a contact with one already in flight waits behind it (ordering.ts).
  */
 export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: string; type: string; contactId: string | null; now: number }): Promise<void> {
-  const endpoints = await trx.selectFrom('endpoints').select(['id', 'event_types', 'ordered']).where('status', '=', 'enabled').execute();
+  const endpoints = (await selectEnabledEndpoints<{ id: string; event_types: string; ordered: number }>(trx, {})).rows;
   for (const endpoint of endpoints) {
     const types = JSON.parse(endpoint.event_types) as string[];
     if (types.length > 0 && !types.includes(event.type)) continue;
@@ -38,3 +39,6 @@ export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: stri
     if (!waits) await enqueueAttempt(trx, { deliveryId: id, endpointId: endpoint.id, now: event.now });
   }
 }
+
+// Run with every event: compiled once (see store/precompiled.ts).
+const selectEnabledEndpoints = precompile<Record<string, never>>([], (db) => db.selectFrom('endpoints').select(['id', 'event_types', 'ordered']).where('status', '=', 'enabled'));
