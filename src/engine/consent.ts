@@ -20,7 +20,7 @@ export async function isSuppressed(db: Kysely<Database>, phone: string, localNum
 }
 
 // Asked before every send and every routing: compiled once (see store/precompiled.ts).
-const selectSuppression = precompile<{ phone: string; local_number: string }>(['phone', 'local_number'], (db, p) =>
+const selectSuppression = precompile(['phone', 'local_number'], (db, p: { phone: string; local_number: string }) =>
   db.selectFrom('suppressions').select('phone').where('phone', '=', p.phone).where('scope', 'in', [p.local_number, '*']).limit(1),
 );
 

@@ -107,7 +107,7 @@ export async function recordEvent<T extends EventType>(
 }
 
 // Nearly every job records an event: compiled once (see store/precompiled.ts).
-const insertEvent = precompile<{ id: string; type: string; occurred_at: number; contact_id: string | null; message_id: string | null; data: string }>(
+const insertEvent = precompile(
   ['id', 'type', 'occurred_at', 'contact_id', 'message_id', 'data'],
-  (db, p) => db.insertInto('events').values(p),
+  (db, p: { id: string; type: string; occurred_at: number; contact_id: string | null; message_id: string | null; data: string }) => db.insertInto('events').values(p),
 );

@@ -21,14 +21,14 @@ export interface IngestResult {
 }
 
 // Raw webhook insert for receipts and message parts, compiled once (see store/precompiled.ts).
-export const insertWebhookReceipt = precompile<{
+export const insertWebhookReceipt = precompile(['channel', 'kind', 'message_id', 'content_type', 'body', 'now'], (db, p: {
   channel: string;
   kind: 'inbound' | 'status';
   message_id: string | null;
   content_type: string | null;
   body: string;
   now: number;
-}>(['channel', 'kind', 'message_id', 'content_type', 'body', 'now'], (db, p) =>
+}) =>
   db.insertInto('webhook_receipts').values({
     channel: p.channel,
     kind: p.kind,

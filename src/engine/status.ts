@@ -23,7 +23,7 @@ export async function advanceStatus(trx: Kysely<Database>, messageId: string, ne
   const now = change.now ?? Date.now();
   const predecessors = outboundStatuses.filter((s) => canAdvance(s, next));
   if (predecessors.length === 0) return false;
-  const [before] = (await selectStatus<{ status: string; to_number: string }>(trx, { id: messageId })).rows;
+  const [before] = (await selectStatus(trx, { id: messageId })).rows;
   if (!before || !predecessors.includes(before.status as OutboundStatus)) return false;
   const result = await moveStatus(trx, {
     id: messageId,
@@ -53,10 +53,10 @@ export async function advanceStatus(trx: Kysely<Database>, messageId: string, ne
 }
 
 // Every send and receipt moves a status: compiled once (see store/precompiled.ts).
-const selectStatus = precompile<{ id: string }>(['id'], (db, p) => db.selectFrom('messages').select(['status', 'to_number']).where('id', '=', p.id));
-const moveStatus = precompile<{ id: string; from: string; to: string; provider_status: string | null; error_code: string | null; error_message: string | null; now: number }>(
+const selectStatus = precompile(['id'], (db, p: { id: string }) => db.selectFrom('messages').select(['status', 'to_number']).where('id', '=', p.id));
+const moveStatus = precompile(
   ['id', 'from', 'to', 'provider_status', 'error_code', 'error_message', 'now'],
-  (db, p) =>
+  (db, p: { id: string; from: string; to: string; provider_status: string | null; error_code: string | null; error_message: string | null; now: number }) =>
     db
       .updateTable('messages')
       .set({ status: p.to, provider_status: p.provider_status, error_code: p.error_code, error_message: p.error_message, updated_at: p.now })

@@ -22,6 +22,6 @@ export async function completeJob(trx: Kysely<Database>, job: Job): Promise<void
 }
 
 // Every job ends here: compiled once (see store/precompiled.ts).
-const deleteLeasedJob = precompile<{ id: number; locked_by: string }>(['id', 'locked_by'], (db, p) =>
+const deleteLeasedJob = precompile(['id', 'locked_by'], (db, p: { id: number; locked_by: string }) =>
   db.deleteFrom('jobs').where('id', '=', p.id).where('state', '=', 'running').where('locked_by', '=', p.locked_by),
 );

@@ -5,18 +5,19 @@ import type { Database } from './schema.js';
  * A query built and compiled once, then run with new parameters: for the statements on the ingest
  * hot path, where building the same query afresh cost more than running it. The query is built
  * with a placeholder value per parameter name, so the dialect's own compiler decides the SQL text
- * and parameter order; each run only binds values.
+ * and parameter order; each run only binds values. The parameters' types come from `build`'s
+ * annotation, the rows' type from the query it builds.
  */
-export function precompile<P extends Record<string, unknown>>(
-  names: ReadonlyArray<keyof P & string>,
-  build: (db: Kysely<Database>, params: P) => Compilable,
-): <R>(db: Kysely<Database>, params: P) => Promise<QueryResult<R>> {
+export function precompile<P extends Record<string, unknown>, R>(
+  names: ReadonlyArray<NoInfer<keyof P & string>>,
+  build: (db: Kysely<Database>, params: P) => Compilable<R>,
+): (db: Kysely<Database>, params: P) => Promise<QueryResult<R>> {
   // Each compiled parameter is either one of the named placeholders or a constant of the query.
   type Slot = { name: keyof P & string } | { constant: unknown };
   const compiled = new WeakMap<object, { sql: string; slots: Slot[] }>();
   const placeholders = Object.fromEntries(names.map((name) => [name, `\u0000parley:${name}\u0000`])) as unknown as P;
 
-  return <R>(db: Kysely<Database>, params: P) => {
+  return (db: Kysely<Database>, params: P) => {
     // Keyed by the executor's adapter, so SQLite and PostgreSQL each get their own SQL text.
     const key = db.getExecutor().adapter;
     let entry = compiled.get(key);

@@ -44,7 +44,7 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
   const dispatcher: Dispatcher = guardedAgent(settings.allow_private_destinations);
 
   return async (job, { finish, log }) => {
-    const [row] = (await selectDelivery<DeliveryRow>(ctx.store.db, { id: job.payload.deliveryId })).rows;
+    const [row] = (await selectDelivery(ctx.store.db, { id: job.payload.deliveryId })).rows;
     if (!row || row.status !== 'pending') return;
     // Kept pending while disabled: re-enabling the endpoint or `recover` sends it later.
     if (row.endpoint_status !== 'enabled') return;
@@ -162,28 +162,8 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
 // The statements every delivery attempt runs, thousands of times a second: compiled once (see
 // store/precompiled.ts).
 
-interface DeliveryRow {
-  id: string;
-  status: string;
-  attempts: number;
-  order_key: string | null;
-  endpoint_id: string;
-  url: string;
-  endpoint_status: string;
-  secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: number | null;
-  rate_limit: number | null;
-  failing_since: number | null;
-  paused_until: number | null;
-  event_id: string;
-  type: string;
-  occurred_at: number;
-  data: string;
-}
-
 /** The delivery, its endpoint and its event, in one query. */
-const selectDelivery = precompile<{ id: string }>(['id'], (db, p) =>
+const selectDelivery = precompile(['id'], (db, p: { id: string }) =>
   db
     .selectFrom('deliveries as d')
     .innerJoin('endpoints as ep', 'ep.id', 'd.endpoint_id')
@@ -210,7 +190,7 @@ const selectDelivery = precompile<{ id: string }>(['id'], (db, p) =>
     .where('d.id', '=', p.id),
 );
 
-const insertAttempt = precompile<{
+const insertAttempt = precompile(['delivery_id', 'attempted_at', 'duration_ms', 'request_headers', 'response_status', 'response_body', 'error'], (db, p: {
   delivery_id: string;
   attempted_at: number;
   duration_ms: number;
@@ -218,9 +198,9 @@ const insertAttempt = precompile<{
   response_status: number | null;
   response_body: string | null;
   error: string | null;
-}>(['delivery_id', 'attempted_at', 'duration_ms', 'request_headers', 'response_status', 'response_body', 'error'], (db, p) => db.insertInto('delivery_attempts').values(p));
+}) => db.insertInto('delivery_attempts').values(p));
 
-const recordOutcome = precompile<{
+const recordOutcome = precompile(['id', 'status', 'attempts', 'next_attempt_at', 'last_response_status', 'last_error', 'delivered_at', 'now'], (db, p: {
   id: string;
   status: 'delivered' | 'failed' | 'pending';
   attempts: number;
@@ -229,7 +209,7 @@ const recordOutcome = precompile<{
   last_error: string | null;
   delivered_at: number | null;
   now: number;
-}>(['id', 'status', 'attempts', 'next_attempt_at', 'last_response_status', 'last_error', 'delivered_at', 'now'], (db, p) =>
+}) =>
   db
     .updateTable('deliveries')
     .set({

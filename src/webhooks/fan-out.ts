@@ -12,7 +12,7 @@ import { takeOrderHead } from './ordering.js';
  * delivery about a contact with one already in flight waits behind it (ordering.ts).
  */
 export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: string; type: string; contactId: string | null; now: number }): Promise<void> {
-  const endpoints = (await selectEnabledEndpoints<{ id: string; event_types: string; ordered: number }>(trx, {})).rows;
+  const endpoints = (await selectEnabledEndpoints(trx, {})).rows;
   for (const endpoint of endpoints) {
     const types = JSON.parse(endpoint.event_types) as string[];
     if (types.length > 0 && !types.includes(event.type)) continue;
@@ -41,4 +41,4 @@ export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: stri
 }
 
 // Run with every event: compiled once (see store/precompiled.ts).
-const selectEnabledEndpoints = precompile<Record<string, never>>([], (db) => db.selectFrom('endpoints').select(['id', 'event_types', 'ordered']).where('status', '=', 'enabled'));
+const selectEnabledEndpoints = precompile([], (db) => db.selectFrom('endpoints').select(['id', 'event_types', 'ordered']).where('status', '=', 'enabled'));
