@@ -35,108 +35,110 @@ export interface PruneOptions {
 export async function pruneExpired(store: Store, retention: RetentionConfig, options: PruneOptions = {}): Promise<PruneReport> {
   const now = options.now ?? Date.now();
   const batch = options.batchSize ?? 1_000;
-  const stopped = () => options.signal?.aborted === true;
   const before = (period: number | null) => (period === null ? null : now - period);
   const report: PruneReport = { webhook_receipts: 0, status_receipts: 0, outbound_part_ids: 0, events: 0, deliveries: 0, delivery_attempts: 0, unreadable_webhooks: 0, jobs: 0, flow_sessions: 0 };
 
-  report.webhook_receipts = await receivedBefore('webhook_receipts', before(retention.webhook_bodies));
+  await receivedBefore('webhook_receipts', before(retention.webhook_bodies));
   const receipts = before(retention.receipts);
-  report.status_receipts = await receivedBefore('status_receipts', receipts);
+  await receivedBefore('status_receipts', receipts);
   if (receipts !== null) {
     // No single-column key: the (channel, provider id) pair names a row.
-    report.outbound_part_ids = await inBatches(batch, (trx, limit) =>
-      trx
-        .deleteFrom('outbound_part_ids')
-        .where((eb) =>
-          eb(
-            eb.refTuple('channel', 'provider_message_id'),
-            'in',
-            eb.selectFrom('outbound_part_ids').select(['channel', 'provider_message_id']).where('created_at', '<', receipts).limit(limit).$asTuple('channel', 'provider_message_id'),
-          ),
-        ),
-    );
+    await inBatches('outbound_part_ids', async (trx) => ({
+      outbound_part_ids: deletedRows(
+        await trx
+          .deleteFrom('outbound_part_ids')
+          .where((eb) =>
+            eb(
+              eb.refTuple('channel', 'provider_message_id'),
+              'in',
+              eb.selectFrom('outbound_part_ids').select(['channel', 'provider_message_id']).where('created_at', '<', receipts).limit(batch).$asTuple('channel', 'provider_message_id'),
+            ),
+          )
+          .executeTakeFirst(),
+      ),
+    }));
   }
 
   const events = before(retention.events);
-  if (events !== null) await pruneEvents(store, events, batch, report, stopped);
+  if (events !== null) await inBatches('events', (trx) => deleteOldEvents(trx, events, batch));
 
-  report.unreadable_webhooks = await receivedBefore('unreadable_webhooks', before(retention.unreadable_webhooks));
+  await receivedBefore('unreadable_webhooks', before(retention.unreadable_webhooks));
 
   const deadJobs = before(retention.dead_jobs);
   if (deadJobs !== null) {
-    report.jobs = await inBatches(batch, (trx, limit) =>
-      trx.deleteFrom('jobs').where('id', 'in', trx.selectFrom('jobs').select('id').where('state', '=', 'dead').where('updated_at', '<', deadJobs).limit(limit)),
-    );
+    await inBatches('jobs', async (trx) => ({
+      jobs: deletedRows(
+        await trx.deleteFrom('jobs').where('id', 'in', trx.selectFrom('jobs').select('id').where('state', '=', 'dead').where('updated_at', '<', deadJobs).limit(batch)).executeTakeFirst(),
+      ),
+    }));
   }
 
   const endedSessions = before(retention.flow_sessions);
   if (endedSessions !== null) {
-    report.flow_sessions = await inBatches(batch, (trx, limit) =>
-      trx.deleteFrom('flow_sessions').where('id', 'in', trx.selectFrom('flow_sessions').select('id').where('ended_at', '<', endedSessions).limit(limit)),
-    );
+    await inBatches('flow_sessions', async (trx) => ({
+      flow_sessions: deletedRows(
+        await trx.deleteFrom('flow_sessions').where('id', 'in', trx.selectFrom('flow_sessions').select('id').where('ended_at', '<', endedSessions).limit(batch)).executeTakeFirst(),
+      ),
+    }));
   }
 
   return report;
 
   /** Deletes the rows of a table with an id and a `received_at` that are older than `cutoff`. */
-  async function receivedBefore(table: 'webhook_receipts' | 'status_receipts' | 'unreadable_webhooks', cutoff: number | null): Promise<number> {
-    if (cutoff === null) return 0;
-    return inBatches(batch, (trx, limit) => trx.deleteFrom(table).where('id', 'in', trx.selectFrom(table).select('id').where('received_at', '<', cutoff).limit(limit)));
+  async function receivedBefore(table: 'webhook_receipts' | 'status_receipts' | 'unreadable_webhooks', cutoff: number | null): Promise<void> {
+    if (cutoff === null) return;
+    await inBatches(table, async (trx) => ({
+      [table]: deletedRows(await trx.deleteFrom(table).where('id', 'in', trx.selectFrom(table).select('id').where('received_at', '<', cutoff).limit(batch)).executeTakeFirst()),
+    }));
   }
 
-  /** Runs `deleteSome` (at most `limit` rows each) until a run deletes fewer, yielding between writes. */
-  async function inBatches(limit: number, deleteSome: (trx: Kysely<Database>, limit: number) => { executeTakeFirst(): Promise<{ numDeletedRows: bigint }> }): Promise<number> {
-    let total = 0;
-    while (!stopped()) {
-      const deleted = Number((await store.write((trx) => deleteSome(trx, limit).executeTakeFirst())).numDeletedRows);
-      total += deleted;
-      if (deleted < limit) break;
+  /**
+   * Runs `deleteSome` (at most `batch` rows of `table` each time, in a write of its own) until a
+   * run deletes fewer or the pass is told to stop, yielding between writes; counts what it deleted.
+   */
+  async function inBatches(table: keyof PruneReport, deleteSome: (trx: Kysely<Database>) => Promise<Partial<PruneReport>>): Promise<void> {
+    while (options.signal?.aborted !== true) {
+      const deleted = await store.write(deleteSome);
+      for (const [name, rows] of Object.entries(deleted) as Array<[keyof PruneReport, number]>) report[name] += rows;
+      if ((deleted[table] ?? 0) < batch) return;
       await nextTurn();
     }
-    return total;
   }
 }
+
+const deletedRows = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
 
 /**
  * Old events go with their deliveries and the attempts' log, but not while a delivery is still
  * due to an endpoint that exists: a disabled endpoint, re-enabled, still sends them.
  */
-async function pruneEvents(store: Store, cutoff: number, batch: number, report: PruneReport, stopped: () => boolean): Promise<void> {
-  while (!stopped()) {
-    const deleted = await store.write(async (trx) => {
-      const ids = (
-        await trx
-          .selectFrom('events as e')
-          .select('e.id')
-          .where('e.occurred_at', '<', cutoff)
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('deliveries as d')
-                  .innerJoin('endpoints as ep', 'ep.id', 'd.endpoint_id')
-                  .select(sql.lit(1).as('due'))
-                  .whereRef('d.event_id', '=', 'e.id')
-                  .where('d.status', 'in', ['pending', 'waiting']),
-              ),
-            ),
-          )
-          .orderBy('e.occurred_at')
-          .limit(batch)
-          .execute()
-      ).map((row) => row.id);
-      if (ids.length === 0) return { events: 0, deliveries: 0, attempts: 0 };
-      const deliveries = trx.selectFrom('deliveries').select('id').where('event_id', 'in', ids);
-      const attempts = await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', deliveries).executeTakeFirst();
-      const gone = await trx.deleteFrom('deliveries').where('event_id', 'in', ids).executeTakeFirst();
-      await trx.deleteFrom('events').where('id', 'in', ids).execute();
-      return { events: ids.length, deliveries: Number(gone.numDeletedRows), attempts: Number(attempts.numDeletedRows) };
-    });
-    report.events += deleted.events;
-    report.deliveries += deleted.deliveries;
-    report.delivery_attempts += deleted.attempts;
-    if (deleted.events < batch) return;
-    await nextTurn();
-  }
+async function deleteOldEvents(trx: Kysely<Database>, cutoff: number, batch: number): Promise<Partial<PruneReport>> {
+  const ids = (
+    await trx
+      .selectFrom('events as e')
+      .select('e.id')
+      .where('e.occurred_at', '<', cutoff)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('deliveries as d')
+              .innerJoin('endpoints as ep', 'ep.id', 'd.endpoint_id')
+              .select(sql.lit(1).as('due'))
+              .whereRef('d.event_id', '=', 'e.id')
+              .where('d.status', 'in', ['pending', 'waiting']),
+          ),
+        ),
+      )
+      .orderBy('e.occurred_at')
+      .limit(batch)
+      .execute()
+  ).map((row) => row.id);
+  if (ids.length === 0) return { events: 0 };
+  const deliveries = trx.selectFrom('deliveries').select('id').where('event_id', 'in', ids);
+  const attempts = await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', deliveries).executeTakeFirst();
+  const gone = await trx.deleteFrom('deliveries').where('event_id', 'in', ids).executeTakeFirst();
+  await trx.deleteFrom('events').where('id', 'in', ids).execute();
+  return { events: ids.length, deliveries: deletedRows(gone), delivery_attempts: deletedRows(attempts) };
 }
 
 /**
