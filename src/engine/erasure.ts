@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
+import { deleteEvents } from './events.js';
 import { contactGroup } from './ingest.js';
 import { sendGroup } from './send.js';
 
@@ -44,14 +45,10 @@ export async function eraseContact(store: Store, contact: { id: string; phone: s
       .selectFrom('events')
       .select('id')
       .where((eb) => eb.or([eb('contact_id', '=', contact.id), eb('message_id', 'in', messages)]));
-    const deliveries = trx.selectFrom('deliveries').select('id').where('event_id', 'in', events);
     const count = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
 
     // Dependents first: PostgreSQL holds messages to their conversations, conversations to the contact.
-    await trx.deleteFrom('delivery_order_heads').where('delivery_id', 'in', deliveries).execute();
-    await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', deliveries).execute();
-    const deliveryCount = count(await trx.deleteFrom('deliveries').where('event_id', 'in', events).executeTakeFirst());
-    const eventCount = count(await trx.deleteFrom('events').where('id', 'in', events).executeTakeFirst());
+    const gone = await deleteEvents(trx, events);
     await trx.deleteFrom('webhook_receipts').where('message_id', 'in', messages).execute();
     await trx.deleteFrom('status_receipts').where('parley_message_id', 'in', messages).execute();
     await trx.deleteFrom('outbound_part_ids').where('message_id', 'in', messages).execute();
@@ -72,7 +69,7 @@ export async function eraseContact(store: Store, contact: { id: string; phone: s
 
     return {
       contact_id: contact.id,
-      erased: { messages: messageCount, conversations: conversationCount, flow_sessions: sessionCount, events: eventCount, deliveries: deliveryCount, jobs: jobCount },
+      erased: { messages: messageCount, conversations: conversationCount, flow_sessions: sessionCount, events: gone.events, deliveries: gone.deliveries, jobs: jobCount },
       kept_opt_out: optedOut,
     };
   });

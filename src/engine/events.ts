@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { OutboundStatus } from '../core/message-status.js';
 import { precompile } from '../store/precompiled.js';
@@ -104,6 +104,19 @@ export async function recordEvent<T extends EventType>(
   await insertEvent(trx, { id, type, occurred_at: now, contact_id: refs.contactId ?? null, message_id: refs.messageId ?? null, data: JSON.stringify(data) });
   await enqueueDeliveries(trx, { id, type, contactId: refs.contactId ?? null, now });
   return id;
+}
+
+/**
+ * Deletes the events `events` selects, with their webhook deliveries and everything a delivery
+ * keeps (its attempts' log, its place at the head of an ordered endpoint's queue).
+ */
+export async function deleteEvents(trx: Kysely<Database>, events: SelectQueryBuilder<Database, 'events', { id: string }>): Promise<{ events: number; deliveries: number; attempts: number }> {
+  const deliveries = trx.selectFrom('deliveries').select('id').where('event_id', 'in', events);
+  await trx.deleteFrom('delivery_order_heads').where('delivery_id', 'in', deliveries).execute();
+  const attempts = await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', deliveries).executeTakeFirst();
+  const gone = await trx.deleteFrom('deliveries').where('event_id', 'in', events).executeTakeFirst();
+  const deleted = await trx.deleteFrom('events').where('id', 'in', events).executeTakeFirst();
+  return { events: Number(deleted.numDeletedRows), deliveries: Number(gone.numDeletedRows), attempts: Number(attempts.numDeletedRows) };
 }
 
 // Nearly every job records an event: compiled once (see store/precompiled.ts).

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
+import { deleteEvents } from './events.js';
 
 // What Parley keeps only for a while: the raw copies, receipts, events and logs that every message
 // leaves behind and that nothing reads once the message has settled. Without this they grow with
@@ -134,11 +135,8 @@ async function deleteOldEvents(trx: Kysely<Database>, cutoff: number, batch: num
       .execute()
   ).map((row) => row.id);
   if (ids.length === 0) return { events: 0 };
-  const deliveries = trx.selectFrom('deliveries').select('id').where('event_id', 'in', ids);
-  const attempts = await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', deliveries).executeTakeFirst();
-  const gone = await trx.deleteFrom('deliveries').where('event_id', 'in', ids).executeTakeFirst();
-  await trx.deleteFrom('events').where('id', 'in', ids).execute();
-  return { events: ids.length, deliveries: deletedRows(gone), delivery_attempts: deletedRows(attempts) };
+  const gone = await deleteEvents(trx, trx.selectFrom('events').select('id').where('id', 'in', ids));
+  return { events: gone.events, deliveries: gone.deliveries, delivery_attempts: gone.attempts };
 }
 
 /**
