@@ -1,7 +1,7 @@
 // The webhook benchmark's baseline, in its own process like Parley: sign and POST events to an
 // endpoint with a fixed concurrency, the least any deliverer must do. Prints {"perSecond": …}.
 import { Agent, request } from 'undici';
-import { newEndpointSecret, signatureHeader } from '../src/webhooks/signing.js';
+import { newEndpointSecret, signatureHeader } from '../src/core/webhook-signature.js';
 
 const [url, eventsArg, concurrencyArg] = process.argv.slice(2) as [string, string, string];
 const events = Number(eventsArg);

@@ -10,8 +10,8 @@ import { configFromObject } from '../src/config.js';
 import { newId } from '../src/core/ids.js';
 import { openStore } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
-import { enqueueDeliveries } from '../src/webhooks/fan-out.js';
-import { newEndpointSecret } from '../src/webhooks/signing.js';
+import { enqueueDeliveries } from '../src/events/fan-out.js';
+import { newEndpointSecret } from '../src/core/webhook-signature.js';
 import { startChild } from './child.js';
 import { pinSelf } from './ingest.js';
 

@@ -8,7 +8,7 @@ import { registerFlowRoutes } from './api/flows.js';
 import { registerJobRoutes } from './api/jobs.js';
 import { registerUnreadableWebhookRoutes } from './api/unreadable-webhooks.js';
 import { registerMessageRoutes } from './api/messages.js';
-import type { EngineContext } from './engine/context.js';
+import type { EngineContext } from './runtime/context.js';
 import { registerWebhookRoutes } from './hooks/routes.js';
 import { registerSimulatorRoutes } from './hooks/simulator.js';
 import { installErrorHandling } from './http/errors.js';

@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
 import { flowsDirectory, loadConfig, type Config } from './config.js';
 import { classify } from './core/intent/classify.js';
-import { simSecret } from './engine/channels.js';
+import { simSecret } from './runtime/channels.js';
 import { ConfigError } from './errors.js';
 import { simRepliesSigningInput } from './hooks/simulator.js';
 import { createLogger } from './logger.js';

@@ -4,23 +4,10 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { duration, e164, keepFor } from './config-fields.js';
 import { ConfigError } from './errors.js';
-import { androidSmsGatewayChannelSchema } from './providers/android-sms-gateway/config.js';
-import { birdChannelSchema } from './providers/bird/config.js';
-import { genericChannelSchema } from './providers/generic/config.js';
-import { httpsmsChannelSchema } from './providers/httpsms/config.js';
-import { plivoChannelSchema } from './providers/plivo/config.js';
+import { channelSchema as channel, type ChannelConfig } from './providers/channel-schema.js';
 import { simChannelSchema } from './providers/sim/config.js';
-import { sinchChannelSchema } from './providers/sinch/config.js';
-import { smsmodeChannelSchema } from './providers/smsmode/config.js';
-import { telnyxChannelSchema } from './providers/telnyx/config.js';
-import { textbeeChannelSchema } from './providers/textbee/config.js';
-import { twilioChannelSchema } from './providers/twilio/config.js';
-import { vonageChannelSchema } from './providers/vonage/config.js';
 
 // Every setting, its default and its meaning live here; docs/configuration.md mirrors this file.
-
-// One entry per provider folder under src/providers/.
-const channel = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema, twilioChannelSchema, telnyxChannelSchema, vonageChannelSchema, plivoChannelSchema, sinchChannelSchema, androidSmsGatewayChannelSchema, httpsmsChannelSchema, birdChannelSchema, textbeeChannelSchema, smsmodeChannelSchema]);
 
 // Words carriers treat as opt-outs; a business keyword rule may not claim one (see automation).
 const carrierOptOutWords = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'revoke', 'optout']);
@@ -227,7 +214,7 @@ const fileSchema = z.strictObject({
 });
 
 export type FileConfig = z.output<typeof fileSchema>;
-export type ChannelConfig = z.output<typeof channel>;
+export type { ChannelConfig };
 export type AutomationConfig = z.output<typeof automation>;
 export type RuleConfig = z.output<typeof rule>;
 

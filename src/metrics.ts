@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { sql } from 'kysely';
-import type { Spool } from './engine/spool.js';
+import type { Spool } from './store/spool.js';
 import type { Store } from './store/database.js';
 
 // What `GET /metrics` reports, in Prometheus' text format. One registry per running Parley (not

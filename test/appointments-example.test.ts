@@ -6,7 +6,7 @@ import { afterEach, beforeEach, it } from 'node:test';
 import { request } from 'undici';
 import { startBookingService, type BookingService } from '../examples/appointments/booking-service.js';
 import { loadConfig } from '../src/config.js';
-import { simSecret } from '../src/engine/channels.js';
+import { simSecret } from '../src/runtime/channels.js';
 import { hmacSha256Hex } from '../src/providers/hmac.js';
 import { startParley, type Parley } from '../src/server.js';
 import type { Store } from '../src/store/database.js';

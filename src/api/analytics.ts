@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { summarizeReplies, type ReplyRecord } from '../core/reply-analytics.js';
-import type { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../runtime/context.js';
 
 const querySchema = {
   type: 'object',

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { toE164 } from '../core/phone.js';
-import { suppress, withdrawApiSuppressions } from '../engine/consent.js';
-import type { EngineContext } from '../engine/context.js';
-import { upsertContact } from '../engine/conversations.js';
-import { eraseContact } from '../engine/erasure.js';
-import { endSessionsOnOptOut } from '../engine/flows.js';
+import { suppress, withdrawApiSuppressions } from '../consent/consent.js';
+import type { EngineContext } from '../runtime/context.js';
+import { upsertContact } from '../conversations/conversations.js';
+import { eraseContact } from '../housekeeping/erasure.js';
+import { endSessionsOnOptOut } from '../conversations/flow-sessions.js';
 import { ParleyError } from '../errors.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();

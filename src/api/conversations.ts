@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { EngineContext } from '../engine/context.js';
-import { recordEvent } from '../engine/events.js';
-import { queueOutbound } from '../engine/send.js';
+import type { EngineContext } from '../runtime/context.js';
+import { recordEvent } from '../events/events.js';
+import { queueOutbound } from '../outbound/send.js';
 import { ParleyError } from '../errors.js';
 import { messageJson } from './serialize.js';
 

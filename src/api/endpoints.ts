@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Selectable } from 'kysely';
 import { newId } from '../core/ids.js';
-import type { EngineContext } from '../engine/context.js';
-import { catalogJson } from '../engine/event-catalog.js';
-import { eventTypes } from '../engine/events.js';
+import type { EngineContext } from '../runtime/context.js';
+import { catalogJson } from '../events/catalog.js';
+import { eventTypes } from '../events/events.js';
 import { ParleyError } from '../errors.js';
 import type { Database, EndpointsTable } from '../store/schema.js';
-import { enqueueAttempt } from '../webhooks/attempt-job.js';
-import { releaseWaiting } from '../webhooks/ordering.js';
-import { newEndpointSecret } from '../webhooks/signing.js';
+import { enqueueAttempt } from '../events/attempt-job.js';
+import { releaseWaiting } from '../events/ordering.js';
+import { newEndpointSecret } from '../core/webhook-signature.js';
 import { checkEndpointUrl, DestinationRefused } from '../webhooks/url-guard.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { toE164 } from '../core/phone.js';
-import type { EngineContext } from '../engine/context.js';
-import { startFlow, type SessionRow } from '../engine/flows.js';
+import type { EngineContext } from '../runtime/context.js';
+import type { SessionRow } from '../conversations/flow-sessions.js';
+import { startFlow } from '../sessions/turns.js';
 import { ParleyError } from '../errors.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

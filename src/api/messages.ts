@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { EngineContext } from '../engine/context.js';
-import { sendMessage } from '../engine/send.js';
+import type { EngineContext } from '../runtime/context.js';
+import { sendMessage } from '../outbound/send.js';
 import { ParleyError } from '../errors.js';
 import { messageJson } from './serialize.js';
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../runtime/context.js';
 import { ParleyError } from '../errors.js';
 import { parleyIdParam } from '../providers/contract.js';
-import { parleyIdOf, storeWebhookEvent } from '../hooks/routes.js';
-import { replayRequest, type UnreadableWebhookRow } from '../hooks/unreadable.js';
+import { parleyIdOf, storeWebhookEvent } from '../inbound/webhook-event.js';
+import { replayRequest, type UnreadableWebhookRow } from '../inbound/unreadable.js';
 
 const listQuerySchema = {
   type: 'object',

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { signatureHeader } from '../webhooks/signing.js';
+import { signatureHeader } from '../core/webhook-signature.js';
 import type { CallRequest, CallResult } from './runner.js';
 
 const maxAnswerBytes = 256 * 1024;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../runtime/context.js';
 import { ParleyError } from '../errors.js';
 import { headerValue, hmacSha256HexMatches } from '../providers/hmac.js';
 

@@ -1,4 +1,4 @@
-import type { ChannelConfig } from '../config.js';
+import type { ChannelConfig } from './channel-schema.js';
 import type { ProviderAdapter } from './contract.js';
 import { androidSmsGatewayAdapter } from './android-sms-gateway/adapter.js';
 import { birdAdapter } from './bird/adapter.js';

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { ConfigError } from '../errors.js';
 import type { DialectName, Store } from './database.js';
+import type { MigrationContext } from './migrations/context.js';
 import * as spine from './migrations/0001_spine.js';
 import * as automation from './migrations/0002_automation.js';
 import * as claimIndex from './migrations/0003_claim_index.js';
@@ -16,11 +17,6 @@ import * as retentionIndexes from './migrations/0012_retention_indexes.js';
 import * as suppressionSource from './migrations/0013_suppression_source.js';
 import * as flowSessionEndedIndex from './migrations/0014_flow_session_ended_index.js';
 
-/** What a migration needs to know about the dialect to write one schema for both. */
-export interface MigrationContext {
-  autoIncrementId: 'integer' | 'bigserial';
-  bigint: 'integer' | 'bigint';
-}
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;

@@ -1,14 +1,14 @@
 import { request, type Dispatcher } from 'undici';
 import { precompile } from '../store/precompiled.js';
 import type { JobHandler } from '../queue/worker.js';
-import type { EngineContext } from '../engine/context.js';
-import { recordEvent } from '../engine/events.js';
-import { enqueueAttempt } from './attempt-job.js';
+import type { EngineContext } from '../runtime/context.js';
+import { recordEvent } from '../events/events.js';
+import { enqueueAttempt } from '../events/attempt-job.js';
 import { deferredRunAt, mayAttempt, updatePause } from './endpoint-pause.js';
-import { promoteNext } from './ordering.js';
+import { promoteNext } from '../events/ordering.js';
 import { reserveSlot } from './rate-limit.js';
 import { checkEndpointUrl, DestinationRefused, guardedAgent } from './url-guard.js';
-import { signatureHeader } from './signing.js';
+import { signatureHeader } from '../core/webhook-signature.js';
 
 const maxResponseBody = 2048;
 /** A rate-limited attempt whose slot is nearer than this waits for it in place; later ones are requeued. */

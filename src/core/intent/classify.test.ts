@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, emojiIntent, isKeyboardSlip } from './classify.js';
+import { classify } from './classify.js';
+import { emojiIntent } from './emoji.js';
+import { isKeyboardSlip } from './typos.js';
 import { corpus, falseFriends } from './corpus.js';
 import { normalizeReply, tokens } from './normalize.js';
 

@@ -6,7 +6,8 @@ import { SignJWT } from 'jose';
 import { ApiStandIn, type StandInReply as Reply } from '../../../test/helpers/api-stand-in.js';
 import { ParleyError } from '../../errors.js';
 import { SendError, type StatusReceipt, type VerifyResult, type WebhookEvent, type WebhookRequest } from '../contract.js';
-import { vonageAdapter, vonageSignature } from './adapter.js';
+import { vonageAdapter } from './adapter.js';
+import { vonageSignature } from './verify.js';
 import { vonageChannelSchema, type VonageChannelConfig } from './config.js';
 import { kit } from './test-kit.js';
 

@@ -1,11 +1,7 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { jwtVerify, type JWTPayload } from 'jose';
-import { z } from 'zod';
 import type { OutboundStatus } from '../../core/message-status.js';
 import { countSegments } from '../../core/segments.js';
 import { ParleyError } from '../../errors.js';
 import {
-  parleyIdParam,
   SendError,
   type InboundMessage,
   type MessagePart,
@@ -14,14 +10,15 @@ import {
   type SendErrorKind,
   type SendResult,
   type StatusReceipt,
-  type VerifyResult,
   type WebhookEvent,
   type WebhookRequest,
 } from '../contract.js';
-import { headerValue } from '../hmac.js';
 import { callProvider, type ProviderReply, type RefusalReader } from '../provider-http.js';
-import { firstValues, formParams, isForm, isJson, queryParams, readJsonBody, readPhone, readTimestamp, requireField, type Params } from '../webhook-body.js';
+import { firstValues, readPhone, readTimestamp, requireField } from '../webhook-body.js';
+import { readVonageBody } from './body.js';
 import type { VonageChannelConfig } from './config.js';
+import { messagesApiInbound, messagesApiReceipt } from './messages-api.js';
+import { verifyVonage } from './verify.js';
 
 // Vonage calls with two webhook styles, and one account may use both:
 // - the SMS API (the former Nexmo API): inbound messages and delivery receipts as a GET query, a
@@ -30,159 +27,6 @@ import type { VonageChannelConfig } from './config.js';
 // Both are signed with the account's one signature secret. Sends go through the SMS API.
 
 export const defaultVonageApiUrl = 'https://rest.nexmo.com';
-
-/** How far a signed webhook's time may be from this server's clock. Vonage publishes no window; 5 minutes is Parley's choice. */
-const windowSeconds = 300;
-
-type SignatureMethod = VonageChannelConfig['signature_method'];
-
-// ---------------------------------------------------------------------------------------------
-// Reading the body, shared by verify and parse so both see the same parameters.
-
-/** A webhook's content: a Messages API JSON object, or the SMS API's flat parameters. */
-type VonageBody = { api: 'messages'; json: Record<string, unknown> } | { api: 'sms'; params: Params };
-
-const jsonObject = z.record(z.string(), z.unknown());
-
-function readVonageBody(request: WebhookRequest): VonageBody {
-  if (request.rawBody.length === 0) {
-    // A GET: the parameters are the query's. parley_id is Parley's own, put in the callback URL
-    // it gives Vonage; Vonage neither sends nor signs it.
-    return { api: 'sms', params: queryParams(request).filter(([name]) => name !== parleyIdParam) };
-  }
-  // A POST: Vonage signs what it sends, the body; the query is the URL Parley gave it.
-  if (isForm(request)) return { api: 'sms', params: formParams(request) };
-  if (isJson(request)) {
-    const json = readJsonBody(request, jsonObject);
-    return 'message_uuid' in json ? { api: 'messages', json } : { api: 'sms', params: flatParams(json) };
-  }
-  throw new ParleyError('unsupported_media_type', `Vonage webhooks are a query string, a form or JSON; got ${request.contentType ?? 'no content type'}.`);
-}
-
-/** An SMS API JSON body as parameters. Its values are strings; anything nested is not an SMS API field. */
-function flatParams(json: Record<string, unknown>): Params {
-  return Object.entries(json).flatMap(([name, value]): Params =>
-    typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? [[name, String(value)]] : [],
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Verifying
-
-/**
- * Vonage's `sig`: every parameter but `sig`, sorted by name, each as `&name=value` with any `&`
- * and `=` inside the value replaced by `_`; then the MD5 of that plus the secret (`md5hash`), or
- * an HMAC of it keyed with the secret. Lower-case hex (Vonage's PHP SDK upper-cases HMACs; the
- * comparison ignores case).
- */
-export function vonageSignature(params: ReadonlyMap<string, string>, secret: string, method: SignatureMethod): string {
-  const input = [...params.keys()]
-    .filter((name) => name !== 'sig')
-    .sort()
-    .map((name) => `&${name}=${params.get(name)!.replace(/[&=]/g, '_')}`)
-    .join('');
-  if (method === 'md5hash') return createHash('md5').update(input + secret).digest('hex');
-  return createHmac(method, secret).update(input).digest('hex');
-}
-
-/** Compares hex digests in constant time, without regard to case; anything not hex is unequal. */
-function hexEquals(presented: string, expectedHex: string): boolean {
-  if (!/^[0-9a-fA-F]+$/.test(presented) || presented.length !== expectedHex.length) return false;
-  return timingSafeEqual(Buffer.from(presented.toLowerCase(), 'hex'), Buffer.from(expectedHex.toLowerCase(), 'hex'));
-}
-
-function secondsAway(seconds: number, receivedAt: number): number {
-  return Math.abs(receivedAt / 1000 - seconds);
-}
-
-function firstRepeatedName(params: Params): string | undefined {
-  const seen = new Set<string>();
-  for (const [name] of params) {
-    if (seen.has(name)) return name;
-    seen.add(name);
-  }
-  return undefined;
-}
-
-const unsignedAdvice =
-  'Vonage sends a webhook unsigned only when its own signing failed, so Parley answered 503 for Vonage to send it again. ' +
-  'If every webhook arrives unsigned, signed webhooks are off for this account: turn them on (Dashboard → API settings), or set the channel to verify: monitor while setting up.';
-
-function verifySig(params: Params, receivedAt: number, channel: VonageChannelConfig): VerifyResult {
-  // Parsing reads the first of a repeated name; a signature over another reading would not cover it.
-  const repeated = firstRepeatedName(params);
-  if (repeated !== undefined) return { ok: false, reason: `parameter "${repeated.slice(0, 40)}" appears more than once; Vonage never repeats one` };
-  const fields = new Map(params);
-  const sig = fields.get('sig');
-  if (!sig) return { ok: false, retry: true, reason: `no sig parameter. ${unsignedAdvice}` };
-  if (!hexEquals(sig, vonageSignature(fields, channel.signature_secret, channel.signature_method))) {
-    const names = [...fields.keys()].filter((name) => name !== 'sig').map((name) => name.slice(0, 40));
-    return {
-      ok: false,
-      reason:
-        `sig does not match: checked as ${channel.signature_method} over the ${names.length} parameters received (${names.slice(0, 20).join(', ')}) with the channel's signature_secret. ` +
-        'Check that signature_method is the method chosen in the Vonage dashboard and that signature_secret is the current one.',
-    };
-  }
-  // Vonage's docs list timestamp as optional; when it is there, it is signed, and it must be recent.
-  const timestamp = fields.get('timestamp');
-  if (timestamp !== undefined && (!/^\d{1,12}$/.test(timestamp) || secondsAway(Number(timestamp), receivedAt) > windowSeconds)) {
-    return {
-      ok: false,
-      reason: `timestamp ${timestamp.slice(0, 20)} is more than ${windowSeconds} s from this server's clock (${Math.floor(receivedAt / 1000)}): a replayed webhook, or a clock that is off`,
-    };
-  }
-  return { ok: true };
-}
-
-function bearerToken(request: WebhookRequest): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(headerValue(request.headers, 'authorization') ?? '');
-  return match ? match[1]! : null;
-}
-
-function sha256HexMatches(body: Buffer, presented: string): boolean {
-  return hexEquals(presented, createHash('sha256').update(body).digest('hex'));
-}
-
-/**
- * A Messages API webhook: a JWT signed HS256 with the signature secret (whatever
- * `signature_method` says), whose `payload_hash` is the hex SHA-256 of the body and whose `iat`
- * is recent.
- */
-async function verifyJwt(request: WebhookRequest, token: string, secret: string): Promise<VerifyResult> {
-  let claims: JWTPayload;
-  try {
-    ({ payload: claims } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'], currentDate: new Date(request.receivedAt) }));
-  } catch (error) {
-    return {
-      ok: false,
-      reason: `the Authorization Bearer JWT does not verify as HS256 with the channel's signature_secret (${(error as Error).message}); Vonage signs Messages API webhooks with the account's signature secret`,
-    };
-  }
-  const payloadHash = claims.payload_hash;
-  if (typeof payloadHash !== 'string') return { ok: false, reason: 'the JWT has no payload_hash claim, so nothing ties it to this body' };
-  if (!sha256HexMatches(request.rawBody, payloadHash)) return { ok: false, reason: 'the JWT payload_hash is not the SHA-256 of the body: the body changed after Vonage signed it' };
-  if (typeof claims.iat !== 'number' || secondsAway(claims.iat, request.receivedAt) > windowSeconds) {
-    return {
-      ok: false,
-      reason: `the JWT was issued (iat ${String(claims.iat ?? 'missing')}) more than ${windowSeconds} s from this server's clock (${Math.floor(request.receivedAt / 1000)}): a replayed webhook, or a clock that is off`,
-    };
-  }
-  return { ok: true };
-}
-
-export async function verifyVonage(request: WebhookRequest, channel: VonageChannelConfig): Promise<VerifyResult> {
-  const token = bearerToken(request);
-  if (token !== null) return verifyJwt(request, token, channel.signature_secret);
-  let body: VonageBody;
-  try {
-    body = readVonageBody(request);
-  } catch (error) {
-    return { ok: false, reason: `the body cannot be read, so its signature cannot be checked (${(error as Error).message})` };
-  }
-  if (body.api === 'messages') return { ok: false, retry: true, reason: `a Messages API webhook without an Authorization: Bearer JWT. ${unsignedAdvice}` };
-  return verifySig(body.params, request.receivedAt, channel);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Parsing: the SMS API
@@ -263,78 +107,6 @@ function parseSmsApi(fields: Map<string, string>): WebhookEvent {
   // Only delivery receipts carry a status.
   const status = fields.get('status');
   return status === undefined ? smsApiInbound(fields) : smsApiReceipt(fields, status);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parsing: the Messages API
-
-const messagesApiStatuses = new Map<string, OutboundStatus | null>([
-  ['submitted', 'sent'],
-  ['delivered', 'delivered'],
-  ['rejected', 'failed'],
-  ['undeliverable', 'undelivered'],
-  ['read', null],
-]);
-
-const timestamp = z.string().max(64).nullish();
-const media = z.object({ url: z.string().max(2048) }).nullish();
-
-const messagesStatusSchema = z.object({
-  message_uuid: z.string().min(1).max(256),
-  status: z.string().max(64),
-  timestamp,
-  error: z.object({ title: z.union([z.string().max(64), z.number()]).nullish() }).nullish(),
-});
-
-const messagesInboundSchema = z.object({
-  message_uuid: z.string().min(1).max(256),
-  channel: z.string().max(32),
-  from: z.string().max(64),
-  to: z.string().max(64),
-  text: z.string().max(65_536).nullish(),
-  timestamp,
-  image: media,
-  audio: media,
-  video: media,
-  file: media,
-  vcard: media,
-});
-
-function messagesApiReceipt(request: WebhookRequest): WebhookEvent {
-  const body = readJsonBody(request, messagesStatusSchema);
-  if (!messagesApiStatuses.has(body.status)) throw new ParleyError('invalid_payload', `status: "${body.status.slice(0, 40)}" is not a Messages API status`);
-  const status = messagesApiStatuses.get(body.status);
-  if (!status) return { kind: 'ignored', reason: `Messages API status ${body.status} is not tracked` };
-  const title = body.error?.title;
-  return {
-    kind: 'status',
-    receipt: {
-      providerMessageId: body.message_uuid,
-      status,
-      providerStatus: body.status,
-      errorCode: title === undefined || title === null || title === '' ? null : String(title),
-      providerTime: readTimestamp(body.timestamp),
-    },
-  };
-}
-
-function messagesApiInbound(request: WebhookRequest, channel: unknown): WebhookEvent {
-  if (typeof channel === 'string' && channel !== 'sms' && channel !== 'mms') {
-    return { kind: 'ignored', reason: `a Messages API message on channel ${channel.slice(0, 20)}; Parley reads sms and mms` };
-  }
-  const body = readJsonBody(request, messagesInboundSchema);
-  const mediaUrls = [body.image, body.audio, body.video, body.file, body.vcard].flatMap((m) => (m && /^https?:\/\//i.test(m.url) ? [m.url] : []));
-  return {
-    kind: 'inbound',
-    message: {
-      from: readPhone(body.from, 'from'),
-      to: readPhone(body.to, 'to'),
-      body: body.text ?? '',
-      mediaUrls,
-      providerMessageId: body.message_uuid,
-      providerTime: readTimestamp(body.timestamp),
-    },
-  };
 }
 
 /** Reads a Vonage webhook by its content, whichever URL it came to: receipts carry a status, messages do not. */

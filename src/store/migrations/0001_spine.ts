@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from '../migrate.js';
+import type { MigrationContext } from './context.js';
 
 // The spine: messages, their conversations and contacts, the raw webhook audit, delivery
 // receipts, events and the job queue. Later migrations add to it; this file never changes.

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from '../migrate.js';
+import type { MigrationContext } from './context.js';
 
 // Reply automation: consent (suppressions and their history), contact fields and tags, who or what
 // sent each outbound message, and when a conversation was last acknowledged.

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { MigrationContext } from '../migrate.js';
+import type { MigrationContext } from './context.js';
 
 // What real providers need beyond the generic format:
 // - status receipts deduplicated by a key the adapter chooses (a provider's notification id, or a

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from '../migrate.js';
+import type { MigrationContext } from './context.js';
 
 // Per-endpoint delivery controls: a rate limit, ordered delivery per contact, and the time an
 // endpoint started failing everything (it is disabled after webhooks.disable_after).

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { MigrationContext } from '../migrate.js';
+import type { MigrationContext } from './context.js';
 
 // Conversation flows: one session per contact and business number while a flow runs, keyed by the
 // texter's number; finished sessions are kept as history.

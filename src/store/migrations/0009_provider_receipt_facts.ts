@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from '../migrate.js';
+import type { MigrationContext } from './context.js';
 
 // Two things some providers say only in delivery receipts:
 // - that the recipient opted out with the provider itself (Vonage err-code 9, smsmode "blacklisted"):

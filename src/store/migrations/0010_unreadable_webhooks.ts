@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from '../migrate.js';
+import type { MigrationContext } from './context.js';
 
 // Webhooks that passed the provider's signature check but could not be read (a format Parley does
 // not know yet): kept, so that nothing a provider sent — a STOP least of all — is lost to a parser,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from '../migrate.js';
+import type { MigrationContext } from './context.js';
 
 // An endpoint that cannot be reached (timeouts, refused connections, 503) is paused: its other
 // deliveries wait instead of each spending a worker slot on a doomed attempt, and one probe at a

@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { ConversationRow, Database } from '../store/schema.js';
+import { recordEvent, type NeedsHumanReason } from '../events/events.js';
+
+/**
+ * Puts a conversation in the human queue. The event fires only when it enters the queue, not for
+ * every further message while it waits there.
+ */
+export async function handOff(trx: Kysely<Database>, conversation: ConversationRow, reason: NeedsHumanReason, now: number): Promise<void> {
+  if (conversation.status === 'needs_human') return;
+  await trx
+    .updateTable('conversations')
+    .set({ status: 'needs_human', needs_human_reason: reason, updated_at: now })
+    .where('id', '=', conversation.id)
+    .execute();
+  conversation.status = 'needs_human';
+  conversation.needs_human_reason = reason;
+  await recordEvent(
+    trx,
+    'conversation.needs_human',
+    { conversation_id: conversation.id, contact_id: conversation.contact_id, channel: conversation.channel, reason },
+    { contactId: conversation.contact_id, now },
+  );
+}

@@ -1,0 +1,215 @@
+import type { Kysely } from 'kysely';
+import { newId } from '../core/ids.js';
+import { toE164 } from '../core/phone.js';
+import { countSegments } from '../core/segments.js';
+import { ParleyError } from '../errors.js';
+import type { ChannelConfig } from '../config.js';
+import { parleyIdParam, SendError } from '../providers/contract.js';
+import { enqueue } from '../queue/enqueue.js';
+import type { JobHandler } from '../queue/worker.js';
+import type { Database, MessageOrigin, MessageRow } from '../store/schema.js';
+import { isSuppressed } from '../consent/consent.js';
+import type { EngineContext } from '../runtime/context.js';
+import { upsertContact, upsertConversation } from '../conversations/conversations.js';
+import { recordEvent } from '../events/events.js';
+import { suppressAtProviderWord } from '../consent/provider-opt-out.js';
+import { advanceStatus, applyWaitingReceipts } from './status.js';
+import { sendGroup } from '../queue/groups.js';
+
+/** Longest body Parley will send: 10 segments of GSM-7 text, the usual provider ceiling. */
+export const maxBodyLength = 1600;
+
+export interface OutboundDraft {
+  /** Channel name; the default channel when absent (see ChannelDirectory.require). */
+  channel?: string;
+  to: string;
+  body: string;
+  /** One of the channel's numbers; its first when absent. */
+  from?: string;
+  /** The inbound message this answers, when it is an automatic reply. */
+  replyToId?: string | null;
+  /** Who is sending; only `compliance` (the opt-out confirmation) may reach a suppressed number. */
+  origin?: MessageOrigin;
+  /** The conversation, when the caller already holds it (a reply): saves looking it up again. */
+  conversation?: { id: string; contact_id: string };
+}
+
+export interface QueueOptions {
+  /**
+   * What to do when the recipient has opted out: `throw` a 422 `opted_out` (API callers, who can be
+   * told at once), or `record` the message as failed with error `opted_out` (automation, flows),
+   * so the refusal is visible in the conversation.
+   */
+  onSuppressed: 'throw' | 'record';
+}
+
+/**
+ * The one way a message leaves Parley: every path (API, automation, agents) queues its message
+ * here, in the caller's transaction. The send job then hands it to the provider.
+ * The caller calls `ctx.jobsQueued()` after its commit.
+ */
+export async function queueOutbound(
+  trx: Kysely<Database>,
+  ctx: EngineContext,
+  draft: OutboundDraft,
+  options: QueueOptions = { onSuppressed: 'throw' },
+): Promise<MessageRow> {
+  const channel = ctx.channels.require(draft.channel);
+  const to = toE164(draft.to);
+  if (!to) throw new ParleyError('invalid_phone_number', `to: "${draft.to.slice(0, 40)}" is not a phone number.`);
+  const from = draft.from === undefined ? channel.config.numbers[0]! : toE164(draft.from);
+  if (!from || !channel.config.numbers.includes(from)) {
+    throw new ParleyError('channel_unavailable', `from: ${draft.from} is not a number of channel "${channel.name}".`);
+  }
+  if (draft.body.length === 0) throw new ParleyError('invalid_payload', 'body: must not be empty.');
+  if (draft.body.length > maxBodyLength) throw new ParleyError('invalid_payload', `body: longer than ${maxBodyLength} characters.`);
+
+  const origin = draft.origin ?? 'api';
+  const refused = origin !== 'compliance' && (await isSuppressed(trx, to, from));
+  if (refused && options.onSuppressed === 'throw') {
+    throw new ParleyError('opted_out', `${to} has opted out of messages from ${from}.`);
+  }
+
+  const now = Date.now();
+  const conversation = draft.conversation ?? (await upsertConversation(trx, await upsertContact(trx, to, now), channel.name, from, now));
+  const contactId = conversation.contact_id;
+  const { encoding, segments } = countSegments(draft.body);
+  const row: MessageRow = {
+    id: newId('msg', now),
+    conversation_id: conversation.id,
+    direction: 'outbound',
+    channel: channel.name,
+    from_number: from,
+    to_number: to,
+    body: draft.body,
+    media_urls: '[]',
+    provider_message_id: null,
+    status: refused ? 'failed' : 'queued',
+    provider_status: null,
+    error_code: refused ? 'opted_out' : null,
+    error_message: refused ? 'the recipient has opted out; not sent' : null,
+    segments,
+    encoding,
+    reply_to_id: draft.replyToId ?? null,
+    origin,
+    intent: null,
+    provider_time: null,
+    processed_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await trx.insertInto('messages').values(row).execute();
+  await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
+  if (refused) {
+    await recordEvent(
+      trx,
+      'message.status',
+      { message_id: row.id, status: 'failed', previous_status: 'queued', provider_status: null, error_code: 'opted_out' },
+      { messageId: row.id, contactId, now },
+    );
+    return row;
+  }
+  await enqueue(trx, 'message.send', { messageId: row.id }, { groupKey: sendGroup(to), now, maxAttempts: ctx.config.queue.max_attempts });
+  return row;
+}
+
+/** Queues one message in its own commit (the API's path). */
+export async function sendMessage(ctx: EngineContext, draft: OutboundDraft): Promise<MessageRow> {
+  const row = await ctx.store.write((trx) => queueOutbound(trx, ctx, draft));
+  ctx.jobsQueued();
+  return row;
+}
+
+/**
+ * Hands a queued message to its provider. The provider call cannot share a transaction with the
+ * database, so a crash between the provider's answer and our commit means the job runs again:
+ * the provider gets the same Parley message id both times, for its own idempotency.
+ */
+export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
+  return async (job, { finish, log }) => {
+    const message = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', job.payload.messageId).executeTakeFirst();
+    if (!message || (message.status !== 'queued' && message.status !== 'sending')) return;
+
+    const fail = (errorCode: string, errorMessage: string) =>
+      finish(async (trx) => {
+        await advanceStatus(trx, message.id, 'failed', { errorCode, errorMessage });
+      });
+
+    const channel = ctx.channels.get(message.channel);
+    if (!channel) return fail('channel_unavailable', `channel "${message.channel}" is no longer configured`);
+    // Checked again now, not only when queued: a STOP may have arrived while this waited.
+    if (message.origin !== 'compliance' && (await isSuppressed(ctx.store.db, message.to_number, message.from_number))) {
+      return fail('opted_out', 'the recipient opted out before this was sent; not sent');
+    }
+    if (message.status === 'queued') await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending'));
+
+    let result;
+    try {
+      result = await channel.adapter.send(
+        {
+          id: message.id,
+          from: message.from_number,
+          to: message.to_number,
+          body: message.body,
+          mediaUrls: JSON.parse(message.media_urls) as string[],
+          statusCallbackUrl: statusCallbackUrl(channel.config, message.id),
+        },
+        channel.config,
+      );
+    } catch (error) {
+      if (!(error instanceof SendError)) throw error;
+      const retrying = error.retryable && job.attempts < job.maxAttempts;
+      ctx.metrics.sends.inc({ channel: message.channel, outcome: retrying ? 'retry' : 'failed' });
+      if (retrying) throw error;
+      log.warn({ message: message.id, kind: error.kind, code: error.providerCode }, 'send failed for good');
+      if (error.kind === 'recipient_opted_out') {
+        // The provider keeps its own opt-out list (a STOP sent to it directly): Parley honours it too.
+        return finish(async (trx) => {
+          await advanceStatus(trx, message.id, 'failed', { errorCode: error.providerCode ?? 'opted_out', errorMessage: error.message });
+          await suppressAtProviderWord(trx, message, `provider refused the send: ${error.message}`);
+        });
+      }
+      return fail(error.providerCode ?? error.kind, error.message);
+    }
+
+    ctx.metrics.sends.inc({ channel: message.channel, outcome: 'accepted' });
+    await finish(async (trx) => {
+      const now = Date.now();
+      await trx
+        .updateTable('messages')
+        .set({ provider_message_id: result.providerMessageId, updated_at: now })
+        .where('id', '=', message.id)
+        .execute();
+      await advanceStatus(trx, message.id, result.status, { now });
+      const partIds = result.partIds && result.partIds.length > 1 ? result.partIds : [result.providerMessageId];
+      if (partIds.length > 1) await recordPartIds(trx, message, partIds, now);
+      await applyWaitingReceipts(trx, message.channel, partIds, message.id);
+      await recordEvent(
+        trx,
+        'message.sent',
+        { message_id: message.id, channel: message.channel, to: message.to_number, provider_message_id: result.providerMessageId },
+        { messageId: message.id, now },
+      );
+    });
+  };
+}
+
+/**
+ * Where the provider should send this message's receipts: the channel's status URL with Parley's
+ * message id in it, so a receipt that arrives before the send call returns still finds its message.
+ */
+export function statusCallbackUrl(channel: ChannelConfig, messageId: string): string | null {
+  if (!channel.public_url) return null;
+  return `${channel.public_url}/hooks/${channel.name}/status?${parleyIdParam}=${messageId}`;
+}
+
+/** Keeps the provider id of every part, so each part's receipt finds the message (see engine/status.ts). */
+async function recordPartIds(trx: Kysely<Database>, message: MessageRow, partIds: string[], now: number): Promise<void> {
+  // A send that ran again after a crash got new ids; the message now stands for the latest send.
+  await trx.deleteFrom('outbound_part_ids').where('message_id', '=', message.id).execute();
+  await trx
+    .insertInto('outbound_part_ids')
+    .values(partIds.map((id, i) => ({ channel: message.channel, provider_message_id: id, message_id: message.id, part_index: i + 1, part_total: partIds.length, created_at: now })))
+    .onConflict((oc) => oc.columns(['channel', 'provider_message_id']).doNothing())
+    .execute();
+}

@@ -1,0 +1,191 @@
+import type { Kysely, Selectable } from 'kysely';
+import { canAdvance, outboundStatuses, type OutboundStatus } from '../core/message-status.js';
+import type { JobHandler } from '../queue/worker.js';
+import { precompile } from '../store/precompiled.js';
+import type { Database, StatusReceiptsTable } from '../store/schema.js';
+import type { EngineContext } from '../runtime/context.js';
+import { recordEvent } from '../events/events.js';
+import { suppressAtProviderWord } from '../consent/provider-opt-out.js';
+
+export interface StatusChange {
+  providerStatus?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  now?: number;
+}
+
+/**
+ * Moves an outbound message to `next` if that is forward from where it is, and records the change
+ * as a `message.status` event. The check and the write are one conditional UPDATE, so two receipts
+ * applied at once (two processes on PostgreSQL) cannot move a message backwards.
+ */
+export async function advanceStatus(trx: Kysely<Database>, messageId: string, next: OutboundStatus, change: StatusChange = {}): Promise<boolean> {
+  const now = change.now ?? Date.now();
+  const predecessors = outboundStatuses.filter((s) => canAdvance(s, next));
+  if (predecessors.length === 0) return false;
+  const [before] = (await selectStatus(trx, { id: messageId })).rows;
+  if (!before || !predecessors.includes(before.status as OutboundStatus)) return false;
+  const result = await moveStatus(trx, {
+    id: messageId,
+    from: before.status,
+    to: next,
+    provider_status: change.providerStatus ?? null,
+    error_code: change.errorCode ?? null,
+    error_message: change.errorMessage ?? null,
+    now,
+  });
+  if (!result.numAffectedRows) return false;
+  if (next !== 'sending') {
+    await recordEvent(
+      trx,
+      'message.status',
+      {
+        message_id: messageId,
+        status: next,
+        previous_status: before.status,
+        provider_status: change.providerStatus ?? null,
+        error_code: change.errorCode ?? null,
+      },
+      { messageId, now },
+    );
+  }
+  return true;
+}
+
+// Every send and receipt moves a status: compiled once (see store/precompiled.ts).
+const selectStatus = precompile(['id'], (db, p: { id: string }) => db.selectFrom('messages').select(['status', 'to_number']).where('id', '=', p.id));
+const moveStatus = precompile(
+  ['id', 'from', 'to', 'provider_status', 'error_code', 'error_message', 'now'],
+  (db, p: { id: string; from: string; to: string; provider_status: string | null; error_code: string | null; error_message: string | null; now: number }) =>
+    db
+      .updateTable('messages')
+      .set({ status: p.to, provider_status: p.provider_status, error_code: p.error_code, error_message: p.error_message, updated_at: p.now })
+      .where('id', '=', p.id)
+      .where('status', '=', p.from),
+);
+
+/** A receipt for a message Parley never sent (e.g. one sent from the provider's console) is kept, not applied, after this long. */
+const unknownReceiptPatienceMs = 10 * 60_000;
+
+class ReceiptNotYetMatched extends Error {
+  override name = 'ReceiptNotYetMatched';
+}
+
+export function applyStatusHandler(ctx: EngineContext): JobHandler<'status.apply'> {
+  return async (job, { finish, log }) => {
+    const receipt = await ctx.store.db.selectFrom('status_receipts').selectAll().where('id', '=', job.payload.receiptId).executeTakeFirst();
+    if (!receipt || receipt.applied_at !== null) return;
+    const message = await findReceiptMessage(ctx.store.db, receipt);
+    if (!message) {
+      if (Date.now() - receipt.received_at > unknownReceiptPatienceMs) {
+        log.warn({ receipt: receipt.id, channel: receipt.channel }, 'delivery receipt matches no message Parley sent; kept unapplied');
+        return;
+      }
+      // The send that will record this provider id may still be in flight; it applies waiting
+      // receipts itself when it commits, and this retry covers the commit that raced with ours.
+      throw new ReceiptNotYetMatched(`no outbound message with provider id ${receipt.provider_message_id} yet`);
+    }
+    await finish((trx) => applyReceipt(trx, receipt, message.id));
+  };
+}
+
+type Receipt = Selectable<StatusReceiptsTable>;
+
+/**
+ * The outbound message a receipt is about: by the provider's id, or by Parley's own id when the
+ * provider called the per-message callback URL that carries it (the receipt may then beat the send
+ * call's answer, before the provider id is recorded).
+ */
+async function findReceiptMessage(db: Kysely<Database>, receipt: Receipt): Promise<{ id: string } | undefined> {
+  const byProviderId = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('channel', '=', receipt.channel)
+    .where('direction', '=', 'outbound')
+    .where('provider_message_id', '=', receipt.provider_message_id)
+    .executeTakeFirst();
+  if (byProviderId) return byProviderId;
+  const byPartId = await db
+    .selectFrom('outbound_part_ids')
+    .select('message_id as id')
+    .where('channel', '=', receipt.channel)
+    .where('provider_message_id', '=', receipt.provider_message_id)
+    .executeTakeFirst();
+  if (byPartId || !receipt.parley_message_id) return byPartId;
+  return db
+    .selectFrom('messages')
+    .select('id')
+    .where('id', '=', receipt.parley_message_id)
+    .where('channel', '=', receipt.channel)
+    .where('direction', '=', 'outbound')
+    .where((eb) => eb.or([eb('provider_message_id', 'is', null), eb('provider_message_id', '=', receipt.provider_message_id)]))
+    .executeTakeFirst();
+}
+
+/**
+ * The status a receipt moves its message to. A receipt for one part of a multipart message is
+ * final only when it settles the whole: one failed part fails the message, but it is delivered
+ * only once every part has been reported delivered; until then it stays `sent`.
+ */
+async function statusFromReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: string): Promise<OutboundStatus> {
+  const status = receipt.status as OutboundStatus;
+  if (status !== 'delivered') return status;
+  const partIds = await trx.selectFrom('outbound_part_ids').select('provider_message_id').where('message_id', '=', messageId).execute();
+  if (partIds.length > 1) return everyPartDelivered(trx, receipt.channel, partIds.map((p) => p.provider_message_id));
+  if (receipt.part_key === null) return status;
+  const parts = await trx
+    .selectFrom('status_receipts')
+    .select(['part_key', 'part_total', 'status'])
+    .where('channel', '=', receipt.channel)
+    .where('provider_message_id', '=', receipt.provider_message_id)
+    .where('part_key', 'is not', null)
+    .execute();
+  const delivered = new Set(parts.filter((p) => p.status === 'delivered').map((p) => p.part_key));
+  const announced = Math.max(0, ...parts.map((p) => p.part_total ?? 0));
+  const message = await trx.selectFrom('messages').select('segments').where('id', '=', messageId).executeTakeFirst();
+  const total = announced > 0 ? announced : (message?.segments ?? 1);
+  return delivered.size >= total ? 'delivered' : 'sent';
+}
+
+/** For a text whose parts the provider reports under their own ids: delivered once each id has a delivered receipt. */
+async function everyPartDelivered(trx: Kysely<Database>, channel: string, partIds: string[]): Promise<OutboundStatus> {
+  const delivered = await trx
+    .selectFrom('status_receipts')
+    .select('provider_message_id')
+    .distinct()
+    .where('channel', '=', channel)
+    .where('provider_message_id', 'in', partIds)
+    .where('status', '=', 'delivered')
+    .execute();
+  return delivered.length >= partIds.length ? 'delivered' : 'sent';
+}
+
+/** Applies one stored receipt to its message and marks it applied. */
+async function applyReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: string, now = Date.now()): Promise<void> {
+  await advanceStatus(trx, messageId, await statusFromReceipt(trx, receipt, messageId), {
+    providerStatus: receipt.provider_status,
+    errorCode: receipt.error_code,
+    now,
+  });
+  if (receipt.recipient_opted_out) {
+    const message = await trx.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirstOrThrow();
+    await suppressAtProviderWord(trx, message, `the provider reports the recipient opted out with it (status ${receipt.provider_status}, error ${receipt.error_code ?? 'none'})`, now);
+  }
+  await trx.updateTable('status_receipts').set({ applied_at: now }).where('id', '=', receipt.id).where('applied_at', 'is', null).execute();
+}
+
+/**
+ * Applies receipts that arrived before their message's provider id was known. Called in the
+ * transaction that records that id, so a fast receipt waits for no retry.
+ */
+export async function applyWaitingReceipts(trx: Kysely<Database>, channel: string, providerMessageIds: string[], messageId: string): Promise<void> {
+  const waiting = await trx
+    .selectFrom('status_receipts')
+    .selectAll()
+    .where('channel', '=', channel)
+    .where('provider_message_id', 'in', providerMessageIds)
+    .where('applied_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  for (const receipt of waiting) await applyReceipt(trx, receipt, messageId);
+}

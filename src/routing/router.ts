@@ -1,0 +1,124 @@
+import type { Kysely } from 'kysely';
+import { classify } from '../core/intent/classify.js';
+import type { JobHandler } from '../queue/worker.js';
+import type { ConversationRow, Database, MessageRow } from '../store/schema.js';
+import { autoReply, templateValues } from '../outbound/auto-reply.js';
+import { consentEventData, isSuppressed, suppress, unsuppress, type ConsentChange } from '../consent/consent.js';
+import type { EngineContext } from '../runtime/context.js';
+import { upsertContact, upsertConversation } from '../conversations/conversations.js';
+import { recordEvent } from '../events/events.js';
+import { endSessionsOnOptOut } from '../conversations/flow-sessions.js';
+import { commitReplyTurn, prepareReplyTurn, type PreparedTurn } from '../sessions/turns.js';
+import { handOff } from '../conversations/handoff.js';
+import { applyRule, matchRule } from './rules.js';
+
+/**
+ * Decides what an inbound message means and acts on it, in its contact's turn, in this order:
+ * opt-out (always first) ▸ opt-in ▸ help ▸ the step of an active flow session ▸ keyword and intent
+ * rules ▸ acknowledgment and the human queue. Every effect (suppression, replies, events) commits
+ * in the transaction that completes the job, so a retried job never acts twice. A flow's turn is
+ * worked out before that transaction, since it may call the business's endpoints.
+ */
+export function routeInboundHandler(ctx: EngineContext): JobHandler<'inbound.process'> {
+  return async (job, { finish, log }) => {
+    const message = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', job.payload.messageId).executeTakeFirst();
+    if (!message || message.processed_at !== null) return;
+    const turn = await prepareReplyTurn(ctx, message, log);
+    await finish(async (trx) => {
+      const current = await trx.selectFrom('messages').select('processed_at').where('id', '=', message.id).executeTakeFirst();
+      if (!current || current.processed_at !== null) return;
+      await route(trx, ctx, message, Date.now(), turn);
+    });
+  };
+}
+
+async function route(trx: Kysely<Database>, ctx: EngineContext, message: MessageRow, now: number, turn: PreparedTurn | null): Promise<void> {
+  const automation = ctx.config.automation;
+  const contactId = await upsertContact(trx, message.from_number, now);
+  const conversation = await upsertConversation(trx, contactId, message.channel, message.to_number, now);
+  const optedOut = await isSuppressed(trx, message.from_number, message.to_number);
+  const reading = classify(message.body, { threshold: automation.classifier.threshold, optedOut });
+
+  await trx
+    .updateTable('messages')
+    .set({ conversation_id: conversation.id, processed_at: now, intent: reading.intent, updated_at: now })
+    .where('id', '=', message.id)
+    .execute();
+  await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
+  await recordEvent(
+    trx,
+    'message.received',
+    {
+      message_id: message.id,
+      conversation_id: conversation.id,
+      channel: message.channel,
+      from: message.from_number,
+      to: message.to_number,
+      body: message.body,
+      media_urls: JSON.parse(message.media_urls) as string[],
+    },
+    { contactId, messageId: message.id, now },
+  );
+
+  const change: ConsentChange = {
+    contactId,
+    phone: message.from_number,
+    channel: message.channel,
+    localNumber: message.to_number,
+    messageId: message.id,
+    text: message.body,
+    now,
+  };
+
+  if (reading.intent === 'opt_out') {
+    // A flow never talks to someone who said STOP: their sessions end with the opt-out.
+    await endSessionsOnOptOut(trx, message.from_number, automation.opt_out.scope === 'deployment' ? null : message.to_number, now);
+    const newlySuppressed = await suppress(trx, change, automation.opt_out.scope);
+    if (!newlySuppressed) return; // A second STOP: already silent, and one confirmation was enough.
+    await recordEvent(trx, 'contact.opted_out', consentEventData(change, automation.opt_out.scope), { contactId, messageId: message.id, now });
+    const values = await templateValues(trx, ctx, message, contactId);
+    await autoReply(trx, ctx, message, conversation, automation.opt_out.confirmation, values, now, 'compliance');
+    return;
+  }
+
+  if (reading.intent === 'opt_in') {
+    await unsuppress(trx, change);
+    await recordEvent(trx, 'contact.opted_in', consentEventData(change, 'number'), { contactId, messageId: message.id, now });
+    const values = await templateValues(trx, ctx, message, contactId);
+    await autoReply(trx, ctx, message, conversation, automation.opt_in.confirmation, values, now);
+    return;
+  }
+
+  // An opted-out contact gets no answer at all (not even to HELP); the message is kept.
+  if (optedOut) return;
+
+  if (reading.intent === 'help') {
+    await autoReply(trx, ctx, message, conversation, automation.help.text, await templateValues(trx, ctx, message, contactId), now);
+    if (automation.help.handoff) await handOff(trx, conversation, 'help', now);
+    return;
+  }
+
+  if (turn) {
+    await commitReplyTurn(trx, ctx, turn, message, conversation, now);
+    return;
+  }
+
+  const rule = matchRule(automation.rules, message.body, reading.intent);
+  if (rule) {
+    await applyRule(trx, ctx, rule, message, conversation, reading.intent, now);
+    return;
+  }
+
+  await acknowledge(trx, ctx, message, conversation, now);
+  await handOff(trx, conversation, 'unrecognized', now);
+}
+
+/** "We'll get back to you", at most once per conversation per `acknowledgment.every`. */
+async function acknowledge(trx: Kysely<Database>, ctx: EngineContext, message: MessageRow, conversation: ConversationRow, now: number): Promise<void> {
+  const { enabled, text, every } = ctx.config.automation.acknowledgment;
+  if (!enabled) return;
+  if (conversation.acknowledged_at !== null && now - conversation.acknowledged_at < every) return;
+  const sent = await autoReply(trx, ctx, message, conversation, text, await templateValues(trx, ctx, message, conversation.contact_id), now);
+  if (sent) await trx.updateTable('conversations').set({ acknowledged_at: now }).where('id', '=', conversation.id).execute();
+}
+

@@ -1,0 +1,5 @@
+/** What a migration needs to know about the dialect to write one schema for both. */
+export interface MigrationContext {
+  autoIncrementId: 'integer' | 'bigserial';
+  bigint: 'integer' | 'bigint';
+}
