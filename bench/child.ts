@@ -16,7 +16,13 @@ process.on('exit', () => {
  * Starts a TypeScript entry point in its own Node process (pinned to `cpu` when taskset exists)
  * and waits for the `{"url": …}` line it prints once listening.
  */
-export async function startChild(entry: string, args: string[], cpu: number | null, worker = true, env: Record<string, string> = {}): Promise<Child> {
+export async function startChild(
+  entry: string,
+  args: string[],
+  cpu: number | null,
+  worker = true,
+  env: Record<string, string> = {},
+): Promise<Child> {
   // BENCH_NODE_ARGS passes flags to the server process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
   const node = [process.execPath, ...extra, '--import', 'tsx', entry, ...args];

@@ -109,7 +109,10 @@ async function latencies(arrivals: Map<string, number[]>, sentAt: Map<string, nu
   return out.sort((a, b) => a - b);
 }
 
-export async function benchConversations(rate = Number(process.env.BENCH_RATE ?? 500), seconds = Number(process.env.BENCH_SECONDS ?? 10)): Promise<ConversationFigures> {
+export async function benchConversations(
+  rate = Number(process.env.BENCH_RATE ?? 500),
+  seconds = Number(process.env.BENCH_SECONDS ?? 10),
+): Promise<ConversationFigures> {
   const pinned = pinSelf(1);
   const count = rate * seconds;
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-conv-'));

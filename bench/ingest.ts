@@ -74,7 +74,12 @@ export function pinSelf(cpu: number): boolean {
   }
 }
 
-function load(url: string, bodies: Array<{ body: string; signature: string }>, cursor: { next: number }, options: { connections: number; duration: number; overallRate?: number }) {
+function load(
+  url: string,
+  bodies: Array<{ body: string; signature: string }>,
+  cursor: { next: number },
+  options: { connections: number; duration: number; overallRate?: number },
+) {
   return autocannon({
     url,
     connections: options.connections,
@@ -98,7 +103,11 @@ function load(url: string, bodies: Array<{ body: string; signature: string }>, c
 }
 
 /** `worker`: whether Parley also routes and answers what it ingests, on the same core. */
-export async function benchIngest(worker: boolean, durationSeconds = Number(process.env.BENCH_DURATION ?? 10), connections = 50): Promise<IngestFigures> {
+export async function benchIngest(
+  worker: boolean,
+  durationSeconds = Number(process.env.BENCH_DURATION ?? 10),
+  connections = 50,
+): Promise<IngestFigures> {
   const pinned = pinSelf(1);
   const serverCpu = pinned ? 0 : null;
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
@@ -122,9 +131,13 @@ export async function benchIngest(worker: boolean, durationSeconds = Number(proc
     const db = new Database(database, { readonly: true });
     const stored = (db.prepare("select count(*) as n from messages where direction = 'inbound'").get() as { n: number }).n;
     const routing = db
-      .prepare("select count(*) as n, min(processed_at) as first, max(processed_at) as last from messages where direction = 'inbound' and processed_at is not null")
+      .prepare(
+        "select count(*) as n, min(processed_at) as first, max(processed_at) as last from messages where direction = 'inbound' and processed_at is not null",
+      )
       .get() as { n: number; first: number | null; last: number | null };
-    const replies = (db.prepare("select count(*) as n from messages where direction = 'outbound' and status = 'sent'").get() as { n: number }).n;
+    const replies = (
+      db.prepare("select count(*) as n from messages where direction = 'outbound' and status = 'sent'").get() as { n: number }
+    ).n;
     db.close();
 
     return {
@@ -141,7 +154,13 @@ export async function benchIngest(worker: boolean, durationSeconds = Number(proc
       },
       baseline: { requestsPerSecond: baseline.requests.average, p50: baseline.latency.p50, p99: baseline.latency.p99 },
       ratio: parley.requests.average / baseline.requests.average,
-      atFixedRate: { rate: 2_000, requestsPerSecond: fixed.requests.average, p50: fixed.latency.p50, p99: fixed.latency.p99, non2xx: fixed.non2xx },
+      atFixedRate: {
+        rate: 2_000,
+        requestsPerSecond: fixed.requests.average,
+        p50: fixed.latency.p50,
+        p99: fixed.latency.p99,
+        non2xx: fixed.non2xx,
+      },
       stored,
       routed: routing.n,
       routedPerSecond: routing.n > 1 && routing.last! > routing.first! ? (routing.n / (routing.last! - routing.first!)) * 1000 : 0,

@@ -20,5 +20,8 @@ const config = configFromObject(
 const parley = await startParley(config, { log: createLogger('warn'), listen: true, work: process.env.BENCH_WORKER !== 'off' });
 process.stdout.write(`${JSON.stringify({ url: parley.url })}\n`);
 process.on('SIGTERM', () => {
-  parley.close().then(() => process.exit(0), () => process.exit(1));
+  parley.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 });

@@ -18,35 +18,60 @@ let durable = true;
 for (const worker of [false, true]) {
   const ingest = await benchIngest(worker);
   ingestRuns.push(ingest);
-  console.log(`\nIngest${worker ? ' while routing and replying (worker on, same core)' : ' alone (worker off)'}: signed generic webhooks, SQLite synchronous=FULL, ${ingest.connections} connections, ${ingest.durationSeconds}s per run`);
+  console.log(
+    `\nIngest${worker ? ' while routing and replying (worker on, same core)' : ' alone (worker off)'}: signed generic webhooks, SQLite synchronous=FULL, ${ingest.connections} connections, ${ingest.durationSeconds}s per run`,
+  );
   console.log(`  servers pinned to one core: ${ingest.pinned ? 'yes (taskset)' : 'no (taskset unavailable)'}`);
-  console.log(`  parley:   ${round(ingest.parley.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.parley.p50} ms  p99 ${ingest.parley.p99} ms  non-2xx ${ingest.parley.non2xx}  errors ${ingest.parley.errors}`);
-  console.log(`  baseline: ${round(ingest.baseline.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.baseline.p50} ms  p99 ${ingest.baseline.p99} ms  (bare node:http)`);
+  console.log(
+    `  parley:   ${round(ingest.parley.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.parley.p50} ms  p99 ${ingest.parley.p99} ms  non-2xx ${ingest.parley.non2xx}  errors ${ingest.parley.errors}`,
+  );
+  console.log(
+    `  baseline: ${round(ingest.baseline.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.baseline.p50} ms  p99 ${ingest.baseline.p99} ms  (bare node:http)`,
+  );
   console.log(`  ratio:    ${round(ingest.ratio, 2)}`);
-  console.log(`  at ${ingest.atFixedRate.rate} req/s: p50 ${ingest.atFixedRate.p50} ms  p99 ${ingest.atFixedRate.p99} ms  (achieved ${round(ingest.atFixedRate.requestsPerSecond)} req/s, non-2xx ${ingest.atFixedRate.non2xx})`);
+  console.log(
+    `  at ${ingest.atFixedRate.rate} req/s: p50 ${ingest.atFixedRate.p50} ms  p99 ${ingest.atFixedRate.p99} ms  (achieved ${round(ingest.atFixedRate.requestsPerSecond)} req/s, non-2xx ${ingest.atFixedRate.non2xx})`,
+  );
   if (worker) {
-    console.log(`  routed:   ${ingest.routed} of ${ingest.stored} stored, ${round(ingest.routedPerSecond).toLocaleString('en-US')} messages/s (classified, answered, replies handed to the provider: ${ingest.repliesSent})`);
+    console.log(
+      `  routed:   ${ingest.routed} of ${ingest.stored} stored, ${round(ingest.routedPerSecond).toLocaleString('en-US')} messages/s (classified, answered, replies handed to the provider: ${ingest.repliesSent})`,
+    );
   }
   // Every 2xx must be stored; requests in flight when a run's clock stopped may be stored without
   // their 2xx being counted, so stored may exceed acked by at most the connections of each run.
   const ok = ingest.stored >= ingest.acked && ingest.stored - ingest.acked <= ingest.connections * 3;
   durable &&= ok;
-  console.log(`  durable: stored ${ingest.stored} ≥ acked ${ingest.acked} (in flight at the ends of runs: ${ingest.stored - ingest.acked})${ok ? '' : '  FAILED'}`);
+  console.log(
+    `  durable: stored ${ingest.stored} ≥ acked ${ingest.acked} (in flight at the ends of runs: ${ingest.stored - ingest.acked})${ok ? '' : '  FAILED'}`,
+  );
 }
 
 const webhooks = await benchWebhooks();
 console.log(`\nEvent webhooks: ${webhooks.events} stored events delivered to a local endpoint answering 200 at once (Parley on one core)`);
 console.log(`  parley:   ${round(webhooks.parleyPerSecond).toLocaleString('en-US')} deliveries/s (signed, logged, SQLite)`);
-console.log(`  baseline: ${round(webhooks.baselinePerSecond).toLocaleString('en-US')} signed POSTs/s (bare loop, same concurrency, own process)`);
+console.log(
+  `  baseline: ${round(webhooks.baselinePerSecond).toLocaleString('en-US')} signed POSTs/s (bare loop, same concurrency, own process)`,
+);
 console.log(`  ratio:    ${round(webhooks.ratio, 2)}`);
-console.log(`  with a second endpoint that never answers: ${round(webhooks.withHangingPerSecond).toLocaleString('en-US')} deliveries/s to the healthy one (${round(webhooks.hangingRatio, 2)} of its rate alone)`);
+console.log(
+  `  with a second endpoint that never answers: ${round(webhooks.withHangingPerSecond).toLocaleString('en-US')} deliveries/s to the healthy one (${round(webhooks.hangingRatio, 2)} of its rate alone)`,
+);
 
 const conversations = await benchConversations();
-console.log(`\nConversations: ${conversations.conversations} texters in a flow answer at ${conversations.rate}/s; from the inbound webhook to the flow's reply at the provider (Parley on one core, SQLite)`);
-console.log(`  parley:   p50 ${round(conversations.parley.p50, 1)} ms  p99 ${round(conversations.parley.p99, 1)} ms  max ${round(conversations.parley.max, 1)} ms  (${conversations.parley.replies} replies)`);
-console.log(`  baseline: p50 ${round(conversations.baseline.p50, 1)} ms  p99 ${round(conversations.baseline.p99, 1)} ms  (bare server answering and relaying a reply at once)`);
+console.log(
+  `\nConversations: ${conversations.conversations} texters in a flow answer at ${conversations.rate}/s; from the inbound webhook to the flow's reply at the provider (Parley on one core, SQLite)`,
+);
+console.log(
+  `  parley:   p50 ${round(conversations.parley.p50, 1)} ms  p99 ${round(conversations.parley.p99, 1)} ms  max ${round(conversations.parley.max, 1)} ms  (${conversations.parley.replies} replies)`,
+);
+console.log(
+  `  baseline: p50 ${round(conversations.baseline.p50, 1)} ms  p99 ${round(conversations.baseline.p99, 1)} ms  (bare server answering and relaying a reply at once)`,
+);
 console.log(`  ratio:    ${round(conversations.ratio, 3)} (baseline p99 / parley p99)`);
 
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns, webhooks, conversations }, null, 2)}\n`);
+writeFileSync(
+  'bench/results/latest.json',
+  `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns, webhooks, conversations }, null, 2)}\n`,
+);
 if (!durable) process.exitCode = 1;

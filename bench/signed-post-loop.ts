@@ -13,14 +13,23 @@ await Promise.all(
   Array.from({ length: Number(concurrencyArg) }, async () => {
     while (next < events) {
       const i = next++;
-      const body = JSON.stringify({ type: 'message.received', timestamp: new Date().toISOString(), data: { message_id: `msg_${i}`, body: 'YES' } });
+      const body = JSON.stringify({
+        type: 'message.received',
+        timestamp: new Date().toISOString(),
+        data: { message_id: `msg_${i}`, body: 'YES' },
+      });
       const id = `evt_${i}`;
       const ts = Math.floor(Date.now() / 1000);
       const res = await request(url, {
         method: 'POST',
         dispatcher,
         body,
-        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signatureHeader([secret], id, ts, body) },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(ts),
+          'webhook-signature': signatureHeader([secret], id, ts, body),
+        },
       });
       await res.body.dump();
     }

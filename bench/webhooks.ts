@@ -58,7 +58,24 @@ export async function seed(database: string, endpoints: Array<{ url: string; eve
       ids.push(id);
       await trx
         .insertInto('endpoints')
-        .values({ id, url: ep.url, description: null, event_types: JSON.stringify(ep.events), secret: newEndpointSecret(), previous_secret: null, previous_secret_expires_at: null, status: 'enabled', disabled_reason: null, rate_limit: null, ordered: 0, failing_since: null, paused_until: null, next_slot_at: null, created_at: now, updated_at: now })
+        .values({
+          id,
+          url: ep.url,
+          description: null,
+          event_types: JSON.stringify(ep.events),
+          secret: newEndpointSecret(),
+          previous_secret: null,
+          previous_secret_expires_at: null,
+          status: 'enabled',
+          disabled_reason: null,
+          rate_limit: null,
+          ordered: 0,
+          failing_since: null,
+          paused_until: null,
+          next_slot_at: null,
+          created_at: now,
+          updated_at: now,
+        })
         .execute();
     }
   });
@@ -66,8 +83,19 @@ export async function seed(database: string, endpoints: Array<{ url: string; eve
     await store.write(async (trx) => {
       for (let i = start; i < Math.min(events, start + 500); i++) {
         const id = newId('evt');
-        const data = JSON.stringify({ message_id: `msg_${i}`, conversation_id: 'conv_1', channel: 'main', from: '+15551234567', to: '+18005550100', body: 'YES', media_urls: [] });
-        await trx.insertInto('events').values({ id, type: 'message.received', occurred_at: now, contact_id: null, message_id: null, data }).execute();
+        const data = JSON.stringify({
+          message_id: `msg_${i}`,
+          conversation_id: 'conv_1',
+          channel: 'main',
+          from: '+15551234567',
+          to: '+18005550100',
+          body: 'YES',
+          media_urls: [],
+        });
+        await trx
+          .insertInto('events')
+          .values({ id, type: 'message.received', occurred_at: now, contact_id: null, message_id: null, data })
+          .execute();
         await enqueueDeliveries(trx, { id, type: 'message.received', contactId: null, now });
       }
     });
@@ -77,12 +105,20 @@ export async function seed(database: string, endpoints: Array<{ url: string; eve
 }
 
 async function deliverAll(database: string, healthyId: string, events: number, hang: boolean, cpu: number | null): Promise<number> {
-  const child = await startChild('bench/parley-process.ts', [database, 'bench-channel-secret-0123456789', 'http://127.0.0.1:9/send'], cpu, true, {
-    BENCH_CONFIG: JSON.stringify({ webhooks: { allow_private_destinations: true, timeout: '60s' }, channels: [] }),
-  });
+  const child = await startChild(
+    'bench/parley-process.ts',
+    [database, 'bench-channel-secret-0123456789', 'http://127.0.0.1:9/send'],
+    cpu,
+    true,
+    {
+      BENCH_CONFIG: JSON.stringify({ webhooks: { allow_private_destinations: true, timeout: '60s' }, channels: [] }),
+    },
+  );
   // Not readonly: a read-only handle does not see the child's later WAL commits.
   const db = new Database(database, { fileMustExist: true });
-  const delivered = db.prepare("select count(*) as n, min(delivered_at) as first, max(delivered_at) as last from deliveries where endpoint_id = ? and status = 'delivered'");
+  const delivered = db.prepare(
+    "select count(*) as n, min(delivered_at) as first, max(delivered_at) as last from deliveries where endpoint_id = ? and status = 'delivered'",
+  );
   const deadline = Date.now() + 120_000;
   let row = delivered.get(healthyId) as { n: number; first: number; last: number };
   while (row.n < events && Date.now() < deadline) {
@@ -118,7 +154,14 @@ export async function benchWebhooks(events = Number(process.env.BENCH_EVENTS ?? 
     const baselinePerSecond = await baseline(healthy.url, events, perEndpoint, pinned ? 0 : null);
 
     const withDead = join(dir, 'with-hanging.db');
-    const healthyId2 = await seed(withDead, [{ url: healthy.url, events: ['message.received'] }, { url: hanging.url, events: [] }], events);
+    const healthyId2 = await seed(
+      withDead,
+      [
+        { url: healthy.url, events: ['message.received'] },
+        { url: hanging.url, events: [] },
+      ],
+      events,
+    );
     const withHangingPerSecond = await deliverAll(withDead, healthyId2, events, true, pinned ? 0 : null);
     return {
       pinned,

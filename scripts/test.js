@@ -51,7 +51,10 @@ if (problem === null) {
 console.log(banner);
 
 // Arguments may name test files or folders (`npm test -- test/reliability`).
-const files = only.length > 0 ? only.flatMap((p) => (statSync(p).isDirectory() ? testFiles(p).sort() : [p])) : [...testFiles('src'), ...testFiles('test')].sort();
+const files =
+  only.length > 0
+    ? only.flatMap((p) => (statSync(p).isDirectory() ? testFiles(p).sort() : [p]))
+    : [...testFiles('src'), ...testFiles('test')].sort();
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { env, stdio: 'inherit' });
 child.on('exit', (code, signal) => {
   console.log(banner);

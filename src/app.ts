@@ -44,7 +44,8 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
       if (!current) return reply.status(503).send({ status: 'migrations_pending' });
       const stuckFor = await oldestDueJobAge(ctx.store);
       // Due jobs nobody has claimed for this long mean no worker is working the queue.
-      if (stuckFor > queueStuckAfterMs) return reply.status(503).send({ status: 'queue_stuck', oldest_due_job_seconds: Math.round(stuckFor / 1000) });
+      if (stuckFor > queueStuckAfterMs)
+        return reply.status(503).send({ status: 'queue_stuck', oldest_due_job_seconds: Math.round(stuckFor / 1000) });
       return { status: 'ready', database: ctx.store.dialect };
     } catch {
       return reply.status(503).send({ status: 'database_unreachable' });

@@ -126,7 +126,10 @@ async function start(args: string[]): Promise<void> {
   const config = configFrom(values);
   const log = createLogger(config.log.level);
   const parley = await startParley(config, { log, listen: true });
-  log.info({ url: parley.url, database: parley.ctx.store.describe, channels: parley.ctx.channels.all().map((c) => c.name) }, 'parley is running');
+  log.info(
+    { url: parley.url, database: parley.ctx.store.describe, channels: parley.ctx.channels.all().map((c) => c.name) },
+    'parley is running',
+  );
   if (parley.generatedApiKey) {
     // Printed once, to the terminal only: Parley keeps just its hash.
     process.stdout.write(
@@ -182,9 +185,11 @@ async function classifyCommand(args: string[]): Promise<void> {
 
 async function listen(args: string[]): Promise<void> {
   const { values } = parse(args, { secret: { type: 'string' }, 'listen-port': { type: 'string', default: '4000' } } as const);
-  if (!values.secret) throw new UsageError('endpoints listen: --secret is required (the whsec_… secret shown when the endpoint was registered)');
+  if (!values.secret)
+    throw new UsageError('endpoints listen: --secret is required (the whsec_… secret shown when the endpoint was registered)');
   const port = Number(values['listen-port']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--listen-port: "${values['listen-port']}" is not a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--listen-port: "${values['listen-port']}" is not a port number`);
   const receiver = new Webhook(values.secret);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -193,7 +198,9 @@ async function listen(args: string[]): Promise<void> {
       const body = Buffer.concat(chunks).toString('utf8');
       try {
         const event = receiver.verify(body, req.headers as Record<string, string>) as { type: string; timestamp: string; data: unknown };
-        process.stdout.write(`${JSON.stringify({ id: req.headers['webhook-id'], type: event.type, timestamp: event.timestamp, data: event.data })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ id: req.headers['webhook-id'], type: event.type, timestamp: event.timestamp, data: event.data })}\n`,
+        );
         res.writeHead(204).end();
       } catch (error) {
         process.stderr.write(`rejected a request: ${(error as Error).message}\n`);
@@ -202,7 +209,9 @@ async function listen(args: string[]): Promise<void> {
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  process.stderr.write(`listening on http://localhost:${(server.address() as AddressInfo).port}/ — verifying signatures; one JSON line per event\n`);
+  process.stderr.write(
+    `listening on http://localhost:${(server.address() as AddressInfo).port}/ — verifying signatures; one JSON line per event\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -298,8 +307,9 @@ function channelsCommand(args: string[]): void {
       `  status   ${url('status')}    (delivery receipts)`,
       `  events   ${url('events')}    (both, for providers with one webhook URL)`,
     ];
-    if (masked) lines.push('  (these URLs carry the channel\'s secret, <hidden> here; `parley channels --reveal` prints them whole)');
-    if (!channel.public_url && channel.provider !== 'sim') lines.push('  (no public_url set: these are local URLs; set public_url to the address the provider calls)');
+    if (masked) lines.push("  (these URLs carry the channel's secret, <hidden> here; `parley channels --reveal` prints them whole)");
+    if (!channel.public_url && channel.provider !== 'sim')
+      lines.push('  (no public_url set: these are local URLs; set public_url to the address the provider calls)');
     process.stdout.write(`${lines.join('\n')}\n\n`);
   }
 }

@@ -32,7 +32,9 @@ describe('loadConfig', () => {
     assert.equal(config.source, null);
     assert.equal(config.server.port, 3000);
     assert.equal(config.database.url, './data/parley.db');
-    assert.deepEqual(config.channels, [{ name: 'sim', provider: 'sim', numbers: ['+15550100000'], verify: 'enforce', send_timeout: 15_000 }]);
+    assert.deepEqual(config.channels, [
+      { name: 'sim', provider: 'sim', numbers: ['+15550100000'], verify: 'enforce', send_timeout: 15_000 },
+    ]);
     assert.equal(config.queue.lease, 60_000);
     assert.equal(config.automation.acknowledgment.every, 12 * 3_600_000);
   });
@@ -110,8 +112,16 @@ describe('loadConfig', () => {
     ['zero concurrency', 'queue: { concurrency: 0 }\n', /queue\.concurrency/],
     ['bad duration', 'queue: { lease: soon }\n', /queue\.lease: "soon" is not a duration/],
     ['retention shorter than an hour', 'retention: { events: 10m }\n', /retention\.events: "10m" is not a retention period/],
-    ['opt-out word as a rule keyword', 'automation: { rules: [ { keywords: [CANCEL], reply: ok } ] }\n', /automation\.rules\[0\]\.keywords\[0\]: is a carrier opt-out word/],
-    ['rule with nothing to match', 'automation: { rules: [ { reply: ok } ] }\n', /automation\.rules\[0\]: a rule needs `keywords` or an `intent`/],
+    [
+      'opt-out word as a rule keyword',
+      'automation: { rules: [ { keywords: [CANCEL], reply: ok } ] }\n',
+      /automation\.rules\[0\]\.keywords\[0\]: is a carrier opt-out word/,
+    ],
+    [
+      'rule with nothing to match',
+      'automation: { rules: [ { reply: ok } ] }\n',
+      /automation\.rules\[0\]: a rule needs `keywords` or an `intent`/,
+    ],
     ['sim name taken', generic().replace('name: main', 'name: sim'), /the name "sim" is reserved/],
   ];
   for (const [name, yaml, message] of invalid) {

@@ -116,7 +116,12 @@ const fileSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(3000),
       host: z.string().default('0.0.0.0'),
       /** Largest webhook or API body accepted, in bytes. */
-      body_limit: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+      body_limit: z
+        .number()
+        .int()
+        .min(1024)
+        .max(10 * 1024 * 1024)
+        .default(256 * 1024),
       /**
        * Parley runs behind a reverse proxy that sets X-Forwarded-For/-Proto/-Host: client addresses
        * and the URL providers called are read from those headers. Only true when the proxy is the
@@ -145,7 +150,10 @@ const fileSchema = z.strictObject({
        * Signs the calls flows make to the business's endpoints (Standard Webhooks, `whsec_…`); when
        * absent one is generated once and kept in the database.
        */
-      secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'a Standard Webhooks secret: "whsec_" and base64').optional(),
+      secret: z
+        .string()
+        .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'a Standard Webhooks secret: "whsec_" and base64')
+        .optional(),
     })
     .prefault({}),
   webhooks: z
@@ -171,7 +179,11 @@ const fileSchema = z.strictObject({
       /** Where webhooks wait while PostgreSQL is unreachable (SQLite needs none: it is local). */
       dir: z.string().default('./data/spool'),
       /** Past this many bytes waiting, webhooks are answered 503 with Retry-After instead. */
-      max_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
+      max_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(256 * 1024 * 1024),
       /** A webhook whose commit has not landed by then is spooled and acknowledged (a locked or overloaded database). */
       after: duration.default(2_000),
       /** Commits waiting on the database at once, per process; further webhooks go straight to the spool, so memory stays bounded. */

@@ -17,6 +17,8 @@ describe('error registry', () => {
       assert.equal(error.status, errorCatalog[code].status);
       assert.deepEqual(JSON.parse(JSON.stringify(error)), { error: { code, message: errorCatalog[code].message } });
     }
-    assert.deepEqual(new ParleyError('not_found', 'No message has this id.').toJSON(), { error: { code: 'not_found', message: 'No message has this id.' } });
+    assert.deepEqual(new ParleyError('not_found', 'No message has this id.').toJSON(), {
+      error: { code: 'not_found', message: 'No message has this id.' },
+    });
   });
 });

@@ -86,8 +86,21 @@ export async function startParley(config: Config, options: StartOptions): Promis
     // One spool per instance, by its port: each drains only what it took in itself, also after a
     // restart. An instance on a random port (port 0: tests) gets a folder of its own.
     const spoolName = config.server.port === 0 ? `ephemeral-${process.pid}-${Date.now()}` : String(config.server.port);
-    const spool = store.dialect === 'postgres' ? new Spool(resolve(config.spool.dir, spoolName), config.spool.max_bytes, log.child({ component: 'spool' })) : null;
-    const ctx: EngineContext = { config, store, channels, log, metrics: createMetrics(store, spool), flows, flowSecret, spool, jobsQueued: () => worker?.wake() };
+    const spool =
+      store.dialect === 'postgres'
+        ? new Spool(resolve(config.spool.dir, spoolName), config.spool.max_bytes, log.child({ component: 'spool' }))
+        : null;
+    const ctx: EngineContext = {
+      config,
+      store,
+      channels,
+      log,
+      metrics: createMetrics(store, spool),
+      flows,
+      flowSecret,
+      spool,
+      jobsQueued: () => worker?.wake(),
+    };
     worker = new Worker(store, jobHandlers(ctx), log.child({ component: 'worker' }), {
       concurrency: config.queue.concurrency,
       leaseMs: config.queue.lease,
@@ -138,7 +151,9 @@ async function generatedFlowSecret(store: Store): Promise<string> {
 function checkRuleFlows(config: Config, flows: Map<string, Flow>): void {
   for (const [i, rule] of config.automation.rules.entries()) {
     if (rule.start_flow && !flows.has(rule.start_flow)) {
-      throw new ConfigError(`${config.source ?? '(config)'}: automation.rules[${i}].start_flow: no flow is named "${rule.start_flow}" in ${flowsDirectory(config)}`);
+      throw new ConfigError(
+        `${config.source ?? '(config)'}: automation.rules[${i}].start_flow: no flow is named "${rule.start_flow}" in ${flowsDirectory(config)}`,
+      );
     }
   }
 }

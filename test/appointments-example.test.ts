@@ -34,11 +34,18 @@ forEachStore('the appointment example', (stores) => {
     dir = mkdtempSync(join(tmpdir(), 'parley-appointments-'));
     store = await stores.open();
     const config = loadConfig({ path: 'examples/appointments/parley.yaml', port: 0, env: {} });
-    parley = await startParley({ ...config, server: { ...config.server, host: '127.0.0.1' }, queue: { ...config.queue, poll_interval: 20, retry_base: 20, retry_max: 100 } }, {
-      log: testLog,
-      listen: true,
-      store,
-    });
+    parley = await startParley(
+      {
+        ...config,
+        server: { ...config.server, host: '127.0.0.1' },
+        queue: { ...config.queue, poll_interval: 20, retry_base: 20, retry_max: 100 },
+      },
+      {
+        log: testLog,
+        listen: true,
+        store,
+      },
+    );
     base = parley.url!;
     booking = await startBookingService({ dataFile: join(dir, 'booking.json'), secret: parley.ctx.flowSecret });
     secret = await simSecret(store);
@@ -61,7 +68,16 @@ forEachStore('the appointment example', (stores) => {
   };
   /** Everything Parley has sent the customer, in order. */
   const sent = async () =>
-    (await store.db.selectFrom('messages').select('body').where('direction', '=', 'outbound').where('to_number', '=', customer).orderBy('created_at').orderBy('id').execute()).map((m) => m.body);
+    (
+      await store.db
+        .selectFrom('messages')
+        .select('body')
+        .where('direction', '=', 'outbound')
+        .where('to_number', '=', customer)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute()
+    ).map((m) => m.body);
 
   const start = async () => {
     const res = await request(`${base}/v1/flows/appointment/start`, {
@@ -86,7 +102,8 @@ forEachStore('the appointment example', (stores) => {
     await idle();
     return (await sent()).slice(before);
   };
-  const session = async () => (await store.db.selectFrom('flow_sessions').selectAll().orderBy('started_at', 'desc').executeTakeFirstOrThrow());
+  const session = async () =>
+    await store.db.selectFrom('flow_sessions').selectAll().orderBy('started_at', 'desc').executeTakeFirstOrThrow();
   const appointment = () => booking.store.load().appointments.apt_1001!;
 
   it('NO, then 1: the booking service books Thursday at 2 PM and the session closes', async () => {
@@ -98,7 +115,9 @@ forEachStore('the appointment example', (stores) => {
     assert.deepEqual([appointment().status, appointment().slot], ['rescheduled', 'thu-1400']);
     assert.equal((await session()).status, 'completed');
 
-    const events = (await store.db.selectFrom('events').select(['type', 'data']).where('type', 'like', 'flow.%').orderBy('id').execute()).map((e) => [e.type, (JSON.parse(e.data) as { step?: string; name?: string }).step ?? null]);
+    const events = (
+      await store.db.selectFrom('events').select(['type', 'data']).where('type', 'like', 'flow.%').orderBy('id').execute()
+    ).map((e) => [e.type, (JSON.parse(e.data) as { step?: string; name?: string }).step ?? null]);
     assert.deepEqual(events, [
       ['flow.started', null],
       ['flow.step', 'confirm'],
@@ -107,9 +126,16 @@ forEachStore('the appointment example', (stores) => {
       ['flow.event', 'book'],
       ['flow.completed', 'book'],
     ]);
-    const contact = (await request(`${base}/v1/sessions?contact=${encodeURIComponent(customer)}`, { headers: { authorization: 'Bearer example-api-key-change-me' } })).body;
+    const contact = (
+      await request(`${base}/v1/sessions?contact=${encodeURIComponent(customer)}`, {
+        headers: { authorization: 'Bearer example-api-key-change-me' },
+      })
+    ).body;
     const listed = (await contact.json()) as { data: Array<{ flow: string; status: string }> };
-    assert.deepEqual(listed.data.map((s) => [s.flow, s.status]), [['appointment', 'completed']]);
+    assert.deepEqual(
+      listed.data.map((s) => [s.flow, s.status]),
+      [['appointment', 'completed']],
+    );
   });
 
   it('YES confirms the booking, and so does "yep"', async () => {
@@ -157,7 +183,9 @@ forEachStore('the appointment example', (stores) => {
     assert.equal(moved.numUpdatedRows, 1n);
     parley.worker.wake();
     await idle();
-    assert.deepEqual((await sent()).slice(1), ['Reminder: your appointment is Wednesday at 3 PM. Reply YES to confirm or NO to reschedule.']);
+    assert.deepEqual((await sent()).slice(1), [
+      'Reminder: your appointment is Wednesday at 3 PM. Reply YES to confirm or NO to reschedule.',
+    ]);
     assert.deepEqual(await text('yes'), ["Thanks, you're confirmed for Wednesday at 3 PM. See you then!"]);
   });
 

@@ -22,7 +22,9 @@ forEachStore('reply automation', (stores) => {
   after(() => provider.stop());
   beforeEach(async () => {
     store = await stores.open();
-    parley = await startTestParley(store, provider.url, { automation: { business_name: 'Acme Dental', loop_protection: { max_replies: 6 } } });
+    parley = await startTestParley(store, provider.url, {
+      automation: { business_name: 'Acme Dental', loop_protection: { max_replies: 6 } },
+    });
     provider.sends.length = 0;
     provider.script.length = 0;
     contact = `+1555200${String(1000 + ++contactCounter)}`;
@@ -32,7 +34,8 @@ forEachStore('reply automation', (stores) => {
     await store.close();
   });
 
-  const idle = () => parley.until(async () => (await store.db.selectFrom('jobs').select('id').where('state', '!=', 'dead').execute()).length === 0);
+  const idle = () =>
+    parley.until(async () => (await store.db.selectFrom('jobs').select('id').where('state', '!=', 'dead').execute()).length === 0);
 
   /** Texts Parley as the contact and waits until everything that follows has run. */
   const text = async (body: string, from = contact) => {
@@ -79,8 +82,17 @@ forEachStore('reply automation', (stores) => {
 
     const state = await parley.api('GET', `/v1/contacts/${encodeURIComponent(contact)}`);
     assert.equal(state.body.opted_out, true);
-    assert.deepEqual(state.body.suppressed_for.map((s: any) => s.number), [businessNumber]);
-    assert.deepEqual(state.body.consent_history.map((h: any) => [h.action, h.text]), [['opt_out', 'Stop.'], ['opt_out', 'STOP']]);
+    assert.deepEqual(
+      state.body.suppressed_for.map((s: any) => s.number),
+      [businessNumber],
+    );
+    assert.deepEqual(
+      state.body.consent_history.map((h: any) => [h.action, h.text]),
+      [
+        ['opt_out', 'Stop.'],
+        ['opt_out', 'STOP'],
+      ],
+    );
     const optOuts = await parley.api('GET', '/v1/opt-outs');
     assert.ok(optOuts.body.data.some((o: any) => o.phone === contact));
   });
@@ -88,7 +100,10 @@ forEachStore('reply automation', (stores) => {
   it('imports a business opt-out list: honoured like a STOP, silent, and only the business entries can be withdrawn', async () => {
     const imported = `+1555400${String(1000 + contactCounter)}`;
     const other = `+1555401${String(1000 + contactCounter)}`;
-    const added = await parley.api('POST', '/v1/opt-outs', { phones: [imported, contact, imported], reason: 'opted out with our previous provider' });
+    const added = await parley.api('POST', '/v1/opt-outs', {
+      phones: [imported, contact, imported],
+      reason: 'opted out with our previous provider',
+    });
     assert.equal(added.status, 200);
     assert.deepEqual(added.body, { added: 2, already_opted_out: 0, number: 'all' });
     assert.equal(provider.sends.length, 0, 'an import sends no confirmation');
@@ -100,8 +115,14 @@ forEachStore('reply automation', (stores) => {
     assert.equal(send.body.error.code, 'opted_out');
     assert.deepEqual(await repliesTo(await text('HELP', imported)), [], 'an opted-out number gets no answer');
     const state = await parley.api('GET', `/v1/contacts/${encodeURIComponent(imported)}`);
-    assert.deepEqual(state.body.suppressed_for.map((s: any) => [s.number, s.source]), [['all', 'api']]);
-    assert.deepEqual(state.body.consent_history.map((h: any) => [h.action, h.channel, h.text]), [['opt_out', 'api', 'opted out with our previous provider']]);
+    assert.deepEqual(
+      state.body.suppressed_for.map((s: any) => [s.number, s.source]),
+      [['all', 'api']],
+    );
+    assert.deepEqual(
+      state.body.consent_history.map((h: any) => [h.action, h.channel, h.text]),
+      [['opt_out', 'api', 'opted out with our previous provider']],
+    );
 
     // Invalid input stores nothing: one bad number refuses the whole list.
     const bad = await parley.api('POST', '/v1/opt-outs', { phones: [other, 'call me'] });
@@ -115,21 +136,35 @@ forEachStore('reply automation', (stores) => {
 
     // The contact's own STOP over an imported entry is theirs: confirmed once, and not withdrawable.
     const stop = await text('STOP');
-    assert.deepEqual((await repliesTo(stop)).map((m) => m.origin), ['compliance'], 'the contact said STOP here for the first time: one confirmation');
+    assert.deepEqual(
+      (await repliesTo(stop)).map((m) => m.origin),
+      ['compliance'],
+      'the contact said STOP here for the first time: one confirmation',
+    );
     const partly = await parley.api('DELETE', `/v1/opt-outs/${encodeURIComponent(contact)}`);
     assert.deepEqual(partly.body, { phone: contact, withdrawn: 1, opted_out: true });
     const stillOut = await parley.api('GET', `/v1/contacts/${encodeURIComponent(contact)}`);
     assert.equal(stillOut.body.opted_out, true, 'the contact asked for it themselves');
-    assert.deepEqual(stillOut.body.suppressed_for.map((s: any) => s.source), ['contact']);
+    assert.deepEqual(
+      stillOut.body.suppressed_for.map((s: any) => s.source),
+      ['contact'],
+    );
     const refused = await parley.api('DELETE', `/v1/opt-outs/${encodeURIComponent(contact)}`);
     assert.equal(refused.status, 409);
     assert.equal(refused.body.error.code, 'opted_out_by_contact');
 
     // The same on one number: the imported entry becomes the contact's own.
     const third = `+1555402${String(1000 + contactCounter)}`;
-    assert.deepEqual((await parley.api('POST', '/v1/opt-outs', { phones: [third], number: businessNumber })).body, { added: 1, already_opted_out: 0, number: businessNumber });
+    assert.deepEqual((await parley.api('POST', '/v1/opt-outs', { phones: [third], number: businessNumber })).body, {
+      added: 1,
+      already_opted_out: 0,
+      number: businessNumber,
+    });
     assert.equal((await repliesTo(await text('STOP', third))).length, 1);
-    assert.deepEqual((await parley.api('GET', `/v1/contacts/${encodeURIComponent(third)}`)).body.suppressed_for.map((s: any) => [s.number, s.source]), [[businessNumber, 'contact']]);
+    assert.deepEqual(
+      (await parley.api('GET', `/v1/contacts/${encodeURIComponent(third)}`)).body.suppressed_for.map((s: any) => [s.number, s.source]),
+      [[businessNumber, 'contact']],
+    );
     assert.equal((await parley.api('DELETE', `/v1/opt-outs/${encodeURIComponent(third)}`)).status, 409);
 
     // A mistaken import is withdrawn, and the history says so.
@@ -137,7 +172,13 @@ forEachStore('reply automation', (stores) => {
     assert.deepEqual(withdrawn.body, { phone: imported, withdrawn: 1, opted_out: false });
     assert.equal((await parley.api('POST', '/v1/messages', { to: imported, body: 'Reminder' })).status, 202);
     const history = (await parley.api('GET', `/v1/contacts/${encodeURIComponent(imported)}`)).body.consent_history;
-    assert.deepEqual(history.map((h: any) => [h.action, h.text]), [['opt_out', 'opted out with our previous provider'], ['opt_in', 'withdrawn through the API']]);
+    assert.deepEqual(
+      history.map((h: any) => [h.action, h.text]),
+      [
+        ['opt_out', 'opted out with our previous provider'],
+        ['opt_in', 'withdrawn through the API'],
+      ],
+    );
     assert.equal((await parley.api('DELETE', `/v1/opt-outs/${encodeURIComponent(imported)}`)).status, 404);
 
     // The contact's own START lifts an imported entry too: it is their consent to give.
@@ -221,7 +262,10 @@ forEachStore('reply automation', (stores) => {
     provider.script.push({ status: 200, delayMs: 400 });
     const queued: string[] = [];
     for (const body of ['one', 'two', 'three']) queued.push((await parley.api('POST', '/v1/messages', { to: contact, body })).body.id);
-    await parley.until(async () => (await store.db.selectFrom('messages').select('status').where('id', '=', queued[0]!).executeTakeFirst())?.status === 'sending');
+    await parley.until(
+      async () =>
+        (await store.db.selectFrom('messages').select('status').where('id', '=', queued[0]!).executeTakeFirst())?.status === 'sending',
+    );
     await text('STOP');
     await parley.until(async () => provider.sends.filter((s) => s.to === contact).length === 2);
     await idle();

@@ -97,7 +97,10 @@ describe('parley CLI', () => {
     child.stdin.end('STOP\nyep\n\nwhat time?\n');
     await new Promise((resolve) => child.on('exit', resolve));
     assert.deepEqual(
-      out.trim().split('\n').map((l) => JSON.parse(l).intent),
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).intent),
       ['opt_out', 'confirm', 'unknown'],
     );
   });
@@ -105,20 +108,40 @@ describe('parley CLI', () => {
   it('endpoints listen verifies and prints events, and refuses forged ones', async () => {
     const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
     const listenPort = await freePort();
-    const child = spawn(process.execPath, [...cli, 'endpoints', 'listen', '--secret', secret, '--listen-port', String(listenPort)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...cli, 'endpoints', 'listen', '--secret', secret, '--listen-port', String(listenPort)], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     await new Promise<void>((resolve) => child.stderr.on('data', (d) => String(d).includes('listening') && resolve()));
     const body = JSON.stringify({ type: 'message.received', timestamp: new Date().toISOString(), data: { body: 'hi' } });
     const now = new Date();
-    const signed = { 'webhook-id': 'evt_TEST', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'content-type': 'application/json' };
-    const good = await request(`http://127.0.0.1:${listenPort}/`, { method: 'POST', body, headers: { ...signed, 'webhook-signature': new Webhook(secret).sign('evt_TEST', now, body) } });
+    const signed = {
+      'webhook-id': 'evt_TEST',
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'content-type': 'application/json',
+    };
+    const good = await request(`http://127.0.0.1:${listenPort}/`, {
+      method: 'POST',
+      body,
+      headers: { ...signed, 'webhook-signature': new Webhook(secret).sign('evt_TEST', now, body) },
+    });
     assert.equal(good.statusCode, 204);
-    const forged = await request(`http://127.0.0.1:${listenPort}/`, { method: 'POST', body, headers: { ...signed, 'webhook-signature': 'v1,AAAA' } });
+    const forged = await request(`http://127.0.0.1:${listenPort}/`, {
+      method: 'POST',
+      body,
+      headers: { ...signed, 'webhook-signature': 'v1,AAAA' },
+    });
     assert.equal(forged.statusCode, 401);
     child.kill('SIGTERM');
     await new Promise((resolve) => child.on('exit', resolve));
-    assert.deepEqual(JSON.parse(out.trim()), { id: 'evt_TEST', type: 'message.received', timestamp: JSON.parse(body).timestamp, data: { body: 'hi' } });
+    assert.deepEqual(JSON.parse(out.trim()), {
+      id: 'evt_TEST',
+      type: 'message.received',
+      timestamp: JSON.parse(body).timestamp,
+      data: { body: 'hi' },
+    });
   });
 
   it('channels prints the URLs to paste into each provider console, from public_url', async () => {

@@ -12,9 +12,25 @@ import { forEachStore } from './helpers/stores.js';
 // consent history stay), and everyone else's records are untouched.
 
 const tables: Array<keyof Database> = [
-  'contacts', 'conversations', 'messages', 'webhook_receipts', 'unreadable_webhooks', 'status_receipts', 'outbound_part_ids',
-  'inbound_part_sets', 'inbound_parts', 'events', 'jobs', 'suppressions', 'consent_changes', 'endpoints', 'deliveries',
-  'delivery_attempts', 'delivery_order_heads', 'flow_sessions', 'settings',
+  'contacts',
+  'conversations',
+  'messages',
+  'webhook_receipts',
+  'unreadable_webhooks',
+  'status_receipts',
+  'outbound_part_ids',
+  'inbound_part_sets',
+  'inbound_parts',
+  'events',
+  'jobs',
+  'suppressions',
+  'consent_changes',
+  'endpoints',
+  'deliveries',
+  'delivery_attempts',
+  'delivery_order_heads',
+  'flow_sessions',
+  'settings',
 ];
 
 /** Every table holding a row in which the number appears, with or without its "+". */
@@ -71,17 +87,31 @@ forEachStore('contact erasure', (stores) => {
     for (const body of ['hours', 'something else']) assert.equal((await parley.webhook('inbound', inbound(phone, body))).status, 200);
     assert.equal((await parley.api('POST', '/v1/messages', { to: phone, body: 'Your appointment is tomorrow' })).status, 202);
     await settled();
-    const sent = await store.db.selectFrom('messages').select('provider_message_id').where('to_number', '=', phone).where('provider_message_id', 'is not', null).execute();
+    const sent = await store.db
+      .selectFrom('messages')
+      .select('provider_message_id')
+      .where('to_number', '=', phone)
+      .where('provider_message_id', 'is not', null)
+      .execute();
     assert.ok(sent.length >= 2);
-    for (const { provider_message_id } of sent) assert.equal((await parley.webhook('status', { message_id: provider_message_id, status: 'delivered' })).status, 200);
+    for (const { provider_message_id } of sent)
+      assert.equal((await parley.webhook('status', { message_id: provider_message_id, status: 'delivered' })).status, 200);
     await settled();
   }
 
   it('removes every row that holds the number, and nothing of anyone else', async () => {
     await history(erased);
     await history(other);
-    assert.deepEqual(await tablesMentioning(store, erased), ['contacts', 'messages', 'webhook_receipts', 'events'], 'the history reached the tables that hold the number');
-    const othersBefore = await store.db.selectFrom('messages').select('id').where((eb) => eb.or([eb('from_number', '=', other), eb('to_number', '=', other)])).execute();
+    assert.deepEqual(
+      await tablesMentioning(store, erased),
+      ['contacts', 'messages', 'webhook_receipts', 'events'],
+      'the history reached the tables that hold the number',
+    );
+    const othersBefore = await store.db
+      .selectFrom('messages')
+      .select('id')
+      .where((eb) => eb.or([eb('from_number', '=', other), eb('to_number', '=', other)]))
+      .execute();
 
     const res = await parley.api('DELETE', `/v1/contacts/${encodeURIComponent(erased)}`);
     assert.equal(res.status, 200);
@@ -93,11 +123,27 @@ forEachStore('contact erasure', (stores) => {
     assert.deepEqual(await tablesMentioning(store, erased), []);
     // Nothing left pointing at what went: conversations, deliveries, their attempts.
     assert.deepEqual(await store.db.selectFrom('conversations').select('id').where('contact_id', '=', res.body.contact_id).execute(), []);
-    const orphanDeliveries = await store.db.selectFrom('deliveries').select('id').where(({ not, exists, selectFrom }) => not(exists(selectFrom('events').select('events.id').whereRef('events.id', '=', 'deliveries.event_id')))).execute();
+    const orphanDeliveries = await store.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('events').select('events.id').whereRef('events.id', '=', 'deliveries.event_id'))),
+      )
+      .execute();
     assert.deepEqual(orphanDeliveries, []);
-    const orphanAttempts = await store.db.selectFrom('delivery_attempts').select('id').where(({ not, exists, selectFrom }) => not(exists(selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.id', '=', 'delivery_attempts.delivery_id')))).execute();
+    const orphanAttempts = await store.db
+      .selectFrom('delivery_attempts')
+      .select('id')
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.id', '=', 'delivery_attempts.delivery_id'))),
+      )
+      .execute();
     assert.deepEqual(orphanAttempts, []);
-    const othersAfter = await store.db.selectFrom('messages').select('id').where((eb) => eb.or([eb('from_number', '=', other), eb('to_number', '=', other)])).execute();
+    const othersAfter = await store.db
+      .selectFrom('messages')
+      .select('id')
+      .where((eb) => eb.or([eb('from_number', '=', other), eb('to_number', '=', other)]))
+      .execute();
     assert.deepEqual(othersAfter, othersBefore);
     assert.ok((await tablesMentioning(store, other)).includes('events'));
     assert.equal((await parley.api('GET', `/v1/contacts/${encodeURIComponent(erased)}`)).status, 404);
@@ -114,7 +160,11 @@ forEachStore('contact erasure', (stores) => {
     await history(erased);
     await parley.worker.stop();
     assert.equal((await parley.webhook('inbound', inbound(erased, 'one more thing'))).status, 200);
-    const waiting = await store.db.selectFrom('messages').select(['id', 'conversation_id']).where('body', '=', 'one more thing').executeTakeFirstOrThrow();
+    const waiting = await store.db
+      .selectFrom('messages')
+      .select(['id', 'conversation_id'])
+      .where('body', '=', 'one more thing')
+      .executeTakeFirstOrThrow();
     assert.equal(waiting.conversation_id, null, 'stored, not routed');
 
     const res = await parley.api('DELETE', `/v1/contacts/${encodeURIComponent(erased)}`);

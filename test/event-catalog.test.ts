@@ -73,10 +73,23 @@ forEachStore('events as sent', (stores) => {
     }
     const conversation = (await parley.api('GET', '/v1/conversations?status=needs_human')).body.data[0];
     assert.equal((await parley.api('POST', `/v1/conversations/${conversation.id}/close`)).status, 200);
-    const outbound = await store.db.selectFrom('messages').select('provider_message_id').where('direction', '=', 'outbound').executeTakeFirstOrThrow();
+    const outbound = await store.db
+      .selectFrom('messages')
+      .select('provider_message_id')
+      .where('direction', '=', 'outbound')
+      .executeTakeFirstOrThrow();
     await parley.webhook('status', { message_id: outbound.provider_message_id, status: 'delivered' });
 
-    const expected: EventType[] = ['message.received', 'message.sent', 'message.status', 'conversation.needs_human', 'conversation.closed', 'contact.opted_out', 'contact.opted_in', 'rule.matched'];
+    const expected: EventType[] = [
+      'message.received',
+      'message.sent',
+      'message.status',
+      'conversation.needs_human',
+      'conversation.closed',
+      'contact.opted_out',
+      'contact.opted_in',
+      'rule.matched',
+    ];
     const stored = await parley.until(async () => {
       const rows = await store.db.selectFrom('events').select('type').execute();
       return expected.every((t) => rows.some((r) => r.type === t)) && rows;
@@ -87,6 +100,9 @@ forEachStore('events as sent', (stores) => {
 
     const catalog = (await parley.api('GET', '/v1/event-types')).body;
     assert.equal(catalog.version, 1);
-    assert.deepEqual(catalog.data.map((e: { type: string }) => e.type), [...eventTypes]);
+    assert.deepEqual(
+      catalog.data.map((e: { type: string }) => e.type),
+      [...eventTypes],
+    );
   });
 });

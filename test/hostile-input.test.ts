@@ -31,36 +31,39 @@ const tables = [
 ] as const;
 
 async function unreadableCount(store: Store): Promise<number> {
-  const row = await store.db.selectFrom('unreadable_webhooks').select(sql<number | string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const row = await store.db
+    .selectFrom('unreadable_webhooks')
+    .select(sql<number | string>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 async function rowCounts(store: Store): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of tables) {
-    const row = await store.db.selectFrom(table).select(sql<number | string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom(table)
+      .select(sql<number | string>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
     counts[table] = Number(row.n);
   }
   return counts;
 }
 
 // Weighted towards what gets past the first checks, so parsing and validation are exercised too.
-const contentTypes = fc.oneof(
-  { weight: 6, arbitrary: fc.constant('application/json') },
-  { weight: 4, arbitrary: otherContentTypes() },
-);
+const contentTypes = fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 4, arbitrary: otherContentTypes() });
 
 function otherContentTypes() {
   return fc.constantFrom(
-  'application/json; charset=utf-8',
-  'application/x-www-form-urlencoded',
-  'text/plain',
-  'multipart/form-data; boundary=x',
-  'application/json; charset=latin1',
-  'application/xml',
-  '',
-  '\u0000',
-  'application/vnd.api+json',
+    'application/json; charset=utf-8',
+    'application/x-www-form-urlencoded',
+    'text/plain',
+    'multipart/form-data; boundary=x',
+    'application/json; charset=latin1',
+    'application/xml',
+    '',
+    '\u0000',
+    'application/vnd.api+json',
   );
 }
 
@@ -77,7 +80,14 @@ const hostileBody: fc.Arbitrary<Buffer> = fc.oneof(
   fc
     .tuple(
       fc.constantFrom('from', 'to', 'body', 'message_id', 'media_urls', 'part', 'timestamp'),
-      fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 2 }), fc.constant(undefined)),
+      fc.oneof(
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(fc.string(), { maxLength: 3 }),
+        fc.object({ maxDepth: 2 }),
+        fc.constant(undefined),
+      ),
     )
     .map(([field, value]) => {
       const payload: Record<string, unknown> = { ...validInbound, [field]: value };
@@ -117,7 +127,13 @@ forEachStore('hostile input', (stores) => {
     parley = await startTestParley(store, 'http://127.0.0.1:9/send', {
       channels: [
         genericChannel('http://127.0.0.1:9/send'),
-        { name: 'tw', provider: 'twilio', numbers: ['+18005550199'], account_sid: `AC${'a'.repeat(32)}`, auth_token: 'twilio-token-0123456789abcdef' },
+        {
+          name: 'tw',
+          provider: 'twilio',
+          numbers: ['+18005550199'],
+          account_sid: `AC${'a'.repeat(32)}`,
+          auth_token: 'twilio-token-0123456789abcdef',
+        },
       ],
     });
   });
@@ -149,9 +165,13 @@ forEachStore('hostile input', (stores) => {
             headers,
             ...(method === 'GET' ? {} : { payload: body }),
           });
-          assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${method} ${channel}/${path} answered ${res.statusCode}: ${res.body.slice(0, 200)}`);
+          assert.ok(
+            res.statusCode >= 400 && res.statusCode < 500,
+            `${method} ${channel}/${path} answered ${res.statusCode}: ${res.body.slice(0, 200)}`,
+          );
           assert.ok(isErrorBody(res.body), `not a JSON error: ${res.body.slice(0, 200)}`);
-          const reachedParse = sig === 'valid' && channel === 'main' && ['inbound', 'status', 'events'].includes(path) && res.statusCode !== 413;
+          const reachedParse =
+            sig === 'valid' && channel === 'main' && ['inbound', 'status', 'events'].includes(path) && res.statusCode !== 413;
           if (reachedParse) signedUnreadable += 1;
         },
       ),
@@ -196,12 +216,22 @@ forEachStore('hostile input', (stores) => {
       'POST /v1/unreadable-webhooks/:id/replay',
       'DELETE /v1/unreadable-webhooks/:id',
     ];
-    const auth = fc.oneof({ weight: 8, arbitrary: fc.constant(`Bearer ${apiKey}`) }, fc.constant(''), fc.constant('Bearer '), fc.string({ maxLength: 60 }), fc.constant(`Basic ${apiKey}`));
+    const auth = fc.oneof(
+      { weight: 8, arbitrary: fc.constant(`Bearer ${apiKey}`) },
+      fc.constant(''),
+      fc.constant('Bearer '),
+      fc.string({ maxLength: 60 }),
+      fc.constant(`Basic ${apiKey}`),
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...routes),
         fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('..', '%00', 'msg_', '-1', '9'.repeat(30))),
-        fc.oneof(fc.constant(''), fc.string({ maxLength: 40 }).map((q) => `?${q}`), fc.constantFrom('?limit=-1', '?limit=abc', '?status=__proto__', '?state=dead&state=x')),
+        fc.oneof(
+          fc.constant(''),
+          fc.string({ maxLength: 40 }).map((q) => `?${q}`),
+          fc.constantFrom('?limit=-1', '?limit=abc', '?status=__proto__', '?state=dead&state=x'),
+        ),
         auth,
         contentTypes,
         hostileBody,

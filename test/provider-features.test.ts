@@ -37,7 +37,12 @@ forEachStore('provider features over HTTP', (stores) => {
     parley = await startTestParley(store, provider.url, { channels: [genericChannel(provider.url, channel)] });
     return parley;
   };
-  const idle = () => parley!.until(async () => (await store.db.selectFrom('jobs').select('id').where('state', '!=', 'dead').where('kind', '!=', 'inbound.assemble').execute()).length === 0);
+  const idle = () =>
+    parley!.until(
+      async () =>
+        (await store.db.selectFrom('jobs').select('id').where('state', '!=', 'dead').where('kind', '!=', 'inbound.assemble').execute())
+          .length === 0,
+    );
   const inboundMessages = () => store.db.selectFrom('messages').selectAll().where('direction', '=', 'inbound').execute();
   const part = (from: string, reference: string, index: number, total: number, body: string, id = `${reference}-p${index}`) =>
     inbound(from, body, { message_id: id, part: { reference, index, total } });
@@ -94,14 +99,27 @@ forEachStore('provider features over HTTP', (stores) => {
   const sendOne = async (p: TestParley, body: string) => {
     const res = await p.api('POST', '/v1/messages', { to: '+15551230010', body });
     assert.equal(res.status, 202);
-    return p.until(async () => store.db.selectFrom('messages').selectAll().where('id', '=', res.body.id).where('provider_message_id', 'is not', null).executeTakeFirst());
+    return p.until(async () =>
+      store.db
+        .selectFrom('messages')
+        .selectAll()
+        .where('id', '=', res.body.id)
+        .where('provider_message_id', 'is not', null)
+        .executeTakeFirst(),
+    );
   };
-  const statusOf = async (id: string) => (await store.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+  const statusOf = async (id: string) =>
+    (await store.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
 
   it('is delivered once every part is, and failed as soon as one part fails', async () => {
     const p = await start();
     const message = await sendOne(p, 'Two parts');
-    const receipt = (part: string, status: string, n: string) => ({ message_id: message.provider_message_id, status, part: { id: part, total: 2 }, notification_id: n });
+    const receipt = (part: string, status: string, n: string) => ({
+      message_id: message.provider_message_id,
+      status,
+      part: { id: part, total: 2 },
+      notification_id: n,
+    });
     await p.webhook('status', receipt('1', 'delivered', 'n1'));
     await p.webhook('status', receipt('1', 'delivered', 'n1')); // the gateway's retry
     await idle();
@@ -111,7 +129,12 @@ forEachStore('provider features over HTTP', (stores) => {
 
     const other = await sendOne(p, 'Two parts again');
     await p.webhook('status', { message_id: other.provider_message_id, status: 'delivered', part: { id: '1', total: 2 } });
-    await p.webhook('status', { message_id: other.provider_message_id, status: 'failed', part: { id: '2', total: 2 }, error_code: '30003' });
+    await p.webhook('status', {
+      message_id: other.provider_message_id,
+      status: 'failed',
+      part: { id: '2', total: 2 },
+      error_code: '30003',
+    });
     await p.until(async () => (await statusOf(other.id)) === 'failed');
   });
 
@@ -141,14 +164,19 @@ forEachStore('provider features over HTTP', (stores) => {
     assert.equal(await statusOf(other), 'failed', 'one failed part fails the message for good');
   });
 
-  it("honours an opt-out the provider reports in a receipt: the contact is suppressed and their flows end", async () => {
+  it('honours an opt-out the provider reports in a receipt: the contact is suppressed and their flows end', async () => {
     const flows = mkdtempSync(join(tmpdir(), 'parley-flows-'));
-    writeFileSync(join(flows, 'confirm.yaml'), 'start: ask\nsteps:\n  ask:\n    say: "Reminder: Friday at 9 AM. Reply YES to confirm."\n    replies: [{ intent: confirm, goto: done }]\n  done: { say: "Thanks!", end: true }\n');
+    writeFileSync(
+      join(flows, 'confirm.yaml'),
+      'start: ask\nsteps:\n  ask:\n    say: "Reminder: Friday at 9 AM. Reply YES to confirm."\n    replies: [{ intent: confirm, goto: done }]\n  done: { say: "Thanks!", end: true }\n',
+    );
     parley = await startTestParley(store, provider.url, { channels: [genericChannel(provider.url)], flows: { dir: flows } });
     const p = parley;
     const started = await p.api('POST', '/v1/flows/confirm/start', { to: '+15551230015' });
     assert.equal(started.status, 201);
-    const id = (await p.until(async () => store.db.selectFrom('messages').select('id').where('to_number', '=', '+15551230015').executeTakeFirst()))!.id;
+    const id = (await p.until(async () =>
+      store.db.selectFrom('messages').select('id').where('to_number', '=', '+15551230015').executeTakeFirst(),
+    ))!.id;
     await p.until(async () => (await statusOf(id)) === 'sent');
     const row = await store.db.selectFrom('messages').select('provider_message_id').where('id', '=', id).executeTakeFirstOrThrow();
     const blocked = { message_id: row.provider_message_id, status: 'failed', error_code: '9', recipient_opted_out: true };
@@ -156,14 +184,25 @@ forEachStore('provider features over HTTP', (stores) => {
     await p.until(async () => (await statusOf(id)) === 'failed');
     const suppression = await store.db.selectFrom('suppressions').selectAll().where('phone', '=', '+15551230015').executeTakeFirst();
     assert.equal(suppression?.scope, businessNumber);
-    const history = await store.db.selectFrom('consent_changes').select(['action', 'message_id', 'text']).where('phone', '=', '+15551230015').execute();
-    assert.deepEqual(history.map((h) => [h.action, h.message_id]), [['opt_out', id]]);
+    const history = await store.db
+      .selectFrom('consent_changes')
+      .select(['action', 'message_id', 'text'])
+      .where('phone', '=', '+15551230015')
+      .execute();
+    assert.deepEqual(
+      history.map((h) => [h.action, h.message_id]),
+      [['opt_out', id]],
+    );
     assert.match(history[0]!.text, /provider reports the recipient opted out/);
     assert.equal((await store.db.selectFrom('events').select('id').where('type', '=', 'contact.opted_out').execute()).length, 1);
     const again = await p.api('POST', '/v1/messages', { to: '+15551230015', body: 'Hello?' });
     assert.deepEqual([again.status, again.body.error.code], [422, 'opted_out']);
     assert.equal(provider.sends.length, 1, 'nothing else went out, not even a confirmation');
-    const session = await store.db.selectFrom('flow_sessions').select(['status']).where('phone', '=', '+15551230015').executeTakeFirstOrThrow();
+    const session = await store.db
+      .selectFrom('flow_sessions')
+      .select(['status'])
+      .where('phone', '=', '+15551230015')
+      .executeTakeFirstOrThrow();
     assert.equal(session.status, 'opted_out');
 
     // A plain failure is not an opt-out.
@@ -173,7 +212,10 @@ forEachStore('provider features over HTTP', (stores) => {
     await p.webhook('status', { message_id: otherRow.provider_message_id, status: 'failed', error_code: '30003' });
     await p.until(async () => (await statusOf(other)) === 'failed');
     // The status and any suppression are written in one transaction: there is nothing more to wait for.
-    assert.equal(await store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15551230016').executeTakeFirst(), undefined);
+    assert.equal(
+      await store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15551230016').executeTakeFirst(),
+      undefined,
+    );
   });
 
   it("finds a receipt's message by Parley's id in the callback URL before the send call has answered", async () => {
@@ -205,7 +247,11 @@ forEachStore('provider features over HTTP', (stores) => {
     await p.until(async () => (await statusOf(id)) === 'delivered', 900);
     assert.equal(provider.sends.length, 0, 'delivered while the send call was still waiting for its answer');
     await p.webhook('status', { message_id: 'other', status: 'failed', parley_id: 'not-a-parley-id' });
-    const stored = await store.db.selectFrom('status_receipts').select('parley_message_id').where('provider_message_id', '=', 'other').executeTakeFirstOrThrow();
+    const stored = await store.db
+      .selectFrom('status_receipts')
+      .select('parley_message_id')
+      .where('provider_message_id', '=', 'other')
+      .executeTakeFirstOrThrow();
     assert.equal(stored.parley_message_id, null, 'a value that is not a Parley id is not kept as one');
   });
 
@@ -234,7 +280,10 @@ forEachStore('provider features over HTTP', (stores) => {
     assert.equal(listed.status, 200);
     assert.equal(listed.body.data.length, 1, 'the unsigned copy is not kept');
     const [kept] = listed.body.data;
-    assert.deepEqual([kept.channel, kept.path, kept.method, kept.body, kept.error.code], ['main', 'inbound', 'POST', JSON.stringify(unreadable), 'invalid_payload']);
+    assert.deepEqual(
+      [kept.channel, kept.path, kept.method, kept.body, kept.error.code],
+      ['main', 'inbound', 'POST', JSON.stringify(unreadable), 'invalid_payload'],
+    );
     assert.equal((await inboundMessages()).length, 0);
 
     const still = await p.api('POST', `/v1/unreadable-webhooks/${kept.id}/replay`);
@@ -242,7 +291,11 @@ forEachStore('provider features over HTTP', (stores) => {
     assert.equal((await p.api('GET', `/v1/unreadable-webhooks/${kept.id}`)).status, 200, 'still unreadable: still kept');
 
     // Stands in for a Parley that has learnt the format: the kept body is what it now reads.
-    await store.db.updateTable('unreadable_webhooks').set({ body: JSON.stringify({ ...unreadable, message_id: '4711' }) }).where('id', '=', kept.id).execute();
+    await store.db
+      .updateTable('unreadable_webhooks')
+      .set({ body: JSON.stringify({ ...unreadable, message_id: '4711' }) })
+      .where('id', '=', kept.id)
+      .execute();
     const replayed = await p.api('POST', `/v1/unreadable-webhooks/${kept.id}/replay`);
     assert.equal(replayed.status, 200);
     assert.deepEqual([replayed.body.replayed, replayed.body.kind, replayed.body.duplicate], [true, 'inbound', false]);
@@ -251,21 +304,30 @@ forEachStore('provider features over HTTP', (stores) => {
       return rows.length > 0 && rows[0]!.processed_at !== null && rows;
     });
     assert.deepEqual([message!.body, message!.provider_message_id], ['STOP', '4711']);
-    await p.until(async () => (await store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15551230018').executeTakeFirst()) !== undefined);
+    await p.until(
+      async () =>
+        (await store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15551230018').executeTakeFirst()) !== undefined,
+    );
     assert.equal((await p.api('GET', `/v1/unreadable-webhooks/${kept.id}`)).status, 404, 'replayed: no longer kept');
 
     await p.webhook('status', { message_id: 'x', status: 'teleported' });
     const other = (await p.api('GET', '/v1/unreadable-webhooks')).body.data[0];
-    const deleted = await request(`${p.base}/v1/unreadable-webhooks/${other.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${apiKey}` } });
+    const deleted = await request(`${p.base}/v1/unreadable-webhooks/${other.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     assert.equal(deleted.statusCode, 204);
     await deleted.body.dump();
     assert.equal((await p.api('GET', '/v1/unreadable-webhooks')).body.data.length, 0);
   });
 
-  it("never keeps the secret token of a URL-authenticated provider with an unreadable webhook", async () => {
+  it('never keeps the secret token of a URL-authenticated provider with an unreadable webhook', async () => {
     const token = 'smsmode-webhook-token-0123456789';
     parley = await startTestParley(store, provider.url, {
-      channels: [genericChannel(provider.url), { name: 'fr', provider: 'smsmode', numbers: ['+33700000001'], api_key: 'k', webhook_token: token }],
+      channels: [
+        genericChannel(provider.url),
+        { name: 'fr', provider: 'smsmode', numbers: ['+33700000001'], api_key: 'k', webhook_token: token },
+      ],
     });
     const res = await request(`${parley.base}/hooks/fr/status?parley_id=msg_01&statut=4242&smsID=s1&token=${token}`);
     assert.equal(res.statusCode, 400);

@@ -36,7 +36,12 @@ class StandIn {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const answer = this.kit.answerSend({ method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        const answer = this.kit.answerSend({
+          method: req.method!,
+          path: req.url!,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         if (answer.sent) this.sends.push(answer.sent);
         res.writeHead(answer.status, { 'content-type': answer.contentType });
         res.end(answer.body);
@@ -54,16 +59,25 @@ class StandIn {
 
 async function deliver(parley: TestParley, signed: SignedRequest): Promise<{ status: number; body: string }> {
   const target = signed.url.replace(publicUrl, parley.base);
-  const res = await request(target, { method: signed.method, headers: signed.headers, ...(signed.method === 'POST' ? { body: signed.body } : {}) });
+  const res = await request(target, {
+    method: signed.method,
+    headers: signed.headers,
+    ...(signed.method === 'POST' ? { body: signed.body } : {}),
+  });
   return { status: res.statusCode, body: await res.body.text() };
 }
 
 forEachStore('providers end to end', (stores) => {
   it('finds a test kit for every provider folder with an adapter', () => {
-    const adapters = readdirSync(providersDir, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(new URL(`${e.name}/adapter.ts`, providersDir)));
+    const adapters = readdirSync(providersDir, { withFileTypes: true }).filter(
+      (e) => e.isDirectory() && existsSync(new URL(`${e.name}/adapter.ts`, providersDir)),
+    );
     const withKits = new Set(kits.map((k) => k.provider));
     // generic and sim are exercised by every other test in this folder.
-    assert.deepEqual(adapters.map((e) => e.name).filter((name) => !withKits.has(name) && name !== 'generic' && name !== 'sim'), []);
+    assert.deepEqual(
+      adapters.map((e) => e.name).filter((name) => !withKits.has(name) && name !== 'generic' && name !== 'sim'),
+      [],
+    );
   });
 
   for (const kit of kits) {
@@ -80,7 +94,9 @@ forEachStore('providers end to end', (stores) => {
       beforeEach(async () => {
         await kit.prepare?.([`${publicUrl}/hooks/p/${kit.inboundPath}`, `${publicUrl}/hooks/p/${kit.statusPath}`]);
         store = await stores.open();
-        parley = await startTestParley(store, 'http://127.0.0.1:9/unused', { channels: [kit.channel('p', businessNumber, standIn.url, publicUrl)] });
+        parley = await startTestParley(store, 'http://127.0.0.1:9/unused', {
+          channels: [kit.channel('p', businessNumber, standIn.url, publicUrl)],
+        });
       });
       afterEach(async () => {
         await parley.close();
@@ -90,7 +106,10 @@ forEachStore('providers end to end', (stores) => {
       it('signed inbound → automatic reply through the provider → delivery receipt → delivered', async () => {
         const from = '+15551239876';
         const id = `${kit.provider}-in-${Date.now()}`;
-        const inbound = kit.inbound({ from, to: businessNumber, body: 'Is my appointment still on?', id }, `${publicUrl}/hooks/p/${kit.inboundPath}`);
+        const inbound = kit.inbound(
+          { from, to: businessNumber, body: 'Is my appointment still on?', id },
+          `${publicUrl}/hooks/p/${kit.inboundPath}`,
+        );
         const accepted = await deliver(parley, inbound);
         assert.ok(accepted.status >= 200 && accepted.status < 300, `inbound answered ${accepted.status}: ${accepted.body}`);
         const again = await deliver(parley, inbound);
@@ -101,24 +120,42 @@ forEachStore('providers end to end', (stores) => {
         assert.equal(stored.length, 1, 'the retried webhook is one message');
         assert.deepEqual([stored[0]!.from_number, stored[0]!.body], [from, 'Is my appointment still on?']);
         const reply = await parley.until(async () =>
-          store.db.selectFrom('messages').selectAll().where('direction', '=', 'outbound').where('provider_message_id', '=', sent.providerMessageId).executeTakeFirst(),
+          store.db
+            .selectFrom('messages')
+            .selectAll()
+            .where('direction', '=', 'outbound')
+            .where('provider_message_id', '=', sent.providerMessageId)
+            .executeTakeFirst(),
         );
         assert.equal(reply.body, sent.body);
 
         const receiptUrl = sent.statusUrl ?? `${publicUrl}/hooks/p/${kit.statusPath}`;
-        const receipt = await deliver(parley, kit.status({ providerMessageId: sent.providerMessageId, from: businessNumber, to: from, delivered: true }, receiptUrl));
+        const receipt = await deliver(
+          parley,
+          kit.status({ providerMessageId: sent.providerMessageId, from: businessNumber, to: from, delivered: true }, receiptUrl),
+        );
         assert.ok(receipt.status >= 200 && receipt.status < 300, `receipt answered ${receipt.status}: ${receipt.body}`);
-        await parley.until(async () => (await store.db.selectFrom('messages').select('status').where('id', '=', reply.id).executeTakeFirstOrThrow()).status === 'delivered');
+        await parley.until(
+          async () =>
+            (await store.db.selectFrom('messages').select('status').where('id', '=', reply.id).executeTakeFirstOrThrow()).status ===
+            'delivered',
+        );
       });
 
       it('refuses a webhook whose body was changed after signing (or, where the body is not signed, one without its credential), and stores nothing', async () => {
-        const inbound = kit.inbound({ from: '+15551239875', to: businessNumber, body: 'YES', id: `${kit.provider}-tampered` }, `${publicUrl}/hooks/p/${kit.inboundPath}`);
+        const inbound = kit.inbound(
+          { from: '+15551239875', to: businessNumber, body: 'YES', id: `${kit.provider}-tampered` },
+          `${publicUrl}/hooks/p/${kit.inboundPath}`,
+        );
         let forged: SignedRequest;
         if (kit.unauthenticated) {
           forged = kit.unauthenticated(inbound);
           assert.notEqual(forged.url, inbound.url, 'the kit took a credential out of the URL');
         } else if (kit.signsBody === false) {
-          forged = { ...inbound, headers: Object.fromEntries(Object.entries(inbound.headers).filter(([name]) => name.toLowerCase() !== 'authorization')) };
+          forged = {
+            ...inbound,
+            headers: Object.fromEntries(Object.entries(inbound.headers).filter(([name]) => name.toLowerCase() !== 'authorization')),
+          };
           assert.notDeepEqual(forged.headers, inbound.headers, 'the kit sent a credential to take away');
         } else {
           forged = { ...inbound, body: inbound.body.replace('YES', 'NO!'), url: inbound.url.replace('YES', 'NO!') };

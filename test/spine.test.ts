@@ -11,7 +11,10 @@ const tables = ['messages', 'webhook_receipts', 'status_receipts', 'events', 'jo
 async function rowCounts(store: Store): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of tables) {
-    const row = await store.db.selectFrom(table).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom(table)
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
     counts[table] = Number(row.n);
   }
   return counts;
@@ -37,11 +40,14 @@ forEachStore('spine over HTTP', (stores) => {
     await store.close();
   });
 
-  const idle = () => parley.until(async () => (await store.db.selectFrom('jobs').select('id').where('state', '!=', 'dead').execute()).length === 0);
+  const idle = () =>
+    parley.until(async () => (await store.db.selectFrom('jobs').select('id').where('state', '!=', 'dead').execute()).length === 0);
   /** Waits until the message is routed and everything that followed (replies) has run. */
   const processed = async (id: string) => {
     const row = await parley.until(
-      async () => (await store.db.selectFrom('messages').selectAll().where('id', '=', id).where('processed_at', 'is not', null).executeTakeFirst()) ?? null,
+      async () =>
+        (await store.db.selectFrom('messages').selectAll().where('id', '=', id).where('processed_at', 'is not', null).executeTakeFirst()) ??
+        null,
     );
     await idle();
     return row;
@@ -57,12 +63,28 @@ forEachStore('spine over HTTP', (stores) => {
     assert.equal(message.from_number, '+15551234567');
     assert.equal(message.to_number, businessNumber);
     assert.deepEqual(JSON.parse(message.media_urls), ['https://example.com/a.jpg']);
-    const receipt = await store.db.selectFrom('webhook_receipts').selectAll().where('message_id', '=', message.id).executeTakeFirstOrThrow();
+    const receipt = await store.db
+      .selectFrom('webhook_receipts')
+      .selectAll()
+      .where('message_id', '=', message.id)
+      .executeTakeFirstOrThrow();
     assert.equal(receipt.body, JSON.stringify(payload));
-    const conversation = await store.db.selectFrom('conversations').selectAll().where('id', '=', message.conversation_id!).executeTakeFirstOrThrow();
+    const conversation = await store.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', message.conversation_id!)
+      .executeTakeFirstOrThrow();
     assert.equal(conversation.status, 'needs_human');
-    const events = await store.db.selectFrom('events').select('type').where('type', 'in', ['message.received', 'conversation.needs_human']).orderBy('id').execute();
-    assert.deepEqual(events.map((e) => e.type), ['message.received', 'conversation.needs_human']);
+    const events = await store.db
+      .selectFrom('events')
+      .select('type')
+      .where('type', 'in', ['message.received', 'conversation.needs_human'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['message.received', 'conversation.needs_human'],
+    );
   });
 
   it('answers a provider retry with 200 and changes nothing', async () => {
@@ -88,7 +110,12 @@ forEachStore('spine over HTTP', (stores) => {
       ['wrong signature', () => parley.webhook('inbound', good, { signature: 'ab'.repeat(32) }), 401, 'invalid_signature'],
       ['garbage signature', () => parley.webhook('inbound', good, { signature: 'not-hex' }), 401, 'invalid_signature'],
       ['unknown channel', () => parley.webhook('inbound', good, { channel: 'nope' }), 404, 'unknown_channel'],
-      ['form body', () => parley.webhook('inbound', good, { contentType: 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type'],
+      [
+        'form body',
+        () => parley.webhook('inbound', good, { contentType: 'application/x-www-form-urlencoded' }),
+        415,
+        'unsupported_media_type',
+      ],
       ['malformed JSON', () => parley.webhook('inbound', null, { raw: '{"from": "+1555' }), 400, 'invalid_json'],
       ['not an object', () => parley.webhook('inbound', null, { raw: '[1,2,3]' }), 400, 'invalid_payload'],
       ['missing body', () => parley.webhook('inbound', { ...good, body: undefined }), 400, 'invalid_payload'],
@@ -98,12 +125,22 @@ forEachStore('spine over HTTP', (stores) => {
       ['bad phone', () => parley.webhook('inbound', { ...good, from: 'not a number' }), 400, 'invalid_phone_number'],
       ['too large', () => parley.webhook('inbound', { ...good, body: 'x'.repeat(70 * 1024) }), 413, 'payload_too_large'],
       ['unknown status', () => parley.webhook('status', { message_id: 'p1', status: 'exploded' }), 400, 'invalid_payload'],
-      ['status unsigned', () => parley.webhook('status', { message_id: 'p1', status: 'delivered' }, { signature: null }), 401, 'invalid_signature'],
+      [
+        'status unsigned',
+        () => parley.webhook('status', { message_id: 'p1', status: 'delivered' }, { signature: null }),
+        401,
+        'invalid_signature',
+      ],
       ['API without key', () => parley.api('POST', '/v1/messages', { to: '+15551230003', body: 'x' }, 'wrong-key'), 401, 'unauthorized'],
       ['API bad body', () => parley.api('POST', '/v1/messages', { to: '+15551230003' }), 400, 'invalid_payload'],
       ['API extra field', () => parley.api('POST', '/v1/messages', { to: '+15551230003', body: 'x', evil: 1 }), 400, 'invalid_payload'],
       ['API bad number', () => parley.api('POST', '/v1/messages', { to: '12', body: 'x' }), 400, 'invalid_phone_number'],
-      ['API unknown channel', () => parley.api('POST', '/v1/messages', { to: '+15551230003', body: 'x', channel: 'nope' }), 404, 'unknown_channel'],
+      [
+        'API unknown channel',
+        () => parley.api('POST', '/v1/messages', { to: '+15551230003', body: 'x', channel: 'nope' }),
+        404,
+        'unknown_channel',
+      ],
       ['unknown route', () => parley.api('GET', '/v1/nothing'), 404, 'not_found'],
     ];
     for (const [name, send, status, code] of cases) {
@@ -148,7 +185,11 @@ forEachStore('spine over HTTP', (stores) => {
   it('applies a receipt that arrives before the send call has returned', async () => {
     provider.script.push({ status: 200, body: { message_id: 'early-bird' }, delayMs: 300 });
     const queued = await parley.api('POST', '/v1/messages', { to: '+15557654322', body: 'hi' });
-    await parley.until(async () => provider.sends.length === 0 && (await store.db.selectFrom('messages').select('status').where('id', '=', queued.body.id).executeTakeFirst())?.status === 'sending');
+    await parley.until(
+      async () =>
+        provider.sends.length === 0 &&
+        (await store.db.selectFrom('messages').select('status').where('id', '=', queued.body.id).executeTakeFirst())?.status === 'sending',
+    );
     assert.equal((await parley.webhook('status', { message_id: 'early-bird', status: 'delivered' })).status, 200);
     const message = await parley.until(async () => {
       const res = await parley.api('GET', `/v1/messages/${queued.body.id}`);
@@ -193,10 +234,18 @@ forEachStore('spine over HTTP', (stores) => {
       .selectFrom('events')
       .select('message_id')
       .where('type', '=', 'message.received')
-      .where('message_id', 'in', rows.map((r) => r.id))
+      .where(
+        'message_id',
+        'in',
+        rows.map((r) => r.id),
+      )
       .orderBy('id')
       .execute();
-    assert.deepEqual(received.map((e) => e.message_id), rows.map((r) => r.id), 'processed in the order stored');
+    assert.deepEqual(
+      received.map((e) => e.message_id),
+      rows.map((r) => r.id),
+      'processed in the order stored',
+    );
     assert.equal(new Set(rows.map((r) => r.conversation_id)).size, 1);
   });
 });

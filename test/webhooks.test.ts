@@ -59,7 +59,9 @@ forEachStore('event webhooks', (stores) => {
     assert.equal(verified.id, delivery.event_id, 'the body carries the event id the webhook-id header has');
     assert.equal(verified.data.body, 'hello there');
     assert.equal(request!.headers['webhook-id'], delivery.event_id);
-    assert.throws(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(request!.body, request!.headers as Record<string, string>));
+    assert.throws(() =>
+      new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(request!.body, request!.headers as Record<string, string>),
+    );
   });
 
   it('retries after a 500 and a timeout with the same webhook-id, logging every attempt', async () => {
@@ -72,7 +74,10 @@ forEachStore('event webhooks', (stores) => {
     assert.equal(new Set(endpoint.received.map((r) => r.headers['webhook-id'])).size, 1);
 
     const attempts = (await parley.api('GET', `/v1/deliveries/${delivery.id}/attempts`)).body.data;
-    assert.deepEqual(attempts.map((a: any) => a.response_status), [500, null, 200]);
+    assert.deepEqual(
+      attempts.map((a: any) => a.response_status),
+      [500, null, 200],
+    );
     assert.equal(attempts[1].error, 'timed out');
     assert.equal(attempts[0].response_body, 'answered 500');
     assert.match(attempts[0].request_headers['webhook-signature'], /^v1,/);
@@ -99,7 +104,10 @@ forEachStore('event webhooks', (stores) => {
     const recovered = await parley.api('POST', `/v1/endpoints/${ep.id}/recover`, { since: new Date(Date.now() - 60_000).toISOString() });
     assert.equal(recovered.body.requeued, 1);
     const all = await settled(ep.id, 2);
-    assert.deepEqual(all.map((d) => d.status), ['delivered', 'delivered']);
+    assert.deepEqual(
+      all.map((d) => d.status),
+      ['delivered', 'delivered'],
+    );
   });
 
   it('disables an endpoint that answers 410 Gone, and one call enables it again', async () => {
@@ -183,7 +191,12 @@ forEachStore('event webhooks', (stores) => {
   it('pauses an endpoint that cannot be reached: one probe at a time, the rest wait without spending attempts', async () => {
     await parley.close();
     parley = await startTestParley(store, provider.url, {
-      webhooks: { allow_private_destinations: true, timeout: '200ms', retry_schedule: ['300ms', '300ms', '300ms', '300ms', '300ms', '300ms'], per_endpoint_concurrency: 2 },
+      webhooks: {
+        allow_private_destinations: true,
+        timeout: '200ms',
+        retry_schedule: ['300ms', '300ms', '300ms', '300ms', '300ms', '300ms'],
+        per_endpoint_concurrency: 2,
+      },
     });
     endpoint.fallback = { status: 200, hang: true };
     const ep = await register({ events: ['message.received'] });
@@ -191,7 +204,10 @@ forEachStore('event webhooks', (stores) => {
     // Two attempts hang, time out and pause the endpoint; then only probes go out, one at a time.
     await new Promise((r) => setTimeout(r, 1_500));
     const whileDown = endpoint.received.length;
-    assert.ok(whileDown <= 8, `${whileDown} attempts reached a dead endpoint in 1.5 s; without the pause it would be every delivery, twice`);
+    assert.ok(
+      whileDown <= 8,
+      `${whileDown} attempts reached a dead endpoint in 1.5 s; without the pause it would be every delivery, twice`,
+    );
     const waiting = await deliveries(ep.id);
     assert.ok(waiting.filter((d) => d.attempts === 0).length >= 6, 'most deliveries waited without spending an attempt');
     assert.ok(waiting.every((d) => d.status === 'pending'));
@@ -200,7 +216,10 @@ forEachStore('event webhooks', (stores) => {
     endpoint.fallback = { status: 200 };
     const delivered = await settled(ep.id, 12);
     assert.deepEqual([...new Set(delivered.map((d) => d.status))], ['delivered'], 'a successful probe lets the rest through');
-    assert.equal((await store.db.selectFrom('endpoints').select('paused_until').where('id', '=', ep.id).executeTakeFirstOrThrow()).paused_until, null);
+    assert.equal(
+      (await store.db.selectFrom('endpoints').select('paused_until').where('id', '=', ep.id).executeTakeFirstOrThrow()).paused_until,
+      null,
+    );
   });
 
   it('does not pause an endpoint for a failure of one delivery (a 500 for one payload)', async () => {
@@ -210,11 +229,14 @@ forEachStore('event webhooks', (stores) => {
     await parley.until(async () => endpoint.received.length >= 1);
     await text('fine');
     await parley.until(async () => endpoint.received.some((r) => r.body.includes('"fine"')));
-    assert.equal((await store.db.selectFrom('endpoints').select('paused_until').where('id', '=', ep.id).executeTakeFirstOrThrow()).paused_until, null);
+    assert.equal(
+      (await store.db.selectFrom('endpoints').select('paused_until').where('id', '=', ep.id).executeTakeFirstOrThrow()).paused_until,
+      null,
+    );
     await settled(ep.id, 2);
   });
 
-  it('keeps one contact\'s events in order on an ordered endpoint, while other contacts flow', async () => {
+  it("keeps one contact's events in order on an ordered endpoint, while other contacts flow", async () => {
     await parley.close();
     // The retry comes late enough that the other contact's event is surely sent meanwhile.
     parley = await startTestParley(store, provider.url, { webhooks: { allow_private_destinations: true, retry_schedule: ['800ms'] } });
@@ -230,7 +252,11 @@ forEachStore('event webhooks', (stores) => {
 
     const bodies = endpoint.received.map((r) => (JSON.parse(r.body) as { data: { body: string } }).data.body);
     const firstDelivered = bodies.lastIndexOf('first');
-    assert.deepEqual(bodies.filter((b) => b !== 'someone else'), ['first', 'first', 'second'], 'the second waited for the first to succeed');
+    assert.deepEqual(
+      bodies.filter((b) => b !== 'someone else'),
+      ['first', 'first', 'second'],
+      'the second waited for the first to succeed',
+    );
     assert.ok(bodies.indexOf('someone else') < firstDelivered, 'another contact was not held behind the retry');
   });
 

@@ -9,7 +9,11 @@ import { startBookingService } from './booking-service.js';
 mkdirSync('examples/appointments/data', { recursive: true });
 const config = loadConfig({ path: 'examples/appointments/parley.yaml' });
 const parley = await startParley(config, { log: createLogger('info'), listen: true });
-const booking = await startBookingService({ dataFile: 'examples/appointments/data/booking.json', secret: parley.ctx.flowSecret, port: 4100 });
+const booking = await startBookingService({
+  dataFile: 'examples/appointments/data/booking.json',
+  secret: parley.ctx.flowSecret,
+  port: 4100,
+});
 
 const base = parley.url!.replace('0.0.0.0', 'localhost');
 process.stdout.write(`

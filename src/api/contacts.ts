@@ -74,45 +74,58 @@ export function registerContactRoutes(api: FastifyInstance, ctx: EngineContext):
   // A business bringing the opt-outs it holds from another system. They are honoured like a STOP
   // (nothing but what the contact asks for afterwards reaches the number), without a confirmation
   // text or a contact.opted_out event: the business made the change and knows of it.
-  api.post<{ Body: { phones: string[]; number?: string; reason?: string } }>('/v1/opt-outs', { schema: { body: addOptOutsSchema } }, async (request) => {
-    const { body } = request;
-    const phones = [
-      ...new Set(
-        body.phones.map((raw, i) => {
-          const phone = toE164(raw);
-          if (!phone) throw new ParleyError('invalid_phone_number', `phones[${i}]: "${raw}" is not a phone number in international format (e.g. "+15551234567").`);
-          return phone;
-        }),
-      ),
-    ];
-    const localNumber = body.number === undefined || body.number === 'all' ? null : businessNumber(body.number);
-    const text = body.reason ?? 'added through the API';
-    const now = Date.now();
-    const added = await ctx.store.write(async (trx) => {
-      let added = 0;
-      for (const phone of phones) {
-        const contactId = await upsertContact(trx, phone, now);
-        await endSessionsOnOptOut(trx, phone, localNumber, now);
-        const change = { contactId, phone, channel: 'api', localNumber: localNumber ?? '*', messageId: null, text, now };
-        if (await suppress(trx, change, localNumber === null ? 'deployment' : 'number', 'api')) added++;
-      }
-      return added;
-    });
-    return { added, already_opted_out: phones.length - added, number: localNumber ?? 'all' };
-  });
+  api.post<{ Body: { phones: string[]; number?: string; reason?: string } }>(
+    '/v1/opt-outs',
+    { schema: { body: addOptOutsSchema } },
+    async (request) => {
+      const { body } = request;
+      const phones = [
+        ...new Set(
+          body.phones.map((raw, i) => {
+            const phone = toE164(raw);
+            if (!phone)
+              throw new ParleyError(
+                'invalid_phone_number',
+                `phones[${i}]: "${raw}" is not a phone number in international format (e.g. "+15551234567").`,
+              );
+            return phone;
+          }),
+        ),
+      ];
+      const localNumber = body.number === undefined || body.number === 'all' ? null : businessNumber(body.number);
+      const text = body.reason ?? 'added through the API';
+      const now = Date.now();
+      const added = await ctx.store.write(async (trx) => {
+        let added = 0;
+        for (const phone of phones) {
+          const contactId = await upsertContact(trx, phone, now);
+          await endSessionsOnOptOut(trx, phone, localNumber, now);
+          const change = { contactId, phone, channel: 'api', localNumber: localNumber ?? '*', messageId: null, text, now };
+          if (await suppress(trx, change, localNumber === null ? 'deployment' : 'number', 'api')) added++;
+        }
+        return added;
+      });
+      return { added, already_opted_out: phones.length - added, number: localNumber ?? 'all' };
+    },
+  );
 
   // Withdraws what the business added (a mistaken import). A contact's own STOP stays: only the
   // contact lifts it, by texting START.
   api.delete<{ Params: { phone: string } }>('/v1/opt-outs/:phone', async (request) => {
     const phone = toE164(request.params.phone);
-    if (!phone) throw new ParleyError('invalid_phone_number', `"${request.params.phone.slice(0, 40)}" is not a phone number in international format.`);
+    if (!phone)
+      throw new ParleyError(
+        'invalid_phone_number',
+        `"${request.params.phone.slice(0, 40)}" is not a phone number in international format.`,
+      );
     const result = await ctx.store.write(async (trx) => {
       const withdrawn = await withdrawApiSuppressions(trx, phone, 'withdrawn through the API', Date.now());
       const remaining = await trx.selectFrom('suppressions').select('scope').where('phone', '=', phone).execute();
       return { withdrawn, remaining: remaining.length };
     });
     if (result.withdrawn === 0) {
-      if (result.remaining > 0) throw new ParleyError('opted_out_by_contact', `${phone} opted out themselves; only they can opt back in, by texting START.`);
+      if (result.remaining > 0)
+        throw new ParleyError('opted_out_by_contact', `${phone} opted out themselves; only they can opt back in, by texting START.`);
       throw new ParleyError('not_found', `${phone} is not opted out.`);
     }
     return { phone, withdrawn: result.withdrawn, opted_out: result.remaining > 0 };
@@ -120,11 +133,30 @@ export function registerContactRoutes(api: FastifyInstance, ctx: EngineContext):
 
   api.get<{ Querystring: { limit?: number } }>(
     '/v1/opt-outs',
-    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        },
+      },
+    },
     async (request) => {
-      const rows = await db.selectFrom('suppressions').selectAll().orderBy('created_at', 'desc').limit(request.query.limit ?? 100).execute();
+      const rows = await db
+        .selectFrom('suppressions')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .limit(request.query.limit ?? 100)
+        .execute();
       return {
-        data: rows.map((s) => ({ phone: s.phone, number: s.scope === '*' ? 'all' : s.scope, source: s.source, contact_id: s.contact_id, since: iso(s.created_at) })),
+        data: rows.map((s) => ({
+          phone: s.phone,
+          number: s.scope === '*' ? 'all' : s.scope,
+          source: s.source,
+          contact_id: s.contact_id,
+          since: iso(s.created_at),
+        })),
       };
     },
   );

@@ -93,7 +93,11 @@ export function registerConversationRoutes(api: FastifyInstance, ctx: EngineCont
     if (conversation.status !== 'closed') {
       await ctx.store.write(async (trx) => {
         const now = Date.now();
-        await trx.updateTable('conversations').set({ status: 'closed', needs_human_reason: null, updated_at: now }).where('id', '=', conversation.id).execute();
+        await trx
+          .updateTable('conversations')
+          .set({ status: 'closed', needs_human_reason: null, updated_at: now })
+          .where('id', '=', conversation.id)
+          .execute();
         await recordEvent(
           trx,
           'conversation.closed',

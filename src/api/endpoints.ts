@@ -40,7 +40,11 @@ function endpointJson(row: Selectable<EndpointsTable>) {
 
 /** Sends a delivery again on a fresh schedule; the webhook-id stays the event's, so receivers can deduplicate. */
 async function replay(trx: Kysely<Database>, deliveryId: string, endpointId: string, now: number): Promise<void> {
-  await trx.updateTable('deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now }).where('id', '=', deliveryId).execute();
+  await trx
+    .updateTable('deliveries')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
+    .where('id', '=', deliveryId)
+    .execute();
   await enqueueAttempt(trx, { deliveryId, endpointId, now });
 }
 
@@ -65,7 +69,12 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
   /** Sends, from now, every pending delivery of an endpoint whose attempts had stopped. */
   const resume = async (endpointId: string, now: number) =>
     ctx.store.write(async (trx) => {
-      const pending = await trx.selectFrom('deliveries').select('id').where('endpoint_id', '=', endpointId).where('status', '=', 'pending').execute();
+      const pending = await trx
+        .selectFrom('deliveries')
+        .select('id')
+        .where('endpoint_id', '=', endpointId)
+        .where('status', '=', 'pending')
+        .execute();
       for (const { id } of pending) await enqueueAttempt(trx, { deliveryId: id, endpointId, now });
       return pending.length;
     });
@@ -109,7 +118,14 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
 
   api.patch<{
     Params: { id: string };
-    Body: { url?: string; events?: string[]; description?: string; rate_limit?: number | null; ordered?: boolean; status?: 'enabled' | 'disabled' };
+    Body: {
+      url?: string;
+      events?: string[];
+      description?: string;
+      rate_limit?: number | null;
+      ordered?: boolean;
+      status?: 'enabled' | 'disabled';
+    };
   }>(
     '/v1/endpoints/:id',
     {
@@ -182,13 +198,21 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { status: { type: 'string', enum: ['pending', 'delivered', 'failed'] }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          properties: {
+            status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+          },
         },
       },
     },
     async (request) => {
       const endpoint = await load(request.params.id);
-      let query = db.selectFrom('deliveries').selectAll().where('endpoint_id', '=', endpoint.id).orderBy('created_at', 'desc').limit(request.query.limit);
+      let query = db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('endpoint_id', '=', endpoint.id)
+        .orderBy('created_at', 'desc')
+        .limit(request.query.limit);
       if (request.query.status) query = query.where('status', '=', request.query.status);
       return {
         data: (await query.execute()).map((d) => ({
@@ -234,7 +258,16 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
 
   api.post<{ Params: { id: string }; Body: { since: string } }>(
     '/v1/endpoints/:id/recover',
-    { schema: { body: { type: 'object', required: ['since'], additionalProperties: false, properties: { since: { type: 'string', format: 'date-time' } } } } },
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['since'],
+          additionalProperties: false,
+          properties: { since: { type: 'string', format: 'date-time' } },
+        },
+      },
+    },
     async (request, reply) => {
       const endpoint = await load(request.params.id);
       const since = Date.parse(request.body.since);

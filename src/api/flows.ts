@@ -28,7 +28,12 @@ function sessionJson(row: SessionRow) {
 /** The flows Parley knows, starting one for a contact, and where each contact is. */
 export function registerFlowRoutes(api: FastifyInstance, ctx: EngineContext): void {
   api.get('/v1/flows', async () => ({
-    data: [...ctx.flows.values()].map((flow) => ({ name: flow.name, description: flow.description ?? null, start: flow.start, steps: Object.keys(flow.steps) })),
+    data: [...ctx.flows.values()].map((flow) => ({
+      name: flow.name,
+      description: flow.description ?? null,
+      start: flow.start,
+      steps: Object.keys(flow.steps),
+    })),
   }));
 
   api.post<{ Params: { name: string }; Body: { to: string; channel?: string; vars?: Record<string, unknown> } }>(
@@ -69,12 +74,18 @@ export function registerFlowRoutes(api: FastifyInstance, ctx: EngineContext): vo
       },
     },
     async (request) => {
-      let query = ctx.store.db.selectFrom('flow_sessions').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc').limit(request.query.limit);
+      let query = ctx.store.db
+        .selectFrom('flow_sessions')
+        .selectAll()
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(request.query.limit);
       const { contact, status } = request.query;
       if (contact !== undefined) {
         // By contact id (`ct_…`) or by the texter's number.
         const phone = contact.startsWith('ct_') ? null : toE164(contact);
-        if (!contact.startsWith('ct_') && !phone) throw new ParleyError('invalid_phone_number', `contact: "${contact.slice(0, 40)}" is neither a contact id nor a phone number.`);
+        if (!contact.startsWith('ct_') && !phone)
+          throw new ParleyError('invalid_phone_number', `contact: "${contact.slice(0, 40)}" is neither a contact id nor a phone number.`);
         query = phone ? query.where('phone', '=', phone) : query.where('contact_id', '=', contact);
       }
       if (status !== undefined) query = query.where('status', '=', status as SessionRow['status']);

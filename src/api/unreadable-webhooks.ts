@@ -36,16 +36,22 @@ function serialize(row: UnreadableWebhookRow) {
 export function registerUnreadableWebhookRoutes(api: FastifyInstance, ctx: EngineContext): void {
   const find = async (rawId: string): Promise<UnreadableWebhookRow> => {
     const id = Number(rawId);
-    const row = Number.isSafeInteger(id) ? await ctx.store.db.selectFrom('unreadable_webhooks').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+    const row = Number.isSafeInteger(id)
+      ? await ctx.store.db.selectFrom('unreadable_webhooks').selectAll().where('id', '=', id).executeTakeFirst()
+      : undefined;
     if (!row) throw new ParleyError('not_found', 'No unreadable webhook has this id.');
     return row;
   };
 
-  api.get<{ Querystring: { channel?: string; limit: number } }>('/v1/unreadable-webhooks', { schema: { querystring: listQuerySchema } }, async (request) => {
-    let query = ctx.store.db.selectFrom('unreadable_webhooks').selectAll().orderBy('id', 'desc').limit(request.query.limit);
-    if (request.query.channel) query = query.where('channel', '=', request.query.channel);
-    return { data: (await query.execute()).map(serialize) };
-  });
+  api.get<{ Querystring: { channel?: string; limit: number } }>(
+    '/v1/unreadable-webhooks',
+    { schema: { querystring: listQuerySchema } },
+    async (request) => {
+      let query = ctx.store.db.selectFrom('unreadable_webhooks').selectAll().orderBy('id', 'desc').limit(request.query.limit);
+      if (request.query.channel) query = query.where('channel', '=', request.query.channel);
+      return { data: (await query.execute()).map(serialize) };
+    },
+  );
 
   api.get<{ Params: { id: string } }>('/v1/unreadable-webhooks/:id', async (request) => serialize(await find(request.params.id)));
 
@@ -57,7 +63,13 @@ export function registerUnreadableWebhookRoutes(api: FastifyInstance, ctx: Engin
     // Still unreadable: the parse error is the answer, and the webhook stays kept.
     const event = channel.adapter.parse(webhook, channel.config, row.path);
     const fromUrl = new URLSearchParams(row.url.split('?')[1] ?? '').get(parleyIdParam) ?? undefined;
-    const stored = await storeWebhookEvent(ctx, channel, event, { contentType: webhook.contentType, body: webhook.rawBody }, parleyIdOf(fromUrl, event));
+    const stored = await storeWebhookEvent(
+      ctx,
+      channel,
+      event,
+      { contentType: webhook.contentType, body: webhook.rawBody },
+      parleyIdOf(fromUrl, event),
+    );
     await ctx.store.write((trx) => trx.deleteFrom('unreadable_webhooks').where('id', '=', row.id).execute());
     return { id: row.id, replayed: true, kind: event.kind, ...stored };
   });

@@ -29,7 +29,12 @@ const selectSuppression = precompile(['phone', 'local_number'], (db, p: { phone:
  * and keeps the change in the consent history. Returns false if it was already suppressed there
  * (by the contact; an entry only the business had imported counts as new).
  */
-export async function suppress(trx: Kysely<Database>, change: ConsentChange, scope: 'number' | 'deployment', source: SuppressionSource = 'contact'): Promise<boolean> {
+export async function suppress(
+  trx: Kysely<Database>,
+  change: ConsentChange,
+  scope: 'number' | 'deployment',
+  source: SuppressionSource = 'contact',
+): Promise<boolean> {
   const scopeKey = scope === 'deployment' ? '*' : change.localNumber;
   const inserted = await trx
     .insertInto('suppressions')
@@ -37,7 +42,9 @@ export async function suppress(trx: Kysely<Database>, change: ConsentChange, sco
     // A contact's own STOP over an entry the business imported makes it theirs: the API can no
     // longer withdraw it. The reverse changes nothing.
     .onConflict((oc) =>
-      source === 'contact' ? oc.columns(['phone', 'scope']).doUpdateSet({ source: 'contact' }).where('suppressions.source', '=', 'api') : oc.columns(['phone', 'scope']).doNothing(),
+      source === 'contact'
+        ? oc.columns(['phone', 'scope']).doUpdateSet({ source: 'contact' }).where('suppressions.source', '=', 'api')
+        : oc.columns(['phone', 'scope']).doNothing(),
     )
     .executeTakeFirst();
   await recordConsentChange(trx, 'opt_out', scopeKey, change);
@@ -63,12 +70,25 @@ export async function withdrawApiSuppressions(trx: Kysely<Database>, phone: stri
   const rows = await trx.selectFrom('suppressions').selectAll().where('phone', '=', phone).where('source', '=', 'api').execute();
   for (const row of rows) {
     await trx.deleteFrom('suppressions').where('phone', '=', phone).where('scope', '=', row.scope).where('source', '=', 'api').execute();
-    await recordConsentChange(trx, 'opt_in', row.scope, { contactId: row.contact_id, phone, channel: 'api', localNumber: row.scope, messageId: null, text, now });
+    await recordConsentChange(trx, 'opt_in', row.scope, {
+      contactId: row.contact_id,
+      phone,
+      channel: 'api',
+      localNumber: row.scope,
+      messageId: null,
+      text,
+      now,
+    });
   }
   return rows.length;
 }
 
-async function recordConsentChange(trx: Kysely<Database>, action: 'opt_out' | 'opt_in', scope: string, change: ConsentChange): Promise<void> {
+async function recordConsentChange(
+  trx: Kysely<Database>,
+  action: 'opt_out' | 'opt_in',
+  scope: string,
+  change: ConsentChange,
+): Promise<void> {
   await trx
     .insertInto('consent_changes')
     .values({

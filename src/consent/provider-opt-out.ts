@@ -27,6 +27,10 @@ export async function suppressAtProviderWord(trx: Kysely<Database>, message: Mes
   };
   await endSessionsOnOptOut(trx, message.to_number, message.from_number, now);
   if (await suppress(trx, change, 'number')) {
-    await recordEvent(trx, 'contact.opted_out', consentEventData(change, 'number'), { contactId: change.contactId, messageId: message.id, now });
+    await recordEvent(trx, 'contact.opted_out', consentEventData(change, 'number'), {
+      contactId: change.contactId,
+      messageId: message.id,
+      now,
+    });
   }
 }

@@ -11,18 +11,36 @@ const insertContact = precompile(['id', 'phone', 'now'], (db, p: { id: string; p
     .values({ id: p.id, phone: p.phone, created_at: p.now, updated_at: p.now })
     .onConflict((oc) => oc.column('phone').doNothing()),
 );
-const selectContactId = precompile(['phone'], (db, p: { phone: string }) => db.selectFrom('contacts').select('id').where('phone', '=', p.phone));
+const selectContactId = precompile(['phone'], (db, p: { phone: string }) =>
+  db.selectFrom('contacts').select('id').where('phone', '=', p.phone),
+);
 
 const insertConversation = precompile(
   ['id', 'contact_id', 'channel', 'local_number', 'now'],
   (db, p: { id: string; contact_id: string; channel: string; local_number: string; now: number }) =>
     db
       .insertInto('conversations')
-      .values({ id: p.id, contact_id: p.contact_id, channel: p.channel, local_number: p.local_number, status: 'open', last_message_at: p.now, created_at: p.now, updated_at: p.now })
+      .values({
+        id: p.id,
+        contact_id: p.contact_id,
+        channel: p.channel,
+        local_number: p.local_number,
+        status: 'open',
+        last_message_at: p.now,
+        created_at: p.now,
+        updated_at: p.now,
+      })
       .onConflict((oc) => oc.columns(['contact_id', 'channel', 'local_number']).doNothing()),
 );
-const selectConversation = precompile(['contact_id', 'channel', 'local_number'], (db, p: { contact_id: string; channel: string; local_number: string }) =>
-  db.selectFrom('conversations').selectAll().where('contact_id', '=', p.contact_id).where('channel', '=', p.channel).where('local_number', '=', p.local_number),
+const selectConversation = precompile(
+  ['contact_id', 'channel', 'local_number'],
+  (db, p: { contact_id: string; channel: string; local_number: string }) =>
+    db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('contact_id', '=', p.contact_id)
+      .where('channel', '=', p.channel)
+      .where('local_number', '=', p.local_number),
 );
 
 /** The contact for a phone number, created on first sight. */

@@ -10,11 +10,22 @@ export type SessionRow = Selectable<FlowSessionsTable>;
 
 /** The texter's running session on one business number, if any. */
 export async function activeSession(db: Kysely<Database>, phone: string, localNumber: string): Promise<SessionRow | undefined> {
-  return db.selectFrom('flow_sessions').selectAll().where('phone', '=', phone).where('local_number', '=', localNumber).where('status', '=', 'active').executeTakeFirst();
+  return db
+    .selectFrom('flow_sessions')
+    .selectAll()
+    .where('phone', '=', phone)
+    .where('local_number', '=', localNumber)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
 }
 
 /** Ends a session other than by its flow: opted out, replaced. */
-export async function endSession(trx: Kysely<Database>, session: SessionRow, outcome: Extract<FlowEndOutcome, 'opted_out' | 'replaced'>, now: number): Promise<void> {
+export async function endSession(
+  trx: Kysely<Database>,
+  session: SessionRow,
+  outcome: Extract<FlowEndOutcome, 'opted_out' | 'replaced'>,
+  now: number,
+): Promise<void> {
   const ended = await trx
     .updateTable('flow_sessions')
     .set({ status: outcome, version: session.version + 1, updated_at: now, ended_at: now })
@@ -22,7 +33,12 @@ export async function endSession(trx: Kysely<Database>, session: SessionRow, out
     .where('status', '=', 'active')
     .executeTakeFirst();
   if (ended.numUpdatedRows === 0n) return;
-  await recordEvent(trx, 'flow.completed', { session_id: session.id, flow: session.flow, contact_id: session.contact_id, step: session.step, outcome }, { contactId: session.contact_id, now });
+  await recordEvent(
+    trx,
+    'flow.completed',
+    { session_id: session.id, flow: session.flow, contact_id: session.contact_id, step: session.step, outcome },
+    { contactId: session.contact_id, now },
+  );
 }
 
 /** An opt-out ends the texter's sessions at once: on that number, or on every number for a deployment-wide opt-out. */

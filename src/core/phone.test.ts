@@ -25,7 +25,7 @@ for (const [raw, country, expected] of table) {
   });
 }
 
-it('reads numbers as a handset stores them: national first, in the phone\'s own country', () => {
+it("reads numbers as a handset stores them: national first, in the phone's own country", () => {
   assert.equal(countryOf('+18005550100'), 'US');
   assert.equal(countryOf('+447400123456'), 'GB');
   const cases: Array<[string, 'US' | 'GB' | undefined, string | null]> = [

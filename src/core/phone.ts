@@ -26,8 +26,7 @@ function parse(raw: string, defaultCountry: CountryCode | undefined): string | n
   if (trimmed.length === 0 || trimmed.length > 32) return null;
   const international = /^\d{8,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
   const parsed =
-    parsePhoneNumberFromString(international) ??
-    (defaultCountry ? parsePhoneNumberFromString(trimmed, defaultCountry) : undefined);
+    parsePhoneNumberFromString(international) ?? (defaultCountry ? parsePhoneNumberFromString(trimmed, defaultCountry) : undefined);
   if (!parsed || !parsed.isPossible()) return null;
   return parsed.number;
 }

@@ -23,6 +23,11 @@ it('groups replies by the message they answer, with intent shares and the common
       ],
       top_unrecognized: [{ text: 'What time again?', count: 2, share: 0.25 }],
     },
-    { prompt: null, replies: 1, intents: [{ intent: 'unknown', count: 1, share: 1 }], top_unrecognized: [{ text: 'hi', count: 1, share: 1 }] },
+    {
+      prompt: null,
+      replies: 1,
+      intents: [{ intent: 'unknown', count: 1, share: 1 }],
+      top_unrecognized: [{ text: 'hi', count: 1, share: 1 }],
+    },
   ]);
 });

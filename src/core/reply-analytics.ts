@@ -22,7 +22,10 @@ const share = (count: number, total: number) => Math.round((count / total) * 100
  * unrecognized replies ("31% of replies to the reminder are 'what time again?'"), busiest first.
  */
 export function summarizeReplies(records: Iterable<ReplyRecord>, topUnrecognized = 5): PromptReport[] {
-  const byPrompt = new Map<string | null, { replies: number; intents: Map<string, number>; unknown: Map<string, { text: string; count: number }> }>();
+  const byPrompt = new Map<
+    string | null,
+    { replies: number; intents: Map<string, number>; unknown: Map<string, { text: string; count: number }> }
+  >();
   for (const record of records) {
     let group = byPrompt.get(record.prompt);
     if (!group) {

@@ -7,19 +7,44 @@ import { renderTemplate } from './template.js';
 
 describe('parseDuration', () => {
   const table: Array<[string | number, number | null]> = [
-    ['250ms', 250], ['30s', 30_000], ['5m', 300_000], ['24h', 86_400_000], ['7d', 604_800_000], ['1.5s', 1_500], [1200, 1200],
-    ['5 minutes', null], ['-1s', null], ['', null], ['10x', null], [-5, null],
+    ['250ms', 250],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['24h', 86_400_000],
+    ['7d', 604_800_000],
+    ['1.5s', 1_500],
+    [1200, 1200],
+    ['5 minutes', null],
+    ['-1s', null],
+    ['', null],
+    ['10x', null],
+    [-5, null],
   ];
   for (const [input, expected] of table) it(`${JSON.stringify(input)} → ${expected}`, () => assert.equal(parseDuration(input), expected));
 });
 
 describe('retryDelayMs', () => {
   it('doubles from the base, stays between half and all of its ceiling, and caps at the maximum', () => {
-    assert.equal(retryDelayMs(1, 1000, 60_000, () => 0), 500);
-    assert.equal(retryDelayMs(1, 1000, 60_000, () => 1), 1000);
-    assert.equal(retryDelayMs(4, 1000, 60_000, () => 1), 8000);
-    assert.equal(retryDelayMs(4, 1000, 60_000, () => 0), 4000);
-    assert.equal(retryDelayMs(20, 1000, 60_000, () => 1), 60_000);
+    assert.equal(
+      retryDelayMs(1, 1000, 60_000, () => 0),
+      500,
+    );
+    assert.equal(
+      retryDelayMs(1, 1000, 60_000, () => 1),
+      1000,
+    );
+    assert.equal(
+      retryDelayMs(4, 1000, 60_000, () => 1),
+      8000,
+    );
+    assert.equal(
+      retryDelayMs(4, 1000, 60_000, () => 0),
+      4000,
+    );
+    assert.equal(
+      retryDelayMs(20, 1000, 60_000, () => 1),
+      60_000,
+    );
   });
 });
 

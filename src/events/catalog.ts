@@ -63,7 +63,12 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
   'message.sent': {
     description: 'The provider accepted an outbound message.',
     schema: object({ message_id: id('msg'), channel: text, to: e164, provider_message_id: text }),
-    example: { message_id: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8J9', channel: 'us-main', to: '+15551234567', provider_message_id: 'SM1342fe1b2c904d1ab04f0fc7a58abca9' },
+    example: {
+      message_id: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8J9',
+      channel: 'us-main',
+      to: '+15551234567',
+      provider_message_id: 'SM1342fe1b2c904d1ab04f0fc7a58abca9',
+    },
   },
   'message.status': {
     description: "An outbound message's status moved forward (statuses only move forward; receipts that arrive late change nothing).",
@@ -74,12 +79,28 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
       provider_status: nullableText,
       error_code: nullableText,
     }),
-    example: { message_id: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8J9', status: 'delivered', previous_status: 'sent', provider_status: 'delivered', error_code: null },
+    example: {
+      message_id: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8J9',
+      status: 'delivered',
+      previous_status: 'sent',
+      provider_status: 'delivered',
+      error_code: null,
+    },
   },
   'conversation.needs_human': {
     description: 'A conversation entered the human queue.',
-    schema: object({ conversation_id: id('conv'), contact_id: id('ct'), channel: text, reason: { enum: ['unrecognized', 'help', 'rule', 'auto_reply_loop', 'unrouted', 'flow'] } }),
-    example: { conversation_id: 'conv_01KAQ3F8ZK9W0Y7D5C2B1A0001', contact_id: 'ct_01KAQ3F8ZK9W0Y7D5C2B1A0002', channel: 'us-main', reason: 'unrecognized' },
+    schema: object({
+      conversation_id: id('conv'),
+      contact_id: id('ct'),
+      channel: text,
+      reason: { enum: ['unrecognized', 'help', 'rule', 'auto_reply_loop', 'unrouted', 'flow'] },
+    }),
+    example: {
+      conversation_id: 'conv_01KAQ3F8ZK9W0Y7D5C2B1A0001',
+      contact_id: 'ct_01KAQ3F8ZK9W0Y7D5C2B1A0002',
+      channel: 'us-main',
+      reason: 'unrecognized',
+    },
   },
   'conversation.closed': {
     description: 'An agent closed a conversation.',
@@ -114,7 +135,14 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
   },
   'rule.matched': {
     description: 'A keyword or intent rule with an `event:` matched an inbound message.',
-    schema: object({ rule: text, event: text, intent: nullableText, message_id: id('msg'), conversation_id: id('conv'), contact_id: id('ct') }),
+    schema: object({
+      rule: text,
+      event: text,
+      intent: nullableText,
+      message_id: id('msg'),
+      conversation_id: id('conv'),
+      contact_id: id('ct'),
+    }),
     example: {
       rule: 'confirm',
       event: 'appointment.confirmed',
@@ -135,7 +163,8 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
     example: { ...flowExample, step: 'offer_slots' },
   },
   'flow.completed': {
-    description: 'A flow session ended: the flow finished, handed the contact to a human, the contact opted out, or another flow replaced it.',
+    description:
+      'A flow session ended: the flow finished, handed the contact to a human, the contact opted out, or another flow replaced it.',
     schema: object({ ...flowBase, step: text, outcome: { enum: ['completed', 'handed_off', 'opted_out', 'replaced'] } }),
     example: { ...flowExample, step: 'booked', outcome: 'completed' },
   },
@@ -152,13 +181,22 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
   'endpoint.disabled': {
     description: 'An event webhook endpoint was disabled: it answered 410 Gone, or every attempt failed for `webhooks.disable_after`.',
     schema: object({ endpoint_id: id('ep'), url: text, reason: text }),
-    example: { endpoint_id: 'ep_01KAQ3FC0000000000000000CC', url: 'https://crm.example.com/parley', reason: 'every delivery failed since 2026-11-18T09:12:44.000Z' },
+    example: {
+      endpoint_id: 'ep_01KAQ3FC0000000000000000CC',
+      url: 'https://crm.example.com/parley',
+      reason: 'every delivery failed since 2026-11-18T09:12:44.000Z',
+    },
   },
 };
 
 /** The whole webhook body's schema for one type: what a receiver parses. */
 export function envelopeSchema(type: EventType): Schema {
-  return object({ id: id('evt'), type: { const: type }, timestamp: { type: 'string', format: 'date-time' }, data: eventCatalog[type].schema });
+  return object({
+    id: id('evt'),
+    type: { const: type },
+    timestamp: { type: 'string', format: 'date-time' },
+    data: eventCatalog[type].schema,
+  });
 }
 
 export function catalogJson() {

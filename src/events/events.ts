@@ -101,7 +101,14 @@ export async function recordEvent<T extends EventType>(
 ): Promise<string> {
   const now = refs.now ?? Date.now();
   const id = newId('evt', now);
-  await insertEvent(trx, { id, type, occurred_at: now, contact_id: refs.contactId ?? null, message_id: refs.messageId ?? null, data: JSON.stringify(data) });
+  await insertEvent(trx, {
+    id,
+    type,
+    occurred_at: now,
+    contact_id: refs.contactId ?? null,
+    message_id: refs.messageId ?? null,
+    data: JSON.stringify(data),
+  });
   await enqueueDeliveries(trx, { id, type, contactId: refs.contactId ?? null, now });
   return id;
 }
@@ -110,7 +117,10 @@ export async function recordEvent<T extends EventType>(
  * Deletes the events `events` selects, with their webhook deliveries and everything a delivery
  * keeps (its attempts' log, its place at the head of an ordered endpoint's queue).
  */
-export async function deleteEvents(trx: Kysely<Database>, events: SelectQueryBuilder<Database, 'events', { id: string }>): Promise<{ events: number; deliveries: number; attempts: number }> {
+export async function deleteEvents(
+  trx: Kysely<Database>,
+  events: SelectQueryBuilder<Database, 'events', { id: string }>,
+): Promise<{ events: number; deliveries: number; attempts: number }> {
   const deliveries = trx.selectFrom('deliveries').select('id').where('event_id', 'in', events);
   await trx.deleteFrom('delivery_order_heads').where('delivery_id', 'in', deliveries).execute();
   const attempts = await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', deliveries).executeTakeFirst();
@@ -122,5 +132,6 @@ export async function deleteEvents(trx: Kysely<Database>, events: SelectQueryBui
 // Nearly every job records an event: compiled once (see store/precompiled.ts).
 const insertEvent = precompile(
   ['id', 'type', 'occurred_at', 'contact_id', 'message_id', 'data'],
-  (db, p: { id: string; type: string; occurred_at: number; contact_id: string | null; message_id: string | null; data: string }) => db.insertInto('events').values(p),
+  (db, p: { id: string; type: string; occurred_at: number; contact_id: string | null; message_id: string | null; data: string }) =>
+    db.insertInto('events').values(p),
 );

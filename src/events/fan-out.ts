@@ -11,7 +11,10 @@ import { takeOrderHead } from './ordering.js';
  * its deliveries, nor a delivery sent for a change that rolled back. On an ordered endpoint a
  * delivery about a contact with one already in flight waits behind it (ordering.ts).
  */
-export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: string; type: string; contactId: string | null; now: number }): Promise<void> {
+export async function enqueueDeliveries(
+  trx: Kysely<Database>,
+  event: { id: string; type: string; contactId: string | null; now: number },
+): Promise<void> {
   const endpoints = (await selectEnabledEndpoints(trx, {})).rows;
   for (const endpoint of endpoints) {
     const types = JSON.parse(endpoint.event_types) as string[];
@@ -41,4 +44,6 @@ export async function enqueueDeliveries(trx: Kysely<Database>, event: { id: stri
 }
 
 // Run with every event: compiled once (see store/precompiled.ts).
-const selectEnabledEndpoints = precompile([], (db) => db.selectFrom('endpoints').select(['id', 'event_types', 'ordered']).where('status', '=', 'enabled'));
+const selectEnabledEndpoints = precompile([], (db) =>
+  db.selectFrom('endpoints').select(['id', 'event_types', 'ordered']).where('status', '=', 'enabled'),
+);

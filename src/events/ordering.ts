@@ -15,7 +15,9 @@ export async function takeOrderHead(trx: Kysely<Database>, endpointId: string, o
     .insertInto('delivery_order_heads')
     .values({ endpoint_id: endpointId, order_key: orderKey, delivery_id: deliveryId })
     // A no-op update rather than DO NOTHING: it locks the existing head row until commit.
-    .onConflict((oc) => oc.columns(['endpoint_id', 'order_key']).doUpdateSet((eb) => ({ delivery_id: eb.ref('delivery_order_heads.delivery_id') })))
+    .onConflict((oc) =>
+      oc.columns(['endpoint_id', 'order_key']).doUpdateSet((eb) => ({ delivery_id: eb.ref('delivery_order_heads.delivery_id') })),
+    )
     .returning('delivery_id')
     .executeTakeFirstOrThrow();
   return head.delivery_id === deliveryId;
@@ -41,9 +43,19 @@ export async function promoteNext(trx: Kysely<Database>, endpointId: string, ord
 
 /** Ordered mode switched off: everything waiting goes at once. */
 export async function releaseWaiting(trx: Kysely<Database>, endpointId: string, now: number): Promise<void> {
-  const waiting = await trx.selectFrom('deliveries').select('id').where('endpoint_id', '=', endpointId).where('status', '=', 'waiting').execute();
+  const waiting = await trx
+    .selectFrom('deliveries')
+    .select('id')
+    .where('endpoint_id', '=', endpointId)
+    .where('status', '=', 'waiting')
+    .execute();
   await trx.deleteFrom('delivery_order_heads').where('endpoint_id', '=', endpointId).execute();
   if (waiting.length === 0) return;
-  await trx.updateTable('deliveries').set({ status: 'pending', next_attempt_at: now, updated_at: now }).where('endpoint_id', '=', endpointId).where('status', '=', 'waiting').execute();
+  await trx
+    .updateTable('deliveries')
+    .set({ status: 'pending', next_attempt_at: now, updated_at: now })
+    .where('endpoint_id', '=', endpointId)
+    .where('status', '=', 'waiting')
+    .execute();
   for (const { id } of waiting) await enqueueAttempt(trx, { deliveryId: id, endpointId, now });
 }

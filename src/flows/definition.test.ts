@@ -28,19 +28,38 @@ describe('flow files', () => {
   });
 
   const broken: Array<[string, string, RegExp]> = [
-    ['a goto to a step that does not exist', good.replace('goto: one', 'goto: two'), /pick\.yaml: steps\.ask\.replies\[0\]\.goto: "two" is not a step of this flow/],
+    [
+      'a goto to a step that does not exist',
+      good.replace('goto: one', 'goto: two'),
+      /pick\.yaml: steps\.ask\.replies\[0\]\.goto: "two" is not a step of this flow/,
+    ],
     ['a start that is not a step', good.replace('start: ask', 'start: nope'), /pick\.yaml: start: "nope" is not a step/],
-    ['a branch with two matchers', good.replace('{ choice: "1", goto: one }', '{ choice: "1", intent: confirm, goto: one }'), /steps\.ask\.replies\[0\]: give exactly one of intent, choice or pattern/],
+    [
+      'a branch with two matchers',
+      good.replace('{ choice: "1", goto: one }', '{ choice: "1", intent: confirm, goto: one }'),
+      /steps\.ask\.replies\[0\]: give exactly one of intent, choice or pattern/,
+    ],
     ['a bad regular expression', good.replace('"^2$"', '"(2"'), /steps\.ask\.replies\[1\]\.pattern: not a valid regular expression/],
     ['an unknown field', good.replace('say: "One it is"', 'sya: "One it is"'), /steps\.one: Unrecognized key: "sya"/],
-    ['a step that neither waits, goes on, nor ends', good.replace('    end: true\n', ''), /steps\.one: give it replies, a wait, a goto, or end: true/],
+    [
+      'a step that neither waits, goes on, nor ends',
+      good.replace('    end: true\n', ''),
+      /steps\.one: give it replies, a wait, a goto, or end: true/,
+    ],
     ['a bad duration', good.replace('start: ask', 'start: ask\nexpires_after: soon'), /expires_after: "soon" is not a duration/],
-    ['an on_error to nowhere', good.replace('on_error: handoff', 'on_error: lost'), /steps\.one\.do\[0\]\.call\.on_error: "lost" is not a step/],
+    [
+      'an on_error to nowhere',
+      good.replace('on_error: handoff', 'on_error: lost'),
+      /steps\.one\.do\[0\]\.call\.on_error: "lost" is not a step/,
+    ],
     ['YAML that is not YAML', 'steps: [', /pick\.yaml: not valid YAML/],
   ];
   for (const [name, text, message] of broken) {
     it(`refuses ${name}, naming the file, step and field`, () => {
-      assert.throws(() => parseFlow('/srv/flows/pick.yaml', text), (e: unknown) => e instanceof ConfigError && message.test(e.message));
+      assert.throws(
+        () => parseFlow('/srv/flows/pick.yaml', text),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      );
     });
   }
 

@@ -24,7 +24,10 @@ const call = z.strictObject({
   body: z.record(z.string(), z.unknown()).optional(),
   timeout: duration.default(10_000),
   /** The JSON answer is kept in the session under this name (`{{vars.<name>}}`). */
-  save_as: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+  save_as: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/)
+    .optional(),
   /** The step to go to when the call fails (no answer, not 2xx, not JSON); without it, a human takes over. */
   on_error: target.optional(),
 });
@@ -60,7 +63,10 @@ const branch = z
     do: z.array(action).default([]),
     goto: target,
   })
-  .refine((b) => [b.intent, b.choice, b.pattern].filter((m) => m !== undefined).length === 1, 'give exactly one of intent, choice or pattern');
+  .refine(
+    (b) => [b.intent, b.choice, b.pattern].filter((m) => m !== undefined).length === 1,
+    'give exactly one of intent, choice or pattern',
+  );
 
 const step = z.strictObject({
   /** Run on entering the step, in order, before its message. */
@@ -85,7 +91,10 @@ const step = z.strictObject({
 });
 
 const flowFile = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/).optional(),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,62}$/)
+    .optional(),
   description: z.string().max(500).optional(),
   start: stepName,
   /** A session still open this long after it started expires (flow.expired). */
@@ -161,7 +170,9 @@ export function loadFlows(dir: string, env: NodeJS.ProcessEnv = process.env): Ma
   const flows = new Map<string, Flow>();
   const folder = resolve(dir);
   if (!existsSync(folder)) return flows;
-  for (const entry of readdirSync(folder).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const entry of readdirSync(folder)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     const file = join(folder, entry);
     const flow = parseFlow(file, readFileSync(file, 'utf8'), env);
     const other = flows.get(flow.name);

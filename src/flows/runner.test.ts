@@ -64,7 +64,12 @@ describe('flow turns', () => {
 
   it('a choice runs its actions, renders JSON bodies, sets fields, emits events and ends', async () => {
     const calls = io(slots);
-    const result = await runTurn(flow, at('offer', { slots: ['Thu 2pm', 'Fri 10am'] }), { kind: 'reply', text: ' 1. ', intent: 'unknown' }, calls);
+    const result = await runTurn(
+      flow,
+      at('offer', { slots: ['Thu 2pm', 'Fri 10am'] }),
+      { kind: 'reply', text: ' 1. ', intent: 'unknown' },
+      calls,
+    );
     assert.deepEqual(calls.calls[0]!.body, { slot: 'Thu 2pm', n: 1 });
     assert.deepEqual(
       result.effects.filter((e) => e.kind !== 'entered'),
@@ -86,12 +91,18 @@ describe('flow turns', () => {
   });
 
   it('an intent branch can end the flow', async () => {
-    assert.equal((await runTurn(flow, at('offer'), { kind: 'reply', text: "can't do either", intent: 'decline' }, io())).outcome, 'completed');
+    assert.equal(
+      (await runTurn(flow, at('offer'), { kind: 'reply', text: "can't do either", intent: 'decline' }, io())).outcome,
+      'completed',
+    );
   });
 
   it('a failed call goes to its on_error step', async () => {
     const result = await runTurn(flow, at('offer'), { kind: 'start' }, io({}));
-    assert.deepEqual(result.effects.filter((e) => e.kind === 'say'), [{ kind: 'say', text: 'Booking is down' }]);
+    assert.deepEqual(
+      result.effects.filter((e) => e.kind === 'say'),
+      [{ kind: 'say', text: 'Booking is down' }],
+    );
     assert.equal(result.outcome, 'handed_off');
   });
 

@@ -138,7 +138,8 @@ class Turn {
     for (const action of actions) {
       const index = this.actionCount++;
       if ('set' in action) Object.assign(this.state.vars, this.renderValue(action.set) as Record<string, unknown>);
-      else if ('set_fields' in action) this.effects.push({ kind: 'set_fields', fields: this.renderValue(action.set_fields) as Record<string, unknown> });
+      else if ('set_fields' in action)
+        this.effects.push({ kind: 'set_fields', fields: this.renderValue(action.set_fields) as Record<string, unknown> });
       else if ('event' in action) this.effects.push({ kind: 'event', name: action.event });
       else {
         const url = this.render(action.call.url);
@@ -171,7 +172,8 @@ class Turn {
   private renderValue(value: unknown): unknown {
     if (typeof value === 'string') return this.render(value);
     if (Array.isArray(value)) return value.map((v) => this.renderValue(v));
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.renderValue(v)]));
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.renderValue(v)]));
     return value;
   }
 

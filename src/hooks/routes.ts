@@ -58,7 +58,10 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
           throw new ParleyError('invalid_signature');
         }
         channel.acceptedUnverified += 1;
-        request.log.warn({ channel: channel.name, reason: verdict.reason, ip: request.ip, verify: 'monitor' }, 'webhook signature failed; accepted because the channel is in monitor mode');
+        request.log.warn(
+          { channel: channel.name, reason: verdict.reason, ip: request.ip, verify: 'monitor' },
+          'webhook signature failed; accepted because the channel is in monitor mode',
+        );
       }
 
       let event: WebhookEvent;
@@ -70,9 +73,18 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
       }
       const raw = { contentType: webhook.contentType, body: webhook.rawBody };
       const stopTimer = ctx.metrics.ingestSeconds.startTimer({ kind: event.kind });
-      const stored = await storeWebhookEvent(ctx, channel, event, raw, parleyIdOf((request.query as Record<string, unknown> | undefined)?.[parleyIdParam], event));
+      const stored = await storeWebhookEvent(
+        ctx,
+        channel,
+        event,
+        raw,
+        parleyIdOf((request.query as Record<string, unknown> | undefined)?.[parleyIdParam], event),
+      );
       stopTimer();
-      ctx.metrics.webhooks.inc({ channel: channel.name, outcome: event.kind === 'ignored' ? 'ignored' : stored.spooled ? 'spooled' : stored.duplicate ? 'duplicate' : 'stored' });
+      ctx.metrics.webhooks.inc({
+        channel: channel.name,
+        outcome: event.kind === 'ignored' ? 'ignored' : stored.spooled ? 'spooled' : stored.duplicate ? 'duplicate' : 'stored',
+      });
       const answer = channel.adapter.answer;
       if (answer) {
         reply.status(answer.status);
@@ -89,13 +101,31 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
 }
 
 /** Keeps a verified webhook that could not be read (hooks/unreadable.ts); the 4xx answer stands either way. */
-async function keep(ctx: EngineContext, channel: Channel, path: WebhookPath, webhook: WebhookRequest, error: ParleyError, request: FastifyRequest): Promise<void> {
+async function keep(
+  ctx: EngineContext,
+  channel: Channel,
+  path: WebhookPath,
+  webhook: WebhookRequest,
+  error: ParleyError,
+  request: FastifyRequest,
+): Promise<void> {
   ctx.metrics.webhooks.inc({ channel: channel.name, outcome: 'unreadable' });
   try {
     const id = await keepUnreadable(ctx, channel, path, webhook, error);
-    if (id === null) request.log.error({ channel: channel.name, path, code: error.code, reason: error.message }, 'verified webhook could not be read, and the unreadable webhooks are full: not kept');
-    else request.log.error({ channel: channel.name, path, code: error.code, reason: error.message, unreadable_id: id }, 'verified webhook could not be read; kept for replay (GET /v1/unreadable-webhooks)');
+    if (id === null)
+      request.log.error(
+        { channel: channel.name, path, code: error.code, reason: error.message },
+        'verified webhook could not be read, and the unreadable webhooks are full: not kept',
+      );
+    else
+      request.log.error(
+        { channel: channel.name, path, code: error.code, reason: error.message, unreadable_id: id },
+        'verified webhook could not be read; kept for replay (GET /v1/unreadable-webhooks)',
+      );
   } catch (keepError) {
-    request.log.error({ err: keepError, channel: channel.name, path, code: error.code, reason: error.message }, 'verified webhook could not be read, nor kept');
+    request.log.error(
+      { err: keepError, channel: channel.name, path, code: error.code, reason: error.message },
+      'verified webhook could not be read, nor kept',
+    );
   }
 }

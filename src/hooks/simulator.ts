@@ -20,7 +20,8 @@ export function registerSimulatorRoutes(app: FastifyInstance, ctx: EngineContext
     const messageId = typeof request.query.message === 'string' ? request.query.message : '';
     if (!messageId) throw new ParleyError('invalid_payload', 'message: the inbound message id is required.');
     const signature = headerValue(request.headers, 'x-signature') ?? '';
-    if (!hmacSha256HexMatches(channel.config.secret ?? '', simRepliesSigningInput(messageId), signature)) throw new ParleyError('invalid_signature');
+    if (!hmacSha256HexMatches(channel.config.secret ?? '', simRepliesSigningInput(messageId), signature))
+      throw new ParleyError('invalid_signature');
 
     const inbound = await ctx.store.db
       .selectFrom('messages')

@@ -37,7 +37,9 @@ export async function eraseContact(store: Store, contact: { id: string; phone: s
     const messages = trx
       .selectFrom('messages')
       .select('id')
-      .where((eb) => eb.or([eb('conversation_id', 'in', conversations), eb('from_number', '=', contact.phone), eb('to_number', '=', contact.phone)]));
+      .where((eb) =>
+        eb.or([eb('conversation_id', 'in', conversations), eb('from_number', '=', contact.phone), eb('to_number', '=', contact.phone)]),
+      );
     const events = trx
       .selectFrom('events')
       .select('id')
@@ -54,19 +56,31 @@ export async function eraseContact(store: Store, contact: { id: string; phone: s
     // Running jobs hold a lease and are left alone: one that commits after this may record a new
     // contact for the number, as a new text would.
     const jobCount = count(
-      await trx.deleteFrom('jobs').where('group_key', 'in', [contactGroup(contact.phone), sendGroup(contact.phone)]).where('state', '!=', 'running').executeTakeFirst(),
+      await trx
+        .deleteFrom('jobs')
+        .where('group_key', 'in', [contactGroup(contact.phone), sendGroup(contact.phone)])
+        .where('state', '!=', 'running')
+        .executeTakeFirst(),
     );
     const sessionCount = count(await trx.deleteFrom('flow_sessions').where('contact_id', '=', contact.id).executeTakeFirst());
     const messageCount = count(await trx.deleteFrom('messages').where('id', 'in', messages).executeTakeFirst());
     const conversationCount = count(await trx.deleteFrom('conversations').where('contact_id', '=', contact.id).executeTakeFirst());
 
-    const optedOut = (await trx.selectFrom('suppressions').select('phone').where('phone', '=', contact.phone).executeTakeFirst()) !== undefined;
+    const optedOut =
+      (await trx.selectFrom('suppressions').select('phone').where('phone', '=', contact.phone).executeTakeFirst()) !== undefined;
     if (!optedOut) await trx.deleteFrom('consent_changes').where('phone', '=', contact.phone).execute();
     await trx.deleteFrom('contacts').where('id', '=', contact.id).execute();
 
     return {
       contact_id: contact.id,
-      erased: { messages: messageCount, conversations: conversationCount, flow_sessions: sessionCount, events: gone.events, deliveries: gone.deliveries, jobs: jobCount },
+      erased: {
+        messages: messageCount,
+        conversations: conversationCount,
+        flow_sessions: sessionCount,
+        events: gone.events,
+        deliveries: gone.deliveries,
+        jobs: jobCount,
+      },
       kept_opt_out: optedOut,
     };
   });

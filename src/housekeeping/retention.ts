@@ -20,7 +20,15 @@ export type RetentionConfig = Config['retention'];
 
 /** What one pass deleted, by table. */
 export type PruneReport = Record<
-  'webhook_receipts' | 'status_receipts' | 'outbound_part_ids' | 'events' | 'deliveries' | 'delivery_attempts' | 'unreadable_webhooks' | 'jobs' | 'flow_sessions',
+  | 'webhook_receipts'
+  | 'status_receipts'
+  | 'outbound_part_ids'
+  | 'events'
+  | 'deliveries'
+  | 'delivery_attempts'
+  | 'unreadable_webhooks'
+  | 'jobs'
+  | 'flow_sessions',
   number
 >;
 
@@ -37,7 +45,17 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   const now = options.now ?? Date.now();
   const batch = options.batchSize ?? 1_000;
   const before = (period: number | null) => (period === null ? null : now - period);
-  const report: PruneReport = { webhook_receipts: 0, status_receipts: 0, outbound_part_ids: 0, events: 0, deliveries: 0, delivery_attempts: 0, unreadable_webhooks: 0, jobs: 0, flow_sessions: 0 };
+  const report: PruneReport = {
+    webhook_receipts: 0,
+    status_receipts: 0,
+    outbound_part_ids: 0,
+    events: 0,
+    deliveries: 0,
+    delivery_attempts: 0,
+    unreadable_webhooks: 0,
+    jobs: 0,
+    flow_sessions: 0,
+  };
 
   await receivedBefore('webhook_receipts', before(retention.webhook_bodies));
   const receipts = before(retention.receipts);
@@ -52,7 +70,12 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
             eb(
               eb.refTuple('channel', 'provider_message_id'),
               'in',
-              eb.selectFrom('outbound_part_ids').select(['channel', 'provider_message_id']).where('created_at', '<', receipts).limit(batch).$asTuple('channel', 'provider_message_id'),
+              eb
+                .selectFrom('outbound_part_ids')
+                .select(['channel', 'provider_message_id'])
+                .where('created_at', '<', receipts)
+                .limit(batch)
+                .$asTuple('channel', 'provider_message_id'),
             ),
           )
           .executeTakeFirst(),
@@ -69,7 +92,14 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   if (deadJobs !== null) {
     await inBatches('jobs', async (trx) => ({
       jobs: deletedRows(
-        await trx.deleteFrom('jobs').where('id', 'in', trx.selectFrom('jobs').select('id').where('state', '=', 'dead').where('updated_at', '<', deadJobs).limit(batch)).executeTakeFirst(),
+        await trx
+          .deleteFrom('jobs')
+          .where(
+            'id',
+            'in',
+            trx.selectFrom('jobs').select('id').where('state', '=', 'dead').where('updated_at', '<', deadJobs).limit(batch),
+          )
+          .executeTakeFirst(),
       ),
     }));
   }
@@ -78,7 +108,10 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   if (endedSessions !== null) {
     await inBatches('flow_sessions', async (trx) => ({
       flow_sessions: deletedRows(
-        await trx.deleteFrom('flow_sessions').where('id', 'in', trx.selectFrom('flow_sessions').select('id').where('ended_at', '<', endedSessions).limit(batch)).executeTakeFirst(),
+        await trx
+          .deleteFrom('flow_sessions')
+          .where('id', 'in', trx.selectFrom('flow_sessions').select('id').where('ended_at', '<', endedSessions).limit(batch))
+          .executeTakeFirst(),
       ),
     }));
   }
@@ -86,10 +119,18 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
   return report;
 
   /** Deletes the rows of a table with an id and a `received_at` that are older than `cutoff`. */
-  async function receivedBefore(table: 'webhook_receipts' | 'status_receipts' | 'unreadable_webhooks', cutoff: number | null): Promise<void> {
+  async function receivedBefore(
+    table: 'webhook_receipts' | 'status_receipts' | 'unreadable_webhooks',
+    cutoff: number | null,
+  ): Promise<void> {
     if (cutoff === null) return;
     await inBatches(table, async (trx) => ({
-      [table]: deletedRows(await trx.deleteFrom(table).where('id', 'in', trx.selectFrom(table).select('id').where('received_at', '<', cutoff).limit(batch)).executeTakeFirst()),
+      [table]: deletedRows(
+        await trx
+          .deleteFrom(table)
+          .where('id', 'in', trx.selectFrom(table).select('id').where('received_at', '<', cutoff).limit(batch))
+          .executeTakeFirst(),
+      ),
     }));
   }
 
@@ -143,7 +184,12 @@ async function deleteOldEvents(trx: Kysely<Database>, cutoff: number, batch: num
  * Runs `pruneExpired` every `retention.interval` (first after a minute at most), telling `onPass`
  * what each pass deleted; returns a stop function.
  */
-export function startPruning(store: Store, retention: RetentionConfig, log: Logger, onPass: (report: PruneReport) => void): () => Promise<void> {
+export function startPruning(
+  store: Store,
+  retention: RetentionConfig,
+  log: Logger,
+  onPass: (report: PruneReport) => void,
+): () => Promise<void> {
   let running: Promise<void> | null = null;
   const stopping = new AbortController();
   const pass = () => {

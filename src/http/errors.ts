@@ -16,7 +16,9 @@ function toParleyError(error: FastifyError): ParleyError | null {
   if (error instanceof ParleyError) return error;
   if (error.validation) {
     const first = error.validation[0];
-    const field = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : (first?.params as { missingProperty?: string })?.missingProperty;
+    const field = first?.instancePath
+      ? first.instancePath.slice(1).replaceAll('/', '.')
+      : (first?.params as { missingProperty?: string })?.missingProperty;
     return new ParleyError('invalid_payload', `${field ?? error.validationContext ?? 'body'}: ${first?.message ?? 'is invalid'}`);
   }
   const mapped = error.code ? fastifyCodes[error.code] : undefined;

@@ -22,22 +22,27 @@ export interface IngestResult {
 }
 
 // Raw webhook insert for receipts and message parts, compiled once (see store/precompiled.ts).
-export const insertWebhookReceipt = precompile(['channel', 'kind', 'message_id', 'content_type', 'body', 'now'], (db, p: {
-  channel: string;
-  kind: 'inbound' | 'status';
-  message_id: string | null;
-  content_type: string | null;
-  body: string;
-  now: number;
-}) =>
-  db.insertInto('webhook_receipts').values({
-    channel: p.channel,
-    kind: p.kind,
-    message_id: p.message_id,
-    content_type: p.content_type,
-    body: p.body,
-    received_at: p.now,
-  }),
+export const insertWebhookReceipt = precompile(
+  ['channel', 'kind', 'message_id', 'content_type', 'body', 'now'],
+  (
+    db,
+    p: {
+      channel: string;
+      kind: 'inbound' | 'status';
+      message_id: string | null;
+      content_type: string | null;
+      body: string;
+      now: number;
+    },
+  ) =>
+    db.insertInto('webhook_receipts').values({
+      channel: p.channel,
+      kind: p.kind,
+      message_id: p.message_id,
+      content_type: p.content_type,
+      body: p.body,
+      received_at: p.now,
+    }),
 );
 
 interface InboundItem {
@@ -115,7 +120,16 @@ export async function insertInboundBatch(trx: Kysely<Database>, ctx: EngineConte
   if (fresh.length > 0) {
     const raws = fresh.flatMap(({ item, id }) =>
       item.raw
-        ? [{ channel: item.channel, kind: 'inbound' as const, message_id: id, content_type: item.raw.contentType, body: item.raw.body.toString('utf8'), received_at: now }]
+        ? [
+            {
+              channel: item.channel,
+              kind: 'inbound' as const,
+              message_id: id,
+              content_type: item.raw.contentType,
+              body: item.raw.body.toString('utf8'),
+              received_at: now,
+            },
+          ]
         : [],
     );
     if (raws.length > 0) await trx.insertInto('webhook_receipts').values(raws).execute();
@@ -188,7 +202,14 @@ export async function ingestStatus(
       .executeTakeFirst();
     if (!inserted) return { id: '', duplicate: true };
 
-    await insertWebhookReceipt(trx, { channel, kind: 'status', message_id: null, content_type: raw.contentType, body: raw.body.toString('utf8'), now });
+    await insertWebhookReceipt(trx, {
+      channel,
+      kind: 'status',
+      message_id: null,
+      content_type: raw.contentType,
+      body: raw.body.toString('utf8'),
+      now,
+    });
     await enqueue(trx, 'status.apply', { receiptId: inserted.id }, { now, maxAttempts: receiptMaxAttempts });
     return { id: `rcpt_${inserted.id}`, duplicate: false };
   });

@@ -23,7 +23,13 @@ type PartSet = Pick<Selectable<InboundPartSetsTable>, 'channel' | 'from_number' 
  * message also stores and queues the message. The set's row is written first, which on PostgreSQL
  * locks it, so two parts arriving at once on two instances cannot both miss completing it.
  */
-export async function ingestPart(ctx: EngineContext, channel: string, message: InboundMessage, part: MessagePart, raw: RawWebhook): Promise<IngestResult> {
+export async function ingestPart(
+  ctx: EngineContext,
+  channel: string,
+  message: InboundMessage,
+  part: MessagePart,
+  raw: RawWebhook,
+): Promise<IngestResult> {
   const result = await ctx.store.write(async (trx) => {
     const now = Date.now();
     const set = await trx
@@ -43,11 +49,22 @@ export async function ingestPart(ctx: EngineContext, channel: string, message: I
     if (existing || set.message_id !== null) {
       if (set.message_id !== null) {
         // The reference was reused for a new message (references are small numbers that wrap).
-        await trx.deleteFrom('inbound_parts').where((eb) => eb.and(keyOf(set))).execute();
-        await trx.updateTable('inbound_part_sets').set({ message_id: null, first_seen_at: now }).where((eb) => eb.and(keyOf(set))).execute();
+        await trx
+          .deleteFrom('inbound_parts')
+          .where((eb) => eb.and(keyOf(set)))
+          .execute();
+        await trx
+          .updateTable('inbound_part_sets')
+          .set({ message_id: null, first_seen_at: now })
+          .where((eb) => eb.and(keyOf(set)))
+          .execute();
         set.message_id = null;
       } else {
-        await trx.deleteFrom('inbound_parts').where((eb) => eb.and(keyOf(set))).where('part_index', '=', part.index).execute();
+        await trx
+          .deleteFrom('inbound_parts')
+          .where((eb) => eb.and(keyOf(set)))
+          .where('part_index', '=', part.index)
+          .execute();
       }
     }
 
@@ -67,7 +84,14 @@ export async function ingestPart(ctx: EngineContext, channel: string, message: I
         received_at: now,
       })
       .execute();
-    await insertWebhookReceipt(trx, { channel, kind: 'inbound', message_id: null, content_type: raw.contentType, body: raw.body.toString('utf8'), now });
+    await insertWebhookReceipt(trx, {
+      channel,
+      kind: 'inbound',
+      message_id: null,
+      content_type: raw.contentType,
+      body: raw.body.toString('utf8'),
+      now,
+    });
 
     if ((await countParts(trx, set)) >= set.total) return { id: await assemble(trx, ctx, set), duplicate: false };
     if (startsSet) {
@@ -97,14 +121,22 @@ export function assembleHandler(ctx: EngineContext): JobHandler<'inbound.assembl
         .where('reference', '=', job.payload.reference)
         .executeTakeFirst();
       if (!set || set.message_id !== null || (await countParts(trx, set)) === 0) return;
-      log.warn({ channel: set.channel, reference: set.reference, total: set.total }, 'multipart message incomplete after waiting; routing the parts that arrived');
+      log.warn(
+        { channel: set.channel, reference: set.reference, total: set.total },
+        'multipart message incomplete after waiting; routing the parts that arrived',
+      );
       await assemble(trx, ctx, set);
     });
   };
 }
 
 async function assemble(trx: Kysely<Database>, ctx: EngineContext, set: PartSet): Promise<string> {
-  const parts = await trx.selectFrom('inbound_parts').selectAll().where((eb) => eb.and(keyOf(set))).orderBy('part_index').execute();
+  const parts = await trx
+    .selectFrom('inbound_parts')
+    .selectAll()
+    .where((eb) => eb.and(keyOf(set)))
+    .orderBy('part_index')
+    .execute();
   const first = parts[0]!;
   const message: InboundMessage = {
     from: set.from_number,
@@ -116,10 +148,21 @@ async function assemble(trx: Kysely<Database>, ctx: EngineContext, set: PartSet)
     providerTime: first.provider_time,
   };
   const [stored] = await insertInboundBatch(trx, ctx, [{ channel: set.channel, message, raw: null }]);
-  await trx.updateTable('inbound_part_sets').set({ message_id: stored!.id }).where((eb) => eb.and(keyOf(set))).execute();
+  await trx
+    .updateTable('inbound_part_sets')
+    .set({ message_id: stored!.id })
+    .where((eb) => eb.and(keyOf(set)))
+    .execute();
   const now = Date.now();
-  await trx.deleteFrom('inbound_parts').where('received_at', '<', now - keepAssembledMs).execute();
-  await trx.deleteFrom('inbound_part_sets').where('message_id', 'is not', null).where('first_seen_at', '<', now - keepAssembledMs).execute();
+  await trx
+    .deleteFrom('inbound_parts')
+    .where('received_at', '<', now - keepAssembledMs)
+    .execute();
+  await trx
+    .deleteFrom('inbound_part_sets')
+    .where('message_id', 'is not', null)
+    .where('first_seen_at', '<', now - keepAssembledMs)
+    .execute();
   return stored!.id;
 }
 

@@ -12,7 +12,12 @@ import type { UnreadableWebhooksTable } from '../store/schema.js';
 // fail the signature check are never kept: anyone can send those.
 
 /** The parse errors that mean "could not read", as opposed to refusing the sender. */
-const unreadableCodes: ReadonlySet<ErrorCode> = new Set(['invalid_json', 'invalid_payload', 'unsupported_media_type', 'invalid_phone_number']);
+const unreadableCodes: ReadonlySet<ErrorCode> = new Set([
+  'invalid_json',
+  'invalid_payload',
+  'unsupported_media_type',
+  'invalid_phone_number',
+]);
 
 /** Beyond this many, new unreadable webhooks are refused without being kept: a bound on the table. */
 export const maxUnreadableKept = 10_000;
@@ -24,9 +29,18 @@ export function isUnreadable(error: ParleyError): boolean {
 }
 
 /** Keeps a verified webhook that `error` says could not be read; returns its id, or null when the table is full. */
-export async function keepUnreadable(ctx: EngineContext, channel: Channel, path: WebhookPath, webhook: WebhookRequest, error: ParleyError): Promise<number | null> {
+export async function keepUnreadable(
+  ctx: EngineContext,
+  channel: Channel,
+  path: WebhookPath,
+  webhook: WebhookRequest,
+  error: ParleyError,
+): Promise<number | null> {
   return ctx.store.write(async (trx) => {
-    const { n } = await trx.selectFrom('unreadable_webhooks').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const { n } = await trx
+      .selectFrom('unreadable_webhooks')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
     if (Number(n) >= maxUnreadableKept) return null;
     const row = await trx
       .insertInto('unreadable_webhooks')

@@ -64,7 +64,9 @@ async function ingest(
 ): Promise<Record<string, unknown>> {
   if (event.kind === 'inbound') {
     const { part } = event.message;
-    const result = part ? await ingestPart(ctx, channel.name, event.message, part, raw) : await ingestInbound(ctx, channel.name, event.message, raw);
+    const result = part
+      ? await ingestPart(ctx, channel.name, event.message, part, raw)
+      : await ingestInbound(ctx, channel.name, event.message, raw);
     return { message_id: result.id, duplicate: result.duplicate };
   }
   const result = await ingestStatus(ctx, channel.name, event.receipt, raw, parleyId);
@@ -86,7 +88,8 @@ async function spool(
         : { kind: 'status', channel: channel.name, receipt: event.receipt, parleyId, contentType: raw.contentType, body },
     );
   } catch (error) {
-    if (error instanceof SpoolFullError) throw new ParleyError('unavailable', 'Parley cannot store webhooks right now; send it again later.');
+    if (error instanceof SpoolFullError)
+      throw new ParleyError('unavailable', 'Parley cannot store webhooks right now; send it again later.');
     throw error;
   }
   return { spooled: true, duplicate: false };

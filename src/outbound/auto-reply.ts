@@ -7,8 +7,17 @@ import { handOff } from '../conversations/handoff.js';
 import { queueOutbound } from './send.js';
 
 /** What a reply template can say: the business, the contact and the message being answered. */
-export async function templateValues(trx: Kysely<Database>, ctx: EngineContext, inbound: MessageRow, contactId: string): Promise<Record<string, unknown>> {
-  const contact = await trx.selectFrom('contacts').select(['phone', 'fields', 'tags']).where('id', '=', contactId).executeTakeFirstOrThrow();
+export async function templateValues(
+  trx: Kysely<Database>,
+  ctx: EngineContext,
+  inbound: MessageRow,
+  contactId: string,
+): Promise<Record<string, unknown>> {
+  const contact = await trx
+    .selectFrom('contacts')
+    .select(['phone', 'fields', 'tags'])
+    .where('id', '=', contactId)
+    .executeTakeFirstOrThrow();
   return {
     business: ctx.config.automation.business_name,
     contact: { phone: contact.phone, fields: JSON.parse(contact.fields) as unknown, tags: JSON.parse(contact.tags) as unknown },

@@ -209,7 +209,16 @@ async function recordPartIds(trx: Kysely<Database>, message: MessageRow, partIds
   await trx.deleteFrom('outbound_part_ids').where('message_id', '=', message.id).execute();
   await trx
     .insertInto('outbound_part_ids')
-    .values(partIds.map((id, i) => ({ channel: message.channel, provider_message_id: id, message_id: message.id, part_index: i + 1, part_total: partIds.length, created_at: now })))
+    .values(
+      partIds.map((id, i) => ({
+        channel: message.channel,
+        provider_message_id: id,
+        message_id: message.id,
+        part_index: i + 1,
+        part_total: partIds.length,
+        created_at: now,
+      })),
+    )
     .onConflict((oc) => oc.columns(['channel', 'provider_message_id']).doNothing())
     .execute();
 }

@@ -19,7 +19,12 @@ export interface StatusChange {
  * as a `message.status` event. The check and the write are one conditional UPDATE, so two receipts
  * applied at once (two processes on PostgreSQL) cannot move a message backwards.
  */
-export async function advanceStatus(trx: Kysely<Database>, messageId: string, next: OutboundStatus, change: StatusChange = {}): Promise<boolean> {
+export async function advanceStatus(
+  trx: Kysely<Database>,
+  messageId: string,
+  next: OutboundStatus,
+  change: StatusChange = {},
+): Promise<boolean> {
   const now = change.now ?? Date.now();
   const predecessors = outboundStatuses.filter((s) => canAdvance(s, next));
   if (predecessors.length === 0) return false;
@@ -53,13 +58,32 @@ export async function advanceStatus(trx: Kysely<Database>, messageId: string, ne
 }
 
 // Every send and receipt moves a status: compiled once (see store/precompiled.ts).
-const selectStatus = precompile(['id'], (db, p: { id: string }) => db.selectFrom('messages').select(['status', 'to_number']).where('id', '=', p.id));
+const selectStatus = precompile(['id'], (db, p: { id: string }) =>
+  db.selectFrom('messages').select(['status', 'to_number']).where('id', '=', p.id),
+);
 const moveStatus = precompile(
   ['id', 'from', 'to', 'provider_status', 'error_code', 'error_message', 'now'],
-  (db, p: { id: string; from: string; to: string; provider_status: string | null; error_code: string | null; error_message: string | null; now: number }) =>
+  (
+    db,
+    p: {
+      id: string;
+      from: string;
+      to: string;
+      provider_status: string | null;
+      error_code: string | null;
+      error_message: string | null;
+      now: number;
+    },
+  ) =>
     db
       .updateTable('messages')
-      .set({ status: p.to, provider_status: p.provider_status, error_code: p.error_code, error_message: p.error_message, updated_at: p.now })
+      .set({
+        status: p.to,
+        provider_status: p.provider_status,
+        error_code: p.error_code,
+        error_message: p.error_message,
+        updated_at: p.now,
+      })
       .where('id', '=', p.id)
       .where('status', '=', p.from),
 );
@@ -131,7 +155,12 @@ async function statusFromReceipt(trx: Kysely<Database>, receipt: Receipt, messag
   const status = receipt.status as OutboundStatus;
   if (status !== 'delivered') return status;
   const partIds = await trx.selectFrom('outbound_part_ids').select('provider_message_id').where('message_id', '=', messageId).execute();
-  if (partIds.length > 1) return everyPartDelivered(trx, receipt.channel, partIds.map((p) => p.provider_message_id));
+  if (partIds.length > 1)
+    return everyPartDelivered(
+      trx,
+      receipt.channel,
+      partIds.map((p) => p.provider_message_id),
+    );
   if (receipt.part_key === null) return status;
   const parts = await trx
     .selectFrom('status_receipts')
@@ -169,7 +198,12 @@ async function applyReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: 
   });
   if (receipt.recipient_opted_out) {
     const message = await trx.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirstOrThrow();
-    await suppressAtProviderWord(trx, message, `the provider reports the recipient opted out with it (status ${receipt.provider_status}, error ${receipt.error_code ?? 'none'})`, now);
+    await suppressAtProviderWord(
+      trx,
+      message,
+      `the provider reports the recipient opted out with it (status ${receipt.provider_status}, error ${receipt.error_code ?? 'none'})`,
+      now,
+    );
   }
   await trx.updateTable('status_receipts').set({ applied_at: now }).where('id', '=', receipt.id).where('applied_at', 'is', null).execute();
 }
@@ -178,7 +212,12 @@ async function applyReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: 
  * Applies receipts that arrived before their message's provider id was known. Called in the
  * transaction that records that id, so a fast receipt waits for no retry.
  */
-export async function applyWaitingReceipts(trx: Kysely<Database>, channel: string, providerMessageIds: string[], messageId: string): Promise<void> {
+export async function applyWaitingReceipts(
+  trx: Kysely<Database>,
+  channel: string,
+  providerMessageIds: string[],
+  messageId: string,
+): Promise<void> {
   const waiting = await trx
     .selectFrom('status_receipts')
     .selectAll()

@@ -14,6 +14,19 @@ import { vonageChannelSchema } from './vonage/config.js';
 
 // A channel block of parley.yaml: one entry per provider folder under src/providers/, told apart by
 // `provider:`. The registry (registry.ts) maps the same names to adapters.
-export const channelSchema = z.discriminatedUnion('provider', [genericChannelSchema, simChannelSchema, twilioChannelSchema, telnyxChannelSchema, vonageChannelSchema, plivoChannelSchema, sinchChannelSchema, androidSmsGatewayChannelSchema, httpsmsChannelSchema, birdChannelSchema, textbeeChannelSchema, smsmodeChannelSchema]);
+export const channelSchema = z.discriminatedUnion('provider', [
+  genericChannelSchema,
+  simChannelSchema,
+  twilioChannelSchema,
+  telnyxChannelSchema,
+  vonageChannelSchema,
+  plivoChannelSchema,
+  sinchChannelSchema,
+  androidSmsGatewayChannelSchema,
+  httpsmsChannelSchema,
+  birdChannelSchema,
+  textbeeChannelSchema,
+  smsmodeChannelSchema,
+]);
 
 export type ChannelConfig = z.output<typeof channelSchema>;

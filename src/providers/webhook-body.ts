@@ -44,7 +44,10 @@ export function queryParams(request: WebhookRequest): Params {
 /** A form-encoded body's parameters; 415 for any other content type. */
 export function formParams(request: WebhookRequest): Params {
   if (!isForm(request)) {
-    throw new ParleyError('unsupported_media_type', `Expected Content-Type application/x-www-form-urlencoded, got ${request.contentType ?? 'none'}.`);
+    throw new ParleyError(
+      'unsupported_media_type',
+      `Expected Content-Type application/x-www-form-urlencoded, got ${request.contentType ?? 'none'}.`,
+    );
   }
   return [...new URLSearchParams(request.rawBody.toString('utf8'))];
 }

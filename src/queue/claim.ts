@@ -73,13 +73,21 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
       ? null
       : room.used.size === 0
         ? sql<number>`${sql.lit(room.max)}`
-        : sql<number>`case c.limit_key ${sql.join([...room.used].map(([key, used]) => sql`when ${key} then ${sql.lit(Math.max(0, room.max - used))}`), sql` `)} else ${sql.lit(room.max)} end`;
+        : sql<number>`case c.limit_key ${sql.join(
+            [...room.used].map(([key, used]) => sql`when ${key} then ${sql.lit(Math.max(0, room.max - used))}`),
+            sql` `,
+          )} else ${sql.lit(room.max)} end`;
     const chosen = roomOf
       ? trx
           .selectFrom(
             trx
               .selectFrom(candidates.as('c'))
-              .select(['c.id', 'c.limit_key', sql<number>`row_number() over (partition by c.limit_key order by c.id)`.as('rank'), roomOf.as('room')])
+              .select([
+                'c.id',
+                'c.limit_key',
+                sql<number>`row_number() over (partition by c.limit_key order by c.id)`.as('rank'),
+                roomOf.as('room'),
+              ])
               .as('ranked'),
           )
           .select('ranked.id')
@@ -88,11 +96,7 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
 
     // PostgreSQL locks what it takes, skipping rows another instance is taking (FOR UPDATE is not
     // allowed beside a window function, hence the outer query).
-    let locked = trx
-      .selectFrom('jobs')
-      .select('id')
-      .where('id', 'in', chosen)
-      .orderBy('id');
+    let locked = trx.selectFrom('jobs').select('id').where('id', 'in', chosen).orderBy('id');
     if (store.capabilities.skipLocked) locked = locked.forUpdate().skipLocked();
     const ids = (await locked.execute()).map((r) => r.id);
     if (ids.length === 0) return [];

@@ -68,7 +68,18 @@ export async function enqueueMany(trx: Kysely<Database>, jobs: NewJob[]): Promis
 // Jobs enqueued one at a time: compiled once (see precompiled.ts).
 const insertJob = precompile(
   ['kind', 'payload', 'group_key', 'limit_key', 'run_at', 'max_attempts', 'now'],
-  (db, p: { kind: string; payload: string; group_key: string | null; limit_key: string | null; run_at: number; max_attempts: number; now: number }) =>
+  (
+    db,
+    p: {
+      kind: string;
+      payload: string;
+      group_key: string | null;
+      limit_key: string | null;
+      run_at: number;
+      max_attempts: number;
+      now: number;
+    },
+  ) =>
     db.insertInto('jobs').values({
       kind: p.kind,
       payload: p.payload,

@@ -32,12 +32,18 @@ forEachStore('queue', (stores) => {
     await add(store, 'n1', null);
 
     const first = await claim(store, 'w1');
-    assert.deepEqual(first.map((j) => j.payload.messageId), ['a1', 'b1', 'n1']);
+    assert.deepEqual(
+      first.map((j) => j.payload.messageId),
+      ['a1', 'b1', 'n1'],
+    );
     assert.deepEqual(await claim(store, 'w2'), [], 'a2 waits while a1 runs');
 
     await store.write((trx) => completeJob(trx, first[0]!));
     const second = await claim(store, 'w2');
-    assert.deepEqual(second.map((j) => j.payload.messageId), ['a2']);
+    assert.deepEqual(
+      second.map((j) => j.payload.messageId),
+      ['a2'],
+    );
   });
 
   it('holds the rest of a group while its head waits to be retried, and releases it once the head is dead', async () => {
@@ -106,7 +112,13 @@ forEachStore('queue', (stores) => {
         runs.push(id);
       },
     } as unknown as JobHandlers;
-    const worker = new Worker(store, handlers, testLog, { concurrency: 8, leaseMs: 10_000, pollIntervalMs: 10, retryBaseMs: 5, retryMaxMs: 10 });
+    const worker = new Worker(store, handlers, testLog, {
+      concurrency: 8,
+      leaseMs: 10_000,
+      pollIntervalMs: 10,
+      retryBaseMs: 5,
+      retryMaxMs: 10,
+    });
     worker.start();
     const deadline = Date.now() + 15_000;
     while (runs.length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -117,7 +129,11 @@ forEachStore('queue', (stores) => {
     assert.ok(maxActive > 1, 'different groups ran in parallel');
     for (const group of groups) {
       const order = runs.filter((r) => r.startsWith(`${group}-`)).map((r) => Number(r.split('-')[1]));
-      assert.deepEqual(order, [...order].sort((a, b) => a - b), `group ${group} ran in order`);
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        `group ${group} ran in order`,
+      );
     }
     assert.equal((await store.db.selectFrom('jobs').selectAll().execute()).length, 0);
   });
@@ -155,7 +171,8 @@ forEachStore('queue', (stores) => {
     assert.equal(routed.length, 6, 'routing ran while deliveries hung');
     assert.equal(maxHanging, 2, 'no more than the cap of deliveries at once');
     release();
-    while ((await store.db.selectFrom('jobs').select('id').execute()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while ((await store.db.selectFrom('jobs').select('id').execute()).length > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     await worker.stop();
     assert.equal((await store.db.selectFrom('jobs').select('id').execute()).length, 0, 'every delivery ran in the end');
   });

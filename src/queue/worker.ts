@@ -148,7 +148,9 @@ export class Worker {
         leaseMs: this.options.leaseMs,
         excludeKinds: this.kindsAtLimit(),
         excludeLimitKeys: this.limitKeysAtLimit(),
-        ...(this.options.limitKeyMax !== undefined ? { limitKeyRoom: { max: this.options.limitKeyMax, used: this.inFlightByLimitKey } } : {}),
+        ...(this.options.limitKeyMax !== undefined
+          ? { limitKeyRoom: { max: this.options.limitKeyMax, used: this.inFlightByLimitKey } }
+          : {}),
       });
       const limits = this.options.kindLimits ?? {};
       let started = 0;
@@ -159,7 +161,9 @@ export class Worker {
         const keyRunning = job.limitKey === null ? 0 : (this.inFlightByLimitKey.get(job.limitKey) ?? 0);
         if (running >= (limits[job.kind] ?? Infinity) || (job.limitKey !== null && keyRunning >= (this.options.limitKeyMax ?? Infinity))) {
           // One claim can take more of a kind than its cap has room for: give the rest back at once.
-          await this.store.write((trx) => releaseJob(trx, job)).catch((error: unknown) => this.log.warn({ err: error, job: job.id }, 'could not release a job over its kind limit'));
+          await this.store
+            .write((trx) => releaseJob(trx, job))
+            .catch((error: unknown) => this.log.warn({ err: error, job: job.id }, 'could not release a job over its kind limit'));
           continue;
         }
         started++;
@@ -194,7 +198,10 @@ export class Worker {
         return;
       }
       this.unrecorded.delete(id);
-      this.log.info({ job: id, kind: job.kind }, 'job failure recorded now that the database answers; it runs again without waiting for its lease');
+      this.log.info(
+        { job: id, kind: job.kind },
+        'job failure recorded now that the database answers; it runs again without waiting for its lease',
+      );
     }
   }
 
@@ -241,7 +248,10 @@ export class Worker {
       const state = await this.store
         .write((trx) => failJob(trx, job, failure))
         .catch((failError: unknown) => {
-          log.error({ err: failError }, 'could not record job failure; it is recorded once the database answers (or runs again when its lease expires)');
+          log.error(
+            { err: failError },
+            'could not record job failure; it is recorded once the database answers (or runs again when its lease expires)',
+          );
           this.unrecorded.set(job.id, { job, failure });
           return null;
         });

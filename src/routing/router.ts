@@ -32,7 +32,13 @@ export function routeInboundHandler(ctx: EngineContext): JobHandler<'inbound.pro
   };
 }
 
-async function route(trx: Kysely<Database>, ctx: EngineContext, message: MessageRow, now: number, turn: PreparedTurn | null): Promise<void> {
+async function route(
+  trx: Kysely<Database>,
+  ctx: EngineContext,
+  message: MessageRow,
+  now: number,
+  turn: PreparedTurn | null,
+): Promise<void> {
   const automation = ctx.config.automation;
   const contactId = await upsertContact(trx, message.from_number, now);
   const conversation = await upsertConversation(trx, contactId, message.channel, message.to_number, now);
@@ -75,7 +81,11 @@ async function route(trx: Kysely<Database>, ctx: EngineContext, message: Message
     await endSessionsOnOptOut(trx, message.from_number, automation.opt_out.scope === 'deployment' ? null : message.to_number, now);
     const newlySuppressed = await suppress(trx, change, automation.opt_out.scope);
     if (!newlySuppressed) return; // A second STOP: already silent, and one confirmation was enough.
-    await recordEvent(trx, 'contact.opted_out', consentEventData(change, automation.opt_out.scope), { contactId, messageId: message.id, now });
+    await recordEvent(trx, 'contact.opted_out', consentEventData(change, automation.opt_out.scope), {
+      contactId,
+      messageId: message.id,
+      now,
+    });
     const values = await templateValues(trx, ctx, message, contactId);
     await autoReply(trx, ctx, message, conversation, automation.opt_out.confirmation, values, now, 'compliance');
     return;
@@ -114,11 +124,24 @@ async function route(trx: Kysely<Database>, ctx: EngineContext, message: Message
 }
 
 /** "We'll get back to you", at most once per conversation per `acknowledgment.every`. */
-async function acknowledge(trx: Kysely<Database>, ctx: EngineContext, message: MessageRow, conversation: ConversationRow, now: number): Promise<void> {
+async function acknowledge(
+  trx: Kysely<Database>,
+  ctx: EngineContext,
+  message: MessageRow,
+  conversation: ConversationRow,
+  now: number,
+): Promise<void> {
   const { enabled, text, every } = ctx.config.automation.acknowledgment;
   if (!enabled) return;
   if (conversation.acknowledged_at !== null && now - conversation.acknowledged_at < every) return;
-  const sent = await autoReply(trx, ctx, message, conversation, text, await templateValues(trx, ctx, message, conversation.contact_id), now);
+  const sent = await autoReply(
+    trx,
+    ctx,
+    message,
+    conversation,
+    text,
+    await templateValues(trx, ctx, message, conversation.contact_id),
+    now,
+  );
   if (sent) await trx.updateTable('conversations').set({ acknowledged_at: now }).where('id', '=', conversation.id).execute();
 }
-

@@ -69,7 +69,13 @@ export async function applyRule(
     await enqueue(
       trx,
       'flow.start',
-      { flow: rule.start_flow, phone: inbound.from_number, channel: inbound.channel, localNumber: inbound.to_number, messageId: inbound.id },
+      {
+        flow: rule.start_flow,
+        phone: inbound.from_number,
+        channel: inbound.channel,
+        localNumber: inbound.to_number,
+        messageId: inbound.id,
+      },
       { now, groupKey: contactGroup(inbound.from_number), maxAttempts: ctx.config.queue.max_attempts },
     );
   }

@@ -58,7 +58,13 @@ export async function loadChannels(config: Config, store: Store): Promise<Channe
   for (const channel of config.channels) {
     // The simulator's secret, when not configured, lives in the database; the adapter reads it from the config.
     const config = channel.provider === 'sim' ? { ...channel, secret: channel.secret ?? (await simSecret(store)) } : channel;
-    channels.push({ name: channel.name, config, adapter: adapterFor(config), allowedSources: sourceMatcher(channel.allow_ips), acceptedUnverified: 0 });
+    channels.push({
+      name: channel.name,
+      config,
+      adapter: adapterFor(config),
+      allowedSources: sourceMatcher(channel.allow_ips),
+      acceptedUnverified: 0,
+    });
   }
   return new ChannelDirectory(channels);
 }

@@ -28,12 +28,20 @@ class SessionMovedError extends Error {
   override name = 'SessionMovedError';
 }
 
-
-async function contactValues(db: Kysely<Database>, ctx: EngineContext, phone: string, body: string | null): Promise<Record<string, unknown>> {
+async function contactValues(
+  db: Kysely<Database>,
+  ctx: EngineContext,
+  phone: string,
+  body: string | null,
+): Promise<Record<string, unknown>> {
   const contact = await db.selectFrom('contacts').select(['fields', 'tags']).where('phone', '=', phone).executeTakeFirst();
   return {
     business: ctx.config.automation.business_name,
-    contact: { phone, fields: contact ? (JSON.parse(contact.fields) as unknown) : {}, tags: contact ? (JSON.parse(contact.tags) as unknown) : [] },
+    contact: {
+      phone,
+      fields: contact ? (JSON.parse(contact.fields) as unknown) : {},
+      tags: contact ? (JSON.parse(contact.tags) as unknown) : [],
+    },
     message: { body: body ?? '' },
   };
 }
@@ -83,7 +91,14 @@ export async function prepareReplyTurn(ctx: EngineContext, message: MessageRow, 
 }
 
 /** In the routing transaction: commits a prepared reply turn. */
-export async function commitReplyTurn(trx: Kysely<Database>, ctx: EngineContext, turn: PreparedTurn, inbound: MessageRow, conversation: ConversationRow, now: number): Promise<void> {
+export async function commitReplyTurn(
+  trx: Kysely<Database>,
+  ctx: EngineContext,
+  turn: PreparedTurn,
+  inbound: MessageRow,
+  conversation: ConversationRow,
+  now: number,
+): Promise<void> {
   const version = await saveTurn(trx, turn.session, turn.result, now);
   await applyEffects(trx, ctx, { ...turn.session, version }, turn.result, conversation, inbound, now);
 }
@@ -133,7 +148,14 @@ async function applyEffects(
           await queueOutbound(
             trx,
             ctx,
-            { channel: session.channel, from: session.local_number, to: session.phone, body: effect.text, origin: 'automation', conversation },
+            {
+              channel: session.channel,
+              from: session.local_number,
+              to: session.phone,
+              body: effect.text,
+              origin: 'automation',
+              conversation,
+            },
             { onSuppressed: 'record' },
           );
         }
@@ -141,19 +163,29 @@ async function applyEffects(
       case 'set_fields': {
         const contact = await trx.selectFrom('contacts').select('fields').where('id', '=', session.contact_id).executeTakeFirstOrThrow();
         const fields = { ...(JSON.parse(contact.fields) as Record<string, unknown>), ...effect.fields };
-        await trx.updateTable('contacts').set({ fields: JSON.stringify(fields), updated_at: now }).where('id', '=', session.contact_id).execute();
+        await trx
+          .updateTable('contacts')
+          .set({ fields: JSON.stringify(fields), updated_at: now })
+          .where('id', '=', session.contact_id)
+          .execute();
         break;
       }
       case 'event':
         await recordEvent(trx, 'flow.event', { ...base, step: result.state.step, name: effect.name, vars: result.state.vars }, refs);
         break;
       case 'wait':
-        await enqueue(trx, 'flow.wait', { sessionId: session.id, version: session.version }, { now, runAt: now + effect.after, maxAttempts: ctx.config.queue.max_attempts });
+        await enqueue(
+          trx,
+          'flow.wait',
+          { sessionId: session.id, version: session.version },
+          { now, runAt: now + effect.after, maxAttempts: ctx.config.queue.max_attempts },
+        );
         break;
     }
   }
   if (result.outcome === 'handed_off') await handOff(trx, conversation, 'flow', now);
-  if (result.outcome !== 'waiting') await recordEvent(trx, 'flow.completed', { ...base, step: result.state.step, outcome: result.outcome }, refs);
+  if (result.outcome !== 'waiting')
+    await recordEvent(trx, 'flow.completed', { ...base, step: result.state.step, outcome: result.outcome }, refs);
 }
 
 export interface StartRequest {
@@ -166,7 +198,13 @@ export interface StartRequest {
  * Starts a flow for a contact and sends its first step's message. A contact opted out of that
  * number is refused (`throw`: 422 for the API) or skipped (`skip`: a rule's start, returns null).
  */
-export async function startFlow(ctx: EngineContext, name: string, request: StartRequest, onSuppressed: 'throw' | 'skip', turnId = newId('x')): Promise<SessionRow | null> {
+export async function startFlow(
+  ctx: EngineContext,
+  name: string,
+  request: StartRequest,
+  onSuppressed: 'throw' | 'skip',
+  turnId = newId('x'),
+): Promise<SessionRow | null> {
   const flow = ctx.flows.get(name);
   if (!flow) throw new ParleyError('not_found', `No flow is named "${name.slice(0, 64)}".`);
   const channel = ctx.channels.require(request.channel);
@@ -210,9 +248,15 @@ export async function startFlow(ctx: EngineContext, name: string, request: Start
       ended_at: status === 'active' ? null : now,
     };
     await trx.insertInto('flow_sessions').values(row).execute();
-    await recordEvent(trx, 'flow.started', { session_id: row.id, flow: flow.name, contact_id: contactId, phone, channel: channel.name }, { contactId, now });
+    await recordEvent(
+      trx,
+      'flow.started',
+      { session_id: row.id, flow: flow.name, contact_id: contactId, phone, channel: channel.name },
+      { contactId, now },
+    );
     await applyEffects(trx, ctx, row, result, conversation, null, now);
-    if (status === 'active') await enqueue(trx, 'flow.expire', { sessionId: row.id }, { now, runAt: row.expires_at, maxAttempts: ctx.config.queue.max_attempts });
+    if (status === 'active')
+      await enqueue(trx, 'flow.expire', { sessionId: row.id }, { now, runAt: row.expires_at, maxAttempts: ctx.config.queue.max_attempts });
     return row;
   });
   ctx.jobsQueued();
@@ -251,8 +295,17 @@ export function flowExpireHandler(): JobHandler<'flow.expire'> {
       const now = Date.now();
       const session = await trx.selectFrom('flow_sessions').selectAll().where('id', '=', job.payload.sessionId).executeTakeFirst();
       if (!session || session.status !== 'active') return;
-      await trx.updateTable('flow_sessions').set({ status: 'expired', version: session.version + 1, updated_at: now, ended_at: now }).where('id', '=', session.id).execute();
-      await recordEvent(trx, 'flow.expired', { session_id: session.id, flow: session.flow, contact_id: session.contact_id, step: session.step }, { contactId: session.contact_id, now });
+      await trx
+        .updateTable('flow_sessions')
+        .set({ status: 'expired', version: session.version + 1, updated_at: now, ended_at: now })
+        .where('id', '=', session.id)
+        .execute();
+      await recordEvent(
+        trx,
+        'flow.expired',
+        { session_id: session.id, flow: session.flow, contact_id: session.contact_id, step: session.step },
+        { contactId: session.contact_id, now },
+      );
     });
   };
 }

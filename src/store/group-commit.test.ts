@@ -10,7 +10,8 @@ forEachStore('store.write', (stores) => {
   });
   after(() => store.close());
 
-  const put = (key: string) => (trx: Parameters<Parameters<Store['write']>[0]>[0]) => trx.insertInto('settings').values({ key, value: 'v' }).execute();
+  const put = (key: string) => (trx: Parameters<Parameters<Store['write']>[0]>[0]) =>
+    trx.insertInto('settings').values({ key, value: 'v' }).execute();
 
   it('commits concurrent writes, and a failing one rolls back alone with its own error', async () => {
     const boom = new Error('boom');
@@ -37,6 +38,9 @@ forEachStore('store.write', (stores) => {
 
   it('resolves each writer with its own value across many batches', async () => {
     const values = await Promise.all(Array.from({ length: 600 }, (_, i) => store.write(async (trx) => (await put(`k${i}`)(trx), i))));
-    assert.deepEqual(values, Array.from({ length: 600 }, (_, i) => i));
+    assert.deepEqual(
+      values,
+      Array.from({ length: 600 }, (_, i) => i),
+    );
   });
 });

@@ -22,10 +22,13 @@ class BatchItemFailed extends Error {}
  */
 export function groupCommitWriter(db: Kysely<Database>, maxBatch = 256): <T>(work: WriteWork<T>) => Promise<T> {
   const alone = (work: WriteWork<unknown>): Promise<Outcome> =>
-    db.transaction().execute(work).then(
-      (value) => ({ ok: true, value }),
-      (error: unknown) => ({ ok: false, error }),
-    );
+    db
+      .transaction()
+      .execute(work)
+      .then(
+        (value) => ({ ok: true, value }),
+        (error: unknown) => ({ ok: false, error }),
+      );
 
   const submit = createBatcher<WriteWork<unknown>, Outcome>(async (works) => {
     if (works.length === 1) return [await alone(works[0]!)];

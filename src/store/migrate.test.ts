@@ -40,8 +40,13 @@ describe('migrations on a PostgreSQL server shared with other schemas', { skip: 
     assert.equal(await migrationsCurrent(store), true);
 
     const { rows } = await sql<{ table_name: string }>`
-      select table_name from information_schema.tables where table_schema = ${ours} and table_name like 'kysely_%' order by table_name`.execute(admin.db);
-    assert.deepEqual(rows.map((r) => r.table_name), ['kysely_migration', 'kysely_migration_lock']);
+      select table_name from information_schema.tables where table_schema = ${ours} and table_name like 'kysely_%' order by table_name`.execute(
+      admin.db,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.table_name),
+      ['kysely_migration', 'kysely_migration_lock'],
+    );
   });
 
   it('says which setting is wrong when no schema in the search_path exists', async () => {

@@ -17,7 +17,6 @@ import * as retentionIndexes from './migrations/0012_retention_indexes.js';
 import * as suppressionSource from './migrations/0013_suppression_source.js';
 import * as flowSessionEndedIndex from './migrations/0014_flow_session_ended_index.js';
 
-
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
 };
@@ -44,18 +43,14 @@ const migrations: Record<string, ParleyMigration> = {
 export const latestMigration = Object.keys(migrations).at(-1)!;
 
 function contextFor(dialect: DialectName): MigrationContext {
-  return dialect === 'postgres'
-    ? { autoIncrementId: 'bigserial', bigint: 'bigint' }
-    : { autoIncrementId: 'integer', bigint: 'integer' };
+  return dialect === 'postgres' ? { autoIncrementId: 'bigserial', bigint: 'bigint' } : { autoIncrementId: 'integer', bigint: 'integer' };
 }
 
 class StaticMigrations implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     const context = contextFor(this.dialect);
-    return Object.fromEntries(
-      Object.entries(migrations).map(([name, m]) => [name, { up: (db: Kysely<unknown>) => m.up(db, context) }]),
-    );
+    return Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, { up: (db: Kysely<unknown>) => m.up(db, context) }]));
   }
 }
 
@@ -72,7 +67,9 @@ async function migrationSchemaOf(store: Store): Promise<string | undefined> {
   const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(store.db);
   const schema = rows[0]?.schema;
   if (!schema) {
-    throw new ConfigError('database: none of the schemas in the connection\'s search_path exists; create one or set search_path to an existing schema');
+    throw new ConfigError(
+      "database: none of the schemas in the connection's search_path exists; create one or set search_path to an existing schema",
+    );
   }
   return schema;
 }

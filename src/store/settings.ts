@@ -13,7 +13,11 @@ export async function readSetting(db: Kysely<Database>, key: string): Promise<st
  */
 export async function writeSettingOnce(store: Store, key: string, value: string): Promise<string> {
   await store.write((trx) =>
-    trx.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute(),
+    trx
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute(),
   );
   return (await readSetting(store.db, key))!;
 }

@@ -10,7 +10,14 @@ const log = pino({ level: 'silent' });
 const entry = (i: number): SpoolEntry => ({
   kind: 'inbound',
   channel: 'main',
-  message: { from: '+15551234567', to: '+18005550100', body: `message ${i} ✓`, mediaUrls: [], providerMessageId: `m${i}`, providerTime: null },
+  message: {
+    from: '+15551234567',
+    to: '+18005550100',
+    body: `message ${i} ✓`,
+    mediaUrls: [],
+    providerMessageId: `m${i}`,
+    providerTime: null,
+  },
   contentType: 'application/json',
   body: `{"i":${i}}`,
 });
@@ -56,7 +63,10 @@ describe('the local spool', () => {
     await spool.drain(apply);
     // At most the entries since the last progress mark are applied twice (ingest ignores repeats).
     const firstSeen = applied.filter((id, i) => applied.indexOf(id) === i);
-    assert.deepEqual(firstSeen, Array.from({ length: 121 }, (_, i) => `m${i}`));
+    assert.deepEqual(
+      firstSeen,
+      Array.from({ length: 121 }, (_, i) => `m${i}`),
+    );
     assert.ok(applied.length - firstSeen.length <= 50);
     assert.equal(spool.pending(), false);
     await spool.close();
@@ -72,7 +82,10 @@ describe('the local spool', () => {
 
   it('tells an unreachable database from a failed statement', () => {
     assert.equal(databaseUnreachable(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), true);
-    assert.equal(databaseUnreachable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })), true);
+    assert.equal(
+      databaseUnreachable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })),
+      true,
+    );
     assert.equal(databaseUnreachable(new Error('Connection terminated unexpectedly')), true);
     assert.equal(databaseUnreachable(Object.assign(new Error('duplicate key'), { code: '23505' })), false);
     assert.equal(databaseUnreachable(null), false);

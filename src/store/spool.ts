@@ -85,9 +85,13 @@ export class Spool {
     let applied = 0;
     try {
       await this.rotate();
-      for (const file of this.files().filter((f) => f.endsWith('.draining')).sort()) {
+      for (const file of this.files()
+        .filter((f) => f.endsWith('.draining'))
+        .sort()) {
         const path = join(this.dir, file);
-        const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+        const lines = readFileSync(path, 'utf8')
+          .split('\n')
+          .filter((l) => l.length > 0);
         let done = existsNumber(`${path}.done`);
         for (; done < lines.length; done++) {
           await apply(JSON.parse(lines[done]!) as SpoolEntry);
@@ -148,12 +152,33 @@ function existsNumber(path: string): number {
 
 // PostgreSQL and network failures that mean "the database is not there", as opposed to a
 // statement that failed: only these send a webhook to the spool.
-const unreachableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const unreachableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
 
 export function databaseUnreachable(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown; cause?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
   if (typeof e.code === 'string' && unreachableCodes.has(e.code)) return true;
-  if (typeof e.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/.test(e.message)) return true;
+  if (
+    typeof e.message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/.test(
+      e.message,
+    )
+  )
+    return true;
   return e.cause !== undefined && e.cause !== error && databaseUnreachable(e.cause);
 }

@@ -54,7 +54,9 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
     if (!gate.go) {
       ctx.metrics.deliveries.inc({ outcome: 'paused' });
       const now = Date.now();
-      return finish((trx) => enqueueAttempt(trx, { deliveryId: row.id, endpointId: row.endpoint_id, now, runAt: deferredRunAt(gate.until, now) }));
+      return finish((trx) =>
+        enqueueAttempt(trx, { deliveryId: row.id, endpointId: row.endpoint_id, now, runAt: deferredRunAt(gate.until, now) }),
+      );
     }
 
     if (row.rate_limit !== null && job.payload.slotAt === undefined) {
@@ -62,7 +64,9 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
       const wait = slot - Date.now();
       if (wait > maxInlineWaitMs) {
         // Far ahead: give the worker slot back and come back at the reserved time.
-        return finish((trx) => enqueueAttempt(trx, { deliveryId: row.id, endpointId: row.endpoint_id, now: Date.now(), runAt: slot, slotAt: slot }));
+        return finish((trx) =>
+          enqueueAttempt(trx, { deliveryId: row.id, endpointId: row.endpoint_id, now: Date.now(), runAt: slot, slotAt: slot }),
+        );
       }
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
@@ -95,10 +99,20 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
         signal: AbortSignal.timeout(settings.timeout),
       });
       const text = await readCapped(response.body);
-      outcome = { status: response.statusCode, body: text, error: null, retryAfter: retryAfterMs(response.headers['retry-after'], Date.now()) };
+      outcome = {
+        status: response.statusCode,
+        body: text,
+        error: null,
+        retryAfter: retryAfterMs(response.headers['retry-after'], Date.now()),
+      };
     } catch (error) {
       const refused = error instanceof DestinationRefused || (error as { cause?: unknown }).cause instanceof DestinationRefused;
-      outcome = { status: null, body: null, error: refused ? `destination refused: ${(error as Error).message}` : describeFailure(error), retryAfter: null };
+      outcome = {
+        status: null,
+        body: null,
+        error: refused ? `destination refused: ${(error as Error).message}` : describeFailure(error),
+        retryAfter: null,
+      };
     }
 
     const now = Date.now();
@@ -137,7 +151,13 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
         delivered_at: delivered ? now : null,
         now,
       });
-      await updatePause(trx, row.endpoint_id, gate.pausedUntil, { delivered, status: outcome.status, waitMs: (retryAt ?? now + (settings.retry_schedule[0] ?? 5_000)) - now }, now);
+      await updatePause(
+        trx,
+        row.endpoint_id,
+        gate.pausedUntil,
+        { delivered, status: outcome.status, waitMs: (retryAt ?? now + (settings.retry_schedule[0] ?? 5_000)) - now },
+        now,
+      );
       if (failingSince !== row.failing_since) {
         await trx.updateTable('endpoints').set({ failing_since: failingSince }).where('id', '=', row.endpoint_id).execute();
       }
@@ -190,38 +210,49 @@ const selectDelivery = precompile(['id'], (db, p: { id: string }) =>
     .where('d.id', '=', p.id),
 );
 
-const insertAttempt = precompile(['delivery_id', 'attempted_at', 'duration_ms', 'request_headers', 'response_status', 'response_body', 'error'], (db, p: {
-  delivery_id: string;
-  attempted_at: number;
-  duration_ms: number;
-  request_headers: string;
-  response_status: number | null;
-  response_body: string | null;
-  error: string | null;
-}) => db.insertInto('delivery_attempts').values(p));
+const insertAttempt = precompile(
+  ['delivery_id', 'attempted_at', 'duration_ms', 'request_headers', 'response_status', 'response_body', 'error'],
+  (
+    db,
+    p: {
+      delivery_id: string;
+      attempted_at: number;
+      duration_ms: number;
+      request_headers: string;
+      response_status: number | null;
+      response_body: string | null;
+      error: string | null;
+    },
+  ) => db.insertInto('delivery_attempts').values(p),
+);
 
-const recordOutcome = precompile(['id', 'status', 'attempts', 'next_attempt_at', 'last_response_status', 'last_error', 'delivered_at', 'now'], (db, p: {
-  id: string;
-  status: 'delivered' | 'failed' | 'pending';
-  attempts: number;
-  next_attempt_at: number | null;
-  last_response_status: number | null;
-  last_error: string | null;
-  delivered_at: number | null;
-  now: number;
-}) =>
-  db
-    .updateTable('deliveries')
-    .set({
-      status: p.status,
-      attempts: p.attempts,
-      next_attempt_at: p.next_attempt_at,
-      last_response_status: p.last_response_status,
-      last_error: p.last_error,
-      delivered_at: p.delivered_at,
-      updated_at: p.now,
-    })
-    .where('id', '=', p.id),
+const recordOutcome = precompile(
+  ['id', 'status', 'attempts', 'next_attempt_at', 'last_response_status', 'last_error', 'delivered_at', 'now'],
+  (
+    db,
+    p: {
+      id: string;
+      status: 'delivered' | 'failed' | 'pending';
+      attempts: number;
+      next_attempt_at: number | null;
+      last_response_status: number | null;
+      last_error: string | null;
+      delivered_at: number | null;
+      now: number;
+    },
+  ) =>
+    db
+      .updateTable('deliveries')
+      .set({
+        status: p.status,
+        attempts: p.attempts,
+        next_attempt_at: p.next_attempt_at,
+        last_response_status: p.last_response_status,
+        last_error: p.last_error,
+        delivered_at: p.delivered_at,
+        updated_at: p.now,
+      })
+      .where('id', '=', p.id),
 );
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {

@@ -26,12 +26,23 @@ export type PauseVerdict = { go: true; pausedUntil: number | null } | { go: fals
  * only the one caller that takes the probe (the pause is moved past its attempt, so concurrent
  * callers, in this process or another, wait for its outcome).
  */
-export async function mayAttempt(store: Store, endpointId: string, pausedUntil: number | null, probeMs: number, now = Date.now()): Promise<PauseVerdict> {
+export async function mayAttempt(
+  store: Store,
+  endpointId: string,
+  pausedUntil: number | null,
+  probeMs: number,
+  now = Date.now(),
+): Promise<PauseVerdict> {
   if (pausedUntil === null) return { go: true, pausedUntil: null };
   if (pausedUntil > now) return { go: false, until: pausedUntil };
   const probeUntil = now + probeMs;
   const taken = await store.write((trx) =>
-    trx.updateTable('endpoints').set({ paused_until: probeUntil }).where('id', '=', endpointId).where('paused_until', '=', pausedUntil).executeTakeFirst(),
+    trx
+      .updateTable('endpoints')
+      .set({ paused_until: probeUntil })
+      .where('id', '=', endpointId)
+      .where('paused_until', '=', pausedUntil)
+      .executeTakeFirst(),
   );
   return taken.numUpdatedRows > 0n ? { go: true, pausedUntil: probeUntil } : { go: false, until: probeUntil };
 }

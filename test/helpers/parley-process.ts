@@ -42,14 +42,25 @@ export async function startParleyProcess(env: NodeJS.ProcessEnv, port: number): 
 }
 
 /** The i-th of a burst of distinct generic inbound webhooks, signed; each from its own texter unless `from` is given. */
-export function signedInbound(secret: string, business: string, i: number, text = 'YES', from = `+1555${String(3_000_000 + i).padStart(7, '0')}`): { body: string; signature: string; id: string } {
+export function signedInbound(
+  secret: string,
+  business: string,
+  i: number,
+  text = 'YES',
+  from = `+1555${String(3_000_000 + i).padStart(7, '0')}`,
+): { body: string; signature: string; id: string } {
   const id = `burst-${i}`;
   const body = JSON.stringify({ from, to: business, body: text, message_id: id });
   return { body, signature: createHmac('sha256', secret).update(body).digest('hex'), id };
 }
 
 /** Posts one; the status code, or null when the connection died without an answer. */
-export async function postInbound(base: string, agent: Agent, webhook: { body: string; signature: string }, channel = 'main'): Promise<number | null> {
+export async function postInbound(
+  base: string,
+  agent: Agent,
+  webhook: { body: string; signature: string },
+  channel = 'main',
+): Promise<number | null> {
   const { body, signature } = webhook;
   try {
     const res = await request(`${base}/hooks/${channel}/inbound`, {
@@ -64,4 +75,3 @@ export async function postInbound(base: string, agent: Agent, webhook: { body: s
     return null; // the connection died with the process: no answer
   }
 }
-

@@ -29,11 +29,24 @@ export interface WebhookOptions {
 
 /** The test's generic channel, for tests that configure it further. */
 export function genericChannel(sendUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: 'main', provider: 'generic', numbers: [businessNumber], secret: genericSecret, send_url: sendUrl, send_timeout: '2s', ...extra };
+  return {
+    name: 'main',
+    provider: 'generic',
+    numbers: [businessNumber],
+    secret: genericSecret,
+    send_url: sendUrl,
+    send_timeout: '2s',
+    ...extra,
+  };
 }
 
 /** Starts a real Parley on a random port with one generic channel sending to `sendUrl`. */
-export async function startTestParley(store: Store, sendUrl: string, overrides: Record<string, unknown> = {}, options: { work?: boolean } = {}): Promise<TestParley> {
+export async function startTestParley(
+  store: Store,
+  sendUrl: string,
+  overrides: Record<string, unknown> = {},
+  options: { work?: boolean } = {},
+): Promise<TestParley> {
   const config = configFromObject(
     {
       server: { port: 0, host: '127.0.0.1', body_limit: 64 * 1024 },
@@ -54,7 +67,11 @@ export async function startTestParley(store: Store, sendUrl: string, overrides: 
       const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
       const signature = options.signature === undefined ? hmacSha256Hex(genericSecret, raw) : options.signature;
       if (signature !== null) headers['x-signature'] = signature;
-      const res = await request(`${base}/hooks/${options.channel ?? 'main'}/${kind}${options.query ?? ''}`, { method: 'POST', headers, body: raw });
+      const res = await request(`${base}/hooks/${options.channel ?? 'main'}/${kind}${options.query ?? ''}`, {
+        method: 'POST',
+        headers,
+        body: raw,
+      });
       return { status: res.statusCode, body: await res.body.json() };
     },
     async api(method, path, body, key = apiKey) {
@@ -80,5 +97,12 @@ export async function startTestParley(store: Store, sendUrl: string, overrides: 
 let sequence = 0;
 /** A generic inbound payload with a fresh provider message id. */
 export function inbound(from: string, body: string, extra: Record<string, unknown> = {}) {
-  return { from, to: businessNumber, body, message_id: `in-${process.pid}-${Date.now()}-${++sequence}`, timestamp: new Date().toISOString(), ...extra };
+  return {
+    from,
+    to: businessNumber,
+    body,
+    message_id: `in-${process.pid}-${Date.now()}-${++sequence}`,
+    timestamp: new Date().toISOString(),
+    ...extra,
+  };
 }

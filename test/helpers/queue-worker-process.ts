@@ -16,22 +16,45 @@ const handlers = {
     const [group, index] = job.payload.messageId.split(':') as [string, string];
     await new Promise((r) => setTimeout(r, Math.random() * 3));
     await finish(async (trx) => {
-      const previous = Number(index) === 0
-        ? 1
-        : (await trx.selectFrom('events').select(sql<number>`count(*)`.as('n')).where('message_id', '=', `${group}:${Number(index) - 1}`).executeTakeFirstOrThrow()).n;
+      const previous =
+        Number(index) === 0
+          ? 1
+          : (
+              await trx
+                .selectFrom('events')
+                .select(sql<number>`count(*)`.as('n'))
+                .where('message_id', '=', `${group}:${Number(index) - 1}`)
+                .executeTakeFirstOrThrow()
+            ).n;
       await trx
         .insertInto('events')
-        .values({ id: newId('evt'), type: 'test.run', occurred_at: Date.now(), contact_id: null, message_id: job.payload.messageId, data: JSON.stringify({ pid: process.pid, inOrder: Number(previous) === 1 }) })
+        .values({
+          id: newId('evt'),
+          type: 'test.run',
+          occurred_at: Date.now(),
+          contact_id: null,
+          message_id: job.payload.messageId,
+          data: JSON.stringify({ pid: process.pid, inOrder: Number(previous) === 1 }),
+        })
         .execute();
     });
   },
 } as unknown as JobHandlers;
 
-const worker = new Worker(store, handlers, testLog, { concurrency: 8, leaseMs: 30_000, pollIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 50 });
+const worker = new Worker(store, handlers, testLog, {
+  concurrency: 8,
+  leaseMs: 30_000,
+  pollIntervalMs: 20,
+  retryBaseMs: 10,
+  retryMaxMs: 50,
+});
 worker.start();
 for (;;) {
   await new Promise((r) => setTimeout(r, 100));
-  const { n } = await store.db.selectFrom('jobs').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const { n } = await store.db
+    .selectFrom('jobs')
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
   if (Number(n) === 0) break;
 }
 await worker.stop();

@@ -22,7 +22,11 @@ const business = '+18005550100';
 const webhook = (i: number) => signedInbound(secret, business, i);
 const post = (base: string, agent: Agent, i: number) => postInbound(base, agent, webhook(i));
 
-const targets: Array<{ name: string; skip: string | false; database: (dir: string) => Promise<{ url: string; open: () => Promise<Store>; drop: () => Promise<void> }> }> = [
+const targets: Array<{
+  name: string;
+  skip: string | false;
+  database: (dir: string) => Promise<{ url: string; open: () => Promise<Store>; drop: () => Promise<void> }>;
+}> = [
   {
     name: 'sqlite',
     skip: false,
@@ -104,7 +108,9 @@ for (const target of targets) {
         }),
       );
       assert.ok(killed, 'the process was killed mid-burst');
-      await new Promise((resolve) => (parley.child.exitCode !== null || parley.child.signalCode !== null ? resolve(null) : parley.child.once('exit', resolve)));
+      await new Promise((resolve) =>
+        parley.child.exitCode !== null || parley.child.signalCode !== null ? resolve(null) : parley.child.once('exit', resolve),
+      );
       const unanswered = Array.from({ length: total }, (_, i) => i).filter((i) => !acked.has(i));
       assert.ok(unanswered.length > 0, 'some webhooks got no answer: the kill came mid-burst');
 
@@ -112,7 +118,11 @@ for (const target of targets) {
       parley = await startParleyProcess(env, port);
       const store = await db.open();
       try {
-        const ids = new Set((await store.db.selectFrom('messages').select('provider_message_id').where('direction', '=', 'inbound').execute()).map((r) => r.provider_message_id));
+        const ids = new Set(
+          (await store.db.selectFrom('messages').select('provider_message_id').where('direction', '=', 'inbound').execute()).map(
+            (r) => r.provider_message_id,
+          ),
+        );
         const lost = [...acked].filter((i) => !ids.has(webhook(i).id));
         assert.deepEqual(lost, [], 'acknowledged webhooks missing after the crash');
 
@@ -122,7 +132,10 @@ for (const target of targets) {
         const settled = async () => {
           const deadline = Date.now() + 120_000;
           for (;;) {
-            const left = await store.db.selectFrom('jobs').select(sql<number | string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+            const left = await store.db
+              .selectFrom('jobs')
+              .select(sql<number | string>`count(*)`.as('n'))
+              .executeTakeFirstOrThrow();
             if (Number(left.n) === 0) return;
             if (Date.now() > deadline) throw new Error(`${left.n} jobs still queued`);
             await new Promise((r) => setTimeout(r, 200));
@@ -130,7 +143,11 @@ for (const target of targets) {
         };
         await settled();
 
-        const inbound = await store.db.selectFrom('messages').select(['id', 'provider_message_id', 'processed_at']).where('direction', '=', 'inbound').execute();
+        const inbound = await store.db
+          .selectFrom('messages')
+          .select(['id', 'provider_message_id', 'processed_at'])
+          .where('direction', '=', 'inbound')
+          .execute();
         assert.equal(inbound.length, total, 'each webhook is one message, however often it was sent');
         assert.equal(new Set(inbound.map((m) => m.provider_message_id)).size, total);
         assert.equal(inbound.filter((m) => m.processed_at === null).length, 0, 'every message was routed');
@@ -141,7 +158,11 @@ for (const target of targets) {
           .groupBy('reply_to_id')
           .execute();
         assert.equal(replies.length, total, 'every message was answered');
-        assert.deepEqual(replies.filter((r) => Number(r.n) !== 1), [], 'no message was answered twice');
+        assert.deepEqual(
+          replies.filter((r) => Number(r.n) !== 1),
+          [],
+          'no message was answered twice',
+        );
         // A send interrupted by the kill may reach the provider twice; it carries the same Parley id both times.
         assert.equal(new Set(provider.sends.map((s) => s.id)).size, total);
       } finally {

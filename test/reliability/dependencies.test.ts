@@ -28,7 +28,8 @@ forEachStore('a provider that is down', (stores) => {
     assert.equal(res.status, 202);
 
     // Meanwhile inbound webhooks are still taken in, one after another.
-    for (let i = 0; i < 20; i++) assert.equal((await parley.webhook('inbound', inbound(`+155576510${String(i).padStart(2, '0')}`, 'hello'))).status, 200);
+    for (let i = 0; i < 20; i++)
+      assert.equal((await parley.webhook('inbound', inbound(`+155576510${String(i).padStart(2, '0')}`, 'hello'))).status, 200);
 
     const failed = await parley.until(async () => {
       const message = (await parley.api('GET', `/v1/messages/${res.body.id}`)).body;
@@ -37,8 +38,14 @@ forEachStore('a provider that is down', (stores) => {
     assert.equal(failed.error_code, 'connection');
     assert.match(failed.error_message, /could not reach 127\.0\.0\.1:9/);
     const attempts = (await parley.ctx.metrics.sends.get()).values.map((v) => [v.labels.outcome, v.value]);
-    assert.deepEqual(Object.fromEntries(attempts), { retry: 3, failed: 1 }, 'tried queue.max_attempts (4 here) times, with backoff, before failing');
-    assert.ok(failed.events.some((e: { type: string; data: { status: string } }) => e.type === 'message.status' && e.data.status === 'failed'));
+    assert.deepEqual(
+      Object.fromEntries(attempts),
+      { retry: 3, failed: 1 },
+      'tried queue.max_attempts (4 here) times, with backoff, before failing',
+    );
+    assert.ok(
+      failed.events.some((e: { type: string; data: { status: string } }) => e.type === 'message.status' && e.data.status === 'failed'),
+    );
     const stored = await store.db.selectFrom('messages').select('id').where('direction', '=', 'inbound').execute();
     assert.equal(stored.length, 20);
   });

@@ -58,22 +58,35 @@ describe('a locked database [postgres]', { skip: postgresUrl ? false : 'no Postg
       Array.from({ length: 120 }, async (_, i) => {
         const t0 = Date.now();
         const res = await parley.webhook('inbound', inbound(`+1555700${String(1000 + i)}`, `locked ${i}`));
-        return { status: res.status, spooled: res.body.spooled === true, ms: Date.now() - t0, code: res.body.error?.code as string | undefined };
+        return {
+          status: res.status,
+          spooled: res.body.spooled === true,
+          ms: Date.now() - t0,
+          code: res.body.error?.code as string | undefined,
+        };
       }),
     );
     const accepted = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status === 503);
-    assert.equal(accepted.length + refused.length, 120, `unexpected answers: ${JSON.stringify(answers.filter((a) => a.status !== 200 && a.status !== 503))}`);
+    assert.equal(
+      accepted.length + refused.length,
+      120,
+      `unexpected answers: ${JSON.stringify(answers.filter((a) => a.status !== 200 && a.status !== 503))}`,
+    );
     assert.ok(accepted.length > 0 && accepted.every((a) => a.spooled), 'acknowledged from the spool while the table was locked');
     assert.ok(refused.length > 0, 'the spool limit was reached and webhooks were refused');
     assert.ok(refused.every((a) => a.code === 'unavailable'));
-    assert.ok(Math.max(...answers.map((a) => a.ms)) < 5_000, `answers came within a bounded time (slowest ${Math.max(...answers.map((a) => a.ms))} ms)`);
+    assert.ok(
+      Math.max(...answers.map((a) => a.ms)) < 5_000,
+      `answers came within a bounded time (slowest ${Math.max(...answers.map((a) => a.ms))} ms)`,
+    );
     assert.ok(Date.now() - started < 10_000);
 
     release();
     await holding;
     const expected = new Set(answers.map((a, i) => (a.status === 200 ? i : -1)).filter((i) => i >= 0));
-    const stored = async () => (await store.db.selectFrom('messages').select('body').where('direction', '=', 'inbound').execute()).map((m) => m.body);
+    const stored = async () =>
+      (await store.db.selectFrom('messages').select('body').where('direction', '=', 'inbound').execute()).map((m) => m.body);
     // A refused webhook whose commit was already waiting may land too: the provider's retry of it
     // is then a duplicate. Every acknowledged one must arrive.
     await parley.until(async () => {

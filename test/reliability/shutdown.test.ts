@@ -50,7 +50,9 @@ describe('SIGTERM mid-burst [sqlite]', () => {
     const agent = new Agent({ connections: 32 });
 
     let parley = await startParleyProcess(env, port);
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) => parley.child.once('exit', (code) => resolve({ code, at: Date.now() })));
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+      parley.child.once('exit', (code) => resolve({ code, at: Date.now() })),
+    );
     const acked = new Set<number>();
     let next = 0;
     let signalledAt = 0;
@@ -74,24 +76,47 @@ describe('SIGTERM mid-burst [sqlite]', () => {
 
     const store = await openStore(database);
     try {
-      const running = await store.db.selectFrom('jobs').select(sql<number | string>`count(*)`.as('n')).where('state', '=', 'running').executeTakeFirstOrThrow();
+      const running = await store.db
+        .selectFrom('jobs')
+        .select(sql<number | string>`count(*)`.as('n'))
+        .where('state', '=', 'running')
+        .executeTakeFirstOrThrow();
       assert.equal(Number(running.n), 0, 'no job is left leased: each finished or was given back');
-      const ids = new Set((await store.db.selectFrom('messages').select('provider_message_id').where('direction', '=', 'inbound').execute()).map((r) => r.provider_message_id));
-      assert.deepEqual([...acked].filter((i) => !ids.has(signedInbound(secret, business, i).id)), [], 'every acknowledged webhook is stored');
+      const ids = new Set(
+        (await store.db.selectFrom('messages').select('provider_message_id').where('direction', '=', 'inbound').execute()).map(
+          (r) => r.provider_message_id,
+        ),
+      );
+      assert.deepEqual(
+        [...acked].filter((i) => !ids.has(signedInbound(secret, business, i).id)),
+        [],
+        'every acknowledged webhook is stored',
+      );
       const sendsDuringShutdown = provider.sends.length;
       assert.ok(sendsDuringShutdown > 0, 'sends in flight at the signal were finished');
 
       parley = await startParleyProcess(env, port);
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const left = await store.db.selectFrom('jobs').select(sql<number | string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+        const left = await store.db
+          .selectFrom('jobs')
+          .select(sql<number | string>`count(*)`.as('n'))
+          .executeTakeFirstOrThrow();
         if (Number(left.n) === 0) break;
         assert.ok(Date.now() < deadline, `${left.n} jobs left after the restart`);
         await new Promise((r) => setTimeout(r, 200));
       }
-      const replies = await store.db.selectFrom('messages').select(['reply_to_id', sql<number | string>`count(*)`.as('n')]).where('direction', '=', 'outbound').groupBy('reply_to_id').execute();
+      const replies = await store.db
+        .selectFrom('messages')
+        .select(['reply_to_id', sql<number | string>`count(*)`.as('n')])
+        .where('direction', '=', 'outbound')
+        .groupBy('reply_to_id')
+        .execute();
       assert.equal(replies.length, ids.size, 'every stored message was answered after the restart');
-      assert.deepEqual(replies.filter((r) => Number(r.n) !== 1), []);
+      assert.deepEqual(
+        replies.filter((r) => Number(r.n) !== 1),
+        [],
+      );
     } finally {
       await store.close();
       parley.child.kill('SIGTERM');

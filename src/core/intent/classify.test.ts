@@ -16,7 +16,10 @@ describe('classify over the reply corpus', () => {
     const twice = corpus.filter((l, i) => corpus.findIndex((o) => o.text === l.text && o.optedOut === l.optedOut) !== i).map((l) => l.text);
     assert.deepEqual(twice, [], 'each reply once');
     for (const word of ['stop', 'end', 'cancel', 'quit']) {
-      assert.ok(falseFriends.some((l) => normalizeReply(l.text).split(' ').includes(word)), `a false friend with "${word}"`);
+      assert.ok(
+        falseFriends.some((l) => normalizeReply(l.text).split(' ').includes(word)),
+        `a false friend with "${word}"`,
+      );
     }
   });
 
@@ -41,7 +44,10 @@ describe('classify over the reply corpus', () => {
     const wrong = corpus
       .map((l) => ({ l, got: read(l) }))
       .filter(({ l, got }) => got.intent !== l.intent)
-      .map(({ l, got }) => `${show(l.text)}${l.optedOut ? ' (opted out)' : ''}: expected ${l.intent}, got ${got.intent} ${got.confidence} (${got.reason})`);
+      .map(
+        ({ l, got }) =>
+          `${show(l.text)}${l.optedOut ? ' (opted out)' : ''}: expected ${l.intent}, got ${got.intent} ${got.confidence} (${got.reason})`,
+      );
     assert.deepEqual(wrong, [], `${wrong.length} misread:\n${wrong.join('\n')}`);
   });
 
@@ -66,14 +72,22 @@ describe('classify', () => {
       const [k, p, t] = [classify(keyword), classify(phrase), classify(typo)];
       assert.deepEqual([k.intent, p.intent, t.intent], [intent, intent, intent], intent);
       assert.equal(k.confidence, 1);
-      assert.ok(k.confidence > p.confidence && p.confidence > t.confidence, `${intent}: ${k.confidence} > ${p.confidence} > ${t.confidence}`);
+      assert.ok(
+        k.confidence > p.confidence && p.confidence > t.confidence,
+        `${intent}: ${k.confidence} > ${p.confidence} > ${t.confidence}`,
+      );
       assert.equal(k.reason, `keyword "${keyword}"`);
       assert.equal(p.reason, `phrase "${phrase}"`);
       assert.equal(p.match, phrase);
       assert.match(t.reason, /^typo of "/);
       assert.equal(t.match, typo);
     }
-    assert.deepEqual(classify("Can't make it!!"), { intent: 'decline', confidence: 0.9, reason: `phrase "can't make it"`, match: "can't make it" });
+    assert.deepEqual(classify("Can't make it!!"), {
+      intent: 'decline',
+      confidence: 0.9,
+      reason: `phrase "can't make it"`,
+      match: "can't make it",
+    });
     assert.deepEqual(classify('STOP please'), { intent: 'opt_out', confidence: 0.95, reason: 'keyword "stop"', match: 'stop' });
   });
 
@@ -100,7 +114,12 @@ describe('classify', () => {
 
   it('reads YES as an opt-in only from an opted-out contact, and only YES', () => {
     assert.equal(classify('YES').intent, 'confirm');
-    assert.deepEqual(classify('YES', { optedOut: true }), { intent: 'opt_in', confidence: 1, reason: 'keyword "yes" from an opted-out contact', match: 'yes' });
+    assert.deepEqual(classify('YES', { optedOut: true }), {
+      intent: 'opt_in',
+      confidence: 1,
+      reason: 'keyword "yes" from an opted-out contact',
+      match: 'yes',
+    });
     assert.equal(classify('yes please', { optedOut: true }).intent, 'opt_in');
     assert.equal(classify('yeah', { optedOut: true }).intent, 'confirm');
     assert.equal(classify('START').intent, 'opt_in');
@@ -157,17 +176,37 @@ describe('classify', () => {
 
 describe('isKeyboardSlip', () => {
   const table: Array<[string, string, boolean]> = [
-    ['stpo', 'stop', true], ['stp', 'stop', true], ['stoop', 'stop', true], ['stip', 'stop', true], ['stop', 'stop', false],
-    ['step', 'stop', false], ['shop', 'stop', false], ['stomp', 'stop', false], ['spto', 'stop', false],
-    ['unsubscibe', 'unsubscribe', true], ['unsubscrobe', 'unsubscribe', true], ['unsbscibe', 'unsubscribe', false], ['subscribe', 'unsubscribe', false],
+    ['stpo', 'stop', true],
+    ['stp', 'stop', true],
+    ['stoop', 'stop', true],
+    ['stip', 'stop', true],
+    ['stop', 'stop', false],
+    ['step', 'stop', false],
+    ['shop', 'stop', false],
+    ['stomp', 'stop', false],
+    ['spto', 'stop', false],
+    ['unsubscibe', 'unsubscribe', true],
+    ['unsubscrobe', 'unsubscribe', true],
+    ['unsbscibe', 'unsubscribe', false],
+    ['subscribe', 'unsubscribe', false],
   ];
-  for (const [word, target, expected] of table) it(`${word} → ${target}: ${expected}`, () => assert.equal(isKeyboardSlip(word, target), expected));
+  for (const [word, target, expected] of table)
+    it(`${word} → ${target}: ${expected}`, () => assert.equal(isKeyboardSlip(word, target), expected));
 });
 
 describe('normalizeReply', () => {
   const table: Array<[string, string]> = [
-    ['  STOP!!! ', 'stop'], ['Can’t make it', "can't make it"], ['Yes 👍🏽', 'yes'], ['OPT-OUT', 'opt out'], ["'yes'", 'yes'],
-    ['ＳＴＯＰ', 'stop'], ['1️⃣', '1'], ['line\nbreak\t here', 'line break here'], ['"Sure!"', 'sure'], ['Ça va?', 'ça va'], ['', ''],
+    ['  STOP!!! ', 'stop'],
+    ['Can’t make it', "can't make it"],
+    ['Yes 👍🏽', 'yes'],
+    ['OPT-OUT', 'opt out'],
+    ["'yes'", 'yes'],
+    ['ＳＴＯＰ', 'stop'],
+    ['1️⃣', '1'],
+    ['line\nbreak\t here', 'line break here'],
+    ['"Sure!"', 'sure'],
+    ['Ça va?', 'ça va'],
+    ['', ''],
     ['¿Sí?', 'sí'],
   ];
   for (const [input, expected] of table) it(show(input), () => assert.equal(normalizeReply(input), expected));

@@ -18,13 +18,42 @@
 
 import { emojiIntent } from './emoji.js';
 import { confirmGrammar, declineGrammar, helpGrammar, optInGrammar, optOutGrammar, vocab } from './grammars.js';
-import { GUESS, KEYWORD, KEYWORD_WITH_FILLER, PHRASE, SET_APART, TYPO, WEAK, defaultThreshold, type Classification, type ClassifyOptions, type Intent } from './intents.js';
+import {
+  GUESS,
+  KEYWORD,
+  KEYWORD_WITH_FILLER,
+  PHRASE,
+  SET_APART,
+  TYPO,
+  WEAK,
+  defaultThreshold,
+  type Classification,
+  type ClassifyOptions,
+  type Intent,
+} from './intents.js';
 import { replyWords } from './normalize.js';
 import { buildTrie, scan, wordsOf, type Hit } from './phrase-trie.js';
 import { typoOf } from './typos.js';
 import {
-  answerFiller, canon, confirmWords, declineWords, exclamations, helpKeywords, helpWhole, interjections, keywordFiller, leadingIdioms,
-  optInKeywords, optInWhole, optOutKeywords, optOutWhole, resubscribeYes, setApartGate, stopModifiers, stopWords, wholeOnlyAnswers,
+  answerFiller,
+  canon,
+  confirmWords,
+  declineWords,
+  exclamations,
+  helpKeywords,
+  helpWhole,
+  interjections,
+  keywordFiller,
+  leadingIdioms,
+  optInKeywords,
+  optInWhole,
+  optOutKeywords,
+  optOutWhole,
+  resubscribeYes,
+  setApartGate,
+  stopModifiers,
+  stopWords,
+  wholeOnlyAnswers,
 } from './words.js';
 
 export type { Classification, ClassifyOptions, Intent } from './intents.js';
@@ -44,8 +73,12 @@ const wrongNumberSign = /\bwrong\s*#/i;
 const setApartKeyword =
   /(?:^|[.,;:!?\n\u2026)]|\s[-\u2013\u2014]+\s|\p{Extended_Pictographic})[\s"'*]*(stop[\s-]*all|stop|quit)[\s"'*]*(?:$|[.,;:!?\n\u2026(]|\p{Extended_Pictographic})/iu;
 
-
-const reading = (intent: Intent, confidence: number, reason: string, match: string | null): Classification => ({ intent, confidence, reason, match });
+const reading = (intent: Intent, confidence: number, reason: string, match: string | null): Classification => ({
+  intent,
+  confidence,
+  reason,
+  match,
+});
 const question = /\?/;
 
 export function classify(text: string, options: ClassifyOptions = {}): Classification {
@@ -117,7 +150,9 @@ function read(text: string, words: string[], optedOut: boolean, threshold: numbe
     const intent = hit.phrase.intent;
     if (intent === 'opt_in' || intent === 'help') {
       const matched = words.slice(hit.start, hit.end).join(' ');
-      candidates.push(reading(intent, hit.phrase.confidence, `${hit.phrase.confidence < PHRASE ? 'question' : 'phrase'} "${matched}"`, matched));
+      candidates.push(
+        reading(intent, hit.phrase.confidence, `${hit.phrase.confidence < PHRASE ? 'question' : 'phrase'} "${matched}"`, matched),
+      );
     }
   }
   if (keys.length === 1) {
@@ -232,16 +267,30 @@ function readAnswer(text: string, words: string[], keys: string[], hits: Hit[]):
   }
   // A leading yes or no counts only when no phrase already used it ("no problem", "yes please").
   const leading =
-    leadingIntent && !wholeOnlyAnswers.has(first) && !hits.some((h) => h.start <= f) && !leadingIdioms.has(`${first} ${keys[f + 1] ?? ''}`) ? leadingIntent : null;
+    leadingIntent && !wholeOnlyAnswers.has(first) && !hits.some((h) => h.start <= f) && !leadingIdioms.has(`${first} ${keys[f + 1] ?? ''}`)
+      ? leadingIntent
+      : null;
 
   // Rescheduling wins over everything else said ("yes but I need to reschedule"): it is the request
   // someone has to act on. Any other sign in the reply lowers the confidence.
   if (decline) {
-    const against = confirm ? ` over "${spanOf(words, confirm)}"` : leading === 'confirm' ? ` over "${said}"` : hedge ? ` despite "${spanOf(words, hedge)}"` : '';
-    return reading('decline', against ? WEAK : decline.phrase.confidence, `phrase "${spanOf(words, decline)}"${against}`, spanOf(words, decline));
+    const against = confirm
+      ? ` over "${spanOf(words, confirm)}"`
+      : leading === 'confirm'
+        ? ` over "${said}"`
+        : hedge
+          ? ` despite "${spanOf(words, hedge)}"`
+          : '';
+    return reading(
+      'decline',
+      against ? WEAK : decline.phrase.confidence,
+      `phrase "${spanOf(words, decline)}"${against}`,
+      spanOf(words, decline),
+    );
   }
   if (confirm) {
-    if (hedge) return reading('confirm', GUESS, `phrase "${spanOf(words, confirm)}" hedged by "${spanOf(words, hedge)}"`, spanOf(words, confirm));
+    if (hedge)
+      return reading('confirm', GUESS, `phrase "${spanOf(words, confirm)}" hedged by "${spanOf(words, hedge)}"`, spanOf(words, confirm));
     // "no, I'll be there": the specific phrase outweighs a bare "no", which may answer another
     // question ("any changes?", "do you need directions?"), but not by much.
     if (leading === 'decline') return reading('confirm', WEAK, `phrase "${spanOf(words, confirm)}" over "${said}"`, spanOf(words, confirm));
@@ -269,14 +318,21 @@ function readAnswer(text: string, words: string[], keys: string[], hits: Hit[]):
     if (typo && (typo[1] === 'confirm' || typo[1] === 'decline')) return reading(typo[1], TYPO, `typo of "${typo[0]}"`, said);
   }
   if (first === 'thanks' || (first === 'thank' && keys[1] === 'you')) {
-    if (keys.every((k) => answerFiller.has(k))) return reading('confirm', GUESS, 'thanks alone acknowledges, it does not answer', words.join(' '));
+    if (keys.every((k) => answerFiller.has(k)))
+      return reading('confirm', GUESS, 'thanks alone acknowledges, it does not answer', words.join(' '));
   }
   return null;
 }
 
 // Every word the tables know, so "pleaseee" becomes "please" while "cooool" stays "cool".
 const knownWords = new Set<string>([
-  ...keywordFiller, ...answerFiller, ...optOutKeywords, ...optInKeywords, ...helpKeywords, ...confirmWords, ...declineWords,
+  ...keywordFiller,
+  ...answerFiller,
+  ...optOutKeywords,
+  ...optInKeywords,
+  ...helpKeywords,
+  ...confirmWords,
+  ...declineWords,
   ...wordsOf(optOutPhrases),
   ...wordsOf(replyPhrases),
 ]);

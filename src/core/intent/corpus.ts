@@ -16,6 +16,7 @@ const lines = (intent: Intent, texts: string[], optedOut?: boolean): CorpusLine[
   texts.map((text) => (optedOut === undefined ? { text, intent } : { text, intent, optedOut }));
 
 /** Replies that contain an opt-out word, or look like one, and are not opt-outs. */
+// prettier-ignore
 export const falseFriends: CorpusLine[] = [
   ...lines('unknown', [
     'Stop by later?', "I can't stop laughing", 'The end of the street is closed', 'bus stop', "don't stop", 'the stop sign',
@@ -45,6 +46,7 @@ export const falseFriends: CorpusLine[] = [
   ...lines('help', ['Who is this?', 'what is this about']),
 ];
 
+// prettier-ignore
 export const corpus: CorpusLine[] = [
   // Carrier keywords, alone, with filler, in any case, with punctuation and emoji.
   ...lines('opt_out', [

@@ -7,6 +7,7 @@ import { PHRASE, WEAK, type Known } from './intents.js';
 // ("stop sending me all these texts"), ^ only after greetings, $ only filler after, and a leading ~
 // for a request that a time may qualify ("don't text me before 9" sets terms, it does not opt out).
 
+// prettier-ignore
 export const vocab: Record<string, string[]> = {
   cease: ['stop', 'quit', 'cease', 'discontinue', 'halt', 'pause'],
   det: ['the', 'these', 'those', 'your', 'my', 'all', 'any', 'all the', 'all these', 'all of these', 'all of the', 'all your', 'all of your', 'all those', 'such', 'this', 'that', 'all this'],
@@ -93,6 +94,7 @@ export const vocab: Record<string, string[]> = {
 
 export type PhraseIntent = Known | 'hedge';
 
+// prettier-ignore
 export const optOutGrammar: string[] = [
   '{cease} [with] [{det}] <notices>',
   '{cease} {pronoun} $',
@@ -155,6 +157,7 @@ export const optOutGrammar: string[] = [
   'enough (texts|messages|already|with the texts|with these texts|with the messages|is enough)',
 ];
 
+// prettier-ignore
 export const optInGrammar: string[] = [
   '(start|resume|restart|begin) (texting|messaging|sending) [me|us] [again|back] $',
   '(start|resume|restart|begin) (texting|messaging|sending) (me|us) *2 <notices> [again] $',
@@ -171,6 +174,7 @@ export const optInGrammar: string[] = [
 // Asking who is writing is answered by the help text (business name, how to reach a person), so
 // these read as help; but they are not the HELP keyword, and at 0.75 a stricter threshold sends
 // them to a person instead.
+// prettier-ignore
 export const helpGrammar: Array<[string, number]> = [
   ['^ (what|whats|what is) (this|that) [about|for|regarding|re] $', WEAK],
   ['^ (what|whats|what is) this (message|text|number) [about|for|regarding] $', WEAK],
@@ -191,6 +195,7 @@ export const helpGrammar: Array<[string, number]> = [
   ['^ help (me|us) (please|out) $', PHRASE],
 ];
 
+// prettier-ignore
 export const confirmGrammar: string[] = [
   '(sounds|sound|sounding|looks|look) {good}',
   '{will} {attend}',
@@ -225,6 +230,7 @@ export const confirmGrammar: string[] = [
   'for sure', 'you bet', 'you got it', '^ i do $', 'correct time',
 ];
 
+// prettier-ignore
 export const declineGrammar: string[] = [
   '{negCan} {negAttend}',
   "(can't|cannot|can not|couldn't|could not|won't be able to) do",

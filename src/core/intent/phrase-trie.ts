@@ -26,7 +26,8 @@ interface Phrase {
 
 const ceaseVerbs = new Set(vocab.cease!);
 // "No, need to change the time" is a no and a request; "no need to change" is neither.
-const negationAlone = /\b(?:no|not|don['\u2019]?t|do not|won['\u2019]?t|will not|didn['\u2019]?t|did not|doesn['\u2019]?t|does not|wouldn['\u2019]?t|would not)\s*[,.;:!?\u2026]/i;
+const negationAlone =
+  /\b(?:no|not|don['\u2019]?t|do not|won['\u2019]?t|will not|didn['\u2019]?t|did not|doesn['\u2019]?t|does not|wouldn['\u2019]?t|would not)\s*[,.;:!?\u2026]/i;
 
 function expand(pattern: string): string[][] {
   let results: string[][] = [[]];
@@ -172,7 +173,7 @@ export function scan(root: Node, keys: string[], text: string, firstOnly: boolea
   scanText = text;
   scanLeading = true;
   negationKnown = false;
-  for (let i = 0; i < keys.length; ) {
+  for (let i = 0; i < keys.length;) {
     const phrase = longestAt(root, i);
     if (phrase) {
       hits.push({ phrase, start: i, end: bestEnd });
@@ -202,7 +203,8 @@ function longestAt(root: Node, i: number): Phrase | null {
 function walk(node: Node, at: number): void {
   for (let j = 0; j < node.ends.length; j++) {
     const phrase = node.ends[j]!;
-    if (best && (phrase.size < best.size || (phrase.size === best.size && (at > bestEnd || (at === bestEnd && phrase.rank >= best.rank))))) continue;
+    if (best && (phrase.size < best.size || (phrase.size === best.size && (at > bestEnd || (at === bestEnd && phrase.rank >= best.rank)))))
+      continue;
     if (accepts(phrase, at)) {
       best = phrase;
       bestEnd = at;
@@ -237,7 +239,12 @@ function accepts(phrase: Phrase, end: number): boolean {
     return true;
   }
   // "at all" insists; "at work" restricts.
-  return !(phrase.restrictable && end < keys.length && restrictionWords.has(keys[end]!) && !(keys[end] === 'at' && keys[end + 1] === 'all'));
+  return !(
+    phrase.restrictable &&
+    end < keys.length &&
+    restrictionWords.has(keys[end]!) &&
+    !(keys[end] === 'at' && keys[end + 1] === 'all')
+  );
 }
 
 /** Every word a trie knows. */

@@ -11,11 +11,19 @@ keyboardRows.forEach((row, r) => {
   for (let i = 0; i < row.length; i++) {
     // Rows are staggered: the keys touching position i are i-1 and i on the row below, i and i+1
     // on the row above.
-    const touching = [row[i - 1], row[i + 1], keyboardRows[r + 1]?.[i - 1], keyboardRows[r + 1]?.[i], keyboardRows[r - 1]?.[i], keyboardRows[r - 1]?.[i + 1]];
+    const touching = [
+      row[i - 1],
+      row[i + 1],
+      keyboardRows[r + 1]?.[i - 1],
+      keyboardRows[r + 1]?.[i],
+      keyboardRows[r - 1]?.[i],
+      keyboardRows[r - 1]?.[i + 1],
+    ];
     neighbours.set(row[i]!, touching.filter((c) => c !== undefined).join(''));
   }
 });
-const near = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && (neighbours.get(a)?.includes(b) ?? false);
+const near = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && (neighbours.get(a)?.includes(b) ?? false);
 
 /** One keyboard slip apart: adjacent letters swapped, a letter dropped, a fat-finger insertion or substitution. */
 export function isKeyboardSlip(word: string, target: string): boolean {
@@ -39,6 +47,7 @@ export function isKeyboardSlip(word: string, target: string): boolean {
 }
 
 // Keywords of four letters or more; shorter ones ("yes", "end") have too many real neighbours.
+// prettier-ignore
 const typoTargets: Array<[string, Known]> = [
   ['stop', 'opt_out'], ['stopall', 'opt_out'], ['unsubscribe', 'opt_out'], ['optout', 'opt_out'], ['revoke', 'opt_out'], ['cancel', 'opt_out'], ['quit', 'opt_out'],
   ['start', 'opt_in'], ['unstop', 'opt_in'], ['subscribe', 'opt_in'], ['resubscribe', 'opt_in'],
@@ -48,11 +57,13 @@ const typoTargets: Array<[string, Known]> = [
   ['awesome', 'confirm'], ['nope', 'decline'], ['reschedule', 'decline'],
 ];
 // The real words among the slips of the targets above (found by listing every slip of each).
+// prettier-ignore
 const realWords = new Set([
   'top', 'atop', 'strop', 'yelp', 'hell', 'helo', 'hel', 'into', 'tart', 'stat', 'star', 'starr', 'sue', 'sire', 'surd', 'surer',
   'kay', 'olay', 'hope', 'mope', 'treat', 'greta', 'evoke', 'conform', 'conformed', 'alight', 'aright', 'subscriber',
 ]);
 // Misspellings beyond one slip, and slips of words too short for the rule ("yes" → "yse").
+// prettier-ignore
 const knownTypos = new Map<string, [string, Known]>([
   ...['yse', 'ys', 'yess', 'yeas', 'yez', 'yws', 'ues', 'tes', 'yesd', 'yees', 'yeys', 'yss', 'uyes', 'yesa'].map((w): [string, [string, Known]] => [w, ['yes', 'confirm']]),
   ['definately', ['definitely', 'confirm']], ['definatly', ['definitely', 'confirm']], ['defintely', ['definitely', 'confirm']],

@@ -25,15 +25,44 @@ const nowSeconds = Math.floor(now / 1000);
 const derivedSignature = '2c27eeb821b61010c6600fb36fa38a8cd3038c6b67e8d6c8b30db7b9cff925b1';
 
 function channel(extra: Partial<AndroidSmsGatewayChannelConfig> = {}): AndroidSmsGatewayChannelConfig {
-  return { name: 'phone', provider: 'android-sms-gateway', numbers: ['+18005550100'], username: 'user', password: 'pass', signing_key: key, verify: 'enforce', send_timeout: 2_000, ...extra };
+  return {
+    name: 'phone',
+    provider: 'android-sms-gateway',
+    numbers: ['+18005550100'],
+    username: 'user',
+    password: 'pass',
+    signing_key: key,
+    verify: 'enforce',
+    send_timeout: 2_000,
+    ...extra,
+  };
 }
 
-const sign = (body: Buffer | string, timestamp: string, signingKey = key) => createHmac('sha256', signingKey).update(Buffer.concat([Buffer.from(body), Buffer.from(timestamp)])).digest('hex');
+const sign = (body: Buffer | string, timestamp: string, signingKey = key) =>
+  createHmac('sha256', signingKey)
+    .update(Buffer.concat([Buffer.from(body), Buffer.from(timestamp)]))
+    .digest('hex');
 
-function signed(body: Buffer, options: { timestamp?: number; key?: string; headers?: Record<string, string | undefined> } = {}): WebhookRequest {
+function signed(
+  body: Buffer,
+  options: { timestamp?: number; key?: string; headers?: Record<string, string | undefined> } = {},
+): WebhookRequest {
   const timestamp = String(options.timestamp ?? nowSeconds);
-  const headers = { 'content-type': 'application/json', 'x-signature': sign(body, timestamp, options.key), 'x-timestamp': timestamp, ...options.headers };
-  return { method: 'POST', url: '/hooks/phone/events', publicUrl: 'https://sms.example.com/hooks/phone/events', headers, rawBody: body, contentType: 'application/json', receivedAt: now };
+  const headers = {
+    'content-type': 'application/json',
+    'x-signature': sign(body, timestamp, options.key),
+    'x-timestamp': timestamp,
+    ...options.headers,
+  };
+  return {
+    method: 'POST',
+    url: '/hooks/phone/events',
+    publicUrl: 'https://sms.example.com/hooks/phone/events',
+    headers,
+    rawBody: body,
+    contentType: 'application/json',
+    receivedAt: now,
+  };
 }
 
 const verdict = (request: WebhookRequest, ch = channel()) => adapter.verify(request, ch) as VerifyResult;
@@ -56,7 +85,11 @@ describe('android-sms-gateway adapter: verify', () => {
     ['another signing key', signed(body, { key: 'another-key-entirely' }), false],
     ['one byte of the body changed', { ...signed(body), rawBody: Buffer.from(body.toString().replace('sweet', 'sour!')) }, false],
     ['the timestamp header changed after signing', signed(body, { headers: { 'x-timestamp': String(nowSeconds - 1) } }), false],
-    ['the signature over the body alone', signed(body, { headers: { 'x-signature': createHmac('sha256', key).update(body).digest('hex') } }), false],
+    [
+      'the signature over the body alone',
+      signed(body, { headers: { 'x-signature': createHmac('sha256', key).update(body).digest('hex') } }),
+      false,
+    ],
     ['a base64 signature', signed(body, { headers: { 'x-signature': Buffer.from(good, 'hex').toString('base64') } }), false],
     ['a truncated signature', signed(body, { headers: { 'x-signature': good.slice(0, 63) } }), false],
     ['no X-Signature', signed(body, { headers: { 'x-signature': undefined } }), false],
@@ -77,9 +110,26 @@ describe('android-sms-gateway adapter: verify', () => {
 
   it('accepts what the test kit signs, with the channel block it gives', () => {
     const ch = androidSmsGatewayChannelSchema.parse(kit.channel('phone', '+18005550100', 'http://127.0.0.1:9', 'https://sms.example.com'));
-    const request = kit.inbound({ from: '+15551234567', to: '+18005550100', body: 'YES', id: 'k1' }, 'https://sms.example.com/hooks/phone/events');
+    const request = kit.inbound(
+      { from: '+15551234567', to: '+18005550100', body: 'YES', id: 'k1' },
+      'https://sms.example.com/hooks/phone/events',
+    );
     const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]));
-    assert.deepEqual(verdict({ method: 'POST', url: '/hooks/phone/events', publicUrl: request.url, headers, rawBody: Buffer.from(request.body), contentType: 'application/json', receivedAt: Date.now() }, ch), { ok: true });
+    assert.deepEqual(
+      verdict(
+        {
+          method: 'POST',
+          url: '/hooks/phone/events',
+          publicUrl: request.url,
+          headers,
+          rawBody: Buffer.from(request.body),
+          contentType: 'application/json',
+          receivedAt: Date.now(),
+        },
+        ch,
+      ),
+      { ok: true },
+    );
   });
 });
 
@@ -107,7 +157,11 @@ describe('android-sms-gateway adapter: parse', () => {
 
   it('reads the older shape with only the deprecated phoneNumber', () => {
     const event = parse(fixture('sms-received-legacy.json'));
-    assert.deepEqual(event.kind === 'inbound' && [event.message.from, event.message.to, event.message.providerMessageId], ['+16505551212', '+18005550100', 'Ey6ECgOkVVFjz3CL48B8C']);
+    assert.deepEqual(event.kind === 'inbound' && [event.message.from, event.message.to, event.message.providerMessageId], [
+      '+16505551212',
+      '+18005550100',
+      'Ey6ECgOkVVFjz3CL48B8C',
+    ]);
   });
 
   it('takes the recipient when it is a number, and reads national numbers in the country of the channel number', () => {
@@ -154,7 +208,11 @@ describe('android-sms-gateway adapter: parse', () => {
   ];
   for (const [event, status, errorCode] of statuses) {
     it(`maps ${event} to ${status}`, () => {
-      const body = JSON.stringify({ event, id: 'e1', payload: { messageId: 'm1', reason: 'RESULT_ERROR_GENERIC_FAILURE', failedAt: '2026-11-20T15:04:09.000+01:00' } });
+      const body = JSON.stringify({
+        event,
+        id: 'e1',
+        payload: { messageId: 'm1', reason: 'RESULT_ERROR_GENERIC_FAILURE', failedAt: '2026-11-20T15:04:09.000+01:00' },
+      });
       assert.deepEqual([receipt(body).status, receipt(body).errorCode, receipt(body).notificationId], [status, errorCode, 'e1']);
     });
   }
@@ -172,7 +230,10 @@ describe('android-sms-gateway adapter: parse', () => {
 
   for (const event of ['system:ping', 'app:started', 'mms:received', 'sms:data-received']) {
     it(`acknowledges ${event} without storing it`, () => {
-      const body = event === 'system:ping' ? fixture('system-ping.json') : JSON.stringify({ event, id: 'x1', payload: { messageId: 'm1', sender: '+15551234567' } });
+      const body =
+        event === 'system:ping'
+          ? fixture('system-ping.json')
+          : JSON.stringify({ event, id: 'x1', payload: { messageId: 'm1', sender: '+15551234567' } });
       assert.equal(parse(body).kind, 'ignored');
     });
   }
@@ -180,21 +241,36 @@ describe('android-sms-gateway adapter: parse', () => {
   const received = JSON.parse(fixture('sms-received.json').toString()) as { payload: Record<string, unknown> };
   const withPayload = (changes: Record<string, unknown>) => JSON.stringify({ ...received, payload: { ...received.payload, ...changes } });
   const bad: Array<[string, WebhookRequest, string]> = [
-    ['a form body', { ...signed(fixture('sms-received.json')), contentType: 'application/x-www-form-urlencoded' }, 'unsupported_media_type'],
+    [
+      'a form body',
+      { ...signed(fixture('sms-received.json')), contentType: 'application/x-www-form-urlencoded' },
+      'unsupported_media_type',
+    ],
     ['truncated JSON', signed(Buffer.from('{"event":"sms:rec')), 'invalid_json'],
     ['an array', signed(Buffer.from('[]')), 'invalid_payload'],
-    ['an event without id', signed(Buffer.from('{"event":"sms:received","payload":{"sender":"+15551234567","message":"hi"}}')), 'invalid_payload'],
+    [
+      'an event without id',
+      signed(Buffer.from('{"event":"sms:received","payload":{"sender":"+15551234567","message":"hi"}}')),
+      'invalid_payload',
+    ],
     ['a payload that is an array', signed(Buffer.from('{"event":"sms:received","id":"e1","payload":[]}')), 'invalid_payload'],
     ['sms:received without message', signed(Buffer.from(withPayload({ message: undefined }))), 'invalid_payload'],
     ['a number for the message', signed(Buffer.from(withPayload({ message: 5 }))), 'invalid_payload'],
     ['an alphanumeric sender', signed(Buffer.from(withPayload({ sender: 'MyBank' }))), 'invalid_phone_number'],
     ['no sender at all', signed(Buffer.from(withPayload({ sender: null, phoneNumber: undefined }))), 'invalid_phone_number'],
     ['a receipt without messageId', signed(Buffer.from('{"event":"sms:delivered","id":"d1","payload":{}}')), 'invalid_payload'],
-    ['partsCount as text', signed(Buffer.from('{"event":"sms:sent","id":"s1","payload":{"messageId":"m1","partsCount":"2"}}')), 'invalid_payload'],
+    [
+      'partsCount as text',
+      signed(Buffer.from('{"event":"sms:sent","id":"s1","payload":{"messageId":"m1","partsCount":"2"}}')),
+      'invalid_payload',
+    ],
   ];
   for (const [name, request, code] of bad) {
     it(`refuses ${name} with ${code}`, () => {
-      assert.throws(() => adapter.parse(request, channel(), 'events'), (e: unknown) => e instanceof ParleyError && e.code === code);
+      assert.throws(
+        () => adapter.parse(request, channel(), 'events'),
+        (e: unknown) => e instanceof ParleyError && e.code === code,
+      );
     });
   }
 });
@@ -203,19 +279,44 @@ describe('android-sms-gateway adapter: send', () => {
   const api = new ApiStandIn();
   before(() => api.start());
   after(() => api.stop());
-  const message = { id: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8J9', from: '+18005550100', to: '+15551234567', body: 'Reply YES to confirm', mediaUrls: [], statusCallbackUrl: null };
+  const message = {
+    id: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8J9',
+    from: '+18005550100',
+    to: '+15551234567',
+    body: 'Reply YES to confirm',
+    mediaUrls: [],
+    statusCallbackUrl: null,
+  };
   const sendResponse = JSON.parse(fixture('send-response.json').toString()) as Record<string, unknown>;
 
   it("posts the text with Parley's id, Basic auth and a delivery report request, and reads the gateway's id", async () => {
     api.next = { status: 202, body: sendResponse };
-    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url, device_id: 'PyDmBQZZXYmyxMwED8Fzy' })), { providerMessageId: message.id, status: 'queued' });
-    assert.deepEqual({ method: api.last().method, path: api.last().path, authorization: api.last().headers.authorization, contentType: api.last().headers['content-type'], body: api.lastJson() }, {
-      method: 'POST',
-      path: '/3rdparty/v1/messages',
-      authorization: `Basic ${Buffer.from('user:pass').toString('base64')}`,
-      contentType: 'application/json',
-      body: { id: message.id, textMessage: { text: 'Reply YES to confirm' }, phoneNumbers: ['+15551234567'], withDeliveryReport: true, deviceId: 'PyDmBQZZXYmyxMwED8Fzy' },
+    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url, device_id: 'PyDmBQZZXYmyxMwED8Fzy' })), {
+      providerMessageId: message.id,
+      status: 'queued',
     });
+    assert.deepEqual(
+      {
+        method: api.last().method,
+        path: api.last().path,
+        authorization: api.last().headers.authorization,
+        contentType: api.last().headers['content-type'],
+        body: api.lastJson(),
+      },
+      {
+        method: 'POST',
+        path: '/3rdparty/v1/messages',
+        authorization: `Basic ${Buffer.from('user:pass').toString('base64')}`,
+        contentType: 'application/json',
+        body: {
+          id: message.id,
+          textMessage: { text: 'Reply YES to confirm' },
+          phoneNumbers: ['+15551234567'],
+          withDeliveryReport: true,
+          deviceId: 'PyDmBQZZXYmyxMwED8Fzy',
+        },
+      },
+    );
   });
 
   it('sends without deviceId when the channel names no device, and maps the state', async () => {
@@ -231,7 +332,10 @@ describe('android-sms-gateway adapter: send', () => {
 
   it('refuses media without calling the gateway', async () => {
     const before = api.received.length;
-    await assert.rejects(adapter.send({ ...message, mediaUrls: ['https://example.com/a.jpg'] }, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === 'rejected');
+    await assert.rejects(
+      adapter.send({ ...message, mediaUrls: ['https://example.com/a.jpg'] }, channel({ api_url: api.url })),
+      (e: unknown) => e instanceof SendError && e.kind === 'rejected',
+    );
     assert.equal(api.received.length, before);
   });
 
@@ -246,7 +350,10 @@ describe('android-sms-gateway adapter: send', () => {
   for (const [name, reply, kind, code] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
       api.next = reply;
-      await assert.rejects(adapter.send(message, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code);
+      await assert.rejects(
+        adapter.send(message, channel({ api_url: api.url })),
+        (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code,
+      );
     });
   }
 
@@ -256,9 +363,15 @@ describe('android-sms-gateway adapter: send', () => {
   });
 
   it('classifies a refused connection and a gateway that never answers as connection failures', async () => {
-    await assert.rejects(adapter.send(message, channel({ api_url: 'http://127.0.0.1:9' })), (e: unknown) => e instanceof SendError && e.kind === 'connection' && e.retryable);
+    await assert.rejects(
+      adapter.send(message, channel({ api_url: 'http://127.0.0.1:9' })),
+      (e: unknown) => e instanceof SendError && e.kind === 'connection' && e.retryable,
+    );
     api.next = { status: 202, body: sendResponse, hang: true };
-    await assert.rejects(adapter.send(message, channel({ api_url: api.url, send_timeout: 150 })), (e: unknown) => e instanceof SendError && e.kind === 'connection');
+    await assert.rejects(
+      adapter.send(message, channel({ api_url: api.url, send_timeout: 150 })),
+      (e: unknown) => e instanceof SendError && e.kind === 'connection',
+    );
   });
 
   describe('against the test kit stand-in', () => {
@@ -271,7 +384,10 @@ describe('android-sms-gateway adapter: send', () => {
       const kitMessage = { ...message, id: `msg_kit_${Date.now()}` };
       assert.deepEqual(await adapter.send(kitMessage, ch), { providerMessageId: kitMessage.id, status: 'queued' });
       assert.deepEqual(await adapter.send(kitMessage, ch), { providerMessageId: kitMessage.id, status: 'queued' });
-      await assert.rejects(adapter.send(kitMessage, { ...ch, password: 'wrong' }), (e: unknown) => e instanceof SendError && e.kind === 'rejected');
+      await assert.rejects(
+        adapter.send(kitMessage, { ...ch, password: 'wrong' }),
+        (e: unknown) => e instanceof SendError && e.kind === 'rejected',
+      );
     });
   });
 });

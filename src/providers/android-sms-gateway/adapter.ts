@@ -31,18 +31,29 @@ export function verifyAndroidGateway(request: WebhookRequest, signingKey: string
   const signature = headerValue(request.headers, 'x-signature')?.trim();
   const timestamp = headerValue(request.headers, 'x-timestamp')?.trim();
   if (!signature || !timestamp) {
-    return { ok: false, reason: 'X-Signature or X-Timestamp header is missing; the app signs webhooks once a signing key is set (Settings → Webhooks → Signing Key)' };
+    return {
+      ok: false,
+      reason:
+        'X-Signature or X-Timestamp header is missing; the app signs webhooks once a signing key is set (Settings → Webhooks → Signing Key)',
+    };
   }
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'X-Timestamp is not Unix time in seconds' };
   const skew = Math.round(Math.abs(request.receivedAt / 1000 - Number(timestamp)));
   if (skew > toleranceSeconds) {
-    return { ok: false, reason: `X-Timestamp is ${skew} s away from this server's clock (at most ${toleranceSeconds} s allowed); check the phone's clock` };
+    return {
+      ok: false,
+      reason: `X-Timestamp is ${skew} s away from this server's clock (at most ${toleranceSeconds} s allowed); check the phone's clock`,
+    };
   }
   // The app signs the body text followed by the timestamp, with no separator.
   const signed = Buffer.concat([request.rawBody, Buffer.from(timestamp)]);
   return hmacSha256HexMatches(signingKey, signed, signature)
     ? { ok: true }
-    : { ok: false, reason: "X-Signature does not match HMAC-SHA256(body + X-Timestamp) under the channel's signing_key; it must equal the app's Settings → Webhooks → Signing Key" };
+    : {
+        ok: false,
+        reason:
+          "X-Signature does not match HMAC-SHA256(body + X-Timestamp) under the channel's signing_key; it must equal the app's Settings → Webhooks → Signing Key",
+      };
 }
 
 const shortText = z.string().max(128);
@@ -127,7 +138,13 @@ function receiptOf(event: 'sms:sent' | 'sms:delivered' | 'sms:failed' | 'sms:can
       };
     case 'sms:delivered':
       // Fired once per part, each with its own event id: one part's delivery, folded by Parley.
-      return { ...common, status: 'delivered', errorCode: null, providerTime: readTimestamp(payload.deliveredAt), part: { key: eventId, total: payload.partsCount ?? null } };
+      return {
+        ...common,
+        status: 'delivered',
+        errorCode: null,
+        providerTime: readTimestamp(payload.deliveredAt),
+        part: { key: eventId, total: payload.partsCount ?? null },
+      };
     case 'sms:failed':
       return { ...common, status: 'failed', errorCode: payload.reason ?? null, providerTime: readTimestamp(payload.failedAt) };
     case 'sms:cancelled':
@@ -151,11 +168,15 @@ const sendResponseSchema = z.object({ id: z.string().min(1).max(128), state: z.s
 /** The gateway answers errors as `{"message": "…"}`; 409 means a message with this id exists. */
 const readRefusal: RefusalReader = (reply) => {
   const message = (reply.json as { message?: unknown } | undefined)?.message;
-  return { code: reply.status === 409 ? 'message_exists' : null, ...(typeof message === 'string' ? { message: message.slice(0, 200) } : {}) };
+  return {
+    code: reply.status === 409 ? 'message_exists' : null,
+    ...(typeof message === 'string' ? { message: message.slice(0, 200) } : {}),
+  };
 };
 
 async function send(message: OutboundRequest, channel: AndroidSmsGatewayChannelConfig): Promise<SendResult> {
-  if (message.mediaUrls.length > 0) throw new SendError('rejected', 'SMS Gateway for Android sends text messages only; this message has media');
+  if (message.mediaUrls.length > 0)
+    throw new SendError('rejected', 'SMS Gateway for Android sends text messages only; this message has media');
   let reply;
   try {
     reply = await callProvider(

@@ -16,7 +16,9 @@ const eventId = () => randomBytes(16).toString('base64url').slice(0, 21);
 function signedEvent(url: string, event: string, payload: Record<string, unknown>): SignedRequest {
   const body = JSON.stringify({ deviceId, event, id: eventId(), payload, webhookId: `kit-${event}` });
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = createHmac('sha256', signingKey).update(body + timestamp).digest('hex');
+  const signature = createHmac('sha256', signingKey)
+    .update(body + timestamp)
+    .digest('hex');
   return { method: 'POST', url, headers: { 'content-type': 'application/json', 'x-signature': signature, 'x-timestamp': timestamp }, body };
 }
 
@@ -45,9 +47,26 @@ export const kit: ProviderTestKit = {
   provider: 'android-sms-gateway',
   inboundPath: 'events',
   statusPath: 'events',
-  channel: (name, number, apiUrl, publicUrl) => ({ name, provider: 'android-sms-gateway', numbers: [number], username, password, signing_key: signingKey, api_url: apiUrl, public_url: publicUrl }),
+  channel: (name, number, apiUrl, publicUrl) => ({
+    name,
+    provider: 'android-sms-gateway',
+    numbers: [number],
+    username,
+    password,
+    signing_key: signingKey,
+    api_url: apiUrl,
+    public_url: publicUrl,
+  }),
   inbound: (m, url) =>
-    signedEvent(url, 'sms:received', { messageId: m.id, message: m.body, phoneNumber: m.from, sender: m.from, recipient: m.to, simNumber: 1, receivedAt: new Date().toISOString() }),
+    signedEvent(url, 'sms:received', {
+      messageId: m.id,
+      message: m.body,
+      phoneNumber: m.from,
+      sender: m.from,
+      recipient: m.to,
+      simNumber: 1,
+      receivedAt: new Date().toISOString(),
+    }),
   status: (r, url) => {
     const common = { messageId: r.providerMessageId, phoneNumber: r.to, sender: r.from, recipient: r.to, simNumber: 1 };
     return r.delivered
@@ -55,18 +74,29 @@ export const kit: ProviderTestKit = {
       : signedEvent(url, 'sms:failed', { ...common, failedAt: new Date().toISOString(), reason: 'RESULT_ERROR_GENERIC_FAILURE' });
   },
   answerSend(req) {
-    if (req.headers.authorization !== `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`) return answer(401, { message: 'Unauthorized' });
+    if (req.headers.authorization !== `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`)
+      return answer(401, { message: 'Unauthorized' });
     if (req.method !== 'POST' || req.path !== '/3rdparty/v1/messages') return answer(404, { message: 'Cannot POST ' + req.path });
     const body = readRequest(req.body);
     const to = Array.isArray(body?.phoneNumbers) ? body.phoneNumbers[0] : undefined;
     const text = body?.textMessage?.text;
-    if (typeof to !== 'string' || typeof text !== 'string' || text === '') return answer(400, { message: 'textMessage.text and phoneNumbers are required' });
-    if (body?.id !== undefined && (typeof body.id !== 'string' || body.id.length > 36)) return answer(400, { message: 'id must be a string of at most 36 characters' });
+    if (typeof to !== 'string' || typeof text !== 'string' || text === '')
+      return answer(400, { message: 'textMessage.text and phoneNumbers are required' });
+    if (body?.id !== undefined && (typeof body.id !== 'string' || body.id.length > 36))
+      return answer(400, { message: 'id must be a string of at most 36 characters' });
     const id = typeof body?.id === 'string' ? body.id : eventId();
     if (accepted.has(id)) return answer(409, { message: 'message with such ID already exists' });
     accepted.add(id);
     return {
-      ...answer(202, { id, deviceId: 'PyDmBQZZXYmyxMwED8Fzy', state: 'Pending', isHashed: false, isEncrypted: false, recipients: [{ phoneNumber: to, state: 'Pending' }], states: {} }),
+      ...answer(202, {
+        id,
+        deviceId: 'PyDmBQZZXYmyxMwED8Fzy',
+        state: 'Pending',
+        isHashed: false,
+        isEncrypted: false,
+        recipients: [{ phoneNumber: to, state: 'Pending' }],
+        states: {},
+      }),
       sent: { to, body: text, providerMessageId: id, statusUrl: null },
     };
   },

@@ -17,7 +17,18 @@ const now = Date.parse('2026-11-23T15:04:10Z');
 const nowSeconds = Math.floor(now / 1000);
 
 function channel(extra: Partial<BirdChannelConfig> = {}): BirdChannelConfig {
-  return { name: 'bd', provider: 'bird', numbers: ['+31970102030'], access_key: 'access-key-01', workspace_id: 'ws1', channel_id: 'ch1', signing_key: key, verify: 'enforce', send_timeout: 2_000, ...extra };
+  return {
+    name: 'bd',
+    provider: 'bird',
+    numbers: ['+31970102030'],
+    access_key: 'access-key-01',
+    workspace_id: 'ws1',
+    channel_id: 'ch1',
+    signing_key: key,
+    verify: 'enforce',
+    send_timeout: 2_000,
+    ...extra,
+  };
 }
 
 type Signing = { signedUrl?: string; timestamp?: number | string; key?: string; headers?: Record<string, string | undefined> };
@@ -28,8 +39,21 @@ function signed(body: Buffer, options: Signing = {}): WebhookRequest {
   const signature = createHmac('sha256', options.key ?? key)
     .update(Buffer.concat([Buffer.from(`${timestamp}\n${options.signedUrl ?? url}\n`), createHash('sha256').update(body).digest()]))
     .digest('base64');
-  const headers: Record<string, string | undefined> = { 'content-type': 'application/json', 'messagebird-signature': signature, 'messagebird-request-timestamp': timestamp, ...options.headers };
-  return { method: 'POST', url: '/hooks/bd/events', publicUrl: url, headers, rawBody: body, contentType: 'application/json', receivedAt: now };
+  const headers: Record<string, string | undefined> = {
+    'content-type': 'application/json',
+    'messagebird-signature': signature,
+    'messagebird-request-timestamp': timestamp,
+    ...options.headers,
+  };
+  return {
+    method: 'POST',
+    url: '/hooks/bd/events',
+    publicUrl: url,
+    headers,
+    rawBody: body,
+    contentType: 'application/json',
+    receivedAt: now,
+  };
 }
 
 const verdict = async (request: WebhookRequest, ch = channel()) => adapter.verify(request, ch);
@@ -40,7 +64,7 @@ describe('bird adapter: verify (messagebird-signature)', () => {
   // Bird publishes the scheme with PHP/Go snippets (docs.bird.com "Verifying a webhook subscription")
   // but no fixed vector. [DERIVED] with the snippet's own key and URL, timestamp 1795446250, over
   // the documented sms.inbound example; recomputed with node:crypto, not by the adapter.
-  it('accepts the [DERIVED] vector built with the docs snippet\'s key and URL', async () => {
+  it("accepts the [DERIVED] vector built with the docs snippet's key and URL", async () => {
     const request: WebhookRequest = {
       ...signed(body),
       publicUrl: 'https://domain.com/webhook/bird',
@@ -56,14 +80,28 @@ describe('bird adapter: verify (messagebird-signature)', () => {
     ['a timestamp 6 minutes old', signed(body, { timestamp: nowSeconds - 360 }), false],
     ['a timestamp 6 minutes ahead', signed(body, { timestamp: nowSeconds + 360 }), false],
     ['a timestamp that is not a number', signed(body, { timestamp: 'yesterday' }), false],
-    ['a signature for another URL (an internal address behind a proxy)', signed(body, { signedUrl: 'http://10.0.0.5:3000/hooks/bd/events' }), false],
+    [
+      'a signature for another URL (an internal address behind a proxy)',
+      signed(body, { signedUrl: 'http://10.0.0.5:3000/hooks/bd/events' }),
+      false,
+    ],
     ['a signature for the URL without its query', { ...signed(body, { signedUrl: url }), publicUrl: `${url}?x=1` }, false],
     ['another signing key', signed(body, { key: 'another-signing-key' }), false],
     ['a body changed after signing', { ...signed(body), rawBody: Buffer.from(body.toString().replace('Sample', 'Simple')) }, false],
     ['the timestamp changed after signing', signed(body, { headers: { 'messagebird-request-timestamp': String(nowSeconds - 1) } }), false],
     ['no signature header', signed(body, { headers: { 'messagebird-signature': undefined } }), false],
     ['no timestamp header', signed(body, { headers: { 'messagebird-request-timestamp': undefined } }), false],
-    ['a signature over the hex digest instead of the raw bytes', signed(body, { headers: { 'messagebird-signature': createHmac('sha256', key).update(`${nowSeconds}\n${url}\n${createHash('sha256').update(body).digest('hex')}`).digest('base64') } }), false],
+    [
+      'a signature over the hex digest instead of the raw bytes',
+      signed(body, {
+        headers: {
+          'messagebird-signature': createHmac('sha256', key)
+            .update(`${nowSeconds}\n${url}\n${createHash('sha256').update(body).digest('hex')}`)
+            .digest('base64'),
+        },
+      }),
+      false,
+    ],
   ];
   for (const [name, request, ok] of cases) {
     it(`${ok ? 'accepts' : 'rejects'} ${name}`, async () => assert.equal((await verdict(request)).ok, ok));
@@ -71,7 +109,10 @@ describe('bird adapter: verify (messagebird-signature)', () => {
 
   it('names the URL it checked when the signature does not match', async () => {
     const result = await verdict(signed(body, { signedUrl: 'http://10.0.0.5:3000/hooks/bd/events' }));
-    assert.match(result.ok ? '' : result.reason, /checked against the URL https:\/\/sms\.example\.com\/hooks\/bd\/events.*public_url or server\.trust_proxy/);
+    assert.match(
+      result.ok ? '' : result.reason,
+      /checked against the URL https:\/\/sms\.example\.com\/hooks\/bd\/events.*public_url or server\.trust_proxy/,
+    );
     assert.doesNotMatch(result.ok ? '' : result.reason, new RegExp(key));
   });
 });
@@ -115,7 +156,10 @@ describe('bird adapter: verify (legacy MessageBird-Signature-JWT)', () => {
       .setExpirationTime(nowSeconds + 60)
       .sign(new TextEncoder().encode(options.secret ?? key));
   const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
-  const jwtRequest = (token: string, body = fixture('sms-inbound.json')): WebhookRequest => ({ ...signed(body), headers: { 'content-type': 'application/json', 'messagebird-signature-jwt': token } });
+  const jwtRequest = (token: string, body = fixture('sms-inbound.json')): WebhookRequest => ({
+    ...signed(body),
+    headers: { 'content-type': 'application/json', 'messagebird-signature-jwt': token },
+  });
 
   it('accepts a JWT minted for this URL and this body', async () => {
     const body = fixture('sms-inbound.json');
@@ -124,8 +168,13 @@ describe('bird adapter: verify (legacy MessageBird-Signature-JWT)', () => {
   it('rejects a JWT without jti, from another issuer, or for another URL — and names the URL it checked', async () => {
     const body = fixture('sms-inbound.json');
     assert.equal((await verdict(jwtRequest(await mint({ url_hash: sha256(url), payload_hash: sha256(body) })))).ok, false);
-    assert.equal((await verdict(jwtRequest(await mint({ jti: 'j', url_hash: sha256(url), payload_hash: sha256(body) }, { issuer: 'Someone' })))).ok, false);
-    const otherUrl = await verdict(jwtRequest(await mint({ jti: 'j', url_hash: sha256('http://10.0.0.5/hooks/bd/events'), payload_hash: sha256(body) })));
+    assert.equal(
+      (await verdict(jwtRequest(await mint({ jti: 'j', url_hash: sha256(url), payload_hash: sha256(body) }, { issuer: 'Someone' })))).ok,
+      false,
+    );
+    const otherUrl = await verdict(
+      jwtRequest(await mint({ jti: 'j', url_hash: sha256('http://10.0.0.5/hooks/bd/events'), payload_hash: sha256(body) })),
+    );
     assert.match(otherUrl.ok ? '' : otherUrl.reason, /url_hash.*checked against the URL https:\/\/sms\.example\.com/);
   });
   it('prefers messagebird-signature when both are present', async () => {
@@ -153,16 +202,29 @@ describe('bird adapter: parse', () => {
   });
   it('takes the receiving number from the connector when Bird gives it', () => {
     const event = parse(fixture('sms-inbound-with-number.json'));
-    assert.deepEqual(event.kind === 'inbound' && [event.message.from, event.message.to, event.message.body], ['+447123456789', '+447700900123', 'Incoming message']);
+    assert.deepEqual(event.kind === 'inbound' && [event.message.from, event.message.to, event.message.body], [
+      '+447123456789',
+      '+447700900123',
+      'Incoming message',
+    ]);
   });
-  it('reads an image message\'s text and media', () => {
+  it("reads an image message's text and media", () => {
     const event = parse(fixture('sms-inbound-image.json'));
-    assert.deepEqual(event.kind === 'inbound' && [event.message.body, event.message.mediaUrls], ['Front door', ['https://media.api.bird.com/workspaces/ws/messages/7b1f/media/1']]);
+    assert.deepEqual(event.kind === 'inbound' && [event.message.body, event.message.mediaUrls], [
+      'Front door',
+      ['https://media.api.bird.com/workspaces/ws/messages/7b1f/media/1'],
+    ]);
   });
   it('reads outbound status updates, keeping the reason', () => {
     assert.deepEqual(parse(fixture('sms-outbound-delivered.json')), {
       kind: 'status',
-      receipt: { providerMessageId: '5d1c2b3a-0000-4000-8000-000000000010', status: 'delivered', providerStatus: 'delivered', errorCode: null, providerTime: Date.parse('2026-11-20T15:04:09.000Z') },
+      receipt: {
+        providerMessageId: '5d1c2b3a-0000-4000-8000-000000000010',
+        status: 'delivered',
+        providerStatus: 'delivered',
+        errorCode: null,
+        providerTime: Date.parse('2026-11-20T15:04:09.000Z'),
+      },
     });
     const failed = parse(fixture('sms-outbound-failed.json'));
     assert.deepEqual(failed.kind === 'status' && [failed.receipt.status, failed.receipt.errorCode], ['undelivered', 'Unknown subscriber']);
@@ -184,11 +246,16 @@ describe('bird adapter: parse', () => {
     it(`maps ${JSON.stringify(bird)} to ${parley ?? 'nothing (ignored)'}`, () => {
       const event = parse(JSON.stringify({ service: 'channels', event: 'sms.outbound', payload: { id: 'm1', status: bird, reason: '' } }));
       if (parley === null) return assert.equal(event.kind, 'ignored');
-      assert.deepEqual(event.kind === 'status' && [event.receipt.status, event.receipt.providerStatus, event.receipt.errorCode], [parley, bird, null]);
+      assert.deepEqual(event.kind === 'status' && [event.receipt.status, event.receipt.providerStatus, event.receipt.errorCode], [
+        parley,
+        bird,
+        null,
+      ]);
     });
   }
   it('ignores events of other channels and interactions', () => {
-    for (const event of ['whatsapp.inbound', 'sms.interaction', 'email.outbound']) assert.equal(parse(JSON.stringify({ event, payload: { id: 'm1' } })).kind, 'ignored');
+    for (const event of ['whatsapp.inbound', 'sms.interaction', 'email.outbound'])
+      assert.equal(parse(JSON.stringify({ event, payload: { id: 'm1' } })).kind, 'ignored');
   });
 
   const bad: Array<[string, string, string, string?]> = [
@@ -198,14 +265,26 @@ describe('bird adapter: parse', () => {
     ['no payload', '{"event":"sms.inbound"}', 'invalid_payload'],
     ['an array', '[]', 'invalid_payload'],
     ['a numeric status', '{"event":"sms.outbound","payload":{"id":"x","status":3}}', 'invalid_payload'],
-    ['images as an object', '{"event":"sms.inbound","payload":{"id":"x","body":{"type":"image","image":{"images":{"mediaUrl":"u"}}}}}', 'invalid_payload'],
-    ['a sender that is not a number', '{"event":"sms.inbound","payload":{"id":"x","sender":{"contact":{"identifierValue":"nobody"}}}}', 'invalid_phone_number'],
+    [
+      'images as an object',
+      '{"event":"sms.inbound","payload":{"id":"x","body":{"type":"image","image":{"images":{"mediaUrl":"u"}}}}}',
+      'invalid_payload',
+    ],
+    [
+      'a sender that is not a number',
+      '{"event":"sms.inbound","payload":{"id":"x","sender":{"contact":{"identifierValue":"nobody"}}}}',
+      'invalid_phone_number',
+    ],
     ['no sender', '{"event":"sms.inbound","payload":{"id":"x"}}', 'invalid_phone_number'],
     ['truncated JSON', '{"event":', 'invalid_json'],
     ['a form body', 'event=sms.inbound', 'unsupported_media_type', 'application/x-www-form-urlencoded'],
   ];
   for (const [name, body, code, contentType] of bad) {
-    it(`refuses ${name} with ${code}`, () => assert.throws(() => parse(body, channel(), contentType ?? 'application/json'), (e: unknown) => e instanceof ParleyError && e.code === code));
+    it(`refuses ${name} with ${code}`, () =>
+      assert.throws(
+        () => parse(body, channel(), contentType ?? 'application/json'),
+        (e: unknown) => e instanceof ParleyError && e.code === code,
+      ));
   }
 });
 
@@ -213,22 +292,42 @@ describe('bird adapter: send', () => {
   const api = new ApiStandIn();
   before(() => api.start());
   after(() => api.stop());
-  const message = { id: 'msg_01', from: '+31970102030', to: '+31612345678', body: 'Reply YES', mediaUrls: [], statusCallbackUrl: 'https://sms.example.com/hooks/bd/status?parley_id=msg_01' };
+  const message = {
+    id: 'msg_01',
+    from: '+31970102030',
+    to: '+31612345678',
+    body: 'Reply YES',
+    mediaUrls: [],
+    statusCallbackUrl: 'https://sms.example.com/hooks/bd/status?parley_id=msg_01',
+  };
 
-  it('posts to the channel with the access key, the receiver, a text body and Parley\'s id as reference', async () => {
+  it("posts to the channel with the access key, the receiver, a text body and Parley's id as reference", async () => {
     api.next = { status: 202, body: { id: '5d1c2b3a', status: 'accepted' } };
     assert.deepEqual(await adapter.send(message, channel({ api_url: api.url })), { providerMessageId: '5d1c2b3a', status: 'queued' });
-    assert.deepEqual({ method: api.last().method, path: api.last().path, authorization: api.last().headers.authorization, body: api.lastJson() }, {
-      method: 'POST',
-      path: '/workspaces/ws1/channels/ch1/messages',
-      authorization: 'AccessKey access-key-01',
-      body: { receiver: { contacts: [{ identifierKey: 'phonenumber', identifierValue: '+31612345678' }] }, body: { type: 'text', text: { text: 'Reply YES' } }, reference: 'msg_01' },
-    });
+    assert.deepEqual(
+      { method: api.last().method, path: api.last().path, authorization: api.last().headers.authorization, body: api.lastJson() },
+      {
+        method: 'POST',
+        path: '/workspaces/ws1/channels/ch1/messages',
+        authorization: 'AccessKey access-key-01',
+        body: {
+          receiver: { contacts: [{ identifierKey: 'phonenumber', identifierValue: '+31612345678' }] },
+          body: { type: 'text', text: { text: 'Reply YES' } },
+          reference: 'msg_01',
+        },
+      },
+    );
   });
   it('sends media as an image message with the text', async () => {
     api.next = { status: 202, body: { id: 'm2', status: 'accepted' } };
-    await adapter.send({ ...message, mediaUrls: ['https://example.com/a.png', 'https://example.com/b.png'] }, channel({ api_url: api.url }));
-    assert.deepEqual(api.lastJson().body, { type: 'image', image: { text: 'Reply YES', images: [{ mediaUrl: 'https://example.com/a.png' }, { mediaUrl: 'https://example.com/b.png' }] } });
+    await adapter.send(
+      { ...message, mediaUrls: ['https://example.com/a.png', 'https://example.com/b.png'] },
+      channel({ api_url: api.url }),
+    );
+    assert.deepEqual(api.lastJson().body, {
+      type: 'image',
+      image: { text: 'Reply YES', images: [{ mediaUrl: 'https://example.com/a.png' }, { mediaUrl: 'https://example.com/b.png' }] },
+    });
   });
 
   const failures: Array<[string, Reply | 'closed', string, string | null]> = [
@@ -250,34 +349,62 @@ describe('bird adapter: send', () => {
   }
 });
 
-describe('bird adapter: against the test kit\'s stand-in for the channels API', () => {
+describe("bird adapter: against the test kit's stand-in for the channels API", () => {
   const kitApi = new ApiStandIn((request) => kit.answerSend(request));
   before(() => kitApi.start());
   after(() => kitApi.stop());
   const kitChannel = () => birdChannelSchema.parse(kit.channel('bd', '+31970102030', kitApi.url, 'https://sms.example.com'));
   const message = { id: 'msg_02', from: '+31970102030', to: '+31612345678', body: 'Hi', mediaUrls: [], statusCallbackUrl: null };
 
-  it('is accepted with the channel\'s access key', async () => assert.equal((await adapter.send(message, kitChannel())).status, 'queued'));
+  it("is accepted with the channel's access key", async () => assert.equal((await adapter.send(message, kitChannel())).status, 'queued'));
   it('is refused with another access key', async () => {
-    await assert.rejects(adapter.send(message, { ...kitChannel(), access_key: 'wrong-access-key' }), (e: unknown) => e instanceof SendError && e.kind === 'rejected' && e.providerCode === 'Unauthorized');
+    await assert.rejects(
+      adapter.send(message, { ...kitChannel(), access_key: 'wrong-access-key' }),
+      (e: unknown) => e instanceof SendError && e.kind === 'rejected' && e.providerCode === 'Unauthorized',
+    );
   });
   it('is refused for an empty text', async () => {
-    await assert.rejects(adapter.send({ ...message, body: '' }, kitChannel()), (e: unknown) => e instanceof SendError && e.kind === 'rejected' && e.providerCode === 'InvalidPayload');
+    await assert.rejects(
+      adapter.send({ ...message, body: '' }, kitChannel()),
+      (e: unknown) => e instanceof SendError && e.kind === 'rejected' && e.providerCode === 'InvalidPayload',
+    );
   });
-  it('the kit\'s signed notifications pass the adapter\'s verify and parse', async () => {
+  it("the kit's signed notifications pass the adapter's verify and parse", async () => {
     const ch = kitChannel();
-    const inbound = kit.inbound({ from: '+31612345678', to: '+31970102030', body: 'YES', id: 'kit-in-1' }, 'https://sms.example.com/hooks/bd/events');
-    const request: WebhookRequest = { method: 'POST', url: '/hooks/bd/events', publicUrl: inbound.url, headers: inbound.headers, rawBody: Buffer.from(inbound.body), contentType: 'application/json', receivedAt: Date.now() };
+    const inbound = kit.inbound(
+      { from: '+31612345678', to: '+31970102030', body: 'YES', id: 'kit-in-1' },
+      'https://sms.example.com/hooks/bd/events',
+    );
+    const request: WebhookRequest = {
+      method: 'POST',
+      url: '/hooks/bd/events',
+      publicUrl: inbound.url,
+      headers: inbound.headers,
+      rawBody: Buffer.from(inbound.body),
+      contentType: 'application/json',
+      receivedAt: Date.now(),
+    };
     assert.deepEqual(await adapter.verify(request, ch), { ok: true });
     const event = adapter.parse(request, ch, 'events');
-    assert.deepEqual(event.kind === 'inbound' && [event.message.from, event.message.to, event.message.body], ['+31612345678', '+31970102030', 'YES']);
+    assert.deepEqual(event.kind === 'inbound' && [event.message.from, event.message.to, event.message.body], [
+      '+31612345678',
+      '+31970102030',
+      'YES',
+    ]);
   });
 });
 
 describe('bird channel config', () => {
   const base = { name: 'bd', provider: 'bird', numbers: ['+31970102030'], access_key: 'access-key-01', signing_key: key };
   it('takes UUIDs for the workspace and the channel', () => {
-    assert.equal(birdChannelSchema.safeParse({ ...base, workspace_id: 'a1405560-c8d3-4b1a-877d-3f449ad95352', channel_id: '614208aa-b153-4d5d-9989-2fddfc0ce4c3' }).success, true);
+    assert.equal(
+      birdChannelSchema.safeParse({
+        ...base,
+        workspace_id: 'a1405560-c8d3-4b1a-877d-3f449ad95352',
+        channel_id: '614208aa-b153-4d5d-9989-2fddfc0ce4c3',
+      }).success,
+      true,
+    );
   });
   it('refuses ids that would change the API path', () => {
     assert.equal(birdChannelSchema.safeParse({ ...base, workspace_id: '../admin', channel_id: 'c' }).success, false);

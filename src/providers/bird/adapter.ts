@@ -43,7 +43,10 @@ export function verifyBirdSignature(request: WebhookRequest, signingKey: string,
   if (seconds === null) return { ok: false, reason: 'messagebird-request-timestamp is not a Unix time' };
   const skew = Math.abs(request.receivedAt / 1000 - seconds);
   if (skew > toleranceSeconds) {
-    return { ok: false, reason: `messagebird-request-timestamp is ${Math.round(skew)} s from this server's clock (more than ${toleranceSeconds} s): a replayed notification, or a server clock to fix` };
+    return {
+      ok: false,
+      reason: `messagebird-request-timestamp is ${Math.round(skew)} s from this server's clock (more than ${toleranceSeconds} s): a replayed notification, or a server clock to fix`,
+    };
   }
   const bodyHash = createHash('sha256').update(request.rawBody).digest();
   const presented = Buffer.from(signature.trim(), 'base64');
@@ -53,7 +56,10 @@ export function verifyBirdSignature(request: WebhookRequest, signingKey: string,
   };
   return signedOver(request.publicUrl)
     ? { ok: true }
-    : { ok: false, reason: `messagebird-signature does not match under the channel's signing_key; ${signedUrlMismatch('Bird', request.publicUrl, signedOver)}` };
+    : {
+        ok: false,
+        reason: `messagebird-signature does not match under the channel's signing_key; ${signedUrlMismatch('Bird', request.publicUrl, signedOver)}`,
+      };
 }
 
 /** A hex SHA-256 claim against the hash of `data`, in constant time. */
@@ -63,14 +69,17 @@ function hashClaimMatches(claim: unknown, data: Buffer | string): boolean {
 }
 
 function jwtFailure(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'MessageBird-Signature-JWT has expired (exp is in the past): a replayed notification, or a server clock to fix';
+  if (error instanceof joseErrors.JWTExpired)
+    return 'MessageBird-Signature-JWT has expired (exp is in the past): a replayed notification, or a server clock to fix';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return 'MessageBird-Signature-JWT is not valid yet (nbf is in the future): a server clock to fix';
     if (error.claim === 'iss') return 'MessageBird-Signature-JWT was not issued by MessageBird';
     return `MessageBird-Signature-JWT claim ${error.claim} is not valid`;
   }
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "MessageBird-Signature-JWT is not signed with the channel's signing_key";
-  if (error instanceof joseErrors.JOSEAlgNotAllowed || error instanceof joseErrors.JOSENotSupported) return 'MessageBird-Signature-JWT uses an algorithm other than HS256, HS384 or HS512';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return "MessageBird-Signature-JWT is not signed with the channel's signing_key";
+  if (error instanceof joseErrors.JOSEAlgNotAllowed || error instanceof joseErrors.JOSENotSupported)
+    return 'MessageBird-Signature-JWT uses an algorithm other than HS256, HS384 or HS512';
   return 'MessageBird-Signature-JWT is not a well-formed JWT';
 }
 
@@ -93,10 +102,16 @@ export async function verifyBirdJwt(request: WebhookRequest, signingKey: string,
   }
   if (typeof claims.jti !== 'string' || claims.jti === '') return { ok: false, reason: 'MessageBird-Signature-JWT has no jti claim' };
   const urlHashMatches = (url: string) => hashClaimMatches(claims.url_hash, url);
-  if (!urlHashMatches(request.publicUrl)) return { ok: false, reason: `MessageBird-Signature-JWT url_hash does not match; ${signedUrlMismatch('Bird', request.publicUrl, urlHashMatches)}` };
+  if (!urlHashMatches(request.publicUrl))
+    return {
+      ok: false,
+      reason: `MessageBird-Signature-JWT url_hash does not match; ${signedUrlMismatch('Bird', request.publicUrl, urlHashMatches)}`,
+    };
   if ('payload_hash' in claims) {
-    if (request.rawBody.length === 0) return { ok: false, reason: 'MessageBird-Signature-JWT has a payload_hash but the request has no body' };
-    if (!hashClaimMatches(claims.payload_hash, request.rawBody)) return { ok: false, reason: 'MessageBird-Signature-JWT payload_hash does not match the body' };
+    if (request.rawBody.length === 0)
+      return { ok: false, reason: 'MessageBird-Signature-JWT has a payload_hash but the request has no body' };
+    if (!hashClaimMatches(claims.payload_hash, request.rawBody))
+      return { ok: false, reason: 'MessageBird-Signature-JWT payload_hash does not match the body' };
   } else if (request.rawBody.length > 0) {
     return { ok: false, reason: 'MessageBird-Signature-JWT has no payload_hash but the request has a body' };
   }
@@ -112,7 +127,10 @@ export function verifyBird(request: WebhookRequest, signingKey: string): VerifyR
 }
 
 const text = (max: number) => z.string().max(max);
-const mediaItems = z.array(z.object({ mediaUrl: text(2048) })).max(32).nullish();
+const mediaItems = z
+  .array(z.object({ mediaUrl: text(2048) }))
+  .max(32)
+  .nullish();
 const notificationSchema = z.object({
   service: text(64).nullish(),
   event: text(64).min(1),
@@ -194,7 +212,10 @@ export function parseBird(request: WebhookRequest, channel: BirdChannelConfig): 
 
 const readRefusal: RefusalReader = (reply) => {
   const body = reply.json as { code?: unknown; message?: unknown } | undefined;
-  return { code: typeof body?.code === 'string' ? body.code : null, ...(typeof body?.message === 'string' ? { message: body.message } : {}) };
+  return {
+    code: typeof body?.code === 'string' ? body.code : null,
+    ...(typeof body?.message === 'string' ? { message: body.message } : {}),
+  };
 };
 
 export const defaultBirdApiUrl = 'https://api.bird.com';
@@ -202,7 +223,10 @@ export const defaultBirdApiUrl = 'https://api.bird.com';
 /** A text message, or an image message (MMS-capable channels) carrying the text with the images. */
 function messageBody(message: OutboundRequest): Record<string, unknown> {
   if (message.mediaUrls.length === 0) return { type: 'text', text: { text: message.body } };
-  return { type: 'image', image: { ...(message.body ? { text: message.body } : {}), images: message.mediaUrls.map((mediaUrl) => ({ mediaUrl })) } };
+  return {
+    type: 'image',
+    image: { ...(message.body ? { text: message.body } : {}), images: message.mediaUrls.map((mediaUrl) => ({ mediaUrl })) },
+  };
 }
 
 async function send(message: OutboundRequest, channel: BirdChannelConfig): Promise<SendResult> {
@@ -222,7 +246,10 @@ async function send(message: OutboundRequest, channel: BirdChannelConfig): Promi
   );
   const created = reply.json as { id?: unknown; status?: unknown } | undefined;
   if (typeof created?.id !== 'string' || created.id === '') throw new SendError('invalid_response', 'Bird answered without a message id');
-  return { providerMessageId: created.id, status: (typeof created.status === 'string' ? statusMap.get(created.status) : undefined) ?? 'queued' };
+  return {
+    providerMessageId: created.id,
+    status: (typeof created.status === 'string' ? statusMap.get(created.status) : undefined) ?? 'queued',
+  };
 }
 
 export const birdAdapter: ProviderAdapter<BirdChannelConfig> = {

@@ -19,7 +19,12 @@ function signedNotification(url: string, event: string, payload: Record<string, 
   return {
     method: 'POST',
     url,
-    headers: { 'content-type': 'application/json', 'messagebird-signature': signature, 'messagebird-request-timestamp': timestamp, 'messagebird-request-id': randomUUID() },
+    headers: {
+      'content-type': 'application/json',
+      'messagebird-signature': signature,
+      'messagebird-request-timestamp': timestamp,
+      'messagebird-request-id': randomUUID(),
+    },
     body,
   };
 }
@@ -36,7 +41,12 @@ interface SendBody {
 /** The text of a text or image body, or null when the body is not one the SMS channel takes. */
 function bodyText(body: SendBody['body']): string | null {
   if (body?.type === 'text') return typeof body.text?.text === 'string' && body.text.text !== '' ? body.text.text : null;
-  if (body?.type === 'image') return Array.isArray(body.image?.images) && body.image.images.length > 0 ? (typeof body.image.text === 'string' ? body.image.text : '') : null;
+  if (body?.type === 'image')
+    return Array.isArray(body.image?.images) && body.image.images.length > 0
+      ? typeof body.image.text === 'string'
+        ? body.image.text
+        : ''
+      : null;
   return null;
 }
 
@@ -44,7 +54,17 @@ export const kit: ProviderTestKit = {
   provider: 'bird',
   inboundPath: 'events',
   statusPath: 'events',
-  channel: (name, number, apiUrl, publicUrl) => ({ name, provider: 'bird', numbers: [number], access_key: accessKey, workspace_id: workspaceId, channel_id: channelId, signing_key: signingKey, api_url: apiUrl, public_url: publicUrl }),
+  channel: (name, number, apiUrl, publicUrl) => ({
+    name,
+    provider: 'bird',
+    numbers: [number],
+    access_key: accessKey,
+    workspace_id: workspaceId,
+    channel_id: channelId,
+    signing_key: signingKey,
+    api_url: apiUrl,
+    public_url: publicUrl,
+  }),
   inbound: (m, url) =>
     signedNotification(url, 'sms.inbound', {
       id: m.id,
@@ -70,8 +90,10 @@ export const kit: ProviderTestKit = {
       lastStatusAt: new Date().toISOString(),
     }),
   answerSend(req) {
-    if (req.headers.authorization !== `AccessKey ${accessKey}`) return answer(401, { code: 'Unauthorized', message: 'The access key is not valid' });
-    if (req.method !== 'POST' || req.path !== `/workspaces/${workspaceId}/channels/${channelId}/messages`) return answer(404, { code: 'NotFound', message: 'channel not found' });
+    if (req.headers.authorization !== `AccessKey ${accessKey}`)
+      return answer(401, { code: 'Unauthorized', message: 'The access key is not valid' });
+    if (req.method !== 'POST' || req.path !== `/workspaces/${workspaceId}/channels/${channelId}/messages`)
+      return answer(404, { code: 'NotFound', message: 'channel not found' });
     let message: SendBody;
     try {
       message = JSON.parse(req.body) as SendBody;
@@ -79,7 +101,8 @@ export const kit: ProviderTestKit = {
       return answer(400, { code: 'InvalidPayload', message: 'The body is not valid JSON' });
     }
     const to = message.receiver?.contacts?.[0]?.identifierValue;
-    if (typeof to !== 'string' || !/^\+\d{8,15}$/.test(to)) return answer(422, { code: 'InvalidPayload', message: 'receiver.contacts[0].identifierValue is not a phone number' });
+    if (typeof to !== 'string' || !/^\+\d{8,15}$/.test(to))
+      return answer(422, { code: 'InvalidPayload', message: 'receiver.contacts[0].identifierValue is not a phone number' });
     const text = bodyText(message.body);
     if (text === null) return answer(422, { code: 'InvalidPayload', message: 'body must be a text or image message' });
     const id = randomUUID();

@@ -14,7 +14,11 @@ const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, imp
 // Computed here independently of the adapter's own helper.
 const sign = (body: Buffer | string) => createHmac('sha256', secret).update(body).digest('hex');
 
-function webhook(body: Buffer | string, headers: Record<string, string> = {}, contentType: string | null = 'application/json'): WebhookRequest {
+function webhook(
+  body: Buffer | string,
+  headers: Record<string, string> = {},
+  contentType: string | null = 'application/json',
+): WebhookRequest {
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
   return {
     method: 'POST',
@@ -48,7 +52,11 @@ describe('generic adapter: verify', () => {
     ['one byte tampered', { ...webhook(body), rawBody: Buffer.from(body.toString().replace('Yes', 'yes')) }, false],
     ['a truncated signature', webhook(body, { 'x-signature': sign(body).slice(0, 63) }), false],
     ['base64 instead of hex', webhook(body, { 'x-signature': createHmac('sha256', secret).update(body).digest('base64') }), false],
-    ['a signature with another key', webhook(body, { 'x-signature': createHmac('sha256', 'another-secret-entirely').update(body).digest('hex') }), false],
+    [
+      'a signature with another key',
+      webhook(body, { 'x-signature': createHmac('sha256', 'another-secret-entirely').update(body).digest('hex') }),
+      false,
+    ],
   ];
   for (const [name, request, ok] of cases) {
     it(`${ok ? 'accepts' : 'rejects'} ${name}`, async () => assert.equal((await genericAdapter.verify(request, channel())).ok, ok));
@@ -112,16 +120,22 @@ describe('generic adapter: parse', () => {
   ];
   for (const [name, request, code] of bad) {
     it(`refuses ${name} with ${code}`, () => {
-      assert.throws(() => inbound(request, channel()), (e: unknown) => e instanceof ParleyError && e.code === code);
+      assert.throws(
+        () => inbound(request, channel()),
+        (e: unknown) => e instanceof ParleyError && e.code === code,
+      );
     });
   }
   it('reads a receipt saying the gateway blocks a recipient who opted out with it', () => {
-    const blocked = receipt(webhook(JSON.stringify({ message_id: 'gw-1', status: 'failed', error_code: 'opted_out', recipient_opted_out: true })), channel());
+    const blocked = receipt(
+      webhook(JSON.stringify({ message_id: 'gw-1', status: 'failed', error_code: 'opted_out', recipient_opted_out: true })),
+      channel(),
+    );
     assert.equal(blocked.recipientOptedOut, true);
     const plain = receipt(webhook(JSON.stringify({ message_id: 'gw-1', status: 'failed', recipient_opted_out: false })), channel());
     assert.equal(plain.recipientOptedOut, undefined);
   });
-  it('refuses a status outside Parley\'s set', () => {
+  it("refuses a status outside Parley's set", () => {
     assert.throws(
       () => receipt(webhook(JSON.stringify({ message_id: 'x', status: 'read' })), channel()),
       (e: unknown) => e instanceof ParleyError && e.code === 'invalid_payload' && /status/.test(e.message),
@@ -153,7 +167,14 @@ describe('generic adapter: send', () => {
     server.close();
   });
 
-  const message = { id: 'msg_01', from: '+18005550100', to: '+15551234567', body: 'Your appointment is Wednesday at 3 PM.', mediaUrls: [], statusCallbackUrl: null };
+  const message = {
+    id: 'msg_01',
+    from: '+18005550100',
+    to: '+15551234567',
+    body: 'Your appointment is Wednesday at 3 PM.',
+    mediaUrls: [],
+    statusCallbackUrl: null,
+  };
   const posted = { id: message.id, from: message.from, to: message.to, body: message.body };
 
   it('posts id, from, to and body as JSON and reads the provider id', async () => {
@@ -174,7 +195,7 @@ describe('generic adapter: send', () => {
     assert.deepEqual(await genericAdapter.send(message, channel(url)), { providerMessageId: '42', status: 'queued' });
   });
 
-  it('reads every part\'s id when the gateway reports parts on their own', async () => {
+  it("reads every part's id when the gateway reports parts on their own", async () => {
     next = { status: 200, body: '{"message_id":"p1","part_ids":["p1","p2"]}' };
     assert.deepEqual(await genericAdapter.send(message, channel(url)), { providerMessageId: 'p1', status: 'sent', partIds: ['p1', 'p2'] });
     next = { status: 200, body: '{"message_id":"p1","part_ids":["p1"]}' };
@@ -183,7 +204,12 @@ describe('generic adapter: send', () => {
 
   const failures: Array<[string, Reply | 'closed', string, boolean]> = [
     ['a 2xx without an id', { status: 200, body: '{"ok":true}' }, 'invalid_response', false],
-    ['part_ids that do not start with message_id', { status: 200, body: '{"message_id":"p1","part_ids":["p2","p1"]}' }, 'invalid_response', false],
+    [
+      'part_ids that do not start with message_id',
+      { status: 200, body: '{"message_id":"p1","part_ids":["p2","p1"]}' },
+      'invalid_response',
+      false,
+    ],
     ['a 2xx that is not JSON', { status: 200, body: 'OK' }, 'invalid_response', false],
     ['429', { status: 429 }, 'throttled', true],
     ['503', { status: 503 }, 'provider_unavailable', true],
@@ -195,7 +221,10 @@ describe('generic adapter: send', () => {
     it(`classifies ${name} as ${kind}${retryable ? ' (retryable)' : ''}`, async () => {
       if (reply !== 'closed') next = reply;
       const target = reply === 'closed' ? 'http://127.0.0.1:9/send' : url;
-      await assert.rejects(genericAdapter.send(message, channel(target, 200)), (e: unknown) => e instanceof SendError && e.kind === kind && e.retryable === retryable);
+      await assert.rejects(
+        genericAdapter.send(message, channel(target, 200)),
+        (e: unknown) => e instanceof SendError && e.kind === kind && e.retryable === retryable,
+      );
     });
   }
 });

@@ -30,7 +30,10 @@ const inboundSchema = z.object({
   body: z.string().max(65_536),
   message_id: providerId,
   timestamp,
-  media_urls: z.array(z.url({ protocol: /^https?$/ }).max(2048)).max(32).nullish(),
+  media_urls: z
+    .array(z.url({ protocol: /^https?$/ }).max(2048))
+    .max(32)
+    .nullish(),
   /** One part of a longer message, for gateways that deliver parts separately. */
   part: z
     .object({
@@ -103,7 +106,9 @@ export function parseGenericStatus(request: WebhookRequest): StatusReceipt {
 /** Generic webhooks say what they are by their URL; on the shared `events` URL, a `status` field makes a receipt. */
 export function parseGeneric(request: WebhookRequest, path: WebhookPath): WebhookEvent {
   if (path === 'events') path = looksLikeReceipt(request) ? 'status' : 'inbound';
-  return path === 'inbound' ? { kind: 'inbound', message: parseGenericInbound(request) } : { kind: 'status', receipt: parseGenericStatus(request) };
+  return path === 'inbound'
+    ? { kind: 'inbound', message: parseGenericInbound(request) }
+    : { kind: 'status', receipt: parseGenericStatus(request) };
 }
 
 function looksLikeReceipt(request: WebhookRequest): boolean {
@@ -122,23 +127,31 @@ const readRefusal: RefusalReader = (reply) => {
 };
 
 async function send(message: OutboundRequest, channel: GenericChannelConfig): Promise<SendResult> {
-  const reply = await callProvider({
-    url: channel.send_url,
-    json: {
-      id: message.id,
-      from: message.from,
-      to: message.to,
-      body: message.body,
-      ...(message.mediaUrls.length > 0 ? { media_urls: message.mediaUrls } : {}),
-      ...(message.statusCallbackUrl ? { status_url: message.statusCallbackUrl } : {}),
+  const reply = await callProvider(
+    {
+      url: channel.send_url,
+      json: {
+        id: message.id,
+        from: message.from,
+        to: message.to,
+        body: message.body,
+        ...(message.mediaUrls.length > 0 ? { media_urls: message.mediaUrls } : {}),
+        ...(message.statusCallbackUrl ? { status_url: message.statusCallbackUrl } : {}),
+      },
+      timeout: channel.send_timeout,
     },
-    timeout: channel.send_timeout,
-  }, readRefusal);
+    readRefusal,
+  );
   const parsed = sendResponseSchema.safeParse(reply.json);
-  if (!parsed.success) throw new SendError('invalid_response', reply.json === undefined ? 'provider response is not JSON' : 'provider response has no message_id');
+  if (!parsed.success)
+    throw new SendError(
+      'invalid_response',
+      reply.json === undefined ? 'provider response is not JSON' : 'provider response has no message_id',
+    );
   const providerMessageId = String(parsed.data.message_id);
   const partIds = parsed.data.part_ids;
-  if (partIds && partIds[0] !== providerMessageId) throw new SendError('invalid_response', 'provider response lists part_ids whose first is not its message_id');
+  if (partIds && partIds[0] !== providerMessageId)
+    throw new SendError('invalid_response', 'provider response lists part_ids whose first is not its message_id');
   return { providerMessageId, status: parsed.data.status ?? 'sent', ...(partIds && partIds.length > 1 ? { partIds } : {}) };
 }
 

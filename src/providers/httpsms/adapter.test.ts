@@ -26,22 +26,58 @@ const derivedToken =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwczovL3Ntcy5leGFtcGxlLmNvbS9ob29rcy9ocy9ldmVudHMiLCJleHAiOjE3OTU0NDY4NTAsImlhdCI6MTc5NTQ0NjI1MCwiaXNzIjoiYXBpLmh0dHBzbXMuY29tIiwibmJmIjoxNzk1NDQ1NjUwLCJzdWIiOiJYdEFCejZ6ZGVGTW9CTG9sdHo2U1JFRHZSU2gyIn0.GUDqp7pTeNc4fruGfwKwySdf0YOvT5YOjr61ZS2PKrA';
 
 function channel(extra: Partial<HttpsmsChannelConfig> = {}): HttpsmsChannelConfig {
-  return { name: 'hs', provider: 'httpsms', numbers: ['+18005550199'], api_key: 'api-key-0123', signing_key: key, verify: 'enforce', send_timeout: 2_000, ...extra };
+  return {
+    name: 'hs',
+    provider: 'httpsms',
+    numbers: ['+18005550199'],
+    api_key: 'api-key-0123',
+    signing_key: key,
+    verify: 'enforce',
+    send_timeout: 2_000,
+    ...extra,
+  };
 }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-function token(options: { key?: string; aud?: unknown; iss?: string; at?: number; alg?: string; claims?: Record<string, unknown> } = {}): string {
+function token(
+  options: { key?: string; aud?: unknown; iss?: string; at?: number; alg?: string; claims?: Record<string, unknown> } = {},
+): string {
   const at = options.at ?? nowSeconds;
   const header = b64({ alg: options.alg ?? 'HS256', typ: 'JWT' });
-  const claims = b64({ aud: options.aud ?? url, exp: at + 600, iat: at, iss: options.iss ?? 'api.httpsms.com', nbf: at - 600, sub: 'XtABz6zdeFMoBLoltz6SREDvRSh2', ...options.claims });
-  const signature = options.alg === 'none' ? '' : createHmac('sha256', options.key ?? key).update(`${header}.${claims}`).digest('base64url');
+  const claims = b64({
+    aud: options.aud ?? url,
+    exp: at + 600,
+    iat: at,
+    iss: options.iss ?? 'api.httpsms.com',
+    nbf: at - 600,
+    sub: 'XtABz6zdeFMoBLoltz6SREDvRSh2',
+    ...options.claims,
+  });
+  const signature =
+    options.alg === 'none'
+      ? ''
+      : createHmac('sha256', options.key ?? key)
+          .update(`${header}.${claims}`)
+          .digest('base64url');
   return `${header}.${claims}.${signature}`;
 }
 
 function request(body: Buffer | string, authorization: string | null, publicUrl = url): WebhookRequest {
-  const headers = { 'content-type': 'application/json', 'x-event-type': 'message.phone.received', ...(authorization === null ? {} : { authorization }) };
-  return { method: 'POST', url: new URL(publicUrl).pathname + new URL(publicUrl).search, publicUrl, headers, rawBody: Buffer.from(body), contentType: 'application/json', receivedAt: now };
+  const headers = {
+    'content-type': 'application/json',
+    'x-event-type': 'message.phone.received',
+    ...(authorization === null ? {} : { authorization }),
+  };
+  return {
+    method: 'POST',
+    url: new URL(publicUrl).pathname + new URL(publicUrl).search,
+    publicUrl,
+    headers,
+    rawBody: Buffer.from(body),
+    contentType: 'application/json',
+    receivedAt: now,
+  };
 }
 
 const verdict = (req: WebhookRequest, ch = channel()): Promise<VerifyResult> => Promise.resolve(adapter.verify(req, ch));
@@ -70,7 +106,11 @@ describe('httpsms adapter: verify', () => {
     ['a token issued 20 minutes ahead (not yet valid)', request(body, `Bearer ${token({ at: nowSeconds + 1200 })}`), false],
     ['an unsigned token (alg none)', request(body, `Bearer ${token({ alg: 'none' })}`), false],
     ['an HS512 token', request(body, `Bearer ${token({ alg: 'HS512' })}`), false],
-    ['a token with one signature byte changed', request(body, `Bearer ${derivedToken.slice(0, -2)}${derivedToken.endsWith('AA') ? 'AB' : 'AA'}`), false],
+    [
+      'a token with one signature byte changed',
+      request(body, `Bearer ${derivedToken.slice(0, -2)}${derivedToken.endsWith('AA') ? 'AB' : 'AA'}`),
+      false,
+    ],
     ['Basic credentials', request(body, `Basic ${Buffer.from('user:pass').toString('base64')}`), false],
     ['garbage', request(body, 'Bearer not.a.jwt'), false],
     ['no Authorization header', request(body, null), false],
@@ -144,20 +184,34 @@ describe('httpsms adapter: parse', () => {
   for (const [file, status, id, errorCode] of receipts) {
     it(`maps ${file.replace('.json', '')} to ${status}`, () => {
       const r = receipt(fixture(file));
-      assert.deepEqual([r.status, r.providerMessageId, r.errorCode, r.providerStatus], [status, id, errorCode, (JSON.parse(fixture(file).toString()) as { type: string }).type]);
+      assert.deepEqual(
+        [r.status, r.providerMessageId, r.errorCode, r.providerStatus],
+        [status, id, errorCode, (JSON.parse(fixture(file).toString()) as { type: string }).type],
+      );
     });
   }
 
   it('ignores heartbeats, missed calls and other events', () => {
     assert.equal(parse(fixture('phone-heartbeat-offline.json')).kind, 'ignored');
-    assert.equal(parse('{"id":"e1","type":"message.call.missed","data":{"owner":"+18005550199","contact":"+15551234567"}}').kind, 'ignored');
+    assert.equal(
+      parse('{"id":"e1","type":"message.call.missed","data":{"owner":"+18005550199","contact":"+15551234567"}}').kind,
+      'ignored',
+    );
   });
 
   const received = JSON.parse(fixture('message-phone-received.json').toString()) as { data: Record<string, unknown> };
   const withData = (changes: Record<string, unknown>) => JSON.stringify({ ...received, data: { ...received.data, ...changes } });
   const bad: Array<[string, WebhookRequest, string]> = [
-    ['a form body', { ...request(fixture('message-phone-received.json'), null), contentType: 'application/x-www-form-urlencoded' }, 'unsupported_media_type'],
-    ['cloudevents+json is JSON too: truncated', { ...request('{"id":', null), contentType: 'application/cloudevents+json' }, 'invalid_json'],
+    [
+      'a form body',
+      { ...request(fixture('message-phone-received.json'), null), contentType: 'application/x-www-form-urlencoded' },
+      'unsupported_media_type',
+    ],
+    [
+      'cloudevents+json is JSON too: truncated',
+      { ...request('{"id":', null), contentType: 'application/cloudevents+json' },
+      'invalid_json',
+    ],
     ['an array', request('[]', null), 'invalid_payload'],
     ['an event without id', request(JSON.stringify({ ...received, id: undefined }), null), 'invalid_payload'],
     ['data that is a string', request(JSON.stringify({ ...received, data: 'x' }), null), 'invalid_payload'],
@@ -169,7 +223,10 @@ describe('httpsms adapter: parse', () => {
   ];
   for (const [name, req, code] of bad) {
     it(`refuses ${name} with ${code}`, () => {
-      assert.throws(() => adapter.parse(req, channel(), 'events'), (e: unknown) => e instanceof ParleyError && e.code === code);
+      assert.throws(
+        () => adapter.parse(req, channel(), 'events'),
+        (e: unknown) => e instanceof ParleyError && e.code === code,
+      );
     });
   }
 });
@@ -182,45 +239,98 @@ describe('httpsms adapter: send', () => {
 
   it("sends with the API key and Parley's id as request_id, reading data.id (httpsms-go stub)", async () => {
     api.next = { status: 200, body: JSON.parse(fixture('send-response-go-sdk.json').toString()) as unknown };
-    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url })), { providerMessageId: '32343a19-da5e-4b1b-a767-3298a73703cb', status: 'queued' });
-    assert.deepEqual({ method: api.last().method, path: api.last().path, apiKey: api.last().headers['x-api-key'], body: api.lastJson() }, {
-      method: 'POST',
-      path: '/v1/messages/send',
-      apiKey: 'api-key-0123',
-      body: { from: '+18005550199', to: '+15551234567', content: 'Reply YES', request_id: 'msg_01' },
+    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url })), {
+      providerMessageId: '32343a19-da5e-4b1b-a767-3298a73703cb',
+      status: 'queued',
     });
+    assert.deepEqual(
+      { method: api.last().method, path: api.last().path, apiKey: api.last().headers['x-api-key'], body: api.lastJson() },
+      {
+        method: 'POST',
+        path: '/v1/messages/send',
+        apiKey: 'api-key-0123',
+        body: { from: '+18005550199', to: '+15551234567', content: 'Reply YES', request_id: 'msg_01' },
+      },
+    );
   });
 
   it('reads the status the answer carries (httpsms-node fixture)', async () => {
     api.next = { status: 200, body: JSON.parse(fixture('send-response-node-sdk.json').toString()) as unknown };
-    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url })), { providerMessageId: '32b0774a-5094-4b58-9efa-57bc4bb08204', status: 'delivered' });
+    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url })), {
+      providerMessageId: '32b0774a-5094-4b58-9efa-57bc4bb08204',
+      status: 'delivered',
+    });
   });
 
   it('refuses media without calling httpSMS', async () => {
     const before = api.received.length;
-    await assert.rejects(adapter.send({ ...message, mediaUrls: ['https://example.com/a.jpg'] }, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === 'rejected');
+    await assert.rejects(
+      adapter.send({ ...message, mediaUrls: ['https://example.com/a.jpg'] }, channel({ api_url: api.url })),
+      (e: unknown) => e instanceof SendError && e.kind === 'rejected',
+    );
     assert.equal(api.received.length, before);
   });
 
   const failures: Array<[string, Reply, string, RegExp]> = [
-    ['a 422 (validation)', { status: 422, body: { data: { to: ['The to field must be a valid E.164 phone number.'] }, message: 'validation errors while sending message', status: 'error' } }, 'rejected', /validation errors/],
-    ['a 401', { status: 401, body: { message: 'You are not authorized to carry out this request.', status: 'error' } }, 'rejected', /not authorized/],
-    ['a 402 (plan limit)', { status: 402, body: { message: 'You have exceeded the limit of your plan', status: 'error' } }, 'rejected', /limit/],
+    [
+      'a 422 (validation)',
+      {
+        status: 422,
+        body: {
+          data: { to: ['The to field must be a valid E.164 phone number.'] },
+          message: 'validation errors while sending message',
+          status: 'error',
+        },
+      },
+      'rejected',
+      /validation errors/,
+    ],
+    [
+      'a 401',
+      { status: 401, body: { message: 'You are not authorized to carry out this request.', status: 'error' } },
+      'rejected',
+      /not authorized/,
+    ],
+    [
+      'a 402 (plan limit)',
+      { status: 402, body: { message: 'You have exceeded the limit of your plan', status: 'error' } },
+      'rejected',
+      /limit/,
+    ],
     ['a 429', { status: 429, body: { message: 'Too Many Requests', status: 'error' } }, 'throttled', /Too Many/],
-    ['a 500', { status: 500, body: { message: 'We ran into an internal error while handling the request.', status: 'error' } }, 'provider_unavailable', /internal error/],
-    ['a 200 without data.id', { status: 200, body: { status: 'success', message: 'message added to queue', data: {} } }, 'invalid_response', /data\.id/],
+    [
+      'a 500',
+      { status: 500, body: { message: 'We ran into an internal error while handling the request.', status: 'error' } },
+      'provider_unavailable',
+      /internal error/,
+    ],
+    [
+      'a 200 without data.id',
+      { status: 200, body: { status: 'success', message: 'message added to queue', data: {} } },
+      'invalid_response',
+      /data\.id/,
+    ],
   ];
   for (const [name, reply, kind, text] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
       api.next = reply;
-      await assert.rejects(adapter.send(message, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === kind && text.test(e.message));
+      await assert.rejects(
+        adapter.send(message, channel({ api_url: api.url })),
+        (e: unknown) => e instanceof SendError && e.kind === kind && text.test(e.message),
+      );
     });
   }
 
   it('classifies a refused connection and a timeout as connection failures', async () => {
-    await assert.rejects(adapter.send(message, channel({ api_url: 'http://127.0.0.1:9' })), (e: unknown) => e instanceof SendError && e.kind === 'connection');
+    await assert.rejects(
+      adapter.send(message, channel({ api_url: 'http://127.0.0.1:9' })),
+      (e: unknown) => e instanceof SendError && e.kind === 'connection',
+    );
     api.next = { status: 200, body: {}, hang: true };
-    await assert.rejects(adapter.send(message, channel({ api_url: api.url, send_timeout: 150 })), (e: unknown) => e instanceof SendError && e.kind === 'connection');
+    await assert.rejects(
+      adapter.send(message, channel({ api_url: api.url, send_timeout: 150 })),
+      (e: unknown) => e instanceof SendError && e.kind === 'connection',
+    );
   });
 
   describe('against the test kit stand-in', () => {
@@ -231,7 +341,10 @@ describe('httpsms adapter: send', () => {
     it('is accepted with the kit channel, and refuses a wrong key or a bad number', async () => {
       const ch = httpsmsChannelSchema.parse(kit.channel('hs', '+18005550199', kitApi.url, 'https://sms.example.com'));
       assert.equal((await adapter.send(message, ch)).status, 'queued');
-      await assert.rejects(adapter.send(message, { ...ch, api_key: 'wrong' }), (e: unknown) => e instanceof SendError && e.kind === 'rejected');
+      await assert.rejects(
+        adapter.send(message, { ...ch, api_key: 'wrong' }),
+        (e: unknown) => e instanceof SendError && e.kind === 'rejected',
+      );
       await assert.rejects(adapter.send({ ...message, to: '555' }, ch), /validation errors/);
     });
   });

@@ -32,7 +32,12 @@ const clockToleranceSeconds = 60;
 export async function verifyHttpsms(request: WebhookRequest, signingKey: string): Promise<VerifyResult> {
   const authorization = headerValue(request.headers, 'authorization')?.trim() ?? '';
   const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-  if (!token) return { ok: false, reason: 'no Authorization: Bearer token; httpSMS sends one only when the webhook has a signing key, so set the same key on the webhook and in signing_key' };
+  if (!token)
+    return {
+      ok: false,
+      reason:
+        'no Authorization: Bearer token; httpSMS sends one only when the webhook has a signing key, so set the same key on the webhook and in signing_key',
+    };
   const calledUrl = request.publicUrl;
   const withoutQuery = calledUrl.split('?')[0]!;
   try {
@@ -53,8 +58,10 @@ export async function verifyHttpsms(request: WebhookRequest, signingKey: string)
 function rejectionReason(error: unknown, token: string, calledUrl: string): string {
   const code = (error as { code?: unknown }).code;
   const claim = (error as { claim?: unknown }).claim;
-  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return "the Bearer token is not signed with the channel's signing_key; it must equal the signing key of the httpSMS webhook";
-  if (code === 'ERR_JWT_EXPIRED') return 'the Bearer token has expired (httpSMS tokens last 10 minutes); check this server\'s clock, or this is a replay';
+  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+    return "the Bearer token is not signed with the channel's signing_key; it must equal the signing key of the httpSMS webhook";
+  if (code === 'ERR_JWT_EXPIRED')
+    return "the Bearer token has expired (httpSMS tokens last 10 minutes); check this server's clock, or this is a replay";
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'aud') {
     return `the Bearer token is for ${audienceOf(token)}, but it was checked against the URL ${calledUrl}; register exactly that URL on the httpSMS webhook, or set the channel's public_url or server.trust_proxy so Parley sees the URL httpSMS calls`;
   }
@@ -67,7 +74,7 @@ function rejectionReason(error: unknown, token: string, calledUrl: string): stri
 function audienceOf(token: string): string {
   try {
     const { aud } = decodeJwt(token);
-    return (Array.isArray(aud) ? aud.join(', ') : aud ?? 'no URL').slice(0, 300);
+    return (Array.isArray(aud) ? aud.join(', ') : (aud ?? 'no URL')).slice(0, 300);
   } catch {
     return 'an unreadable audience';
   }

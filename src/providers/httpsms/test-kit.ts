@@ -20,8 +20,21 @@ export function httpsmsToken(url: string, key = signingKey, now = Math.floor(Dat
 }
 
 function event(url: string, type: string, source: string, data: Record<string, unknown>): SignedRequest {
-  const body = JSON.stringify({ data, datacontenttype: 'application/json', id: randomUUID(), source, specversion: '1.0', time: new Date().toISOString(), type });
-  return { method: 'POST', url, headers: { 'content-type': 'application/json', 'x-event-type': type, authorization: `Bearer ${httpsmsToken(url)}` }, body };
+  const body = JSON.stringify({
+    data,
+    datacontenttype: 'application/json',
+    id: randomUUID(),
+    source,
+    specversion: '1.0',
+    time: new Date().toISOString(),
+    type,
+  });
+  return {
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', 'x-event-type': type, authorization: `Bearer ${httpsmsToken(url)}` },
+    body,
+  };
 }
 
 type Answer = ReturnType<ProviderTestKit['answerSend']>;
@@ -41,30 +54,77 @@ export const kit: ProviderTestKit = {
   signsBody: false,
   inboundPath: 'events',
   statusPath: 'events',
-  channel: (name, number, apiUrl, publicUrl) => ({ name, provider: 'httpsms', numbers: [number], api_key: apiKey, signing_key: signingKey, api_url: apiUrl, public_url: publicUrl }),
+  channel: (name, number, apiUrl, publicUrl) => ({
+    name,
+    provider: 'httpsms',
+    numbers: [number],
+    api_key: apiKey,
+    signing_key: signingKey,
+    api_url: apiUrl,
+    public_url: publicUrl,
+  }),
   inbound: (m, url) =>
-    event(url, 'message.phone.received', '/v1/messages/receive', { message_id: m.id, user_id: userId, owner: m.to, contact: m.from, timestamp: new Date().toISOString(), content: m.body, sim: 'SIM1' }),
+    event(url, 'message.phone.received', '/v1/messages/receive', {
+      message_id: m.id,
+      user_id: userId,
+      owner: m.to,
+      contact: m.from,
+      timestamp: new Date().toISOString(),
+      content: m.body,
+      sim: 'SIM1',
+    }),
   status: (r, url) => {
-    const common = { id: r.providerMessageId, owner: r.from, contact: r.to, user_id: userId, timestamp: new Date().toISOString(), content: 'x', sim: 'SIM1' };
+    const common = {
+      id: r.providerMessageId,
+      owner: r.from,
+      contact: r.to,
+      user_id: userId,
+      timestamp: new Date().toISOString(),
+      content: 'x',
+      sim: 'SIM1',
+    };
     return r.delivered
       ? event(url, 'message.phone.delivered', '/v1/messages/delivered', { ...common, request_id: null, encrypted: false })
       : event(url, 'message.send.failed', '/v1/messages/failed', { ...common, request_id: null, error_message: 'RESULT_ERROR_NO_SERVICE' });
   },
   answerSend(req) {
-    if (req.headers['x-api-key'] !== apiKey) return answer(401, { message: 'You are not authorized to carry out this request.', status: 'error', data: 'Make sure your API key is set in the [X-API-Key] header in the request' });
+    if (req.headers['x-api-key'] !== apiKey)
+      return answer(401, {
+        message: 'You are not authorized to carry out this request.',
+        status: 'error',
+        data: 'Make sure your API key is set in the [X-API-Key] header in the request',
+      });
     if (req.method !== 'POST' || req.path !== '/v1/messages/send') return answer(404, { message: 'Route not found', status: 'error' });
     const body = readRequest(req.body);
     const errors: Record<string, string[]> = {};
     for (const field of ['from', 'to'] as const) {
-      if (typeof body?.[field] !== 'string' || !/^\+\d{8,15}$/.test(body[field])) errors[field] = [`The ${field} field must be a valid E.164 phone number.`];
+      if (typeof body?.[field] !== 'string' || !/^\+\d{8,15}$/.test(body[field]))
+        errors[field] = [`The ${field} field must be a valid E.164 phone number.`];
     }
     if (typeof body?.content !== 'string' || body.content === '') errors.content = ['The content field is required.'];
-    if (Object.keys(errors).length > 0) return answer(422, { data: errors, message: 'validation errors while sending message', status: 'error' });
+    if (Object.keys(errors).length > 0)
+      return answer(422, { data: errors, message: 'validation errors while sending message', status: 'error' });
     const id = randomUUID();
     const now = new Date().toISOString();
     return {
       ...answer(200, {
-        data: { id, request_id: body!.request_id ?? null, owner: body!.from, user_id: userId, contact: body!.to, content: body!.content, type: 'mobile-terminated', status: 'pending', sim: 'SIM1', encrypted: false, created_at: now, updated_at: now, request_received_at: now, send_attempt_count: 0, max_send_attempts: 2 },
+        data: {
+          id,
+          request_id: body!.request_id ?? null,
+          owner: body!.from,
+          user_id: userId,
+          contact: body!.to,
+          content: body!.content,
+          type: 'mobile-terminated',
+          status: 'pending',
+          sim: 'SIM1',
+          encrypted: false,
+          created_at: now,
+          updated_at: now,
+          request_received_at: now,
+          send_attempt_count: 0,
+          max_send_attempts: 2,
+        },
         message: 'message added to queue',
         status: 'success',
       }),

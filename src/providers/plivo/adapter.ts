@@ -36,7 +36,10 @@ export function plivoSigningInput(url: string, method: string, body: Params, non
   const queryAt = url.indexOf('?');
   const base = (queryAt === -1 ? url : url.slice(0, queryAt)).replace(/#.*$/, '');
   const query: Params = queryAt === -1 ? [] : [...new URLSearchParams(url.slice(queryAt + 1).replace(/#.*$/, ''))];
-  const queryString = (pairs: Params) => sortedPairs(pairs).map(([k, v]) => `${k}=${v}`).join('&');
+  const queryString = (pairs: Params) =>
+    sortedPairs(pairs)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&');
   let signed = base;
   if (method === 'GET') {
     const all = queryString([...query, ...body]);
@@ -45,7 +48,9 @@ export function plivoSigningInput(url: string, method: string, body: Params, non
     const q = queryString(query);
     if (q || body.length > 0) signed += `?${q}`;
     if (q && body.length > 0) signed += '.';
-    signed += sortedPairs(body).map(([k, v]) => `${k}${v}`).join('');
+    signed += sortedPairs(body)
+      .map(([k, v]) => `${k}${v}`)
+      .join('');
   }
   return `${signed}.${nonce}`;
 }
@@ -60,7 +65,9 @@ export function verifyPlivo(request: WebhookRequest, authToken: string): VerifyR
     body = formParams(request);
   }
   const signedOver = (url: string) => {
-    const expected = createHmac('sha256', authToken).update(plivoSigningInput(url, request.method, body, nonce)).digest();
+    const expected = createHmac('sha256', authToken)
+      .update(plivoSigningInput(url, request.method, body, nonce))
+      .digest();
     // Several signatures when the account has more than one Auth Token: any may match.
     return header.split(',').some((candidate) => {
       const given = Buffer.from(candidate.trim(), 'base64');
@@ -92,7 +99,8 @@ function plivoTime(value: string | undefined): number | null {
 
 function parseStatus(fields: Map<string, string>): WebhookEvent {
   const providerStatus = requireField(fields, 'Status');
-  if (!(providerStatus in statusMap)) throw new ParleyError('invalid_payload', `Status: "${providerStatus.slice(0, 40)}" is not a Plivo message status`);
+  if (!(providerStatus in statusMap))
+    throw new ParleyError('invalid_payload', `Status: "${providerStatus.slice(0, 40)}" is not a Plivo message status`);
   const status = statusMap[providerStatus];
   if (!status) return { kind: 'ignored', reason: `Status ${providerStatus} is not tracked` };
   const uuid = requireField(fields, 'MessageUUID');

@@ -37,26 +37,43 @@ export function verifySinchSignature(request: WebhookRequest, secret: string): V
   const nonce = headerValue(request.headers, 'x-sinch-webhook-signature-nonce')?.trim();
   const timestamp = headerValue(request.headers, 'x-sinch-webhook-signature-timestamp')?.trim();
   const algorithmName = headerValue(request.headers, 'x-sinch-webhook-signature-algorithm')?.trim() || 'HmacSHA256';
-  if (!signature) return { ok: false, reason: 'x-sinch-webhook-signature header is missing: the channel has a callback_secret, so Sinch must sign its callbacks (ask Sinch to turn callback signing on, or remove callback_secret)' };
+  if (!signature)
+    return {
+      ok: false,
+      reason:
+        'x-sinch-webhook-signature header is missing: the channel has a callback_secret, so Sinch must sign its callbacks (ask Sinch to turn callback signing on, or remove callback_secret)',
+    };
   if (!nonce || !timestamp) return { ok: false, reason: 'x-sinch-webhook-signature-nonce or -timestamp header is missing' };
   const algorithm = hmacAlgorithms.get(algorithmName);
-  if (!algorithm) return { ok: false, reason: `x-sinch-webhook-signature-algorithm "${algorithmName.slice(0, 20)}" is not HmacSHA256 or HmacSHA512` };
+  if (!algorithm)
+    return { ok: false, reason: `x-sinch-webhook-signature-algorithm "${algorithmName.slice(0, 20)}" is not HmacSHA256 or HmacSHA512` };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'x-sinch-webhook-signature-timestamp is not a Unix time in seconds' };
   const skew = Math.abs(request.receivedAt / 1000 - Number(timestamp));
   if (skew > toleranceSeconds) {
-    return { ok: false, reason: `x-sinch-webhook-signature-timestamp is ${Math.round(skew)} s from this server's clock (more than ${toleranceSeconds} s): a replayed callback, or a server clock to fix` };
+    return {
+      ok: false,
+      reason: `x-sinch-webhook-signature-timestamp is ${Math.round(skew)} s from this server's clock (more than ${toleranceSeconds} s): a replayed callback, or a server clock to fix`,
+    };
   }
   const expected = createHmac(algorithm, secret).update(request.rawBody).update(`.${nonce}.${timestamp}`).digest();
   const presented = Buffer.from(signature, 'base64');
   return presented.length === expected.length && timingSafeEqual(presented, expected)
     ? { ok: true }
-    : { ok: false, reason: `x-sinch-webhook-signature does not match the ${algorithmName} of body.nonce.timestamp under the channel's callback_secret` };
+    : {
+        ok: false,
+        reason: `x-sinch-webhook-signature does not match the ${algorithmName} of body.nonce.timestamp under the channel's callback_secret`,
+      };
 }
 
 /** `Authorization: Basic …` with the user and password agreed with Sinch, compared in constant time. */
 export function verifySinchBasicAuth(request: WebhookRequest, credentials: { username: string; password: string }): VerifyResult {
   const authorization = headerValue(request.headers, 'authorization')?.trim();
-  if (!authorization) return { ok: false, reason: 'Authorization header is missing: the channel has callback_basic_auth, so Sinch must send its callbacks with Basic authentication' };
+  if (!authorization)
+    return {
+      ok: false,
+      reason:
+        'Authorization header is missing: the channel has callback_basic_auth, so Sinch must send its callbacks with Basic authentication',
+    };
   const expected = Buffer.from(`Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`);
   const presented = Buffer.from(authorization.replace(/^basic /i, 'Basic '));
   return presented.length === expected.length && timingSafeEqual(presented, expected)
@@ -93,7 +110,10 @@ const callbackSchema = z.object({
       z.object({
         subject: text(1_000).nullish(),
         message: text(65_536).nullish(),
-        media: z.array(z.object({ url: text(2048).nullish(), status: text(32).nullish() })).max(32).nullish(),
+        media: z
+          .array(z.object({ url: text(2048).nullish(), status: text(32).nullish() }))
+          .max(32)
+          .nullish(),
       }),
     ])
     .nullish(),

@@ -8,7 +8,9 @@ export const sinchChannelSchema = z
     ...baseChannelFields,
     provider: z.literal('sinch'),
     /** The service plan that sends (Sinch dashboard → SMS → APIs). It becomes part of the API path. */
-    service_plan_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'the service plan id from the Sinch dashboard (SMS → APIs): letters and digits'),
+    service_plan_id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'the service plan id from the Sinch dashboard (SMS → APIs): letters and digits'),
     /** The service plan's API token (Bearer). */
     api_token: z.string().min(8, "the service plan's API token from the Sinch dashboard (SMS → APIs)"),
     /** The service plan's region: the send API's host is `{region}.sms.api.sinch.com`. */
@@ -31,9 +33,13 @@ export const sinchChannelSchema = z
   })
   // Sinch callbacks are authenticated only in the ways set up with Sinch; a channel must use at
   // least one, or take callbacks only from Sinch's addresses.
-  .refine((channel) => channel.callback_secret !== undefined || channel.callback_basic_auth !== undefined || channel.allow_ips !== undefined, {
-    message: "set callback_secret (signed callbacks) or callback_basic_auth (Basic authentication), as set up with Sinch, or allow_ips listing Sinch's callback addresses",
-    path: ['callback_secret'],
-  });
+  .refine(
+    (channel) => channel.callback_secret !== undefined || channel.callback_basic_auth !== undefined || channel.allow_ips !== undefined,
+    {
+      message:
+        "set callback_secret (signed callbacks) or callback_basic_auth (Basic authentication), as set up with Sinch, or allow_ips listing Sinch's callback addresses",
+      path: ['callback_secret'],
+    },
+  );
 
 export type SinchChannelConfig = z.output<typeof sinchChannelSchema>;

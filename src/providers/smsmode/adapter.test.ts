@@ -17,12 +17,29 @@ const token = 'smsmode-webhook-token-0123456789';
 const now = Date.parse('2026-11-20T14:05:00Z');
 
 function channel(extra: Partial<SmsmodeChannelConfig> = {}): SmsmodeChannelConfig {
-  return { name: 'fr', provider: 'smsmode', numbers: ['+33700000001'], api_key: 'api-key-0123', webhook_token: token, verify: 'enforce', send_timeout: 2_000, ...extra };
+  return {
+    name: 'fr',
+    provider: 'smsmode',
+    numbers: ['+33700000001'],
+    api_key: 'api-key-0123',
+    webhook_token: token,
+    verify: 'enforce',
+    send_timeout: 2_000,
+    ...extra,
+  };
 }
 
 function callback(body: Buffer | string, query: string | null = `token=${token}`, path: WebhookPath = 'status'): WebhookRequest {
   const url = `/hooks/fr/${path}${query === null ? '' : `?${query}`}`;
-  return { method: 'POST', url, publicUrl: `https://sms.example.com${url}`, headers: { 'content-type': 'application/json' }, rawBody: Buffer.from(body), contentType: 'application/json', receivedAt: now };
+  return {
+    method: 'POST',
+    url,
+    publicUrl: `https://sms.example.com${url}`,
+    headers: { 'content-type': 'application/json' },
+    rawBody: Buffer.from(body),
+    contentType: 'application/json',
+    receivedAt: now,
+  };
 }
 
 const verdict = (request: WebhookRequest, ch = channel()) => adapter.verify(request, ch) as VerifyResult;
@@ -55,8 +72,15 @@ describe('smsmode adapter: verify', () => {
 
   it('accepts what the test kit sends, and refuses it once the token is taken away', () => {
     const ch = smsmodeChannelSchema.parse(kit.channel('fr', '+33700000001', 'http://127.0.0.1:9', 'https://sms.example.com'));
-    const signed = kit.inbound({ from: '+33612345678', to: '+33700000001', body: 'OUI', id: 'k1' }, 'https://sms.example.com/hooks/fr/inbound');
-    const asReceived = (url: string): WebhookRequest => ({ ...callback(signed.body, null, 'inbound'), url: url.replace('https://sms.example.com', ''), publicUrl: url });
+    const signed = kit.inbound(
+      { from: '+33612345678', to: '+33700000001', body: 'OUI', id: 'k1' },
+      'https://sms.example.com/hooks/fr/inbound',
+    );
+    const asReceived = (url: string): WebhookRequest => ({
+      ...callback(signed.body, null, 'inbound'),
+      url: url.replace('https://sms.example.com', ''),
+      publicUrl: url,
+    });
     assert.deepEqual(verdict(asReceived(signed.url), ch), { ok: true });
     assert.equal(verdict(asReceived(kit.unauthenticated(signed).url), ch).ok, false);
   });
@@ -73,7 +97,8 @@ const receipt = (body: Buffer | string, path: WebhookPath = 'status'): StatusRec
   const event = parse(body, path);
   return event.kind === 'status' ? event.receipt : assert.fail(`expected a receipt, got ${event.kind}`);
 };
-const withStatus = (status: Record<string, unknown>) => JSON.stringify({ ...(JSON.parse(fixture('status-delivered.json').toString()) as object), status });
+const withStatus = (status: Record<string, unknown>) =>
+  JSON.stringify({ ...(JSON.parse(fixture('status-delivered.json').toString()) as object), status });
 
 describe('smsmode adapter: parse', () => {
   const reply = {
@@ -103,7 +128,7 @@ describe('smsmode adapter: parse', () => {
     assert.equal(event.kind === 'inbound' && event.message.to, '+33700000001');
   });
 
-  it('reads a delivery report by messageId, with the delivery date and refClient as Parley\'s id', () => {
+  it("reads a delivery report by messageId, with the delivery date and refClient as Parley's id", () => {
     assert.deepEqual(receipt(fixture('status-delivered.json')), {
       providerMessageId: '64a5f1e0c8e4d30012ab3400',
       status: 'delivered',
@@ -161,7 +186,12 @@ describe('smsmode adapter: parse', () => {
   const mo = JSON.parse(fixture('mo.json').toString()) as Record<string, unknown>;
   const bad: Array<[string, WebhookRequest, WebhookPath, string]> = [
     ['a form body', { ...callback('messageId=1'), contentType: 'application/x-www-form-urlencoded' }, 'status', 'unsupported_media_type'],
-    ['a GET with a query string', { ...callback('', `messageId=1&token=${token}`), method: 'GET', contentType: null }, 'status', 'unsupported_media_type'],
+    [
+      'a GET with a query string',
+      { ...callback('', `messageId=1&token=${token}`), method: 'GET', contentType: null },
+      'status',
+      'unsupported_media_type',
+    ],
     ['truncated JSON', callback('{"messageId":'), 'status', 'invalid_json'],
     ['an array', callback('[]'), 'status', 'invalid_payload'],
     ['no messageId', callback(JSON.stringify({ ...mo, messageId: undefined }), null, 'inbound'), 'inbound', 'invalid_payload'],
@@ -174,26 +204,42 @@ describe('smsmode adapter: parse', () => {
   ];
   for (const [name, request, path, code] of bad) {
     it(`refuses ${name} with ${code}`, () => {
-      assert.throws(() => adapter.parse(request, channel(), path), (e: unknown) => e instanceof ParleyError && e.code === code);
+      assert.throws(
+        () => adapter.parse(request, channel(), path),
+        (e: unknown) => e instanceof ParleyError && e.code === code,
+      );
     });
   }
 });
 
 describe('smsmode adapter: HTTP API callbacks', () => {
   const query = (name: string) => fixture(name).toString();
-  const get = (q: string, path: WebhookPath = 'status'): WebhookRequest => ({ ...callback('', `${q}&token=${token}`, path), method: 'GET', headers: {}, contentType: null });
+  const get = (q: string, path: WebhookPath = 'status'): WebhookRequest => ({
+    ...callback('', `${q}&token=${token}`, path),
+    method: 'GET',
+    headers: {},
+    contentType: null,
+  });
   const form = (q: string, path: WebhookPath = 'status'): WebhookRequest => ({
     ...callback(q, `token=${token}`, path),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     contentType: 'application/x-www-form-urlencoded',
   });
   const read = (request: WebhookRequest, path: WebhookPath = 'status') => adapter.parse(request, channel(), path);
-  const report = (fields: Record<string, string>) => new URLSearchParams({ numero: '33612345679', smsID: 'DPt8tZAVxEm5', ...fields }).toString();
+  const report = (fields: Record<string, string>) =>
+    new URLSearchParams({ numero: '33612345679', smsID: 'DPt8tZAVxEm5', ...fields }).toString();
 
-  it('reads a delivery report from the GET query, refClient as Parley\'s id', () => {
+  it("reads a delivery report from the GET query, refClient as Parley's id", () => {
     assert.deepEqual(read(get(query('http-api-report.query'))), {
       kind: 'status',
-      receipt: { providerMessageId: 'DPt8tZAVxEm5', status: 'delivered', providerStatus: '11', errorCode: null, providerTime: null, parleyMessageId: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8JA' },
+      receipt: {
+        providerMessageId: 'DPt8tZAVxEm5',
+        status: 'delivered',
+        providerStatus: '11',
+        errorCode: null,
+        providerTime: null,
+        parleyMessageId: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8JA',
+      },
     });
   });
   it('reads the same report posted as a form, and on any of the three URLs', () => {
@@ -235,14 +281,24 @@ describe('smsmode adapter: HTTP API callbacks', () => {
       assert.equal(event.kind, 'status');
       const r = (event as Extract<typeof event, { kind: 'status' }>).receipt;
       const failed = status === 'failed' || status === 'undelivered';
-      assert.deepEqual([r.status, r.providerStatus, r.errorCode, r.recipientOptedOut ?? false], [status, code, failed ? code : null, optedOut]);
+      assert.deepEqual(
+        [r.status, r.providerStatus, r.errorCode, r.recipientOptedOut ?? false],
+        [status, code, failed ? code : null, optedOut],
+      );
     });
   }
 
   it('reads a reply: numero is the texter, emetteur the number replied to, responseID the id', () => {
     assert.deepEqual(read(get(query('http-api-reply.query'), 'inbound'), 'inbound'), {
       kind: 'inbound',
-      message: { from: '+33612345678', to: '+33700000001', body: 'Oui, à mercredi', mediaUrls: [], providerMessageId: 'Rk3v9QmZ2aPx', providerTime: null },
+      message: {
+        from: '+33612345678',
+        to: '+33700000001',
+        body: 'Oui, à mercredi',
+        mediaUrls: [],
+        providerMessageId: 'Rk3v9QmZ2aPx',
+        providerTime: null,
+      },
     });
   });
   it('gives a reply to a short code the channel number', () => {
@@ -251,7 +307,13 @@ describe('smsmode adapter: HTTP API callbacks', () => {
   });
   it('without responseID, keeps two replies to one message apart and a retried reply one', () => {
     const reply = (message: string, at: string) =>
-      new URLSearchParams({ numero: '33612345678', message, emetteur: '33700000001', date_reception: at, smsID: 'DPt8tZAVxEm5' }).toString();
+      new URLSearchParams({
+        numero: '33612345678',
+        message,
+        emetteur: '33700000001',
+        date_reception: at,
+        smsID: 'DPt8tZAVxEm5',
+      }).toString();
     const idOf = (q: string) => {
       const event = read(get(q, 'inbound'), 'inbound');
       return event.kind === 'inbound' ? event.message.providerMessageId : assert.fail(event.kind);
@@ -266,13 +328,26 @@ describe('smsmode adapter: HTTP API callbacks', () => {
     ['a report with an unknown statut', report({ statut: '4242' }), 'status', 'invalid_payload'],
     ['a report without smsID', new URLSearchParams({ numero: '33612345679', statut: '11' }).toString(), 'status', 'invalid_payload'],
     ['a reply without numero', new URLSearchParams({ message: 'OUI', responseID: 'r1' }).toString(), 'inbound', 'invalid_payload'],
-    ['a reply from a name', new URLSearchParams({ numero: 'Orange', message: 'OUI', responseID: 'r1' }).toString(), 'inbound', 'invalid_phone_number'],
+    [
+      'a reply from a name',
+      new URLSearchParams({ numero: 'Orange', message: 'OUI', responseID: 'r1' }).toString(),
+      'inbound',
+      'invalid_phone_number',
+    ],
     ['a reply without message', new URLSearchParams({ numero: '33612345678', responseID: 'r1' }).toString(), 'inbound', 'invalid_payload'],
-    ['a reply without responseID or smsID', new URLSearchParams({ numero: '33612345678', message: 'OUI', statut: '' }).toString(), 'inbound', 'invalid_payload'],
+    [
+      'a reply without responseID or smsID',
+      new URLSearchParams({ numero: '33612345678', message: 'OUI', statut: '' }).toString(),
+      'inbound',
+      'invalid_payload',
+    ],
   ];
   for (const [name, q, path, code] of bad) {
     it(`refuses ${name} with ${code}`, () => {
-      assert.throws(() => read(get(q, path), path), (e: unknown) => e instanceof ParleyError && e.code === code);
+      assert.throws(
+        () => read(get(q, path), path),
+        (e: unknown) => e instanceof ParleyError && e.code === code,
+      );
     });
   }
 });
@@ -293,25 +368,39 @@ describe('smsmode adapter: send', () => {
 
   it("posts the message with X-Api-Key, Parley's id as refClient and callback URLs that carry the token", async () => {
     api.next = { status: 201, body: created };
-    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url, public_url: 'https://sms.example.com' })), { providerMessageId: '64a5f1e0c8e4d30012ab3400', status: 'sent' });
-    assert.deepEqual({ method: api.last().method, path: api.last().path, apiKey: api.last().headers['x-api-key'], body: api.lastJson() }, {
-      method: 'POST',
-      path: '/sms/v1/messages',
-      apiKey: 'api-key-0123',
-      body: {
-        recipient: { to: '33612345678' },
-        body: { text: 'Votre rendez-vous est mercredi à 15 h.' },
-        refClient: message.id,
-        callbackUrlStatus: `https://sms.example.com/hooks/fr/status?parley_id=msg_01KAQ3F9A1B2C3D4E5F6G7H8J9&token=${token}`,
-        callbackUrlMo: `https://sms.example.com/hooks/fr/inbound?token=${token}`,
-      },
+    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url, public_url: 'https://sms.example.com' })), {
+      providerMessageId: '64a5f1e0c8e4d30012ab3400',
+      status: 'sent',
     });
+    assert.deepEqual(
+      { method: api.last().method, path: api.last().path, apiKey: api.last().headers['x-api-key'], body: api.lastJson() },
+      {
+        method: 'POST',
+        path: '/sms/v1/messages',
+        apiKey: 'api-key-0123',
+        body: {
+          recipient: { to: '33612345678' },
+          body: { text: 'Votre rendez-vous est mercredi à 15 h.' },
+          refClient: message.id,
+          callbackUrlStatus: `https://sms.example.com/hooks/fr/status?parley_id=msg_01KAQ3F9A1B2C3D4E5F6G7H8J9&token=${token}`,
+          callbackUrlMo: `https://sms.example.com/hooks/fr/inbound?token=${token}`,
+        },
+      },
+    );
   });
 
   it('sends the configured sender, and no callback URLs without a public_url', async () => {
     api.next = { status: 201, body: { messageId: 'm2' } };
-    assert.deepEqual(await adapter.send({ ...message, statusCallbackUrl: null }, channel({ api_url: api.url, sender: 'Cabinet' })), { providerMessageId: 'm2', status: 'queued' });
-    assert.deepEqual(api.lastJson(), { recipient: { to: '33612345678' }, body: { text: message.body }, from: 'Cabinet', refClient: message.id });
+    assert.deepEqual(await adapter.send({ ...message, statusCallbackUrl: null }, channel({ api_url: api.url, sender: 'Cabinet' })), {
+      providerMessageId: 'm2',
+      status: 'queued',
+    });
+    assert.deepEqual(api.lastJson(), {
+      recipient: { to: '33612345678' },
+      body: { text: message.body },
+      from: 'Cabinet',
+      refClient: message.id,
+    });
   });
 
   it('adds the token to a URL with or without a query', () => {
@@ -321,14 +410,32 @@ describe('smsmode adapter: send', () => {
 
   it('refuses media without calling smsmode', async () => {
     const before = api.received.length;
-    await assert.rejects(adapter.send({ ...message, mediaUrls: ['https://example.com/a.jpg'] }, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === 'rejected');
+    await assert.rejects(
+      adapter.send({ ...message, mediaUrls: ['https://example.com/a.jpg'] }, channel({ api_url: api.url })),
+      (e: unknown) => e instanceof SendError && e.kind === 'rejected',
+    );
     assert.equal(api.received.length, before);
   });
 
   const failures: Array<[string, Reply, string, string | null]> = [
-    ['a 400 for an invalid number', { status: 400, body: { errorCode: 'INVALID_PHONE_NUMBER', detail: 'recipient.to is not a valid phone number' } }, 'rejected', 'INVALID_PHONE_NUMBER'],
-    ['a 400 for a blacklisted recipient', { status: 400, body: { errorCode: 'BLACKLISTED', detail: 'The recipient is in the blacklist' } }, 'recipient_opted_out', 'BLACKLISTED'],
-    ['a refusal with the code under details', { status: 422, body: { details: { errorCode: 'INVALID_SENDER', detail: 'from is not allowed' } } }, 'rejected', 'INVALID_SENDER'],
+    [
+      'a 400 for an invalid number',
+      { status: 400, body: { errorCode: 'INVALID_PHONE_NUMBER', detail: 'recipient.to is not a valid phone number' } },
+      'rejected',
+      'INVALID_PHONE_NUMBER',
+    ],
+    [
+      'a 400 for a blacklisted recipient',
+      { status: 400, body: { errorCode: 'BLACKLISTED', detail: 'The recipient is in the blacklist' } },
+      'recipient_opted_out',
+      'BLACKLISTED',
+    ],
+    [
+      'a refusal with the code under details',
+      { status: 422, body: { details: { errorCode: 'INVALID_SENDER', detail: 'from is not allowed' } } },
+      'rejected',
+      'INVALID_SENDER',
+    ],
     ['a 401', { status: 401, body: { errorCode: 'UNAUTHORIZED', detail: 'Invalid API key' } }, 'rejected', 'UNAUTHORIZED'],
     ['a 402 (no credit left)', { status: 402, body: { detail: 'Insufficient credits' } }, 'rejected', '402'],
     ['a 429', { status: 429, body: {} }, 'throttled', '429'],
@@ -338,14 +445,23 @@ describe('smsmode adapter: send', () => {
   for (const [name, reply, kind, code] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
       api.next = reply;
-      await assert.rejects(adapter.send(message, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code);
+      await assert.rejects(
+        adapter.send(message, channel({ api_url: api.url })),
+        (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code,
+      );
     });
   }
 
   it('classifies a refused connection and a timeout as connection failures', async () => {
-    await assert.rejects(adapter.send(message, channel({ api_url: 'http://127.0.0.1:9' })), (e: unknown) => e instanceof SendError && e.kind === 'connection');
+    await assert.rejects(
+      adapter.send(message, channel({ api_url: 'http://127.0.0.1:9' })),
+      (e: unknown) => e instanceof SendError && e.kind === 'connection',
+    );
     api.next = { status: 201, body: created, hang: true };
-    await assert.rejects(adapter.send(message, channel({ api_url: api.url, send_timeout: 150 })), (e: unknown) => e instanceof SendError && e.kind === 'connection');
+    await assert.rejects(
+      adapter.send(message, channel({ api_url: api.url, send_timeout: 150 })),
+      (e: unknown) => e instanceof SendError && e.kind === 'connection',
+    );
   });
 
   describe('against the test kit stand-in', () => {
@@ -359,11 +475,21 @@ describe('smsmode adapter: send', () => {
       assert.equal(answer.status, 401);
       const result = await adapter.send(message, ch);
       assert.equal(result.status, 'sent');
-      const receiptRequest = kit.status({ providerMessageId: result.providerMessageId, from: '+33700000001', to: message.to, delivered: true }, withToken(message.statusCallbackUrl, ch.webhook_token));
-      const received = { ...callback(receiptRequest.body, null), url: receiptRequest.url.replace('https://sms.example.com', ''), publicUrl: receiptRequest.url };
+      const receiptRequest = kit.status(
+        { providerMessageId: result.providerMessageId, from: '+33700000001', to: message.to, delivered: true },
+        withToken(message.statusCallbackUrl, ch.webhook_token),
+      );
+      const received = {
+        ...callback(receiptRequest.body, null),
+        url: receiptRequest.url.replace('https://sms.example.com', ''),
+        publicUrl: receiptRequest.url,
+      };
       assert.deepEqual(verdict(received, ch), { ok: true });
       const parsed = adapter.parse(received, ch, 'status');
-      assert.deepEqual(parsed.kind === 'status' && [parsed.receipt.providerMessageId, parsed.receipt.status], [result.providerMessageId, 'delivered']);
+      assert.deepEqual(parsed.kind === 'status' && [parsed.receipt.providerMessageId, parsed.receipt.status], [
+        result.providerMessageId,
+        'delivered',
+      ]);
     });
   });
 });

@@ -35,7 +35,10 @@ export function verifySmsmode(request: WebhookRequest, webhookToken: string): Ve
   const presented = firstValues(queryParams(request)).get(tokenParam);
   const checked = request.publicUrl.split('?')[0];
   if (!presented) {
-    return { ok: false, reason: `the URL (${checked}) has no ${tokenParam} parameter; smsmode signs nothing, so every callback URL given to smsmode must end in ?${tokenParam}=<webhook_token>` };
+    return {
+      ok: false,
+      reason: `the URL (${checked}) has no ${tokenParam} parameter; smsmode signs nothing, so every callback URL given to smsmode must end in ?${tokenParam}=<webhook_token>`,
+    };
   }
   return tokensMatch(presented, webhookToken)
     ? { ok: true }
@@ -180,7 +183,9 @@ async function send(message: OutboundRequest, channel: SmsmodeChannelConfig): Pr
         refClient: message.id,
         ...(message.statusCallbackUrl ? { callbackUrlStatus: withToken(message.statusCallbackUrl, channel.webhook_token) } : {}),
         // Replies to this message come back to the channel's inbound URL.
-        ...(channel.public_url ? { callbackUrlMo: withToken(`${channel.public_url}/hooks/${channel.name}/inbound`, channel.webhook_token) } : {}),
+        ...(channel.public_url
+          ? { callbackUrlMo: withToken(`${channel.public_url}/hooks/${channel.name}/inbound`, channel.webhook_token) }
+          : {}),
       },
       timeout: channel.send_timeout,
     },

@@ -114,6 +114,9 @@ function replyId(fields: Map<string, string>, from: string, body: string): strin
   const responseId = fields.get('responseID');
   if (responseId) return responseId;
   const repliedTo = requireField(fields, 'smsID');
-  const digest = createHash('sha256').update(`${from}\n${fields.get('date_reception') ?? ''}\n${body}`).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(`${from}\n${fields.get('date_reception') ?? ''}\n${body}`)
+    .digest('hex')
+    .slice(0, 16);
   return `${repliedTo}:${digest}`;
 }

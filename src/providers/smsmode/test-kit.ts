@@ -25,7 +25,9 @@ function callback(url: string, body: Record<string, unknown>): SignedRequest {
 type Answer = ReturnType<ProviderTestKit['answerSend']>;
 const answer = (status: number, body: unknown): Answer => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
 
-function readRequest(body: string): { recipient?: { to?: unknown }; body?: { text?: unknown }; callbackUrlStatus?: unknown; refClient?: unknown } | null {
+function readRequest(
+  body: string,
+): { recipient?: { to?: unknown }; body?: { text?: unknown }; callbackUrlStatus?: unknown; refClient?: unknown } | null {
   try {
     const value: unknown = JSON.parse(body);
     return typeof value === 'object' && value !== null ? (value as ReturnType<typeof readRequest>) : null;
@@ -43,7 +45,15 @@ export const kit: ProviderTestKit & {
   signsBody: false,
   inboundPath: 'inbound',
   statusPath: 'status',
-  channel: (name, number, apiUrl, publicUrl) => ({ name, provider: 'smsmode', numbers: [number], api_key: apiKey, webhook_token: webhookToken, api_url: apiUrl, public_url: publicUrl }),
+  channel: (name, number, apiUrl, publicUrl) => ({
+    name,
+    provider: 'smsmode',
+    numbers: [number],
+    api_key: apiKey,
+    webhook_token: webhookToken,
+    api_url: apiUrl,
+    public_url: publicUrl,
+  }),
   inbound: (m, url) =>
     callback(url, {
       messageId: m.id,
@@ -62,7 +72,9 @@ export const kit: ProviderTestKit & {
       type: 'SMS',
       from: '36034',
       recipient: { to: digits(r.to) },
-      status: r.delivered ? { value: 'DELIVERED', deliveryDate: new Date().toISOString() } : { value: 'UNDELIVERABLE', detail: 'INVALID_PHONE_NUMBER', deliveryDate: new Date().toISOString() },
+      status: r.delivered
+        ? { value: 'DELIVERED', deliveryDate: new Date().toISOString() }
+        : { value: 'UNDELIVERABLE', detail: 'INVALID_PHONE_NUMBER', deliveryDate: new Date().toISOString() },
     }),
   unauthenticated: (request) => {
     const url = new URL(request.url);
@@ -71,16 +83,27 @@ export const kit: ProviderTestKit & {
   },
   answerSend(req) {
     if (req.headers['x-api-key'] !== apiKey) return answer(401, { errorCode: 'UNAUTHORIZED', detail: 'Invalid API key' });
-    if (req.method !== 'POST' || req.path !== '/sms/v1/messages') return answer(404, { errorCode: 'NOT_FOUND', detail: `No route for ${req.method} ${req.path}` });
+    if (req.method !== 'POST' || req.path !== '/sms/v1/messages')
+      return answer(404, { errorCode: 'NOT_FOUND', detail: `No route for ${req.method} ${req.path}` });
     const body = readRequest(req.body);
     const to = body?.recipient?.to;
     const text = body?.body?.text;
-    if (typeof to !== 'string' || !/^\d{8,15}$/.test(to)) return answer(400, { errorCode: 'INVALID_PHONE_NUMBER', detail: 'recipient.to must be an international number without "+"' });
+    if (typeof to !== 'string' || !/^\d{8,15}$/.test(to))
+      return answer(400, { errorCode: 'INVALID_PHONE_NUMBER', detail: 'recipient.to must be an international number without "+"' });
     if (typeof text !== 'string' || text === '') return answer(400, { errorCode: 'INVALID_BODY', detail: 'body.text is required' });
     const id = messageId();
     const statusUrl = typeof body?.callbackUrlStatus === 'string' ? body.callbackUrlStatus : null;
     return {
-      ...answer(201, { messageId: id, acceptedAt: new Date().toISOString(), direction: 'MT', type: 'SMS', recipient: { to }, body: { text, messagePartCount: 1 }, refClient: body?.refClient, status: { value: 'ENROUTE' } }),
+      ...answer(201, {
+        messageId: id,
+        acceptedAt: new Date().toISOString(),
+        direction: 'MT',
+        type: 'SMS',
+        recipient: { to },
+        body: { text, messagePartCount: 1 },
+        refClient: body?.refClient,
+        status: { value: 'ENROUTE' },
+      }),
       sent: { to: `+${to}`, body: text, providerMessageId: id, statusUrl },
     };
   },

@@ -26,7 +26,12 @@ const rfc8032 = {
 };
 const rfcPublicKey = Buffer.from(rfc8032.public, 'hex').toString('base64');
 const rfcPrivateKey = createPrivateKey({
-  key: { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(rfc8032.secret, 'hex').toString('base64url'), x: Buffer.from(rfc8032.public, 'hex').toString('base64url') },
+  key: {
+    kty: 'OKP',
+    crv: 'Ed25519',
+    d: Buffer.from(rfc8032.secret, 'hex').toString('base64url'),
+    x: Buffer.from(rfc8032.public, 'hex').toString('base64url'),
+  },
   format: 'jwk',
 });
 // [DERIVED] Ed25519 is deterministic: the RFC key's signature over `1795446250|` + message-received.json.
@@ -38,15 +43,40 @@ const generatedPublicKey = generated.publicKey.export({ format: 'der', type: 'sp
 const stranger = generateKeyPairSync('ed25519');
 
 function channel(extra: Partial<TelnyxChannelConfig> = {}): TelnyxChannelConfig {
-  return { name: 'tx', provider: 'telnyx', numbers: ['+18005550100'], api_key: 'KEY0123456789abcdef', public_key: rfcPublicKey, verify: 'enforce', send_timeout: 2_000, ...extra };
+  return {
+    name: 'tx',
+    provider: 'telnyx',
+    numbers: ['+18005550100'],
+    api_key: 'KEY0123456789abcdef',
+    public_key: rfcPublicKey,
+    verify: 'enforce',
+    send_timeout: 2_000,
+    ...extra,
+  };
 }
 
 /** Signed here with node:crypto directly, independently of the adapter. */
-function signed(body: Buffer, options: { timestamp?: number; key?: KeyObject; headers?: Record<string, string | undefined> } = {}): WebhookRequest {
+function signed(
+  body: Buffer,
+  options: { timestamp?: number; key?: KeyObject; headers?: Record<string, string | undefined> } = {},
+): WebhookRequest {
   const timestamp = String(options.timestamp ?? nowSeconds);
   const signature = sign(null, Buffer.concat([Buffer.from(`${timestamp}|`), body]), options.key ?? rfcPrivateKey).toString('base64');
-  const headers: Record<string, string | undefined> = { 'content-type': 'application/json', 'telnyx-timestamp': timestamp, 'telnyx-signature-ed25519': signature, ...options.headers };
-  return { method: 'POST', url: '/hooks/tx/events', publicUrl: 'https://sms.example.com/hooks/tx/events', headers, rawBody: body, contentType: 'application/json', receivedAt: now };
+  const headers: Record<string, string | undefined> = {
+    'content-type': 'application/json',
+    'telnyx-timestamp': timestamp,
+    'telnyx-signature-ed25519': signature,
+    ...options.headers,
+  };
+  return {
+    method: 'POST',
+    url: '/hooks/tx/events',
+    publicUrl: 'https://sms.example.com/hooks/tx/events',
+    headers,
+    rawBody: body,
+    contentType: 'application/json',
+    receivedAt: now,
+  };
 }
 
 /** The same request with spaces around both header values (a proxy may add them); they are not part of what was signed. */
@@ -74,7 +104,12 @@ describe('telnyx adapter: verify', () => {
   const unicode = json({ data: { id: 'e1', event_type: 'message.received', payload: { id: 'm1', text: 'àáâãäåæç ñòóôõö 中文 🚀' } } });
   const cases: Array<[string, WebhookRequest, boolean, TelnyxChannelConfig?]> = [
     ['a signature over timestamp|body', signed(body), true],
-    ['a generated key pair, as telnyx-node tests do', signed(body, { key: generated.privateKey }), true, channel({ public_key: generatedPublicKey })],
+    [
+      'a generated key pair, as telnyx-node tests do',
+      signed(body, { key: generated.privateKey }),
+      true,
+      channel({ public_key: generatedPublicKey }),
+    ],
     ['a body with multi-byte characters (telnyx-node "special characters")', signed(unicode), true],
     ['surrounding whitespace in the headers', padded(signed(body)), true],
     ['a timestamp 299 s old', signed(body, { timestamp: nowSeconds - 299 }), true],
@@ -84,12 +119,37 @@ describe('telnyx adapter: verify', () => {
     ['a signature made with another key', signed(body, { key: stranger.privateKey }), false],
     ['no signature header', signed(body, { headers: { 'telnyx-signature-ed25519': undefined } }), false],
     ['no timestamp header', signed(body, { headers: { 'telnyx-timestamp': undefined } }), false],
-    ['a timestamp that is not a number (telnyx-node "invalid timestamp format")', signed(body, { headers: { 'telnyx-timestamp': 'invalid_timestamp' } }), false],
-    ['a signature that is not base64 of 64 bytes (telnyx-node "invalid signature format")', signed(body, { headers: { 'telnyx-signature-ed25519': 'invalid_signature' } }), false],
-    ['64 random bytes (telnyx-node "invalid signature")', signed(body, { headers: { 'telnyx-signature-ed25519': randomBytes(64).toString('base64') } }), false],
+    [
+      'a timestamp that is not a number (telnyx-node "invalid timestamp format")',
+      signed(body, { headers: { 'telnyx-timestamp': 'invalid_timestamp' } }),
+      false,
+    ],
+    [
+      'a signature that is not base64 of 64 bytes (telnyx-node "invalid signature format")',
+      signed(body, { headers: { 'telnyx-signature-ed25519': 'invalid_signature' } }),
+      false,
+    ],
+    [
+      '64 random bytes (telnyx-node "invalid signature")',
+      signed(body, { headers: { 'telnyx-signature-ed25519': randomBytes(64).toString('base64') } }),
+      false,
+    ],
     ['one byte of the body changed', { ...signed(body), rawBody: Buffer.from(body.toString().replace('Hello', 'Jello')) }, false],
-    ['the timestamp changed after signing', signed(body, { headers: { 'telnyx-timestamp': String(nowSeconds - 1), 'telnyx-signature-ed25519': sign(null, Buffer.concat([Buffer.from(`${nowSeconds}|`), body]), rfcPrivateKey).toString('base64') } }), false],
-    ['a signature over the body alone, without the timestamp', signed(body, { headers: { 'telnyx-signature-ed25519': sign(null, body, rfcPrivateKey).toString('base64') } }), false],
+    [
+      'the timestamp changed after signing',
+      signed(body, {
+        headers: {
+          'telnyx-timestamp': String(nowSeconds - 1),
+          'telnyx-signature-ed25519': sign(null, Buffer.concat([Buffer.from(`${nowSeconds}|`), body]), rfcPrivateKey).toString('base64'),
+        },
+      }),
+      false,
+    ],
+    [
+      'a signature over the body alone, without the timestamp',
+      signed(body, { headers: { 'telnyx-signature-ed25519': sign(null, body, rfcPrivateKey).toString('base64') } }),
+      false,
+    ],
     ['a channel whose public_key is not a key', signed(body), false, channel({ public_key: 'AAAA' })],
   ];
   for (const [name, request, ok, ch] of cases) {
@@ -126,7 +186,10 @@ describe('telnyx adapter: parse', () => {
 
   it('reads MMS media', () => {
     const event = parse(fixture('message-received-mms.json'));
-    assert.deepEqual(event.kind === 'inbound' && [event.message.body, event.message.mediaUrls], ['', ['https://media.telnyx.example/0b1c.jpg']]);
+    assert.deepEqual(event.kind === 'inbound' && [event.message.body, event.message.mediaUrls], [
+      '',
+      ['https://media.telnyx.example/0b1c.jpg'],
+    ]);
   });
 
   it('reads the official message.sent example as a queued receipt, keyed by the event id', () => {
@@ -160,7 +223,9 @@ describe('telnyx adapter: parse', () => {
   });
 
   const withStatus = (status: string, errors: unknown[] = []) => {
-    const event = JSON.parse(fixture('message-finalized-delivered.json').toString()) as { data: { payload: { to: Array<{ status: string }>; errors: unknown[] } } };
+    const event = JSON.parse(fixture('message-finalized-delivered.json').toString()) as {
+      data: { payload: { to: Array<{ status: string }>; errors: unknown[] } };
+    };
     event.data.payload.to[0]!.status = status;
     event.data.payload.errors = errors;
     return json(event);
@@ -210,13 +275,28 @@ describe('telnyx adapter: parse', () => {
     ['a payload without an id', '{"data":{"id":"e","event_type":"message.received","payload":{}}}', 'invalid_payload'],
     ['a numeric payload id', '{"data":{"id":"e","event_type":"message.received","payload":{"id":7}}}', 'invalid_payload'],
     ['to as a string', '{"data":{"id":"e","event_type":"message.received","payload":{"id":"m","to":"+1"}}}', 'invalid_payload'],
-    ['media as an object', '{"data":{"id":"e","event_type":"message.received","payload":{"id":"m","media":{"url":"x"}}}}', 'invalid_payload'],
-    ['an unreadable sender', '{"data":{"id":"e","event_type":"message.received","payload":{"id":"m","from":{"phone_number":"x"},"to":[{"phone_number":"+18005550100"}]}}}', 'invalid_phone_number'],
-    ['no recipient', '{"data":{"id":"e","event_type":"message.received","payload":{"id":"m","from":{"phone_number":"+15551234567"},"to":[]}}}', 'invalid_phone_number'],
+    [
+      'media as an object',
+      '{"data":{"id":"e","event_type":"message.received","payload":{"id":"m","media":{"url":"x"}}}}',
+      'invalid_payload',
+    ],
+    [
+      'an unreadable sender',
+      '{"data":{"id":"e","event_type":"message.received","payload":{"id":"m","from":{"phone_number":"x"},"to":[{"phone_number":"+18005550100"}]}}}',
+      'invalid_phone_number',
+    ],
+    [
+      'no recipient',
+      '{"data":{"id":"e","event_type":"message.received","payload":{"id":"m","from":{"phone_number":"+15551234567"},"to":[]}}}',
+      'invalid_phone_number',
+    ],
   ];
   for (const [name, body, code, contentType] of bad) {
     it(`refuses ${name} with ${code}`, () => {
-      assert.throws(() => parse(body, contentType === undefined ? 'application/json' : contentType || null), (e: unknown) => e instanceof ParleyError && e.code === code);
+      assert.throws(
+        () => parse(body, contentType === undefined ? 'application/json' : contentType || null),
+        (e: unknown) => e instanceof ParleyError && e.code === code,
+      );
     });
   }
 });
@@ -225,35 +305,87 @@ describe('telnyx adapter: send', () => {
   const api = new ApiStandIn();
   before(() => api.start());
   after(() => api.stop());
-  const message = { id: 'msg_01', from: '+18005550100', to: '+15551234567', body: 'Reply YES to confirm', mediaUrls: [], statusCallbackUrl: 'https://sms.example.com/hooks/tx/status?parley_id=msg_01' };
+  const message = {
+    id: 'msg_01',
+    from: '+18005550100',
+    to: '+15551234567',
+    body: 'Reply YES to confirm',
+    mediaUrls: [],
+    statusCallbackUrl: 'https://sms.example.com/hooks/tx/status?parley_id=msg_01',
+  };
 
   it('posts JSON with the Bearer key, the profile and the per-message webhook URL, and reads data.id', async () => {
     api.next = { status: 200, body: { data: { id: '40317159-b4f7', to: [{ phone_number: '+15551234567', status: 'queued' }] } } };
-    assert.deepEqual(await telnyxAdapter.send(message, channel({ api_url: api.url, messaging_profile_id: 'prof-1' })), { providerMessageId: '40317159-b4f7', status: 'queued' });
+    assert.deepEqual(await telnyxAdapter.send(message, channel({ api_url: api.url, messaging_profile_id: 'prof-1' })), {
+      providerMessageId: '40317159-b4f7',
+      status: 'queued',
+    });
     assert.deepEqual(
-      { method: api.last().method, path: api.last().path, authorization: api.last().headers.authorization, contentType: api.last().headers['content-type'], body: api.lastJson() },
+      {
+        method: api.last().method,
+        path: api.last().path,
+        authorization: api.last().headers.authorization,
+        contentType: api.last().headers['content-type'],
+        body: api.lastJson(),
+      },
       {
         method: 'POST',
         path: '/v2/messages',
         authorization: 'Bearer KEY0123456789abcdef',
         contentType: 'application/json',
-        body: { from: message.from, to: message.to, text: message.body, messaging_profile_id: 'prof-1', webhook_url: message.statusCallbackUrl },
+        body: {
+          from: message.from,
+          to: message.to,
+          text: message.body,
+          messaging_profile_id: 'prof-1',
+          webhook_url: message.statusCallbackUrl,
+        },
       },
     );
   });
 
   it('adds media_urls for MMS, leaves webhook_url out without a public URL, and reads the initial status', async () => {
     api.next = { status: 200, body: { data: { id: 'm2', to: [{ status: 'sending' }] } } };
-    const result = await telnyxAdapter.send({ ...message, mediaUrls: ['https://example.com/a.png'], statusCallbackUrl: null }, channel({ api_url: api.url }));
+    const result = await telnyxAdapter.send(
+      { ...message, mediaUrls: ['https://example.com/a.png'], statusCallbackUrl: null },
+      channel({ api_url: api.url }),
+    );
     assert.deepEqual(result, { providerMessageId: 'm2', status: 'sending' });
     assert.deepEqual(api.lastJson(), { from: message.from, to: message.to, text: message.body, media_urls: ['https://example.com/a.png'] });
   });
 
   const failures: Array<[string, Reply | 'closed', string, string | null]> = [
-    ['40300 (blocked: the recipient sent STOP)', { status: 400, body: { errors: [{ code: '40300', title: 'Blocked due to STOP message', detail: 'Messages cannot be sent due to an existing block rule.' }] } }, 'recipient_opted_out', '40300'],
-    ['40300 as a number', { status: 403, body: { errors: [{ code: 40300, title: 'Blocked due to STOP message' }] } }, 'recipient_opted_out', '40300'],
-    ['40310 (an invalid "to" address)', { status: 400, body: { errors: [{ code: '40310', title: "Invalid 'to' address" }] } }, 'rejected', '40310'],
-    ['10009 (authentication failed)', { status: 401, body: { errors: [{ code: '10009', title: 'Authentication failed' }] } }, 'rejected', '10009'],
+    [
+      '40300 (blocked: the recipient sent STOP)',
+      {
+        status: 400,
+        body: {
+          errors: [
+            { code: '40300', title: 'Blocked due to STOP message', detail: 'Messages cannot be sent due to an existing block rule.' },
+          ],
+        },
+      },
+      'recipient_opted_out',
+      '40300',
+    ],
+    [
+      '40300 as a number',
+      { status: 403, body: { errors: [{ code: 40300, title: 'Blocked due to STOP message' }] } },
+      'recipient_opted_out',
+      '40300',
+    ],
+    [
+      '40310 (an invalid "to" address)',
+      { status: 400, body: { errors: [{ code: '40310', title: "Invalid 'to' address" }] } },
+      'rejected',
+      '40310',
+    ],
+    [
+      '10009 (authentication failed)',
+      { status: 401, body: { errors: [{ code: '10009', title: 'Authentication failed' }] } },
+      'rejected',
+      '10009',
+    ],
     ['a 4xx without a body', { status: 404, body: '' }, 'rejected', '404'],
     ['429', { status: 429, body: { errors: [{ code: '10011', title: 'Too many requests' }] } }, 'throttled', '10011'],
     ['a 503', { status: 503, body: {} }, 'provider_unavailable', '503'],
@@ -266,42 +398,67 @@ describe('telnyx adapter: send', () => {
     it(`classifies ${name} as ${kind}`, async () => {
       if (reply !== 'closed') api.next = reply;
       const ch = channel({ api_url: reply === 'closed' ? 'http://127.0.0.1:9' : api.url, send_timeout: 300 });
-      await assert.rejects(telnyxAdapter.send(message, ch), (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code);
+      await assert.rejects(
+        telnyxAdapter.send(message, ch),
+        (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code,
+      );
     });
   }
 });
 
-describe('telnyx adapter: against the test kit\'s stand-in for the Messages API', () => {
+describe("telnyx adapter: against the test kit's stand-in for the Messages API", () => {
   const kitApi = new ApiStandIn((request) => kit.answerSend(request));
   before(() => kitApi.start());
   after(() => kitApi.stop());
   const kitChannel = () => telnyxChannelSchema.parse(kit.channel('tx', '+18005550100', kitApi.url, 'https://sms.example.com'));
   const message = { id: 'msg_02', from: '+18005550100', to: '+15551234567', body: 'Hi', mediaUrls: [], statusCallbackUrl: null };
 
-  it('is accepted with the channel\'s key', async () => {
+  it("is accepted with the channel's key", async () => {
     const result = await telnyxAdapter.send(message, kitChannel());
     assert.equal(result.status, 'queued');
     assert.match(result.providerMessageId, /^[0-9a-f-]{36}$/);
   });
   it('is refused with another key, as Telnyx refuses it (10009)', async () => {
-    await assert.rejects(telnyxAdapter.send(message, { ...kitChannel(), api_key: 'KEYwrong0123456789' }), (e: unknown) => e instanceof SendError && e.kind === 'rejected' && e.providerCode === '10009');
+    await assert.rejects(
+      telnyxAdapter.send(message, { ...kitChannel(), api_key: 'KEYwrong0123456789' }),
+      (e: unknown) => e instanceof SendError && e.kind === 'rejected' && e.providerCode === '10009',
+    );
   });
   it('is refused without text, as Telnyx refuses it', async () => {
-    await assert.rejects(telnyxAdapter.send({ ...message, body: '' }, kitChannel()), (e: unknown) => e instanceof SendError && e.kind === 'rejected');
+    await assert.rejects(
+      telnyxAdapter.send({ ...message, body: '' }, kitChannel()),
+      (e: unknown) => e instanceof SendError && e.kind === 'rejected',
+    );
   });
-  it('the kit\'s signed webhooks pass the adapter\'s verify and parse', async () => {
+  it("the kit's signed webhooks pass the adapter's verify and parse", async () => {
     const ch = kitChannel();
-    const inbound = kit.inbound({ from: '+15551234567', to: '+18005550100', body: 'YES', id: 'kit-in-1' }, 'https://sms.example.com/hooks/tx/events');
-    const request: WebhookRequest = { method: 'POST', url: '/hooks/tx/events', publicUrl: inbound.url, headers: Object.fromEntries(Object.entries(inbound.headers).map(([k, v]) => [k.toLowerCase(), v])), rawBody: Buffer.from(inbound.body), contentType: 'application/json', receivedAt: Date.now() };
+    const inbound = kit.inbound(
+      { from: '+15551234567', to: '+18005550100', body: 'YES', id: 'kit-in-1' },
+      'https://sms.example.com/hooks/tx/events',
+    );
+    const request: WebhookRequest = {
+      method: 'POST',
+      url: '/hooks/tx/events',
+      publicUrl: inbound.url,
+      headers: Object.fromEntries(Object.entries(inbound.headers).map(([k, v]) => [k.toLowerCase(), v])),
+      rawBody: Buffer.from(inbound.body),
+      contentType: 'application/json',
+      receivedAt: Date.now(),
+    };
     assert.deepEqual(await telnyxAdapter.verify(request, ch), { ok: true });
     const event = telnyxAdapter.parse(request, ch, 'events');
-    assert.deepEqual(event.kind === 'inbound' && [event.message.from, event.message.body, event.message.providerMessageId], ['+15551234567', 'YES', 'kit-in-1']);
+    assert.deepEqual(event.kind === 'inbound' && [event.message.from, event.message.body, event.message.providerMessageId], [
+      '+15551234567',
+      'YES',
+      'kit-in-1',
+    ]);
   });
 });
 
 describe('telnyx channel config', () => {
   const base = { name: 'tx', provider: 'telnyx', numbers: ['+18005550100'], api_key: 'KEY0123456789abcdef' };
-  it('takes the portal\'s base64 public key', () => assert.equal(telnyxChannelSchema.safeParse({ ...base, public_key: rfcPublicKey }).success, true));
+  it("takes the portal's base64 public key", () =>
+    assert.equal(telnyxChannelSchema.safeParse({ ...base, public_key: rfcPublicKey }).success, true));
   it('refuses a PEM, hex or truncated key with a message that says where to find it', () => {
     for (const key of [rfc8032.public, rfcPublicKey.slice(0, 20), '-----BEGIN PUBLIC KEY-----']) {
       const result = telnyxChannelSchema.safeParse({ ...base, public_key: key });

@@ -47,7 +47,10 @@ export function verifyTelnyx(request: WebhookRequest, base64PublicKey: string): 
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'telnyx-timestamp is not a Unix time in seconds' };
   const skew = Math.abs(request.receivedAt / 1000 - Number(timestamp));
   if (skew > toleranceSeconds) {
-    return { ok: false, reason: `telnyx-timestamp is ${Math.round(skew)} s from this server's clock (more than ${toleranceSeconds} s): a replayed webhook, or a server clock to fix` };
+    return {
+      ok: false,
+      reason: `telnyx-timestamp is ${Math.round(skew)} s from this server's clock (more than ${toleranceSeconds} s): a replayed webhook, or a server clock to fix`,
+    };
   }
   const signatureBytes = Buffer.from(signature, 'base64');
   if (signatureBytes.length !== 64) return { ok: false, reason: 'telnyx-signature-ed25519 is not a base64 64-byte Ed25519 signature' };
@@ -60,7 +63,11 @@ export function verifyTelnyx(request: WebhookRequest, base64PublicKey: string): 
   const signed = Buffer.concat([Buffer.from(`${timestamp}|`), request.rawBody]);
   return verifyEd25519(null, signed, key, signatureBytes)
     ? { ok: true }
-    : { ok: false, reason: "telnyx-signature-ed25519 does not match telnyx-timestamp|body under the channel's public_key (check it is the account's current public key from the Telnyx portal)" };
+    : {
+        ok: false,
+        reason:
+          "telnyx-signature-ed25519 does not match telnyx-timestamp|body under the channel's public_key (check it is the account's current public key from the Telnyx portal)",
+      };
 }
 
 const phoneEntry = z.object({ phone_number: z.string().max(64).nullish(), status: z.string().max(64).nullish() });
@@ -75,9 +82,15 @@ const eventSchema = z.object({
       from: phoneEntry.nullish(),
       to: z.array(phoneEntry).max(64).nullish(),
       text: z.string().max(65_536).nullish(),
-      media: z.array(z.object({ url: z.string().max(2048) })).max(32).nullish(),
+      media: z
+        .array(z.object({ url: z.string().max(2048) }))
+        .max(32)
+        .nullish(),
       received_at: z.string().max(64).nullish(),
-      errors: z.array(z.object({ code: z.union([z.string().max(32), z.number()]).nullish() })).max(32).nullish(),
+      errors: z
+        .array(z.object({ code: z.union([z.string().max(32), z.number()]).nullish() }))
+        .max(32)
+        .nullish(),
     }),
   }),
 });

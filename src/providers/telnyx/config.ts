@@ -10,7 +10,10 @@ export const telnyxChannelSchema = z.strictObject({
   public_key: z
     .string()
     .trim()
-    .refine((k) => /^[A-Za-z0-9+/]{43}=?$/.test(k), 'the base64 of the 32-byte Ed25519 public key (Telnyx portal → Account Settings → Keys & Credentials → Public Key)'),
+    .refine(
+      (k) => /^[A-Za-z0-9+/]{43}=?$/.test(k),
+      'the base64 of the 32-byte Ed25519 public key (Telnyx portal → Account Settings → Keys & Credentials → Public Key)',
+    ),
   /** Send through this messaging profile (its number pool, its settings) when set. */
   messaging_profile_id: z.string().min(1).max(128).optional(),
 });

@@ -24,7 +24,17 @@ const sdk = {
 };
 
 function channel(extra: Partial<TextbeeChannelConfig> = {}): TextbeeChannelConfig {
-  return { name: 'tb', provider: 'textbee', numbers: ['+18005550100'], api_key: 'api-key-0123', device_id: '664f00aa11bb22cc33dd44ee', signing_secret: secret, verify: 'enforce', send_timeout: 2_000, ...extra };
+  return {
+    name: 'tb',
+    provider: 'textbee',
+    numbers: ['+18005550100'],
+    api_key: 'api-key-0123',
+    device_id: '664f00aa11bb22cc33dd44ee',
+    signing_secret: secret,
+    verify: 'enforce',
+    send_timeout: 2_000,
+    ...extra,
+  };
 }
 
 /** Signed here with node:crypto, as textbee's server does: hex HMAC-SHA256 of the body. */
@@ -33,7 +43,15 @@ const sign = (body: Buffer | string, key = secret) => createHmac('sha256', key).
 function webhook(body: Buffer | string, signature: string | null = sign(body)): WebhookRequest {
   const raw = Buffer.from(body);
   const headers = { 'content-type': 'application/json', ...(signature === null ? {} : { 'x-signature': signature }) };
-  return { method: 'POST', url: '/hooks/tb/events', publicUrl: 'https://sms.example.com/hooks/tb/events', headers, rawBody: raw, contentType: 'application/json', receivedAt: Date.now() };
+  return {
+    method: 'POST',
+    url: '/hooks/tb/events',
+    publicUrl: 'https://sms.example.com/hooks/tb/events',
+    headers,
+    rawBody: raw,
+    contentType: 'application/json',
+    receivedAt: Date.now(),
+  };
 }
 
 const verdict = (request: WebhookRequest, ch = channel()) => adapter.verify(request, ch) as VerifyResult;
@@ -55,7 +73,13 @@ describe('textbee adapter: verify', () => {
   }
 
   it('computes the same hex as the fixed SDK vector (the body is JSON.stringify of the payload)', () => {
-    assert.equal(sign(JSON.stringify({ event: 'MESSAGE_RECEIVED', smsId: '65f0000000000000000000bb', sender: '+12025550123', message: 'hello' }), sdk.secret), sdk.signature);
+    assert.equal(
+      sign(
+        JSON.stringify({ event: 'MESSAGE_RECEIVED', smsId: '65f0000000000000000000bb', sender: '+12025550123', message: 'hello' }),
+        sdk.secret,
+      ),
+      sdk.signature,
+    );
   });
 
   const body = fixture('message-received.json');
@@ -64,7 +88,11 @@ describe('textbee adapter: verify', () => {
     ['spaces around the signature', webhook(body, ` ${sign(body)} `), true],
     ['a signature with another secret', webhook(body, sign(body, 'another-secret-of-20-chars')), false],
     ['one byte changed', { ...webhook(body), rawBody: Buffer.from(body.toString().replace('Yes', 'No!')) }, false],
-    ['the same JSON re-serialised with spaces', { ...webhook(body), rawBody: Buffer.from(JSON.stringify(JSON.parse(body.toString()), null, 1)) }, false],
+    [
+      'the same JSON re-serialised with spaces',
+      { ...webhook(body), rawBody: Buffer.from(JSON.stringify(JSON.parse(body.toString()), null, 1)) },
+      false,
+    ],
     ['a base64 signature', webhook(body, createHmac('sha256', secret).update(body).digest('base64')), false],
     ['a sha256= prefix', webhook(body, `sha256=${sign(body)}`), false],
     ['no X-Signature', webhook(body, null), false],
@@ -82,7 +110,10 @@ describe('textbee adapter: verify', () => {
 
   it('accepts what the test kit signs, with the channel block it gives', () => {
     const ch = textbeeChannelSchema.parse(kit.channel('tb', '+18005550100', 'http://127.0.0.1:9', 'https://sms.example.com'));
-    const request = kit.inbound({ from: '+15551234567', to: '+18005550100', body: 'YES', id: 'k1' }, 'https://sms.example.com/hooks/tb/events');
+    const request = kit.inbound(
+      { from: '+15551234567', to: '+18005550100', body: 'YES', id: 'k1' },
+      'https://sms.example.com/hooks/tb/events',
+    );
     assert.deepEqual(verdict(webhook(request.body, request.headers['x-signature'] ?? null), ch), { ok: true });
   });
 });
@@ -97,7 +128,14 @@ describe('textbee adapter: parse', () => {
   it('reads a received message, keyed by smsId, to the channel number', () => {
     assert.deepEqual(parse(fixture('message-received.json')), {
       kind: 'inbound',
-      message: { from: '+15551234567', to: '+18005550100', body: 'Yes, see you then', mediaUrls: [], providerMessageId: '6650f1a2b3c4d5e6f7a8b9c0', providerTime: Date.parse('2026-11-20T15:04:05.000Z') },
+      message: {
+        from: '+15551234567',
+        to: '+18005550100',
+        body: 'Yes, see you then',
+        mediaUrls: [],
+        providerMessageId: '6650f1a2b3c4d5e6f7a8b9c0',
+        providerTime: Date.parse('2026-11-20T15:04:05.000Z'),
+      },
     });
   });
 
@@ -163,7 +201,10 @@ describe('textbee adapter: parse', () => {
   ];
   for (const [name, request, code] of bad) {
     it(`refuses ${name} with ${code}`, () => {
-      assert.throws(() => adapter.parse(request, channel(), 'events'), (e: unknown) => e instanceof ParleyError && e.code === code);
+      assert.throws(
+        () => adapter.parse(request, channel(), 'events'),
+        (e: unknown) => e instanceof ParleyError && e.code === code,
+      );
     });
   }
 });
@@ -177,40 +218,78 @@ describe('textbee adapter: send', () => {
 
   it('posts to the device with the API key, and reads the batch id', async () => {
     api.next = { status: 201, body: queued };
-    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url })), { providerMessageId: '6650f1a2b3c4d5e6f7a8b9ff', status: 'queued' });
-    assert.deepEqual({ method: api.last().method, path: api.last().path, apiKey: api.last().headers['x-api-key'], body: api.lastJson() }, {
-      method: 'POST',
-      path: '/api/v1/gateway/devices/664f00aa11bb22cc33dd44ee/send-sms',
-      apiKey: 'api-key-0123',
-      body: { recipients: ['+15551234567'], message: 'Reply YES' },
+    assert.deepEqual(await adapter.send(message, channel({ api_url: api.url })), {
+      providerMessageId: '6650f1a2b3c4d5e6f7a8b9ff',
+      status: 'queued',
     });
+    assert.deepEqual(
+      { method: api.last().method, path: api.last().path, apiKey: api.last().headers['x-api-key'], body: api.lastJson() },
+      {
+        method: 'POST',
+        path: '/api/v1/gateway/devices/664f00aa11bb22cc33dd44ee/send-sms',
+        apiKey: 'api-key-0123',
+        body: { recipients: ['+15551234567'], message: 'Reply YES' },
+      },
+    );
   });
 
   it('refuses media without calling textbee', async () => {
     const before = api.received.length;
-    await assert.rejects(adapter.send({ ...message, mediaUrls: ['https://example.com/a.jpg'] }, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === 'rejected');
+    await assert.rejects(
+      adapter.send({ ...message, mediaUrls: ['https://example.com/a.jpg'] }, channel({ api_url: api.url })),
+      (e: unknown) => e instanceof SendError && e.kind === 'rejected',
+    );
     assert.equal(api.received.length, before);
   });
 
   const failures: Array<[string, Reply, string, RegExp]> = [
-    ['a 400 (device not enabled)', { status: 400, body: { success: false, error: 'Device does not exist or is not enabled' } }, 'rejected', /Device does not exist/],
+    [
+      'a 400 (device not enabled)',
+      { status: 400, body: { success: false, error: 'Device does not exist or is not enabled' } },
+      'rejected',
+      /Device does not exist/,
+    ],
     ['a 401', { status: 401, body: { message: 'Unauthorized', statusCode: 401 } }, 'rejected', /Unauthorized/],
-    ['a 429', { status: 429, body: { message: 'ThrottlerException: Too Many Requests', statusCode: 429 } }, 'throttled', /Too Many Requests/],
-    ['a 500 (queue failure)', { status: 500, body: { success: false, error: 'Failed to add SMS to queue' } }, 'provider_unavailable', /Failed to add SMS/],
-    ['the answer without a queue (no smsBatchId)', { status: 201, body: JSON.parse(fixture('send-immediate.json').toString()) as unknown }, 'invalid_response', /smsBatchId/],
+    [
+      'a 429',
+      { status: 429, body: { message: 'ThrottlerException: Too Many Requests', statusCode: 429 } },
+      'throttled',
+      /Too Many Requests/,
+    ],
+    [
+      'a 500 (queue failure)',
+      { status: 500, body: { success: false, error: 'Failed to add SMS to queue' } },
+      'provider_unavailable',
+      /Failed to add SMS/,
+    ],
+    [
+      'the answer without a queue (no smsBatchId)',
+      { status: 201, body: JSON.parse(fixture('send-immediate.json').toString()) as unknown },
+      'invalid_response',
+      /smsBatchId/,
+    ],
     ['a 201 that is not JSON', { status: 201, body: 'ok' }, 'invalid_response', /smsBatchId/],
   ];
   for (const [name, reply, kind, text] of failures) {
     it(`classifies ${name} as ${kind}`, async () => {
       api.next = reply;
-      await assert.rejects(adapter.send(message, channel({ api_url: api.url })), (e: unknown) => e instanceof SendError && e.kind === kind && text.test(e.message));
+      await assert.rejects(
+        adapter.send(message, channel({ api_url: api.url })),
+        (e: unknown) => e instanceof SendError && e.kind === kind && text.test(e.message),
+      );
     });
   }
 
   it('classifies a refused connection and a timeout as connection failures', async () => {
-    await assert.rejects(adapter.send(message, channel({ api_url: 'http://127.0.0.1:9' })), (e: unknown) => e instanceof SendError && e.kind === 'connection');
+    await assert.rejects(
+      adapter.send(message, channel({ api_url: 'http://127.0.0.1:9' })),
+      (e: unknown) => e instanceof SendError && e.kind === 'connection',
+    );
     api.next = { status: 201, body: queued, hang: true };
-    await assert.rejects(adapter.send(message, channel({ api_url: api.url, send_timeout: 150 })), (e: unknown) => e instanceof SendError && e.kind === 'connection');
+    await assert.rejects(
+      adapter.send(message, channel({ api_url: api.url, send_timeout: 150 })),
+      (e: unknown) => e instanceof SendError && e.kind === 'connection',
+    );
   });
 
   describe('against the test kit stand-in', () => {
@@ -223,7 +302,10 @@ describe('textbee adapter: send', () => {
       const result = await adapter.send(message, ch);
       assert.match(result.providerMessageId, /^[0-9a-f]{24}$/);
       await assert.rejects(adapter.send(message, { ...ch, device_id: 'another' }), /Device does not exist/);
-      await assert.rejects(adapter.send(message, { ...ch, api_key: 'wrong' }), (e: unknown) => e instanceof SendError && e.kind === 'rejected');
+      await assert.rejects(
+        adapter.send(message, { ...ch, api_key: 'wrong' }),
+        (e: unknown) => e instanceof SendError && e.kind === 'rejected',
+      );
     });
   });
 });

@@ -26,11 +26,19 @@ export const defaultTextbeeApiUrl = 'https://api.textbee.dev';
 
 export function verifyTextbee(request: WebhookRequest, secret: string): VerifyResult {
   const signature = headerValue(request.headers, 'x-signature')?.trim();
-  if (!signature) return { ok: false, reason: 'X-Signature header is missing; textbee signs every webhook it sends, so this did not come from a textbee webhook' };
+  if (!signature)
+    return {
+      ok: false,
+      reason: 'X-Signature header is missing; textbee signs every webhook it sends, so this did not come from a textbee webhook',
+    };
   // textbee signs JSON.stringify(payload) and posts the same serialisation: the raw body is what it signed.
   return hmacSha256HexMatches(secret, request.rawBody, signature)
     ? { ok: true }
-    : { ok: false, reason: "X-Signature does not match HMAC-SHA256 of the body under the channel's signing_secret; it must equal the signing secret of the textbee webhook" };
+    : {
+        ok: false,
+        reason:
+          "X-Signature does not match HMAC-SHA256 of the body under the channel's signing_secret; it must equal the signing secret of the textbee webhook",
+      };
 }
 
 const id = z.string().min(1).max(128);
@@ -132,7 +140,11 @@ async function send(message: OutboundRequest, channel: TextbeeChannelConfig): Pr
   const parsed = sendResponseSchema.safeParse(reply.json);
   // Without its queue textbee answers with Firebase's send counts and no id: the message may be on
   // its way, but no receipt could ever be matched to it.
-  if (!parsed.success) throw new SendError('invalid_response', 'textbee answered without an smsBatchId (is its send queue off?), so receipts cannot be matched');
+  if (!parsed.success)
+    throw new SendError(
+      'invalid_response',
+      'textbee answered without an smsBatchId (is its send queue off?), so receipts cannot be matched',
+    );
   return { providerMessageId: parsed.data.data.smsBatchId, status: 'queued' };
 }
 

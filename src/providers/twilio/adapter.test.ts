@@ -45,10 +45,22 @@ describe('twilio adapter: the published twilio-node signature vectors', () => {
     ['an https URL signed with :443 added', signed(url, 'kvajT1Ptam85bY51eRf/AJRuM3w='), true],
     ['an http URL signed with :80 added', signed('http://mycompany.com/myapp.php?foo=1&bar=2', '0ZXoZLH/DfblKGATFgpif+LLRf4='), true],
     ['a URL with credentials', signed('https://user:pass@mycompany.com/myapp.php?foo=1&bar=2', 'CukzLTc1tT5dXEDIHm/tKBanW10='), true],
-    ['a URL with credentials, signed with :443', signed('https://user:pass@mycompany.com/myapp.php?foo=1&bar=2', 'ZQFR1PTIZXF2MXB8ZnKCvnnA+rI='), true],
+    [
+      'a URL with credentials, signed with :443',
+      signed('https://user:pass@mycompany.com/myapp.php?foo=1&bar=2', 'ZQFR1PTIZXF2MXB8ZnKCvnnA+rI='),
+      true,
+    ],
     ['special characters in the URL', signed(`${url}&Body=It's+amazing`, 'dsq4Ehbj6cs+KdTkpF5sSSplOWw='), true],
-    ['a repeated parameter', signed(url, '83O6e2vORAoJHUNzJjDWN1jz+BA=', { 'MessagingBinding.Address': ['+1325xxxxxxx', '+1415xxxxxxx'] }), true],
-    ['a repeated parameter in another order', signed(url, '83O6e2vORAoJHUNzJjDWN1jz+BA=', { 'MessagingBinding.Address': ['+1415xxxxxxx', '+1325xxxxxxx'] }), true],
+    [
+      'a repeated parameter',
+      signed(url, '83O6e2vORAoJHUNzJjDWN1jz+BA=', { 'MessagingBinding.Address': ['+1325xxxxxxx', '+1415xxxxxxx'] }),
+      true,
+    ],
+    [
+      'a repeated parameter in another order',
+      signed(url, '83O6e2vORAoJHUNzJjDWN1jz+BA=', { 'MessagingBinding.Address': ['+1415xxxxxxx', '+1325xxxxxxx'] }),
+      true,
+    ],
     [
       'repeated values, one of them twice',
       signed(url, 'IK+Dwps556ElfBT0I3Rgjkr1wJU=', { Sid: 'CA123', SidAccount: 'AC123', Digits: ['5678', '1234', '1234'] }),
@@ -65,10 +77,20 @@ describe('twilio adapter: the published twilio-node signature vectors', () => {
   const body = '{"property": "value", "boolean": true}';
   const withHash = `${url}&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620`;
   const json = (publicUrl: string, raw: string, signature: string) =>
-    request({ publicUrl, url: publicUrl.replace('https://mycompany.com', ''), rawBody: Buffer.from(raw), contentType: 'application/json', signature });
-  it('accepts the JSON-body vector', () => assert.equal((twilioAdapter.verify(json(withHash, body, 'a9nBmqA0ju/hNViExpshrM61xv4='), channel(token)) as { ok: boolean }).ok, true));
+    request({
+      publicUrl,
+      url: publicUrl.replace('https://mycompany.com', ''),
+      rawBody: Buffer.from(raw),
+      contentType: 'application/json',
+      signature,
+    });
+  it('accepts the JSON-body vector', () =>
+    assert.equal((twilioAdapter.verify(json(withHash, body, 'a9nBmqA0ju/hNViExpshrM61xv4='), channel(token)) as { ok: boolean }).ok, true));
   it('rejects a JSON body that does not match bodySHA256', () => {
-    const verdict = twilioAdapter.verify(json(withHash, body.replace('true', 'false'), 'a9nBmqA0ju/hNViExpshrM61xv4='), channel(token)) as { ok: boolean; reason?: string };
+    const verdict = twilioAdapter.verify(json(withHash, body.replace('true', 'false'), 'a9nBmqA0ju/hNViExpshrM61xv4='), channel(token)) as {
+      ok: boolean;
+      reason?: string;
+    };
     assert.equal(verdict.ok, false);
     assert.match(verdict.reason!, /bodySHA256/);
   });
@@ -86,10 +108,15 @@ describe('twilio adapter: verify', () => {
   const publicUrl = 'https://sms.example.com/hooks/us/inbound';
 
   it('accepts a real inbound webhook signed over the public URL', () => {
-    assert.deepEqual(twilioAdapter.verify(request({ rawBody: Buffer.from(raw), signature: sign(publicUrl, raw) }), channel(token)), { ok: true });
+    assert.deepEqual(twilioAdapter.verify(request({ rawBody: Buffer.from(raw), signature: sign(publicUrl, raw) }), channel(token)), {
+      ok: true,
+    });
   });
   it('explains a signature made for another URL (the proxy case)', () => {
-    const verdict = twilioAdapter.verify(request({ rawBody: Buffer.from(raw), signature: sign(publicUrl, raw), publicUrl: 'http://10.0.0.5:3000/hooks/us/inbound' }), channel(token));
+    const verdict = twilioAdapter.verify(
+      request({ rawBody: Buffer.from(raw), signature: sign(publicUrl, raw), publicUrl: 'http://10.0.0.5:3000/hooks/us/inbound' }),
+      channel(token),
+    );
     assert.equal(verdict instanceof Promise, false);
     assert.deepEqual(verdict, {
       ok: false,
@@ -99,7 +126,10 @@ describe('twilio adapter: verify', () => {
     });
   });
   it('names the URL Twilio signed when only the scheme differs (TLS ended by a proxy Parley was not told about)', () => {
-    const verdict = twilioAdapter.verify(request({ rawBody: Buffer.from(raw), signature: sign(publicUrl, raw), publicUrl: publicUrl.replace('https:', 'http:') }), channel(token));
+    const verdict = twilioAdapter.verify(
+      request({ rawBody: Buffer.from(raw), signature: sign(publicUrl, raw), publicUrl: publicUrl.replace('https:', 'http:') }),
+      channel(token),
+    );
     assert.deepEqual(verdict, {
       ok: false,
       reason:
@@ -110,9 +140,15 @@ describe('twilio adapter: verify', () => {
   const rejected: Array<[string, WebhookRequest]> = [
     ['no header', request({ rawBody: Buffer.from(raw), signature: null })],
     ['a tampered body', request({ rawBody: Buffer.from(raw.replace('Body=St', 'Body=START')), signature: sign(publicUrl, raw) })],
-    ['another token', request({ rawBody: Buffer.from(raw), signature: createHmac('sha1', 'x'.repeat(32)).update(publicUrl).digest('base64') })],
+    [
+      'another token',
+      request({ rawBody: Buffer.from(raw), signature: createHmac('sha1', 'x'.repeat(32)).update(publicUrl).digest('base64') }),
+    ],
     ['a truncated signature', request({ rawBody: Buffer.from(raw), signature: sign(publicUrl, raw).slice(0, 20) })],
-    ['hex instead of base64', request({ rawBody: Buffer.from(raw), signature: Buffer.from(sign(publicUrl, raw), 'base64').toString('hex') })],
+    [
+      'hex instead of base64',
+      request({ rawBody: Buffer.from(raw), signature: Buffer.from(sign(publicUrl, raw), 'base64').toString('hex') }),
+    ],
   ];
   for (const [name, req] of rejected) {
     it(`rejects ${name}`, () => assert.equal((twilioAdapter.verify(req, channel(token)) as { ok: boolean }).ok, false));
@@ -127,7 +163,14 @@ describe('twilio adapter: verify', () => {
 
 describe('twilio adapter: signing input and URL forms', () => {
   it('joins sorted names and values without separators', () => {
-    assert.equal(twilioSigningInput('https://a.example/x', [['b', '2'], ['a', '1'], ['a', '0']]), 'https://a.example/xa0a1b2');
+    assert.equal(
+      twilioSigningInput('https://a.example/x', [
+        ['b', '2'],
+        ['a', '1'],
+        ['a', '0'],
+      ]),
+      'https://a.example/xa0a1b2',
+    );
   });
   it('tries the URL as given, without its port and with the default port', () => {
     assert.deepEqual(urlVariants('https://a.example:8443/x?y=1'), ['https://a.example:8443/x?y=1', 'https://a.example/x?y=1']);
@@ -170,7 +213,13 @@ describe('twilio adapter: parse', () => {
   it('reads status callbacks, keeping the error code', () => {
     assert.deepEqual(parse(fixture('status-undelivered.form'), 'status'), {
       kind: 'status',
-      receipt: { providerMessageId: 'SM1342fe1b2c904d1ab04f0fc7a58abca9', status: 'undelivered', providerStatus: 'undelivered', errorCode: '30003', providerTime: null },
+      receipt: {
+        providerMessageId: 'SM1342fe1b2c904d1ab04f0fc7a58abca9',
+        status: 'undelivered',
+        providerStatus: 'undelivered',
+        errorCode: '30003',
+        providerTime: null,
+      },
     });
   });
   it('tells a receipt from a message on the shared events URL', () => {
@@ -212,13 +261,20 @@ describe('twilio adapter: parse', () => {
   const bad: Array<[string, WebhookRequest, string]> = [
     ['a JSON body', request({ rawBody: Buffer.from('{"From":"+1"}'), contentType: 'application/json' }), 'unsupported_media_type'],
     ['no MessageSid', request({ rawBody: Buffer.from('From=%2B15551234567&To=%2B18005550100&Body=hi') }), 'invalid_payload'],
-    ['an unreadable From', request({ rawBody: Buffer.from('From=front+desk&To=%2B18005550100&Body=hi&MessageSid=SM1') }), 'invalid_phone_number'],
+    [
+      'an unreadable From',
+      request({ rawBody: Buffer.from('From=front+desk&To=%2B18005550100&Body=hi&MessageSid=SM1') }),
+      'invalid_phone_number',
+    ],
     ['an unknown status', request({ rawBody: Buffer.from('MessageSid=SM1&MessageStatus=teleported') }), 'invalid_payload'],
   ];
   for (const [name, req, code] of bad) {
     it(`refuses ${name} with ${code}`, () => {
       const path = name === 'an unknown status' ? 'status' : 'inbound';
-      assert.throws(() => twilioAdapter.parse(req, channel(), path), (e: unknown) => e instanceof ParleyError && e.code === code);
+      assert.throws(
+        () => twilioAdapter.parse(req, channel(), path),
+        (e: unknown) => e instanceof ParleyError && e.code === code,
+      );
     });
   }
 });
@@ -244,20 +300,39 @@ describe('twilio adapter: send', () => {
     const sent = { path: api.last().path, authorization: api.last().headers.authorization, form: api.lastForm() };
     assert.equal(sent.path, `/2010-04-01/Accounts/${ch.account_sid}/Messages.json`);
     assert.equal(sent.authorization, `Basic ${Buffer.from(`${ch.account_sid}:secret-token-0123456789`).toString('base64')}`);
-    assert.deepEqual(Object.fromEntries(sent.form), { To: message.to, From: message.from, Body: message.body, MediaUrl: message.mediaUrls[0], StatusCallback: message.statusCallbackUrl });
+    assert.deepEqual(Object.fromEntries(sent.form), {
+      To: message.to,
+      From: message.from,
+      Body: message.body,
+      MediaUrl: message.mediaUrls[0],
+      StatusCallback: message.statusCallbackUrl,
+    });
   });
 
   it('sends through the Messaging Service instead of a From number when configured', async () => {
     api.next = { status: 201, body: { sid: 'SM7f3b', status: 'accepted' } };
     const sid = `MG${'a'.repeat(32)}`;
-    assert.deepEqual(await twilioAdapter.send(message, { ...channel(), api_url: api.url, messaging_service_sid: sid }), { providerMessageId: 'SM7f3b', status: 'queued' });
+    assert.deepEqual(await twilioAdapter.send(message, { ...channel(), api_url: api.url, messaging_service_sid: sid }), {
+      providerMessageId: 'SM7f3b',
+      status: 'queued',
+    });
     assert.equal(api.lastForm().get('MessagingServiceSid'), sid);
     assert.equal(api.lastForm().has('From'), false);
   });
 
   const failures: Array<[string, Reply | 'closed', string, string | null]> = [
-    ['21610 (the recipient replied STOP to Twilio)', { status: 400, body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', status: 400 } }, 'recipient_opted_out', '21610'],
-    ['21211 (an invalid To number)', { status: 400, body: { code: 21211, message: "The 'To' number is not a valid phone number.", status: 400 } }, 'rejected', '21211'],
+    [
+      '21610 (the recipient replied STOP to Twilio)',
+      { status: 400, body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', status: 400 } },
+      'recipient_opted_out',
+      '21610',
+    ],
+    [
+      '21211 (an invalid To number)',
+      { status: 400, body: { code: 21211, message: "The 'To' number is not a valid phone number.", status: 400 } },
+      'rejected',
+      '21211',
+    ],
     ['20003 (bad credentials)', { status: 401, body: { code: 20003, message: 'Authenticate', status: 401 } }, 'rejected', '20003'],
     ['20429 (too many requests)', { status: 429, body: { code: 20429, message: 'Too Many Requests', status: 429 } }, 'throttled', '20429'],
     ['a 500', { status: 500, body: {} }, 'provider_unavailable', '500'],
@@ -269,13 +344,20 @@ describe('twilio adapter: send', () => {
     it(`classifies ${name} as ${kind}`, async () => {
       if (reply !== 'closed') api.next = reply;
       const ch = { ...channel(), api_url: reply === 'closed' ? 'http://127.0.0.1:9' : api.url, send_timeout: 300 };
-      await assert.rejects(twilioAdapter.send(message, ch), (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code);
+      await assert.rejects(
+        twilioAdapter.send(message, ch),
+        (e: unknown) => e instanceof SendError && e.kind === kind && e.providerCode === code,
+      );
     });
   }
 });
 
 it('answers webhooks with empty TwiML', () => {
-  assert.deepEqual(twilioAdapter.answer, { status: 200, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' });
+  assert.deepEqual(twilioAdapter.answer, {
+    status: 200,
+    contentType: 'text/xml',
+    body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+  });
 });
 
 function channel(authToken = 'twilio-auth-token-0123456789abcdef'): TwilioChannelConfig {

@@ -67,14 +67,16 @@ export function verifyTwilio(request: WebhookRequest, authToken: string): Verify
   // JSON bodies: the URL carries bodySHA256, the signature covers the URL alone.
   const bodyHash = firstValues(queryParams(request)).get('bodySHA256');
   const params = bodyHash !== undefined || request.method === 'GET' || !isForm(request) ? [] : safeFormParams(request);
-  const signedOver = (url: string) => urlVariants(url).some((variant) => signatureMatches(authToken, twilioSigningInput(variant, params), presented));
+  const signedOver = (url: string) =>
+    urlVariants(url).some((variant) => signatureMatches(authToken, twilioSigningInput(variant, params), presented));
   if (!signedOver(request.publicUrl)) {
     return { ok: false, reason: `X-Twilio-Signature does not match; ${signedUrlMismatch('Twilio', request.publicUrl, signedOver)}` };
   }
   if (bodyHash !== undefined) {
     const actual = createHash('sha256').update(request.rawBody).digest();
     const claimed = Buffer.from(bodyHash, 'hex');
-    if (claimed.length !== actual.length || !timingSafeEqual(actual, claimed)) return { ok: false, reason: 'bodySHA256 does not match the SHA-256 of the body' };
+    if (claimed.length !== actual.length || !timingSafeEqual(actual, claimed))
+      return { ok: false, reason: 'bodySHA256 does not match the SHA-256 of the body' };
   }
   return { ok: true };
 }
@@ -135,7 +137,8 @@ const optedOutCodes = new Set(['21610']);
 
 function parseStatus(fields: Map<string, string>): WebhookEvent {
   const providerStatus = requireField(fields, 'MessageStatus');
-  if (!(providerStatus in statusMap)) throw new ParleyError('invalid_payload', `MessageStatus: "${providerStatus.slice(0, 40)}" is not a Twilio message status`);
+  if (!(providerStatus in statusMap))
+    throw new ParleyError('invalid_payload', `MessageStatus: "${providerStatus.slice(0, 40)}" is not a Twilio message status`);
   const status = statusMap[providerStatus];
   if (!status) return { kind: 'ignored', reason: `MessageStatus ${providerStatus} is not tracked` };
   const errorCode = fields.get('ErrorCode');
@@ -187,7 +190,8 @@ async function send(message: OutboundRequest, channel: TwilioChannelConfig): Pro
     readRefusal,
   );
   const created = reply.json as { sid?: unknown; status?: unknown } | undefined;
-  if (typeof created?.sid !== 'string' || created.sid === '') throw new SendError('invalid_response', 'Twilio answered without a message sid');
+  if (typeof created?.sid !== 'string' || created.sid === '')
+    throw new SendError('invalid_response', 'Twilio answered without a message sid');
   const status = typeof created.status === 'string' ? statusMap[created.status] : undefined;
   return { providerMessageId: created.sid, status: status ?? 'queued' };
 }

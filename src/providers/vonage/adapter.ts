@@ -52,7 +52,8 @@ function smsApiTime(value: string | undefined): number | null {
 function partNumber(fields: Map<string, string>, name: string): number {
   const value = requireField(fields, name);
   const n = Number(value);
-  if (!/^\d{1,3}$/.test(value) || n < 1 || n > 255) throw new ParleyError('invalid_payload', `${name}: "${value.slice(0, 20)}" is not a part number (1-255)`);
+  if (!/^\d{1,3}$/.test(value) || n < 1 || n > 255)
+    throw new ParleyError('invalid_payload', `${name}: "${value.slice(0, 20)}" is not a part number (1-255)`);
   return n;
 }
 
@@ -81,7 +82,8 @@ function smsApiInbound(fields: Map<string, string>): WebhookEvent {
 }
 
 function smsApiReceipt(fields: Map<string, string>, providerStatus: string): WebhookEvent {
-  if (!smsApiStatuses.has(providerStatus)) throw new ParleyError('invalid_payload', `status: "${providerStatus.slice(0, 40)}" is not a Vonage delivery receipt status`);
+  if (!smsApiStatuses.has(providerStatus))
+    throw new ParleyError('invalid_payload', `status: "${providerStatus.slice(0, 40)}" is not a Vonage delivery receipt status`);
   const status = smsApiStatuses.get(providerStatus);
   if (!status) return { kind: 'ignored', reason: `delivery receipt status ${providerStatus}: Vonage has no information` };
   const errorCode = fields.get('err-code');
@@ -155,7 +157,11 @@ function sentParts(json: unknown): SentPart[] | null {
 const readRefusal: RefusalReader = (reply: ProviderReply) => {
   const refused = sentParts(reply.json)?.find((part) => part.status !== '0');
   if (!refused?.status) return { code: null };
-  return { code: refused.status, ...(refused.errorText ? { message: refused.errorText } : {}), optedOut: sendStatusKinds.get(refused.status) === 'recipient_opted_out' };
+  return {
+    code: refused.status,
+    ...(refused.errorText ? { message: refused.errorText } : {}),
+    optedOut: sendStatusKinds.get(refused.status) === 'recipient_opted_out',
+  };
 };
 
 function refusalError(refused: SentPart, parts: SentPart[]): SendError {
@@ -164,7 +170,11 @@ function refusalError(refused: SentPart, parts: SentPart[]): SendError {
   const accepted = parts.filter((part) => part.status === '0').length;
   if (accepted > 0) {
     // Sending again would repeat the parts that did go out; the message fails as it stands.
-    return new SendError('rejected', `${detail} after accepting ${accepted} of its ${parts.length} parts; not sent again, which would repeat those`, code);
+    return new SendError(
+      'rejected',
+      `${detail} after accepting ${accepted} of its ${parts.length} parts; not sent again, which would repeat those`,
+      code,
+    );
   }
   return new SendError(sendStatusKinds.get(code) ?? 'rejected', detail, code);
 }
@@ -189,7 +199,8 @@ function sendForm(message: OutboundRequest, channel: VonageChannelConfig): URLSe
 }
 
 async function send(message: OutboundRequest, channel: VonageChannelConfig): Promise<SendResult> {
-  if (message.mediaUrls.length > 0) throw new SendError('rejected', 'the Vonage SMS API sends text only, and this message has media', 'media_not_supported');
+  if (message.mediaUrls.length > 0)
+    throw new SendError('rejected', 'the Vonage SMS API sends text only, and this message has media', 'media_not_supported');
   const reply = await callProvider(
     {
       url: `${channel.api_url ?? defaultVonageApiUrl}/sms/json`,
@@ -206,7 +217,8 @@ async function send(message: OutboundRequest, channel: VonageChannelConfig): Pro
   if (refused) throw refusalError(refused, parts);
   // A long text goes out as several parts, each with its own id and its own receipts.
   const ids = parts.map((part) => part.messageId);
-  if (ids.some((id) => !id)) throw new SendError('invalid_response', 'Vonage accepted the message but answered without a message-id for every part');
+  if (ids.some((id) => !id))
+    throw new SendError('invalid_response', 'Vonage accepted the message but answered without a message-id for every part');
   const partIds = ids as string[];
   return { providerMessageId: partIds[0]!, status: 'sent', ...(partIds.length > 1 ? { partIds } : {}) };
 }

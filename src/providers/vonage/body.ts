@@ -22,7 +22,10 @@ export function readVonageBody(request: WebhookRequest): VonageBody {
     const json = readJsonBody(request, jsonObject);
     return 'message_uuid' in json ? { api: 'messages', json } : { api: 'sms', params: flatParams(json) };
   }
-  throw new ParleyError('unsupported_media_type', `Vonage webhooks are a query string, a form or JSON; got ${request.contentType ?? 'no content type'}.`);
+  throw new ParleyError(
+    'unsupported_media_type',
+    `Vonage webhooks are a query string, a form or JSON; got ${request.contentType ?? 'no content type'}.`,
+  );
 }
 
 /** An SMS API JSON body as parameters. Its values are strings; anything nested is not an SMS API field. */

@@ -18,7 +18,9 @@ export const vonageChannelSchema = z.strictObject({
   signature_secret: z.string().min(1, 'the signature secret from the Vonage dashboard (API settings → Signed webhooks)'),
   /** The method chosen in the dashboard for SMS API webhooks; the Messages API always uses HS256. */
   signature_method: z
-    .enum(vonageSignatureMethods, { error: `must be one of ${vonageSignatureMethods.join(', ')} (the method chosen in the Vonage dashboard)` })
+    .enum(vonageSignatureMethods, {
+      error: `must be one of ${vonageSignatureMethods.join(', ')} (the method chosen in the Vonage dashboard)`,
+    })
     .default('md5hash'),
 });
 

@@ -40,7 +40,8 @@ const messagesInboundSchema = z.object({
 
 export function messagesApiReceipt(request: WebhookRequest): WebhookEvent {
   const body = readJsonBody(request, messagesStatusSchema);
-  if (!messagesApiStatuses.has(body.status)) throw new ParleyError('invalid_payload', `status: "${body.status.slice(0, 40)}" is not a Messages API status`);
+  if (!messagesApiStatuses.has(body.status))
+    throw new ParleyError('invalid_payload', `status: "${body.status.slice(0, 40)}" is not a Messages API status`);
   const status = messagesApiStatuses.get(body.status);
   if (!status) return { kind: 'ignored', reason: `Messages API status ${body.status} is not tracked` };
   const title = body.error?.title;
@@ -61,7 +62,9 @@ export function messagesApiInbound(request: WebhookRequest, channel: unknown): W
     return { kind: 'ignored', reason: `a Messages API message on channel ${channel.slice(0, 20)}; Parley reads sms and mms` };
   }
   const body = readJsonBody(request, messagesInboundSchema);
-  const mediaUrls = [body.image, body.audio, body.video, body.file, body.vcard].flatMap((m) => (m && /^https?:\/\//i.test(m.url) ? [m.url] : []));
+  const mediaUrls = [body.image, body.audio, body.video, body.file, body.vcard].flatMap((m) =>
+    m && /^https?:\/\//i.test(m.url) ? [m.url] : [],
+  );
   return {
     kind: 'inbound',
     message: {

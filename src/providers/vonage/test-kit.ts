@@ -16,7 +16,9 @@ function md5hashSig(params: Record<string, string>): string {
     .sort()
     .map((name) => `&${name}=${params[name]!.replace(/[&=]/g, '_')}`)
     .join('');
-  return createHash('md5').update(input + signatureSecret).digest('hex');
+  return createHash('md5')
+    .update(input + signatureSecret)
+    .digest('hex');
 }
 
 function signedForm(url: string, fields: Record<string, string>): SignedRequest {
@@ -90,7 +92,8 @@ export const kit: ProviderTestKit = {
       'message-timestamp': smsApiNow(),
     }),
   answerSend(req) {
-    if (req.method !== 'POST' || req.path.split('?')[0] !== '/sms/json') return { status: 404, contentType: 'text/plain', body: 'not found' };
+    if (req.method !== 'POST' || req.path.split('?')[0] !== '/sms/json')
+      return { status: 404, contentType: 'text/plain', body: 'not found' };
     const fields = sendFields(req.headers['content-type'], req.body);
     // The SMS API refuses inside a 200, with a status code per message.
     if (fields.get('api_key') !== apiKey || fields.get('api_secret') !== apiSecret) return refusal('4', 'Bad Credentials');

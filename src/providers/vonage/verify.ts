@@ -29,7 +29,10 @@ export function vonageSignature(params: ReadonlyMap<string, string>, secret: str
     .sort()
     .map((name) => `&${name}=${params.get(name)!.replace(/[&=]/g, '_')}`)
     .join('');
-  if (method === 'md5hash') return createHash('md5').update(input + secret).digest('hex');
+  if (method === 'md5hash')
+    return createHash('md5')
+      .update(input + secret)
+      .digest('hex');
   return createHmac(method, secret).update(input).digest('hex');
 }
 
@@ -59,7 +62,8 @@ const unsignedAdvice =
 function verifySig(params: Params, receivedAt: number, channel: VonageChannelConfig): VerifyResult {
   // Parsing reads the first of a repeated name; a signature over another reading would not cover it.
   const repeated = firstRepeatedName(params);
-  if (repeated !== undefined) return { ok: false, reason: `parameter "${repeated.slice(0, 40)}" appears more than once; Vonage never repeats one` };
+  if (repeated !== undefined)
+    return { ok: false, reason: `parameter "${repeated.slice(0, 40)}" appears more than once; Vonage never repeats one` };
   const fields = new Map(params);
   const sig = fields.get('sig');
   if (!sig) return { ok: false, retry: true, reason: `no sig parameter. ${unsignedAdvice}` };
@@ -100,7 +104,10 @@ function sha256HexMatches(body: Buffer, presented: string): boolean {
 async function verifyJwt(request: WebhookRequest, token: string, secret: string): Promise<VerifyResult> {
   let claims: JWTPayload;
   try {
-    ({ payload: claims } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'], currentDate: new Date(request.receivedAt) }));
+    ({ payload: claims } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      algorithms: ['HS256'],
+      currentDate: new Date(request.receivedAt),
+    }));
   } catch (error) {
     return {
       ok: false,
@@ -109,7 +116,8 @@ async function verifyJwt(request: WebhookRequest, token: string, secret: string)
   }
   const payloadHash = claims.payload_hash;
   if (typeof payloadHash !== 'string') return { ok: false, reason: 'the JWT has no payload_hash claim, so nothing ties it to this body' };
-  if (!sha256HexMatches(request.rawBody, payloadHash)) return { ok: false, reason: 'the JWT payload_hash is not the SHA-256 of the body: the body changed after Vonage signed it' };
+  if (!sha256HexMatches(request.rawBody, payloadHash))
+    return { ok: false, reason: 'the JWT payload_hash is not the SHA-256 of the body: the body changed after Vonage signed it' };
   if (typeof claims.iat !== 'number' || secondsAway(claims.iat, request.receivedAt) > windowSeconds) {
     return {
       ok: false,
@@ -128,6 +136,7 @@ export async function verifyVonage(request: WebhookRequest, channel: VonageChann
   } catch (error) {
     return { ok: false, reason: `the body cannot be read, so its signature cannot be checked (${(error as Error).message})` };
   }
-  if (body.api === 'messages') return { ok: false, retry: true, reason: `a Messages API webhook without an Authorization: Bearer JWT. ${unsignedAdvice}` };
+  if (body.api === 'messages')
+    return { ok: false, retry: true, reason: `a Messages API webhook without an Authorization: Bearer JWT. ${unsignedAdvice}` };
   return verifySig(body.params, request.receivedAt, channel);
 }

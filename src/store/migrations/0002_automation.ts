@@ -4,15 +4,24 @@ import type { MigrationContext } from './context.js';
 // Reply automation: consent (suppressions and their history), contact fields and tags, who or what
 // sent each outbound message, and when a conversation was last acknowledged.
 export async function up(db: Kysely<unknown>, { autoIncrementId, bigint }: MigrationContext): Promise<void> {
-  await db.schema.alterTable('contacts').addColumn('fields', 'text', (c) => c.notNull().defaultTo('{}')).execute();
-  await db.schema.alterTable('contacts').addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+  await db.schema
+    .alterTable('contacts')
+    .addColumn('fields', 'text', (c) => c.notNull().defaultTo('{}'))
+    .execute();
+  await db.schema
+    .alterTable('contacts')
+    .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
+    .execute();
 
   await db.schema.alterTable('conversations').addColumn('acknowledged_at', bigint).execute();
   await db.schema.alterTable('conversations').addColumn('needs_human_reason', 'text').execute();
 
   // api | automation | agent | compliance: loop protection counts automation, and only the
   // compliance confirmation may reach a number that has just opted out.
-  await db.schema.alterTable('messages').addColumn('origin', 'text', (c) => c.notNull().defaultTo('api')).execute();
+  await db.schema
+    .alterTable('messages')
+    .addColumn('origin', 'text', (c) => c.notNull().defaultTo('api'))
+    .execute();
   // What the classifier read in an inbound message, for reply analytics.
   await db.schema.alterTable('messages').addColumn('intent', 'text').execute();
   await db.schema.createIndex('messages_recipient_origin').on('messages').columns(['to_number', 'origin', 'created_at']).execute();

@@ -32,7 +32,9 @@ export async function up(db: Kysely<unknown>, { autoIncrementId, bigint }: Migra
   await db.schema.dropTable('status_receipts').execute();
   await db.schema.alterTable('status_receipts_next').renameTo('status_receipts').execute();
   if (autoIncrementId === 'bigserial') {
-    await sql`select setval(pg_get_serial_sequence('status_receipts', 'id'), coalesce((select max(id) from status_receipts), 0) + 1, false)`.execute(db);
+    await sql`select setval(pg_get_serial_sequence('status_receipts', 'id'), coalesce((select max(id) from status_receipts), 0) + 1, false)`.execute(
+      db,
+    );
   }
   await db.schema.createIndex('status_receipts_parley_id').on('status_receipts').column('parley_message_id').execute();
 

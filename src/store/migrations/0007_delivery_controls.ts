@@ -5,7 +5,10 @@ import type { MigrationContext } from './context.js';
 // endpoint started failing everything (it is disabled after webhooks.disable_after).
 export async function up(db: Kysely<unknown>, { bigint }: MigrationContext): Promise<void> {
   await db.schema.alterTable('endpoints').addColumn('rate_limit', 'integer').execute();
-  await db.schema.alterTable('endpoints').addColumn('ordered', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('endpoints')
+    .addColumn('ordered', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('endpoints').addColumn('failing_since', bigint).execute();
   // The next free send slot under the rate limit, shared by every instance.
   await db.schema.alterTable('endpoints').addColumn('next_slot_at', bigint).execute();
