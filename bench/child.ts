@@ -33,7 +33,7 @@ export async function startChild(
   });
   children.add(child);
   const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
     child.once('exit', (code) => reject(new Error(`${entry} exited with ${code} before listening`)));
   });

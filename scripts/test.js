@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Runs the whole suite with Node's test runner. The PostgreSQL tests need a server: it is found at
+// Runs the whole suite with Node's test runner, after the static checks (types, lint, format, import
+// layers: `npm run check`) when no files are named. The PostgreSQL tests need a server: it is found at
 // PARLEY_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). Without one they are
 // skipped, and this script says so plainly; under CI=true a missing PostgreSQL fails the run.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -32,6 +33,14 @@ async function postgresReachable() {
     return error.message;
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+if (only.length === 0) {
+  const check = spawnSync('npm', ['run', '--silent', 'check'], { stdio: 'inherit' });
+  if (check.status !== 0) {
+    console.error('npm run check failed: types, lint, format or import layers (see above).');
+    process.exit(check.status ?? 1);
   }
 }
 

@@ -25,6 +25,8 @@ export interface AppDependencies {
 /** Builds the HTTP app without listening: `parley start` listens, tests call `inject()`. */
 export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
+    // The cast picks Fastify's logger type for the app's generics; pino's Logger would carry through.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: ctx.log as FastifyBaseLogger,
     // Per-request logs cost more than the request itself at webhook rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),

@@ -126,16 +126,16 @@ forEachStore('contact erasure', (stores) => {
     const orphanDeliveries = await store.db
       .selectFrom('deliveries')
       .select('id')
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('events').select('events.id').whereRef('events.id', '=', 'deliveries.event_id'))),
-      )
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('events').select('events.id').whereRef('events.id', '=', 'deliveries.event_id'))))
       .execute();
     assert.deepEqual(orphanDeliveries, []);
     const orphanAttempts = await store.db
       .selectFrom('delivery_attempts')
       .select('id')
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.id', '=', 'delivery_attempts.delivery_id'))),
+      .where((eb) =>
+        eb.not(
+          eb.exists(eb.selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.id', '=', 'delivery_attempts.delivery_id')),
+        ),
       )
       .execute();
     assert.deepEqual(orphanAttempts, []);

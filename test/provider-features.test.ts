@@ -174,9 +174,9 @@ forEachStore('provider features over HTTP', (stores) => {
     const p = parley;
     const started = await p.api('POST', '/v1/flows/confirm/start', { to: '+15551230015' });
     assert.equal(started.status, 201);
-    const id = (await p.until(async () =>
-      store.db.selectFrom('messages').select('id').where('to_number', '=', '+15551230015').executeTakeFirst(),
-    ))!.id;
+    const id = (
+      await p.until(async () => store.db.selectFrom('messages').select('id').where('to_number', '=', '+15551230015').executeTakeFirst())
+    ).id;
     await p.until(async () => (await statusOf(id)) === 'sent');
     const row = await store.db.selectFrom('messages').select('provider_message_id').where('id', '=', id).executeTakeFirstOrThrow();
     const blocked = { message_id: row.provider_message_id, status: 'failed', error_code: '9', recipient_opted_out: true };

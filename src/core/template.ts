@@ -10,6 +10,18 @@ export function renderTemplate(template: string, values: Record<string, unknown>
       if (value === null || typeof value !== 'object') return '';
       value = (value as Record<string, unknown>)[key];
     }
-    return value === undefined || value === null ? '' : String(value);
+    switch (typeof value) {
+      case 'string':
+        return value;
+      case 'number':
+      case 'boolean':
+      case 'bigint':
+        return String(value);
+      case 'object':
+        // A list or a nested object reads as JSON rather than "[object Object]"; null as nothing.
+        return value === null ? '' : JSON.stringify(value);
+      default:
+        return '';
+    }
   });
 }

@@ -160,10 +160,11 @@ async function deleteOldEvents(trx: Kysely<Database>, cutoff: number, batch: num
       .selectFrom('events as e')
       .select('e.id')
       .where('e.occurred_at', '<', cutoff)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('deliveries as d')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('deliveries as d')
               .innerJoin('endpoints as ep', 'ep.id', 'd.endpoint_id')
               .select(sql.lit(1).as('due'))
               .whereRef('d.event_id', '=', 'e.id')

@@ -31,5 +31,5 @@ const adapters: { [P in ChannelConfig['provider']]: ProviderAdapter<Extract<Chan
 };
 
 export function adapterFor(channel: ChannelConfig): ProviderAdapter<ChannelConfig> {
-  return adapters[channel.provider] as ProviderAdapter<ChannelConfig>;
+  return adapters[channel.provider];
 }

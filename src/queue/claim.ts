@@ -120,7 +120,7 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
       .map((row) => ({
         id: row.id,
         kind: row.kind as JobKind,
-        payload: JSON.parse(row.payload),
+        payload: JSON.parse(row.payload) as Job['payload'],
         groupKey: row.group_key,
         limitKey: row.limit_key,
         attempts: row.attempts,

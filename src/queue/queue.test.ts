@@ -93,7 +93,7 @@ forEachStore('queue', (stores) => {
   it('worker runs every job once, keeps each group in order, and retries failures', async () => {
     await store.db.deleteFrom('jobs').execute();
     const groups = ['g1', 'g2', 'g3', 'g4'];
-    for (let i = 0; i < 40; i++) await add(store, `${groups[i % 4]}-${i}`, groups[i % 4]!);
+    for (let i = 0; i < 40; i++) await add(store, `${groups[i % 4]}-${i}`, groups[i % 4]);
     const runs: string[] = [];
     const failedOnce = new Set<string>();
     let active = 0;

@@ -15,7 +15,7 @@ export interface JobContext {
    * Commits the job's effects and removes the job, in one transaction. A handler calls it once,
    * after any outside call (a provider's API); a handler with no effects may leave it to the worker.
    */
-  finish(effects?: (trx: Kysely<Database>) => Promise<void>): Promise<void>;
+  finish: (effects?: (trx: Kysely<Database>) => Promise<void>) => Promise<void>;
   log: Logger;
 }
 

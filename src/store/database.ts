@@ -98,7 +98,7 @@ function withStatementCache(connection: BetterSqlite3.Database, limit = 1_000) {
 // int8 (bigint) columns hold millisecond times and ids, well inside 2^53: read them as numbers.
 const pgTypes = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
+    oid === 20 ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as (value: string) => unknown),
 };
 
 async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
@@ -107,7 +107,7 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
     max: options.poolSize ?? 10,
     // An unreachable server must fail the query (the webhook then goes to the spool), not hang it.
     connectionTimeoutMillis: 5_000,
-    types: pgTypes as pg.CustomTypesConfig,
+    types: pgTypes,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   // A client that loses its server must not crash the process: an idle one's error comes to the

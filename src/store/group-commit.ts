@@ -52,7 +52,7 @@ export function groupCommitWriter(db: Kysely<Database>, maxBatch = 256): <T>(wor
   }, maxBatch);
 
   return async <T>(work: WriteWork<T>): Promise<T> => {
-    const outcome = await submit(work as WriteWork<unknown>);
+    const outcome = await submit(work);
     if (!outcome.ok) throw outcome.error;
     return outcome.value as T;
   };

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { ConfigError } from '../errors.js';
 import type { DialectName, Store } from './database.js';
@@ -91,7 +92,7 @@ export interface MigrationReport {
 export async function migrateToLatest(store: Store): Promise<MigrationReport> {
   const migrator = await migratorFor(store);
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${inspect(error)}`);
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }
 

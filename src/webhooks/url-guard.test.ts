@@ -71,7 +71,7 @@ describe('guardedAgent', () => {
           /private destination/.test(e.message),
       );
       const allowed = await request(`http://crm.example.test:${port}/hook`, {
-        dispatcher: new (await import('undici')).Agent({ connect: { lookup: resolveToLoopback as never } }),
+        dispatcher: new (await import('undici')).Agent({ connect: { lookup: resolveToLoopback } }),
       });
       assert.equal(await allowed.body.text(), 'reached', 'the same name connects when nothing guards it');
     } finally {

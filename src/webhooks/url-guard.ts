@@ -78,17 +78,17 @@ type Resolver = (
  * An HTTP agent whose every connection is refused if its address is forbidden. `resolve` is the
  * system resolver; tests give names of their own.
  */
-export function guardedAgent(allowPrivate: boolean, resolve: Resolver = dnsLookup as unknown as Resolver): Agent {
+export function guardedAgent(allowPrivate: boolean, resolve: Resolver = dnsLookup): Agent {
   if (allowPrivate) return new Agent();
   const lookup = (hostname: string, options: object, callback: LookupCallback) => {
     resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      const list = addresses as LookupAddress[];
+      const list = addresses;
       const refused = list.find((a) => isForbiddenAddress(a.address));
       if (refused) return callback(new DestinationRefused(`${hostname} resolves to ${refused.address}, a private destination`), []);
       const wantsAll = (options as { all?: boolean }).all === true;
       return wantsAll ? callback(null, list) : callback(null, list[0]!.address, list[0]!.family);
     });
   };
-  return new Agent({ connect: { lookup: lookup as never } });
+  return new Agent({ connect: { lookup: lookup } });
 }

@@ -78,7 +78,7 @@ describe(
         Array.from({ length: texters }, async (_, t) => {
           for (let k = 0; k < perTexter; k++) {
             const i = t * perTexter + k;
-            const request = signedInbound(secret, business, i, replies[k]!, `+1555${String(4_000_000 + t).padStart(7, '0')}`);
+            const request = signedInbound(secret, business, i, replies[k], `+1555${String(4_000_000 + t).padStart(7, '0')}`);
             for (let attempt = 0; ; attempt++) {
               const target = [...alive][(i + attempt) % alive.size]!;
               const status = await postInbound(target.base, agent, request);

@@ -5,6 +5,7 @@
 // emoji gone, apostrophes kept only inside words ("can't", not "'yes'").
 
 // Most replies are plain ASCII, and NFKC leaves ASCII unchanged: those skip the Unicode work.
+// eslint-disable-next-line no-control-regex -- every ASCII character, control characters included
 const asciiOnly = /^[\x00-\x7f]*$/;
 const asciiWord = /[a-z0-9]+(?:'[a-z0-9]+)*/g;
 

@@ -24,7 +24,7 @@ interface Phrase {
   restrictable: boolean;
 }
 
-const ceaseVerbs = new Set(vocab.cease!);
+const ceaseVerbs = new Set(vocab.cease);
 // "No, need to change the time" is a no and a request; "no need to change" is neither.
 const negationAlone =
   /\b(?:no|not|don['\u2019]?t|do not|won['\u2019]?t|will not|didn['\u2019]?t|did not|doesn['\u2019]?t|does not|wouldn['\u2019]?t|would not)\s*[,.;:!?\u2026]/i;

@@ -37,7 +37,7 @@ interface MessageRequest {
 function readRequest(body: string): MessageRequest | null {
   try {
     const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null ? (value as MessageRequest) : null;
+    return typeof value === 'object' && value !== null ? value : null;
   } catch {
     return null;
   }
@@ -78,7 +78,7 @@ export const kit: ProviderTestKit = {
       return answer(401, { message: 'Unauthorized' });
     if (req.method !== 'POST' || req.path !== '/3rdparty/v1/messages') return answer(404, { message: 'Cannot POST ' + req.path });
     const body = readRequest(req.body);
-    const to = Array.isArray(body?.phoneNumbers) ? body.phoneNumbers[0] : undefined;
+    const to: unknown = Array.isArray(body?.phoneNumbers) ? (body.phoneNumbers as unknown[])[0] : undefined;
     const text = body?.textMessage?.text;
     if (typeof to !== 'string' || typeof text !== 'string' || text === '')
       return answer(400, { message: 'textMessage.text and phoneNumbers are required' });

@@ -167,7 +167,7 @@ async function send(message: OutboundRequest, channel: PlivoChannelConfig): Prom
     },
   );
   const uuid = (reply.json as { message_uuid?: unknown } | undefined)?.message_uuid;
-  const first = Array.isArray(uuid) ? uuid[0] : uuid;
+  const first: unknown = Array.isArray(uuid) ? (uuid as unknown[])[0] : uuid;
   if (typeof first !== 'string' || first === '') throw new SendError('invalid_response', 'Plivo answered without a message_uuid');
   return { providerMessageId: first, status: 'queued' };
 }

@@ -486,7 +486,7 @@ describe('sinch channel config', () => {
   it('refuses a channel with no way to authenticate callbacks, and says what to set', () => {
     const parsed = sinchChannelSchema.safeParse(base);
     assert.equal(parsed.success, false);
-    assert.match(parsed.error!.issues[0]!.message, /callback_secret.*callback_basic_auth.*allow_ips/);
+    assert.match(parsed.error.issues[0]!.message, /callback_secret.*callback_basic_auth.*allow_ips/);
   });
   it('refuses an unknown region and a service plan id that is not an id', () => {
     assert.equal(sinchChannelSchema.safeParse({ ...base, callback_secret: 'secret-123', region: 'asia' }).success, false);

@@ -279,7 +279,7 @@ describe('smsmode adapter: HTTP API callbacks', () => {
       const event = read(get(report({ statut: code })));
       if (status === null) return assert.equal(event.kind, 'ignored');
       assert.equal(event.kind, 'status');
-      const r = (event as Extract<typeof event, { kind: 'status' }>).receipt;
+      const r = event.receipt;
       const failed = status === 'failed' || status === 'undelivered';
       assert.deepEqual(
         [r.status, r.providerStatus, r.errorCode, r.recipientOptedOut ?? false],

@@ -30,7 +30,7 @@ function readRequest(
 ): { recipient?: { to?: unknown }; body?: { text?: unknown }; callbackUrlStatus?: unknown; refClient?: unknown } | null {
   try {
     const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null ? (value as ReturnType<typeof readRequest>) : null;
+    return typeof value === 'object' && value !== null ? value : null;
   } catch {
     return null;
   }

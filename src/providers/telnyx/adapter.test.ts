@@ -463,7 +463,7 @@ describe('telnyx channel config', () => {
     for (const key of [rfc8032.public, rfcPublicKey.slice(0, 20), '-----BEGIN PUBLIC KEY-----']) {
       const result = telnyxChannelSchema.safeParse({ ...base, public_key: key });
       assert.equal(result.success, false);
-      assert.match(result.error!.issues[0]!.message, /Public Key/);
+      assert.match(result.error.issues[0]!.message, /Public Key/);
     }
   });
 });

@@ -37,7 +37,7 @@ const answer = (status: number, body: unknown): Answer => ({ status, contentType
 function readRequest(body: string): { recipients?: unknown; message?: unknown } | null {
   try {
     const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null ? (value as { recipients?: unknown; message?: unknown }) : null;
+    return typeof value === 'object' && value !== null ? value : null;
   } catch {
     return null;
   }
@@ -85,7 +85,7 @@ export const kit: ProviderTestKit = {
     if (path[1] !== deviceId) return answer(400, { success: false, error: 'Device does not exist or is not enabled' });
     const body = readRequest(req.body);
     if (typeof body?.message !== 'string' || body.message === '') return answer(400, { success: false, error: 'Message cannot be blank' });
-    const to = Array.isArray(body.recipients) ? body.recipients[0] : undefined;
+    const to: unknown = Array.isArray(body.recipients) ? (body.recipients as unknown[])[0] : undefined;
     if (typeof to !== 'string') return answer(400, { success: false, error: 'Invalid recipients' });
     const batch = objectId();
     return {

@@ -163,7 +163,7 @@ export function parseTwilio(request: WebhookRequest, path: WebhookPath): Webhook
 
 const readRefusal: RefusalReader = (reply) => {
   const error = reply.json as { code?: unknown; message?: unknown } | undefined;
-  const code = error?.code === undefined || error.code === null ? null : String(error.code);
+  const code = typeof error?.code === 'string' || typeof error?.code === 'number' ? String(error.code) : null;
   return {
     code,
     ...(typeof error?.message === 'string' ? { message: error.message } : {}),
