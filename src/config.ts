@@ -202,7 +202,7 @@ const fileSchema = z.strictObject({
     .prefault({}),
   retention: z
     .strictObject({
-      /** How often each worker deletes what has outlived its period (engine/retention.ts). */
+      /** How often each worker deletes what has outlived its period (housekeeping/retention.ts). */
       interval: duration.default(3_600_000),
       /** Providers' webhooks exactly as received (the audit copy; the messages they carried stay). */
       webhook_bodies: keepFor.default(30 * 86_400_000),

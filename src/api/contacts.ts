@@ -62,7 +62,7 @@ export function registerContactRoutes(api: FastifyInstance, ctx: EngineContext):
     };
   });
 
-  // Erasure on request (engine/erasure.ts): everything about the contact, except, if they opted
+  // Erasure on request (housekeeping/erasure.ts): everything about the contact, except, if they opted
   // out, the suppression that keeps honouring it.
   api.delete<{ Params: { id: string } }>('/v1/contacts/:id', async (request) => {
     const contact = await findContact(request.params.id);

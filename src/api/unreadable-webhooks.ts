@@ -29,7 +29,7 @@ function serialize(row: UnreadableWebhookRow) {
 }
 
 /**
- * Verified webhooks Parley could not read (hooks/unreadable.ts), for operators: list them, replay
+ * Verified webhooks Parley could not read (inbound/unreadable.ts), for operators: list them, replay
  * one once Parley reads its format (stored exactly once, like any webhook, then removed), or
  * discard it.
  */

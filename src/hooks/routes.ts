@@ -100,7 +100,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
   });
 }
 
-/** Keeps a verified webhook that could not be read (hooks/unreadable.ts); the 4xx answer stands either way. */
+/** Keeps a verified webhook that could not be read (inbound/unreadable.ts); the 4xx answer stands either way. */
 async function keep(
   ctx: EngineContext,
   channel: Channel,

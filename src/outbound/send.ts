@@ -203,7 +203,7 @@ export function statusCallbackUrl(channel: ChannelConfig, messageId: string): st
   return `${channel.public_url}/hooks/${channel.name}/status?${parleyIdParam}=${messageId}`;
 }
 
-/** Keeps the provider id of every part, so each part's receipt finds the message (see engine/status.ts). */
+/** Keeps the provider id of every part, so each part's receipt finds the message (see outbound/status.ts). */
 async function recordPartIds(trx: Kysely<Database>, message: MessageRow, partIds: string[], now: number): Promise<void> {
   // A send that ran again after a crash got new ids; the message now stands for the latest send.
   await trx.deleteFrom('outbound_part_ids').where('message_id', '=', message.id).execute();

@@ -103,7 +103,7 @@ export interface WebhookReceiptsTable {
   received_at: Millis;
 }
 
-/** A verified webhook Parley could not read, kept for replay (see hooks/unreadable.ts). */
+/** A verified webhook Parley could not read, kept for replay (see inbound/unreadable.ts). */
 export interface UnreadableWebhooksTable {
   id: Generated<number>;
   channel: string;
@@ -126,7 +126,7 @@ export interface StatusReceiptsTable {
   status: string;
   provider_status: string;
   error_code: string | null;
-  /** Set on a receipt for one part of a multipart message (see engine/status.ts). */
+  /** Set on a receipt for one part of a multipart message (see outbound/status.ts). */
   part_key: string | null;
   part_total: number | null;
   /** What makes this receipt distinct from the provider's retries of it. */

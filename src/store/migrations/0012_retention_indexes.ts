@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-// Retention (engine/retention.ts) deletes by age; these indexes let it find the old rows without
+// Retention (housekeeping/retention.ts) deletes by age; these indexes let it find the old rows without
 // reading whole tables, and find an event's deliveries without knowing their endpoints.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('webhook_receipts_received').on('webhook_receipts').column('received_at').execute();
