@@ -11,7 +11,7 @@ import { registerMessageRoutes } from './api/messages.js';
 import type { EngineContext } from './runtime/context.js';
 import { registerWebhookRoutes } from './hooks/routes.js';
 import { registerSimulatorRoutes } from './hooks/simulator.js';
-import { installErrorHandling } from './http/errors.js';
+import { answerClientError, answerFrameworkError, installErrorHandling } from './http/errors.js';
 import { oldestDueJobAge } from './metrics.js';
 import { migrationsCurrent } from './store/migrate.js';
 
@@ -33,6 +33,8 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     // Closing idle keep-alive sockets lets SIGTERM finish promptly.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   installErrorHandling(app);
