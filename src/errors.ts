@@ -25,6 +25,7 @@ export const errorCatalog = {
   headers_too_large: { status: 431, message: 'The request headers are larger than allowed.' },
   internal: { status: 500, message: 'Internal error.' },
   unavailable: { status: 503, message: 'Temporarily unavailable; retry later.' },
+  too_many_connections: { status: 503, message: 'Too many connections from this address; close some and retry.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;
