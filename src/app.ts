@@ -11,7 +11,8 @@ import { registerMessageRoutes } from './api/messages.js';
 import type { EngineContext } from './runtime/context.js';
 import { registerWebhookRoutes } from './hooks/routes.js';
 import { registerSimulatorRoutes } from './hooks/simulator.js';
-import { installErrorHandling } from './http/errors.js';
+import { capConnectionsPerAddress, timeoutOptions } from './http/connections.js';
+import { answerClientError, answerFrameworkError, installErrorHandling } from './http/errors.js';
 import { oldestDueJobAge } from './metrics.js';
 import { migrationsCurrent } from './store/migrate.js';
 
@@ -35,9 +36,14 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     // Closing idle keep-alive sockets lets SIGTERM finish promptly.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // A client that trickles its request, or keeps a connection it does not use, is cut off.
+    ...timeoutOptions(ctx.config.server),
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   installErrorHandling(app);
+  capConnectionsPerAddress(app, ctx.config.server.max_connections_per_address);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

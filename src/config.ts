@@ -12,6 +12,9 @@ import { simChannelSchema } from './providers/sim/config.js';
 // Words carriers treat as opt-outs; a business keyword rule may not claim one (see automation).
 const carrierOptOutWords = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'revoke', 'optout']);
 
+// A timeout of zero would mean none at all: the very thing these settings exist to prevent.
+const timeout = duration.refine((ms) => ms > 0, { message: 'must be longer than zero' });
+
 const intentName = z.enum(['confirm', 'decline']);
 
 const rule = z
@@ -128,6 +131,23 @@ const fileSchema = z.strictObject({
        * sole way in, since anyone else could set them.
        */
       trust_proxy: z.boolean().default(false),
+      /** The whole request, headers and body, must arrive within this: a client trickling a body is cut off (408). */
+      request_timeout: timeout.default(30_000),
+      /** The request line and headers must arrive within this (408); at most request_timeout. */
+      headers_timeout: timeout.default(10_000),
+      /** A kept-alive connection waiting for its next request is closed after this. */
+      keep_alive_timeout: timeout.default(5_000),
+      /** A connection with no traffic either way for this long is closed, whatever it is doing. */
+      idle_timeout: timeout.default(60_000),
+      /**
+       * Connections open at once from one client address; past it new ones are answered 503 and
+       * closed. Behind a reverse proxy every connection comes from the proxy. 0: no cap.
+       */
+      max_connections_per_address: z.number().int().min(0).max(1_000_000).default(256),
+    })
+    .refine((server) => server.headers_timeout <= server.request_timeout, {
+      message: 'headers_timeout may not be longer than request_timeout',
+      path: ['headers_timeout'],
     })
     .prefault({}),
   database: z.strictObject({ url: z.string().min(1).optional() }).prefault({}),

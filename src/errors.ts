@@ -13,15 +13,19 @@ export const errorCatalog = {
   source_not_allowed: { status: 403, message: 'Webhooks for this channel are not accepted from this address.' },
   not_found: { status: 404, message: 'Not found.' },
   unknown_channel: { status: 404, message: 'No channel has this name.' },
+  request_timeout: { status: 408, message: 'The request did not arrive in time.' },
   session_active: { status: 409, message: 'The contact is already in a flow on this number.' },
   opted_out_by_contact: { status: 409, message: 'The contact opted out themselves; only they can opt back in (START).' },
   payload_too_large: { status: 413, message: 'The body is larger than the limit.' },
+  uri_too_long: { status: 414, message: 'A part of the URL is longer than allowed.' },
   unsupported_media_type: { status: 415, message: 'The content type is not accepted here.' },
   opted_out: { status: 422, message: 'The recipient has opted out of messages from this sender.' },
   channel_unavailable: { status: 422, message: 'The channel cannot send this message.' },
   destination_not_allowed: { status: 422, message: 'Webhook endpoints may not point at private, loopback or link-local addresses.' },
+  headers_too_large: { status: 431, message: 'The request headers are larger than allowed.' },
   internal: { status: 500, message: 'Internal error.' },
   unavailable: { status: 503, message: 'Temporarily unavailable; retry later.' },
+  too_many_connections: { status: 503, message: 'Too many connections from this address; close some and retry.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;
