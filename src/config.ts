@@ -158,7 +158,7 @@ const fileSchema = z.strictObject({
     .prefault({}),
   webhooks: z
     .strictObject({
-      /** Let endpoints point at loopback, private, link-local and metadata addresses (tests, local development). */
+      /** Let endpoints and flows' calls reach loopback, private, link-local and metadata addresses (tests, local development). */
       allow_private_destinations: z.boolean().default(false),
       /** Deliveries in flight at once per process: the rest of the worker stays free for routing and sending. */
       concurrency: z.number().int().min(1).max(1024).default(64),
