@@ -52,7 +52,7 @@ describe('flow files', () => {
       good.replace('on_error: handoff', 'on_error: lost'),
       /steps\.one\.do\[0\]\.call\.on_error: "lost" is not a step/,
     ],
-    ['YAML that is not YAML', 'steps: [', /pick\.yaml: not valid YAML/],
+    ['YAML that is not YAML', 'steps: [', /pick\.yaml:1:\d+: not valid YAML, at key "steps"/],
   ];
   const based = good
     .replace('start: ask', 'start: ask\nvars: { booking_url: "https://booking.example.com" }\nparams: { id: { required: true } }')

@@ -1,10 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { urlTemplateShape } from '../core/template.js';
 import { duration } from '../config-fields.js';
-import { interpolateEnv } from '../config.js';
+import { interpolateEnv, readYaml } from '../config.js';
 import { ConfigError } from '../errors.js';
 
 // Conversation flows, declared one per YAML file in the flows folder. A flow is a set of named
@@ -196,14 +195,7 @@ function formatIssue(issue: z.core.$ZodIssue): string {
  * `${NAME}` in a value reads the environment, as in parley.yaml.
  */
 export function parseFlow(file: string, text: string, env: NodeJS.ProcessEnv = process.env): Flow {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    if (error instanceof YAMLParseError) throw new ConfigError(`${file}: not valid YAML: ${error.message}`);
-    throw error;
-  }
-  raw = interpolateEnv(raw, env, file);
+  const raw = interpolateEnv(readYaml(file, text), env, file);
   const parsed = flowFile.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${file}: invalid flow\n${parsed.error.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
   const flow: Flow = { ...parsed.data, name: parsed.data.name ?? basename(file).replace(/\.ya?ml$/, ''), file };
