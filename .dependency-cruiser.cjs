@@ -6,6 +6,7 @@
 // app, the server, the CLI) come last and may use everything.
 const layers = [
   ['core', '^src/core/'],
+  ['net', '^src/net/'],
   ['errors', '^src/errors\\.ts$'],
   ['logger', '^src/logger\\.ts$'],
   ['config fields', '^src/config-fields\\.ts$'],

@@ -134,6 +134,24 @@ describe('loadConfig', () => {
     });
   }
 
+  it('a YAML syntax error gives file, line, column and key, never the line: it may hold a secret', () => {
+    const secrets = [
+      ['flows:\n  on_conflict: refuse\n  secret: SUPERSECRET_0123456789: oops\n', /:3:11: not valid YAML, at key "secret" \(a secret/],
+      ['api_key: "SUPERSECRET_0123456789\\q"\n', /:1:\d+: not valid YAML, at key "api_key" \(a secret.*: error BAD_DQ_ESCAPE$/],
+      ['channels:\n  - auth_token: SUPERSECRET_0123456789: x\n', /:2:\d+: not valid YAML, at key "auth_token"/],
+      ['server: { port: 1 }\nSUPERSECRET_0123456789: x: y\n', /:2:\d+: not valid YAML: Nested mappings/],
+    ] as const;
+    for (const [yaml, expected] of secrets) {
+      const path = file(yaml);
+      assert.throws(
+        () => loadConfig({ path, env: {}, cwd: dir }),
+        (e: Error) =>
+          e instanceof ConfigError && e.message.startsWith(path) && expected.test(e.message) && !e.message.includes('SUPERSECRET'),
+        yaml,
+      );
+    }
+  });
+
   it('says so when an explicit config file does not exist', () => {
     assert.throws(() => loadConfig({ path: 'nope.yaml', env: {}, cwd: dir }), /nope\.yaml: config file not found/);
   });

@@ -4,6 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { duration, e164, keepFor } from './config-fields.js';
 import { ConfigError } from './errors.js';
+import { isSecretFieldName } from './logger.js';
 import { channelSchema as channel, type ChannelConfig } from './providers/channel-schema.js';
 import { simChannelSchema } from './providers/sim/config.js';
 
@@ -178,7 +179,7 @@ const fileSchema = z.strictObject({
     .prefault({}),
   webhooks: z
     .strictObject({
-      /** Let endpoints point at loopback, private, link-local and metadata addresses (tests, local development). */
+      /** Let endpoints and flows' calls reach loopback, private, link-local and metadata addresses (tests, local development). */
       allow_private_destinations: z.boolean().default(false),
       /** Deliveries in flight at once per process: the rest of the worker stays free for routing and sending. */
       concurrency: z.number().int().min(1).max(1024).default(64),
@@ -277,15 +278,50 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   let raw: unknown = {};
   if (path) {
-    try {
-      raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
-    } catch (error) {
-      if (error instanceof YAMLParseError) throw new ConfigError(`${path}: not valid YAML: ${error.message}`);
-      throw error;
-    }
+    raw = readYaml(path, readFileSync(path, 'utf8')) ?? {};
   }
   raw = interpolateEnv(raw, env, path ?? '(config)', []);
   return configFromObject(raw, { ...options, env }, path);
+}
+
+/**
+ * Parses a YAML file (parley.yaml or a flow). A syntax error names the file, line, column and the
+ * key on that line, never the line itself: the parser quotes source lines, and the line may hold a
+ * secret (`secret: whsec_…: oops`).
+ */
+export function readYaml(file: string, text: string): unknown {
+  try {
+    // Warnings (an unknown tag) would go to stderr quoting the file; they are not errors, so they stay silent.
+    return parseYaml(text, { prettyErrors: false, logLevel: 'error' });
+  } catch (error) {
+    if (error instanceof YAMLParseError) throw new ConfigError(describeYamlError(file, text, error));
+    throw error;
+  }
+}
+
+function describeYamlError(file: string, text: string, error: YAMLParseError): string {
+  const offset = Math.min(Math.max(error.pos[0], 0), text.length);
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const line = before.split('\n').length;
+  const column = offset - lineStart + 1;
+  const lineEnd = text.indexOf('\n', offset);
+  const source = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd);
+  // Only a key that looks like one of Parley's (lowercase words) is named; anything else on the
+  // line could be a value.
+  const key = /^\s*(?:-\s+)?(["']?)([a-z][a-z0-9_]{0,63})\1\s*:/.exec(source)?.[2];
+  const onKey = key ? `, at key "${key}"${isSecretFieldName(key) ? ' (a secret: its value is not shown)' : ''}` : '';
+  return `${file}:${line}:${column}: not valid YAML${onKey}: ${yamlProblem(error)}`;
+}
+
+/**
+ * The parser's message without anything it quotes from the file: details after a colon ("Unresolved
+ * tag: !x") are dropped, and a message still holding characters a value could bring (digits,
+ * escapes, quotes) is replaced by the error's code.
+ */
+function yamlProblem(error: YAMLParseError): string {
+  const message = error.message.split('\n')[0]!.split(': ')[0]!.trim();
+  return /^[A-Za-z ,.()'[\]{}-]+$/.test(message) && !/[A-Z]{2}/.test(message) ? message : `error ${error.code}`;
 }
 
 /** Validates an already-parsed config object (tests build configs this way). */

@@ -21,6 +21,8 @@ export const errorCatalog = {
   unsupported_media_type: { status: 415, message: 'The content type is not accepted here.' },
   opted_out: { status: 422, message: 'The recipient has opted out of messages from this sender.' },
   channel_unavailable: { status: 422, message: 'The channel cannot send this message.' },
+  vars_missing: { status: 422, message: 'The flow needs a var the request did not give.' },
+  vars_not_declared: { status: 422, message: "The request gives vars that are not among the flow's params." },
   destination_not_allowed: { status: 422, message: 'Webhook endpoints may not point at private, loopback or link-local addresses.' },
   headers_too_large: { status: 431, message: 'The request headers are larger than allowed.' },
   internal: { status: 500, message: 'Internal error.' },

@@ -147,12 +147,17 @@ async function generatedFlowSecret(store: Store): Promise<string> {
   return (await readSetting(store.db, flowSecretSetting)) ?? writeSettingOnce(store, flowSecretSetting, newEndpointSecret());
 }
 
-/** A keyword rule may start a flow: the flow must exist. */
+/** A keyword rule may start a flow: the flow must exist, and need no params (a rule gives none). */
 function checkRuleFlows(config: Config, flows: Map<string, Flow>): void {
   for (const [i, rule] of config.automation.rules.entries()) {
-    if (rule.start_flow && !flows.has(rule.start_flow)) {
+    if (!rule.start_flow) continue;
+    const where = `${config.source ?? '(config)'}: automation.rules[${i}].start_flow`;
+    const flow = flows.get(rule.start_flow);
+    if (!flow) throw new ConfigError(`${where}: no flow is named "${rule.start_flow}" in ${flowsDirectory(config)}`);
+    const required = Object.entries(flow.params).filter(([, param]) => param.required);
+    if (required.length > 0) {
       throw new ConfigError(
-        `${config.source ?? '(config)'}: automation.rules[${i}].start_flow: no flow is named "${rule.start_flow}" in ${flowsDirectory(config)}`,
+        `${where}: the "${flow.name}" flow requires params (${required.map(([n]) => n).join(', ')}), which a rule cannot give`,
       );
     }
   }

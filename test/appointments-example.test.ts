@@ -48,6 +48,9 @@ forEachStore('the appointment example', (stores) => {
     );
     base = parley.url!;
     booking = await startBookingService({ dataFile: join(dir, 'booking.json'), secret: parley.ctx.flowSecret });
+    // The booking service listens on a port of its own here rather than the example's :4100; only
+    // the flow's own vars may name it (a start request cannot), so the loaded flow is pointed at it.
+    parley.ctx.flows.get('appointment')!.vars.booking_url = booking.url;
     secret = await simSecret(store);
   });
   afterEach(async () => {
@@ -83,7 +86,7 @@ forEachStore('the appointment example', (stores) => {
     const res = await request(`${base}/v1/flows/appointment/start`, {
       method: 'POST',
       headers: { authorization: 'Bearer example-api-key-change-me', 'content-type': 'application/json' },
-      body: JSON.stringify({ to: customer, vars: { appointment_id: 'apt_1001', booking_url: booking.url } }),
+      body: JSON.stringify({ to: customer, vars: { appointment_id: 'apt_1001' } }),
     });
     assert.equal(res.statusCode, 201, await res.body.text());
     await idle();

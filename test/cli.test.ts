@@ -193,6 +193,26 @@ describe('parley CLI', () => {
     assert.match(bad.stderr, /broken\.yaml: steps\.a\.replies\[0\]\.goto: "b" is not a step of this flow/);
   });
 
+  it('a YAML syntax error on a secret line is reported by position and key, never by the line', async () => {
+    const secret = 'SUPERSECRET_0123456789';
+    const flows = join(dir, 'secret-flows');
+    mkdirSync(flows, { recursive: true });
+    writeFileSync(join(flows, 'leaky.yaml'), `start: a\nvars:\n  api_key: ${secret}: oops\nsteps:\n  a: { say: hi, end: true }\n`);
+    writeFileSync(join(dir, 'secret-flows.yaml'), 'flows:\n  dir: secret-flows\n');
+    const flowCheck = await run(['flows', 'check', '--config', join(dir, 'secret-flows.yaml')], env);
+    assert.equal(flowCheck.code, 2);
+    assert.match(flowCheck.stderr, /leaky\.yaml:3:12: not valid YAML, at key "api_key" \(a secret: its value is not shown\)/);
+    assert.doesNotMatch(flowCheck.stdout + flowCheck.stderr, new RegExp(secret));
+
+    writeFileSync(join(dir, 'leaky-parley.yaml'), `server:\n  port: 0\nflows:\n  secret: ${secret}: oops\n`);
+    for (const command of [['flows', 'check'], ['start']]) {
+      const result = await run([...command, '--config', join(dir, 'leaky-parley.yaml')], env);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /leaky-parley\.yaml:4:11: not valid YAML, at key "secret"/);
+      assert.doesNotMatch(result.stdout + result.stderr, new RegExp(secret));
+    }
+  });
+
   it('simulate explains an unreachable server', async () => {
     const result = await run(['simulate', '--url', 'http://127.0.0.1:1', 'hi'], env);
     assert.equal(result.code, 2);

@@ -9,7 +9,7 @@ import type { Database, EndpointsTable } from '../store/schema.js';
 import { enqueueAttempt } from '../events/attempt-job.js';
 import { releaseWaiting } from '../events/ordering.js';
 import { newEndpointSecret } from '../core/webhook-signature.js';
-import { checkEndpointUrl, DestinationRefused } from '../webhooks/url-guard.js';
+import { checkEndpointUrl, DestinationRefused } from '../net/url-guard.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

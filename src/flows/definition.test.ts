@@ -52,8 +52,38 @@ describe('flow files', () => {
       good.replace('on_error: handoff', 'on_error: lost'),
       /steps\.one\.do\[0\]\.call\.on_error: "lost" is not a step/,
     ],
-    ['YAML that is not YAML', 'steps: [', /pick\.yaml: not valid YAML/],
+    ['YAML that is not YAML', 'steps: [', /pick\.yaml:1:\d+: not valid YAML, at key "steps"/],
   ];
+  const based = good
+    .replace('start: ask', 'start: ask\nvars: { booking_url: "https://booking.example.com" }\nparams: { id: { required: true } }')
+    .replace('https://example.com/x', '{{vars.booking_url}}/x/{{vars.id}}');
+  broken.push(
+    ['a param that is one of its own vars', based.replace('params: { id:', 'params: { booking_url:'), /params\.booking_url: .* own vars/],
+    [
+      'a call URL whose base a caller sets',
+      based.replace('{{vars.booking_url}}/x/{{vars.id}}', '{{vars.id}}/x'),
+      /steps\.one\.do\[0\]\.call\.url: \{\{vars\.id\}\} at the start must be one of the flow's own vars/,
+    ],
+    [
+      'a call URL whose base a reply sets',
+      based.replace('{ choice: "1", goto: one }', '{ choice: "1", do: [{ set: { booking_url: "{{vars.last_reply}}" } }], goto: one }'),
+      /\{\{vars\.booking_url\}\} holds the base URL, so it cannot also be set by steps\.ask\.replies\[0\]\.do\[0\]\.set/,
+    ],
+    [
+      'a call URL whose base a call answer sets',
+      based.replace('save_as: x', 'save_as: booking_url'),
+      /cannot also be set by steps\.one\.do\[0\]\.call\.save_as/,
+    ],
+    [
+      'a placeholder in the host',
+      good.replace('https://example.com/x', 'https://{{vars.tenant}}.example.com/x'),
+      /part of the scheme or host/,
+    ],
+    ['a call URL that is not http(s)', good.replace('https://example.com/x', 'ftp://example.com/x'), /starts with http:\/\/ or https:\/\//],
+  );
+  it('reads params, and a base URL that only the flow sets', () => {
+    assert.deepEqual(parseFlow('/srv/flows/pick.yaml', based).params, { id: { required: true } });
+  });
   for (const [name, text, message] of broken) {
     it(`refuses ${name}, naming the file, step and field`, () => {
       assert.throws(

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { urlTemplateShape } from '../core/template.js';
 import { duration } from '../config-fields.js';
-import { interpolateEnv } from '../config.js';
+import { interpolateEnv, readYaml } from '../config.js';
 import { ConfigError } from '../errors.js';
 
 // Conversation flows, declared one per YAML file in the flows folder. A flow is a set of named
@@ -18,7 +18,10 @@ const template = z.string().min(1).max(1600);
 
 const call = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-  /** A template: `{{vars.booking_url}}/slots`. */
+  /**
+   * A template: `{{vars.booking_url}}/slots/{{vars.slot}}`. It starts with `http(s)://host` or with
+   * the placeholder of one of the flow's own vars holding the base URL; other values are encoded.
+   */
   url: template,
   /** JSON sent with the request; string values are templates. */
   body: z.record(z.string(), z.unknown()).optional(),
@@ -99,8 +102,15 @@ const flowFile = z.strictObject({
   start: stepName,
   /** A session still open this long after it started expires (flow.expired). */
   expires_after: duration.default(3 * 86_400_000),
-  /** Session variables every session starts with; a start request's `vars` add to them. */
+  /** Session variables every session starts with; a start request can never change them. */
   vars: z.record(z.string(), z.unknown()).default({}),
+  /** The vars a start request (`POST /v1/flows/:name/start`) may set; it may set no others. */
+  params: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'param names are lowercase letters, digits and "_"'),
+      z.strictObject({ required: z.boolean().default(false), description: z.string().max(500).optional() }),
+    )
+    .default({}),
   steps: z.record(stepName, step).refine((s) => Object.keys(s).length > 0, 'a flow needs at least one step'),
 });
 
@@ -140,6 +150,41 @@ function checkTargets(flow: Flow): void {
   }
 }
 
+/**
+ * Call URLs: each starts with a literal origin or with the placeholder of one of the flow's own
+ * vars. That var must stay the flow's: no start request (params), no reply (`set`), no call answer
+ * (`save_as`) may write it, or whoever did would choose where Parley's signed calls go.
+ */
+function checkCallUrls(flow: Flow): void {
+  for (const name of Object.keys(flow.params)) {
+    if (name in flow.vars)
+      throw new ConfigError(`${flow.file}: params.${name}: "${name}" is one of the flow's own vars, which a caller cannot set`);
+  }
+  const written = new Map<string, string>([['last_reply', 'every reply']]);
+  for (const name of Object.keys(flow.params)) written.set(name, `params.${name}`);
+  const actions = Object.entries(flow.steps).flatMap(([key, s]) => [
+    ...s.do.map((a, i): [string, FlowAction] => [`steps.${key}.do[${i}]`, a]),
+    ...s.replies.flatMap((b, i) => b.do.map((a, j): [string, FlowAction] => [`steps.${key}.replies[${i}].do[${j}]`, a])),
+  ]);
+  for (const [path, a] of actions) {
+    if ('set' in a) for (const name of Object.keys(a.set)) written.set(name, `${path}.set`);
+    if ('call' in a && a.call.save_as) written.set(a.call.save_as, `${path}.call.save_as`);
+  }
+  for (const [path, a] of actions) {
+    if (!('call' in a)) continue;
+    const where = `${flow.file}: ${path}.call.url`;
+    const shape = urlTemplateShape(a.call.url);
+    if ('problem' in shape) throw new ConfigError(`${where}: ${shape.problem}`);
+    if (shape.base === null) continue;
+    const name = /^vars\.(\w+)$/.exec(shape.base)?.[1];
+    if (name === undefined || !(name in flow.vars)) {
+      throw new ConfigError(`${where}: {{${shape.base}}} at the start must be one of the flow's own vars (vars: in this file)`);
+    }
+    const writer = written.get(name);
+    if (writer) throw new ConfigError(`${where}: {{${shape.base}}} holds the base URL, so it cannot also be set by ${writer}`);
+  }
+}
+
 function formatIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
   return `${path || '(top level)'}: ${issue.message}`;
@@ -150,18 +195,12 @@ function formatIssue(issue: z.core.$ZodIssue): string {
  * `${NAME}` in a value reads the environment, as in parley.yaml.
  */
 export function parseFlow(file: string, text: string, env: NodeJS.ProcessEnv = process.env): Flow {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    if (error instanceof YAMLParseError) throw new ConfigError(`${file}: not valid YAML: ${error.message}`);
-    throw error;
-  }
-  raw = interpolateEnv(raw, env, file);
+  const raw = interpolateEnv(readYaml(file, text), env, file);
   const parsed = flowFile.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${file}: invalid flow\n${parsed.error.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
   const flow: Flow = { ...parsed.data, name: parsed.data.name ?? basename(file).replace(/\.ya?ml$/, ''), file };
   checkTargets(flow);
+  checkCallUrls(flow);
   return flow;
 }
 

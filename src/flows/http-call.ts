@@ -1,15 +1,34 @@
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { signatureHeader } from '../core/webhook-signature.js';
+import { checkEndpointUrl, DestinationRefused, guardedAgent } from '../net/url-guard.js';
 import type { CallRequest, CallResult } from './runner.js';
 
 const maxAnswerBytes = 256 * 1024;
 
+export type FlowCaller = (call: CallRequest) => Promise<CallResult>;
+
 /**
- * Calls the business's endpoint for a flow: JSON, signed like Parley's event webhooks (Standard
- * Webhooks headers with the flows secret; `webhook-id` is the idempotency key, the same if the
- * turn is retried), with a timeout. Success is a 2xx with a JSON body (or none).
+ * Calls the business's endpoints for flows, under the same destination rules as event webhooks:
+ * no loopback, private or link-local address (checked on the URL, then on the address each
+ * connection resolves to) unless `allowPrivate` (`webhooks.allow_private_destinations`).
  */
-export async function callEndpoint(secret: string, call: CallRequest): Promise<CallResult> {
+export function flowCaller(secret: string, allowPrivate: boolean): FlowCaller {
+  const dispatcher = guardedAgent(allowPrivate);
+  return (call) => callEndpoint(secret, call, allowPrivate, dispatcher);
+}
+
+/**
+ * One call for a flow: JSON, signed like Parley's event webhooks (Standard Webhooks headers with
+ * the flows secret; `webhook-id` is the idempotency key, the same if the turn is retried), with a
+ * timeout. Success is a 2xx with a JSON body (or none).
+ */
+async function callEndpoint(secret: string, call: CallRequest, allowPrivate: boolean, dispatcher: Dispatcher): Promise<CallResult> {
+  try {
+    checkEndpointUrl(call.url, allowPrivate);
+  } catch (error) {
+    if (error instanceof DestinationRefused) return { ok: false, error: `destination refused: ${error.message}` };
+    throw error;
+  }
   const body = call.body === undefined ? '' : JSON.stringify(call.body);
   const timestamp = Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
@@ -25,6 +44,7 @@ export async function callEndpoint(secret: string, call: CallRequest): Promise<C
     const response = await request(call.url, {
       method: call.method as 'POST',
       headers,
+      dispatcher,
       ...(body !== '' ? { body } : {}),
       headersTimeout: call.timeout,
       bodyTimeout: call.timeout,
@@ -40,7 +60,9 @@ export async function callEndpoint(secret: string, call: CallRequest): Promise<C
       return { ok: false, error: 'answer is not JSON' };
     }
   } catch (error) {
-    const e = error as { name?: string; message?: string };
+    const e = error as { name?: string; message?: string; cause?: unknown };
+    const refused = error instanceof DestinationRefused ? error : e.cause instanceof DestinationRefused ? e.cause : null;
+    if (refused) return { ok: false, error: `destination refused: ${refused.message}` };
     return { ok: false, error: e.name === 'TimeoutError' ? 'timed out' : (e.message ?? 'request failed') };
   }
 }

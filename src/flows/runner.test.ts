@@ -52,7 +52,8 @@ describe('flow turns', () => {
   it('starts: calls, keeps the answer, says the step with it, and waits with a timer', async () => {
     const calls = io(slots);
     const result = await runTurn(flow, at('offer'), { kind: 'start' }, calls);
-    assert.equal(calls.calls[0]!.url, 'https://booking.test/slots?for=+15551234567');
+    // A value in a query is encoded: a bare "+" would read as a space.
+    assert.equal(calls.calls[0]!.url, 'https://booking.test/slots?for=%2B15551234567');
     assert.equal(calls.calls[0]!.idempotencyKey, 'msg_1:offer:0');
     assert.deepEqual(result.effects, [
       { kind: 'entered', step: 'offer' },

@@ -1,6 +1,6 @@
 import type { Intent } from '../core/intent/classify.js';
 import { normalizeReply } from '../core/intent/normalize.js';
-import { renderTemplate } from '../core/template.js';
+import { renderTemplate, renderUrlTemplate, UnsafeUrl } from '../core/template.js';
 import type { Flow, FlowAction, FlowBranch, FlowStep } from './definition.js';
 
 // What a flow does on one turn — started, answered, or its wait ran out — as a list of effects for
@@ -142,7 +142,15 @@ class Turn {
         this.effects.push({ kind: 'set_fields', fields: this.renderValue(action.set_fields) as Record<string, unknown> });
       else if ('event' in action) this.effects.push({ kind: 'event', name: action.event });
       else {
-        const url = this.render(action.call.url);
+        let url: string;
+        try {
+          url = renderUrlTemplate(action.call.url, this.values());
+        } catch (error) {
+          // A value that would reshape the URL fails the call, as an unreachable endpoint would.
+          if (!(error instanceof UnsafeUrl)) throw error;
+          this.io.onCallFailed?.(this.state.step, action.call.url, error.message);
+          return action.call.on_error ?? 'handoff';
+        }
         const result = await this.io.call({
           method: action.call.method,
           url,

@@ -5,7 +5,8 @@ import { newId } from '../core/ids.js';
 import { toE164 } from '../core/phone.js';
 import { ParleyError } from '../errors.js';
 import type { Flow } from '../flows/definition.js';
-import { callEndpoint } from '../flows/http-call.js';
+import { flowCaller, type FlowCaller } from '../flows/http-call.js';
+import { startingVars } from '../flows/params.js';
 import { runTurn, type FlowIO, type SessionState, type TurnInput, type TurnResult } from '../flows/runner.js';
 import { enqueue } from '../queue/enqueue.js';
 import type { JobHandler } from '../queue/worker.js';
@@ -46,11 +47,23 @@ async function contactValues(
   };
 }
 
+/** One caller (and its connection pool) per running Parley. */
+const callers = new WeakMap<EngineContext, FlowCaller>();
+
+function callerFor(ctx: EngineContext): FlowCaller {
+  let caller = callers.get(ctx);
+  if (!caller) {
+    caller = flowCaller(ctx.flowSecret, ctx.config.webhooks.allow_private_destinations);
+    callers.set(ctx, caller);
+  }
+  return caller;
+}
+
 function flowIO(ctx: EngineContext, values: Record<string, unknown>, turnId: string, log: Logger, flow: string): FlowIO {
   return {
     values,
     turnId,
-    call: (request) => callEndpoint(ctx.flowSecret, request),
+    call: callerFor(ctx),
     onCallFailed: (step, url, error) => log.warn({ flow, step, url, error }, 'flow call failed'),
   };
 }
@@ -207,6 +220,7 @@ export async function startFlow(
 ): Promise<SessionRow | null> {
   const flow = ctx.flows.get(name);
   if (!flow) throw new ParleyError('not_found', `No flow is named "${name.slice(0, 64)}".`);
+  const vars = startingVars(flow, request.vars);
   const channel = ctx.channels.require(request.channel);
   const localNumber = channel.config.numbers[0]!;
   const phone = toE164(request.to);
@@ -221,7 +235,7 @@ export async function startFlow(
   }
 
   const values = await contactValues(ctx.store.db, ctx, phone, null);
-  const state: SessionState = { step: flow.start, vars: { ...flow.vars, ...request.vars }, retries: 0 };
+  const state: SessionState = { step: flow.start, vars, retries: 0 };
   const result = await runTurn(flow, state, { kind: 'start' }, flowIO(ctx, values, turnId, ctx.log, flow.name));
 
   const session = await ctx.store.write(async (trx) => {

@@ -7,7 +7,7 @@ import { enqueueAttempt } from '../events/attempt-job.js';
 import { deferredRunAt, mayAttempt, updatePause } from './endpoint-pause.js';
 import { promoteNext } from '../events/ordering.js';
 import { reserveSlot } from './rate-limit.js';
-import { checkEndpointUrl, DestinationRefused, guardedAgent } from './url-guard.js';
+import { checkEndpointUrl, DestinationRefused, guardedAgent } from '../net/url-guard.js';
 import { signatureHeader } from '../core/webhook-signature.js';
 
 const maxResponseBody = 2048;
