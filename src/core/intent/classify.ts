@@ -33,6 +33,7 @@ import {
 } from './intents.js';
 import { replyWords } from './normalize.js';
 import { buildTrie, scan, wordsOf, type Hit } from './phrase-trie.js';
+import { setApartKeyword } from './set-apart.js';
 import { typoOf } from './typos.js';
 import {
   answerFiller,
@@ -69,9 +70,6 @@ const replyPhrases = buildTrie([
 ]);
 
 const wrongNumberSign = /\bwrong\s*#/i;
-// A carrier keyword standing as its own clause: "Wrong number. STOP", "STOP! who is this?".
-const setApartKeyword =
-  /(?:^|[.,;:!?\n\u2026)]|\s[-\u2013\u2014]+\s|\p{Extended_Pictographic})[\s"'*]*(stop[\s-]*all|stop|quit)[\s"'*]*(?:$|[.,;:!?\n\u2026(]|\p{Extended_Pictographic})/iu;
 
 const reading = (intent: Intent, confidence: number, reason: string, match: string | null): Classification => ({
   intent,
@@ -223,9 +221,8 @@ function readOptOut(text: string, words: string[], keys: string[], whole: string
   if (keys.includes('wrong') && wrongNumberSign.test(text)) return reading('opt_out', PHRASE, 'phrase "wrong #"', 'wrong #');
 
   if (keys.some((k) => setApartGate.has(k))) {
-    const m = setApartKeyword.exec(text);
-    if (m) {
-      const said = m[1]!.toLowerCase().replace(/[\s-]+/g, ' ');
+    const said = setApartKeyword(text);
+    if (said) {
       return reading('opt_out', SET_APART, `keyword "${said}" set apart`, said);
     }
   }
