@@ -79,7 +79,49 @@ const reading = (intent: Intent, confidence: number, reason: string, match: stri
 });
 const question = /\?/;
 
+/**
+ * How much of a reply is read in full. An answer to a business text is decided by its first words,
+ * and 1,600 characters is the longest body the common providers deliver (Twilio's limit: ten
+ * concatenated segments), so a longer "reply" is rare and mostly not from a person. Reading is
+ * linear in the text, but not cheap: the cap keeps one huge message from holding the process.
+ */
+export const readLimit = 1_600;
+
+/**
+ * What a reply means. A reply longer than `readLimit` is read by its head; since a STOP is never
+ * to be missed, its tail is read for an opt-out too, and the whole text for a STOP set apart
+ * ("... Wrong number. STOP. ..."), which is a linear scan.
+ */
 export function classify(text: string, options: ClassifyOptions = {}): Classification {
+  if (text.length <= readLimit) return classifyWhole(text, options);
+  const head = classifyWhole(headOf(text), options);
+  if (head.intent === 'opt_out') return head;
+  const tail = classifyWhole(tailOf(text), options);
+  if (tail.intent === 'opt_out') return { ...tail, reason: `${tail.reason}, at the end of a long reply` };
+  const said = setApartKeyword(text);
+  if (said) return reading('opt_out', SET_APART, `keyword "${said}" set apart, in a long reply`, said);
+  return head;
+}
+
+/** The first `readLimit` characters, cut at a space when there is one in the last half. */
+function headOf(text: string): string {
+  for (let cut = readLimit; cut > readLimit / 2; cut--) if (isSpace(text[cut]!)) return text.slice(0, cut);
+  const cut = isHighSurrogate(text.charCodeAt(readLimit - 1)) ? readLimit - 1 : readLimit;
+  return text.slice(0, cut);
+}
+
+/** The last `readLimit` characters, cut at a space when there is one in the first half. */
+function tailOf(text: string): string {
+  const from = text.length - readLimit;
+  for (let cut = from; cut < from + readLimit / 2; cut++) if (isSpace(text[cut - 1]!)) return text.slice(cut);
+  return text.slice(isHighSurrogate(text.charCodeAt(from - 1)) ? from + 1 : from);
+}
+
+const space = /^\s$/;
+const isSpace = (c: string) => space.test(c);
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+
+function classifyWhole(text: string, options: ClassifyOptions): Classification {
   const threshold = options.threshold ?? defaultThreshold;
   let words = replyWords(text);
   if (hasStretch(text)) words = words.map(unstretch);
