@@ -313,5 +313,12 @@ forEachStore('reply automation', (stores) => {
     ]);
     assert.deepEqual(forReminder.top_unrecognized, [{ text: 'What time again?', count: 2, share: 0.667 }]);
     assert.equal((await parley.api('GET', '/v1/analytics/replies?since=yesterday')).status, 400);
+    // RFC 3339 allows a leap second; it is read as the last millisecond before the next minute.
+    const leap = await parley.api('GET', '/v1/analytics/replies?since=2016-12-31T23:59:60Z');
+    assert.equal(leap.status, 200, JSON.stringify(leap.body));
+    assert.equal(leap.body.since, '2016-12-31T23:59:59.999Z');
+    assert.equal(leap.body.data.find((d: any) => d.prompt === reminder).replies, 3);
+    const future = await parley.api('GET', '/v1/analytics/replies?since=2999-12-31T18:59:60-05:00');
+    assert.deepEqual([future.status, future.body.since, future.body.replies], [200, '2999-12-31T23:59:59.999Z', 0]);
   });
 });

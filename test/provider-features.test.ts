@@ -89,6 +89,22 @@ forEachStore('provider features over HTTP', (stores) => {
     assert.equal(message!.body, 'Running late, ');
   });
 
+  it('cuts a joined message at 40,000 characters, never inside a character, and routes it', async () => {
+    const p = await start();
+    const from = '+15551230004';
+    // 20,000 + 19,999 + an emoji (two UTF-16 units) across the limit + more: 60,001 characters sent.
+    await p.webhook('inbound', part(from, 'r3', 1, 3, `STOP. ${'a'.repeat(19_994)}`));
+    await p.webhook('inbound', part(from, 'r3', 2, 3, `${'b'.repeat(19_999)}😀c`));
+    const last = await p.webhook('inbound', part(from, 'r3', 3, 3, 'd'.repeat(20_000)));
+    assert.equal(last.status, 200);
+    await idle();
+    const [message] = await inboundMessages();
+    assert.equal(message!.body, `STOP. ${'a'.repeat(19_994)}${'b'.repeat(19_999)}`);
+    assert.notEqual(message!.processed_at, null);
+    const suppressed = await store.db.selectFrom('suppressions').select('phone').where('phone', '=', from).execute();
+    assert.equal(suppressed.length, 1, 'the STOP that starts it is read');
+  });
+
   it('refuses a part whose index is past the total', async () => {
     const p = await start();
     const res = await p.webhook('inbound', part('+15551230003', 'r1', 3, 2, 'x'));

@@ -101,7 +101,11 @@ forEachStore('event webhooks', (stores) => {
     await text('fails again');
     await parley.until(async () => (await deliveries(ep.id)).filter((d) => d.status === 'failed').length === 1);
     endpoint.fallback = { status: 200 };
-    const recovered = await parley.api('POST', `/v1/endpoints/${ep.id}/recover`, { since: new Date(Date.now() - 60_000).toISOString() });
+    // A leap second is a valid RFC 3339 time, read as 23:59:59.999 of its minute.
+    const leapRecover = await parley.api('POST', `/v1/endpoints/${ep.id}/recover`, { since: '2999-12-31T23:59:60Z' });
+    assert.deepEqual([leapRecover.status, leapRecover.body.requeued], [202, 0], JSON.stringify(leapRecover.body));
+    const recovered = await parley.api('POST', `/v1/endpoints/${ep.id}/recover`, { since: '2016-12-31T23:59:60Z' });
+    assert.equal(recovered.status, 202);
     assert.equal(recovered.body.requeued, 1);
     const all = await settled(ep.id, 2);
     assert.deepEqual(

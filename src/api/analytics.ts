@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { summarizeReplies, type ReplyRecord } from '../core/reply-analytics.js';
 import type { EngineContext } from '../runtime/context.js';
+import { readTime } from './time.js';
 
 const querySchema = {
   type: 'object',
@@ -20,7 +21,7 @@ export function registerAnalyticsRoutes(api: FastifyInstance, ctx: EngineContext
     '/v1/analytics/replies',
     { schema: { querystring: querySchema } },
     async (request) => {
-      const since = request.query.since ? Date.parse(request.query.since) : Date.now() - 30 * 86_400_000;
+      const since = request.query.since ? readTime(request.query.since, 'since') : Date.now() - 30 * 86_400_000;
       const rows = await ctx.store.db
         .selectFrom('messages as i')
         .select((eb) => [

@@ -10,6 +10,7 @@ import { enqueueAttempt } from '../events/attempt-job.js';
 import { releaseWaiting } from '../events/ordering.js';
 import { newEndpointSecret } from '../core/webhook-signature.js';
 import { checkEndpointUrl, DestinationRefused } from '../net/url-guard.js';
+import { readTime } from './time.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -270,7 +271,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     },
     async (request, reply) => {
       const endpoint = await load(request.params.id);
-      const since = Date.parse(request.body.since);
+      const since = readTime(request.body.since, 'since');
       const now = Date.now();
       const count = await ctx.store.write(async (trx) => {
         const failed = await trx

@@ -15,6 +15,14 @@ import { insertInboundBatch, insertWebhookReceipt, type IngestResult, type RawWe
 export const assembleAfterMs = 10 * 60_000;
 /** How long parts stay after assembly, so a provider's late retry of one is known as a duplicate. */
 const keepAssembledMs = 24 * 3_600_000;
+/**
+ * The longest joined message, in characters. A concatenated SMS has at most 255 parts (its header
+ * counts them in one byte, and adapters refuse more) of 153 characters: 39,015. Anything longer
+ * was not typed on a phone; the joined text is cut here (the rest is dropped, with a warning), so
+ * parts cannot add up to a message of many megabytes. Each part is stored cut to the same length,
+ * since no part can contribute more.
+ */
+export const maxJoinedChars = 40_000;
 
 type PartSet = Pick<Selectable<InboundPartSetsTable>, 'channel' | 'from_number' | 'reference' | 'total' | 'message_id'>;
 
@@ -77,7 +85,7 @@ export async function ingestPart(
         reference: part.reference,
         part_index: part.index,
         to_number: message.to,
-        body: message.body,
+        body: cutAt(message.body, maxJoinedChars),
         media_urls: JSON.stringify(message.mediaUrls),
         provider_message_id: message.providerMessageId,
         provider_time: message.providerTime,
@@ -138,10 +146,17 @@ async function assemble(trx: Kysely<Database>, ctx: EngineContext, set: PartSet)
     .orderBy('part_index')
     .execute();
   const first = parts[0]!;
+  const joined = parts.map((p) => p.body).join('');
+  if (joined.length > maxJoinedChars) {
+    ctx.log.warn(
+      { channel: set.channel, reference: set.reference, parts: parts.length, chars: joined.length, kept: maxJoinedChars },
+      'multipart message longer than any SMS; routing its first characters only',
+    );
+  }
   const message: InboundMessage = {
     from: set.from_number,
     to: first.to_number,
-    body: parts.map((p) => p.body).join(''),
+    body: cutAt(joined, maxJoinedChars),
     mediaUrls: parts.flatMap((p) => JSON.parse(p.media_urls) as string[]),
     // The first part's id is the provider's own and unique; the message is stored under it.
     providerMessageId: first.provider_message_id,
@@ -178,4 +193,11 @@ async function countParts(trx: Kysely<Database>, set: PartSet): Promise<number> 
     .where((eb) => eb.and(keyOf(set)))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** The first `limit` characters of `text`, not splitting a character written as two UTF-16 units. */
+function cutAt(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const high = text.charCodeAt(limit - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? limit - 1 : limit);
 }

@@ -33,6 +33,7 @@ import {
 } from './intents.js';
 import { replyWords } from './normalize.js';
 import { buildTrie, scan, wordsOf, type Hit } from './phrase-trie.js';
+import { setApartKeyword } from './set-apart.js';
 import { typoOf } from './typos.js';
 import {
   answerFiller,
@@ -69,9 +70,6 @@ const replyPhrases = buildTrie([
 ]);
 
 const wrongNumberSign = /\bwrong\s*#/i;
-// A carrier keyword standing as its own clause: "Wrong number. STOP", "STOP! who is this?".
-const setApartKeyword =
-  /(?:^|[.,;:!?\n\u2026)]|\s[-\u2013\u2014]+\s|\p{Extended_Pictographic})[\s"'*]*(stop[\s-]*all|stop|quit)[\s"'*]*(?:$|[.,;:!?\n\u2026(]|\p{Extended_Pictographic})/iu;
 
 const reading = (intent: Intent, confidence: number, reason: string, match: string | null): Classification => ({
   intent,
@@ -81,7 +79,49 @@ const reading = (intent: Intent, confidence: number, reason: string, match: stri
 });
 const question = /\?/;
 
+/**
+ * How much of a reply is read in full. An answer to a business text is decided by its first words,
+ * and 1,600 characters is the longest body the common providers deliver (Twilio's limit: ten
+ * concatenated segments), so a longer "reply" is rare and mostly not from a person. Reading is
+ * linear in the text, but not cheap: the cap keeps one huge message from holding the process.
+ */
+export const readLimit = 1_600;
+
+/**
+ * What a reply means. A reply longer than `readLimit` is read by its head; since a STOP is never
+ * to be missed, its tail is read for an opt-out too, and the whole text for a STOP set apart
+ * ("... Wrong number. STOP. ..."), which is a linear scan.
+ */
 export function classify(text: string, options: ClassifyOptions = {}): Classification {
+  if (text.length <= readLimit) return classifyWhole(text, options);
+  const head = classifyWhole(headOf(text), options);
+  if (head.intent === 'opt_out') return head;
+  const tail = classifyWhole(tailOf(text), options);
+  if (tail.intent === 'opt_out') return { ...tail, reason: `${tail.reason}, at the end of a long reply` };
+  const said = setApartKeyword(text);
+  if (said) return reading('opt_out', SET_APART, `keyword "${said}" set apart, in a long reply`, said);
+  return head;
+}
+
+/** The first `readLimit` characters, cut at a space when there is one in the last half. */
+function headOf(text: string): string {
+  for (let cut = readLimit; cut > readLimit / 2; cut--) if (isSpace(text[cut]!)) return text.slice(0, cut);
+  const cut = isHighSurrogate(text.charCodeAt(readLimit - 1)) ? readLimit - 1 : readLimit;
+  return text.slice(0, cut);
+}
+
+/** The last `readLimit` characters, cut at a space when there is one in the first half. */
+function tailOf(text: string): string {
+  const from = text.length - readLimit;
+  for (let cut = from; cut < from + readLimit / 2; cut++) if (isSpace(text[cut - 1]!)) return text.slice(cut);
+  return text.slice(isHighSurrogate(text.charCodeAt(from - 1)) ? from + 1 : from);
+}
+
+const space = /^\s$/;
+const isSpace = (c: string) => space.test(c);
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+
+function classifyWhole(text: string, options: ClassifyOptions): Classification {
   const threshold = options.threshold ?? defaultThreshold;
   let words = replyWords(text);
   if (hasStretch(text)) words = words.map(unstretch);
@@ -223,9 +263,8 @@ function readOptOut(text: string, words: string[], keys: string[], whole: string
   if (keys.includes('wrong') && wrongNumberSign.test(text)) return reading('opt_out', PHRASE, 'phrase "wrong #"', 'wrong #');
 
   if (keys.some((k) => setApartGate.has(k))) {
-    const m = setApartKeyword.exec(text);
-    if (m) {
-      const said = m[1]!.toLowerCase().replace(/[\s-]+/g, ' ');
+    const said = setApartKeyword(text);
+    if (said) {
       return reading('opt_out', SET_APART, `keyword "${said}" set apart`, said);
     }
   }
