@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config.channels, [
       { name: 'sim', provider: 'sim', numbers: ['+15550100000'], verify: 'enforce', send_timeout: 15_000 },
     ]);
-    assert.equal(config.queue.lease, 60_000);
+    assert.equal(config.queue.lease, 15_000);
     assert.equal(config.automation.acknowledgment.every, 12 * 3_600_000);
   });
 

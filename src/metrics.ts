@@ -14,6 +14,7 @@ export interface Metrics {
   ingestSeconds: Histogram<'kind'>;
   signatureFailures: Counter<'channel' | 'mode'>;
   sends: Counter<'channel' | 'outcome'>;
+  sendsUnknownOutcome: Counter<'channel' | 'action'>;
   deliveries: Counter<'outcome'>;
   retentionDeleted: Counter<'table'>;
 }
@@ -46,6 +47,12 @@ export function createMetrics(store: Store, spool: Spool | null = null): Metrics
       name: 'parley_sends_total',
       help: 'Send attempts to providers, by channel and outcome (accepted, retry, failed).',
       labelNames: ['channel', 'outcome'],
+      registers: [registry],
+    }),
+    sendsUnknownOutcome: new Counter({
+      name: 'parley_sends_unknown_outcome_total',
+      help: "Sends cut short by a crash after they may have reached the provider, by channel and what was done (the channel's on_unknown_outcome: resend, fail).",
+      labelNames: ['channel', 'action'],
       registers: [registry],
     }),
     deliveries: new Counter({

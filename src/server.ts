@@ -19,6 +19,8 @@ import { loadFlows, type Flow } from './flows/definition.js';
 import { createMetrics } from './metrics.js';
 import { Worker, type JobHandlers } from './queue/worker.js';
 import { openStore, type Store } from './store/database.js';
+import { acquireProcessLock, type ProcessLock } from './store/process-lock.js';
+import { takeBackAllLeases } from './queue/recover.js';
 import { migrateToLatest } from './store/migrate.js';
 import { readSetting, writeSettingOnce } from './store/settings.js';
 import { deliverHandler } from './webhooks/deliver.js';
@@ -65,9 +67,17 @@ export function jobHandlers(ctx: EngineContext): JobHandlers {
 export async function startParley(config: Config, options: StartOptions): Promise<Parley> {
   const { log } = options;
   const store = options.store ?? (await openStore(config.database.url));
+  let lock: ProcessLock | undefined;
   try {
+    // On SQLite one process runs Parley on a database: holding its lock, this one may take back at
+    // once every lease a crashed predecessor left, instead of waiting for them to expire.
+    if (store.dialect === 'sqlite' && store.file && store.file !== ':memory:') lock = acquireProcessLock(store.file);
     const { applied } = await migrateToLatest(store);
     if (applied.length > 0) log.info({ applied, database: store.describe }, 'database migrated');
+    if (lock) {
+      const taken = await takeBackAllLeases(store);
+      if (taken > 0) log.warn({ jobs: taken }, 'took back the jobs a previous process was running when it stopped; they run again now');
+    }
     const apiKey = await setUpApiKey(store, config.api_key);
     const channels = await loadChannels(config, store);
     for (const channel of channels.all()) {
@@ -104,6 +114,7 @@ export async function startParley(config: Config, options: StartOptions): Promis
     worker = new Worker(store, jobHandlers(ctx), log.child({ component: 'worker' }), {
       concurrency: config.queue.concurrency,
       leaseMs: config.queue.lease,
+      heartbeatMs: config.queue.heartbeat,
       pollIntervalMs: config.queue.poll_interval,
       retryBaseMs: config.queue.retry_base,
       retryMaxMs: config.queue.retry_max,
@@ -133,10 +144,12 @@ export async function startParley(config: Config, options: StartOptions): Promis
         await running.stop(options.shutdownGraceMs ?? 10_000);
         await stopPruning?.();
         if (!options.store) await store.close();
+        lock?.release();
       })());
     return { app, ctx, worker: running, url, close, ...(apiKey.generated ? { generatedApiKey: apiKey.generated } : {}) };
   } catch (error) {
     if (!options.store) await store.close().catch(() => {});
+    lock?.release();
     throw error;
   }
 }

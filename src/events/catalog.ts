@@ -70,6 +70,12 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
       provider_message_id: 'SM1342fe1b2c904d1ab04f0fc7a58abca9',
     },
   },
+  'message.unknown_outcome': {
+    description:
+      "A send was cut short by a crash after it may have reached the provider, so whether the text went out is unknown. With the channel's on_unknown_outcome: resend (the default) it is sent again under the same Parley id; with fail the message is failed (message.status with error_code unknown_outcome).",
+    schema: object({ message_id: id('msg'), channel: text, to: e164, action: { enum: ['resend', 'fail'] } }),
+    example: { message_id: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8J9', channel: 'us-main', to: '+15551234567', action: 'resend' },
+  },
   'message.status': {
     description: "An outbound message's status moved forward (statuses only move forward; receipts that arrive late change nothing).",
     schema: object({

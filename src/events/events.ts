@@ -18,6 +18,11 @@ export interface EventPayloads {
     media_urls: string[];
   };
   'message.sent': { message_id: string; channel: string; to: string; provider_message_id: string };
+  /**
+   * A send was cut short (its process died) after it may have reached the provider: whether the
+   * text went out is unknown. `action` is the channel's `on_unknown_outcome`.
+   */
+  'message.unknown_outcome': { message_id: string; channel: string; to: string; action: UnknownOutcomeAction };
   'message.status': {
     message_id: string;
     status: OutboundStatus;
@@ -42,6 +47,9 @@ export interface EventPayloads {
   /** A keyword or intent rule with an `event:` matched an inbound message. */
   'rule.matched': { rule: string; event: string; intent: string | null; message_id: string; conversation_id: string; contact_id: string };
 }
+
+/** What Parley does with a send whose outcome is unknown: send it again (same Parley id), or fail the message. */
+export type UnknownOutcomeAction = 'resend' | 'fail';
 
 export interface ConsentEventData {
   contact_id: string;
@@ -71,6 +79,7 @@ export type EventType = keyof EventPayloads;
 export const eventTypes = [
   'message.received',
   'message.sent',
+  'message.unknown_outcome',
   'message.status',
   'conversation.needs_human',
   'conversation.closed',

@@ -123,7 +123,9 @@ export async function sendMessage(ctx: EngineContext, draft: OutboundDraft): Pro
 /**
  * Hands a queued message to its provider. The provider call cannot share a transaction with the
  * database, so a crash between the provider's answer and our commit means the job runs again:
- * the provider gets the same Parley message id both times, for its own idempotency.
+ * the provider gets the same Parley message id both times, for its own idempotency. Such a run
+ * (its message already `sending`, its last run interrupted) has an unknown outcome: it is recorded
+ * and counted, and the channel's `on_unknown_outcome` says whether to send again or fail it.
  */
 export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
   return async (job, { finish, log }) => {
@@ -137,6 +139,28 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
 
     const channel = ctx.channels.get(message.channel);
     if (!channel) return fail('channel_unavailable', `channel "${message.channel}" is no longer configured`);
+    if (message.status === 'sending' && job.interrupted) {
+      const action = channel.config.on_unknown_outcome ?? 'resend';
+      ctx.metrics.sendsUnknownOutcome.inc({ channel: message.channel, action });
+      log.warn({ message: message.id, action }, 'a send was cut short and may have reached the provider: its outcome is unknown');
+      const unknownOutcome = (trx: Kysely<Database>) =>
+        recordEvent(
+          trx,
+          'message.unknown_outcome',
+          { message_id: message.id, channel: message.channel, to: message.to_number, action },
+          { messageId: message.id },
+        );
+      if (action === 'fail') {
+        return finish(async (trx) => {
+          await unknownOutcome(trx);
+          await advanceStatus(trx, message.id, 'failed', {
+            errorCode: 'unknown_outcome',
+            errorMessage: 'the send was cut short by a crash and may or may not have reached the recipient; not sent again',
+          });
+        });
+      }
+      await ctx.store.write(unknownOutcome);
+    }
     // Checked again now, not only when queued: a STOP may have arrived while this waited.
     if (message.origin !== 'compliance' && (await isSuppressed(ctx.store.db, message.to_number, message.from_number))) {
       return fail('opted_out', 'the recipient opted out before this was sent; not sent');

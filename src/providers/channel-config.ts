@@ -37,6 +37,11 @@ export const baseChannelFields = {
   allow_ips: z.array(ipOrCidr).min(1).optional(),
   /** A send call with no answer by then has failed (and is retried). */
   send_timeout: duration.default(15_000),
+  /**
+   * A send cut short by a crash may or may not have reached the provider: `resend` it (the
+   * default; the provider gets the same Parley id) or `fail` the message and tell the business.
+   */
+  on_unknown_outcome: z.enum(['resend', 'fail']).optional(),
   /** The provider API's base URL, for a regional endpoint or a local stand-in in tests. */
   api_url: z
     .url({ protocol: /^https?$/ })
@@ -52,5 +57,7 @@ export interface BaseChannelConfig {
   verify: 'enforce' | 'monitor';
   allow_ips?: string[] | undefined;
   send_timeout: number;
+  /** Absent means `resend`. */
+  on_unknown_outcome?: 'resend' | 'fail' | undefined;
   api_url?: string | undefined;
 }

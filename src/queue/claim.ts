@@ -34,7 +34,7 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
   return store.write(async (trx) => {
     await trx
       .updateTable('jobs')
-      .set({ state: 'pending', locked_by: null, locked_until: null, updated_at: now })
+      .set({ state: 'pending', locked_by: null, locked_until: null, interrupted: 1, updated_at: now })
       .where('state', '=', 'running')
       .where('locked_until', '<', now)
       .execute();
@@ -126,6 +126,7 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
         attempts: row.attempts,
         maxAttempts: row.max_attempts,
         lockedBy: options.workerId,
+        interrupted: row.interrupted === 1,
       }));
   });
 }

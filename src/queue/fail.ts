@@ -12,7 +12,7 @@ export interface FailOptions {
 }
 
 /**
- * Records a failed attempt: back to pending for a later retry, or `dead` when attempts are spent
+ * Records a failed attempt (the run ended knowing how, so it is no longer marked interrupted): back to pending for a later retry, or `dead` when attempts are spent
  * or the failure is final. Dead jobs stay in the table, listable and retryable by hand.
  * Returns the state the job ended in, or null if the lease had already passed to another worker.
  */
@@ -27,6 +27,7 @@ export async function failJob(db: Kysely<Database>, job: Job, options: FailOptio
       locked_by: null,
       locked_until: null,
       last_error: options.error.slice(0, 2000),
+      interrupted: 0,
       updated_at: now,
     })
     .where('id', '=', job.id)
@@ -37,7 +38,10 @@ export async function failJob(db: Kysely<Database>, job: Job, options: FailOptio
   return dead ? 'dead' : 'pending';
 }
 
-/** Gives a job back untouched (clean shutdown): it runs again at once elsewhere, attempt not spent. */
+/**
+ * Gives a job back untouched (clean shutdown, or a claim over a kind's limit): it runs again at once
+ * elsewhere, attempt not spent, and still marked interrupted if its run before this one was.
+ */
 export async function releaseJob(db: Kysely<Database>, job: Job, now = Date.now()): Promise<void> {
   await db
     .updateTable('jobs')

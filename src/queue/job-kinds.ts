@@ -30,4 +30,9 @@ export interface Job<K extends JobKind = JobKind> {
   attempts: number;
   maxAttempts: number;
   lockedBy: string;
+  /**
+   * The previous run was cut short without recording how it ended (its process died, or it stalled
+   * past its lease): whatever it did outside the database, such as a provider call, may have happened.
+   */
+  interrupted: boolean;
 }

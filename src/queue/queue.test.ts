@@ -76,6 +76,8 @@ forEachStore('queue', (stores) => {
     const [taken] = await claim(store, 'survivor', 10, now + 1_500);
     assert.equal(taken!.id, stalled!.id);
     assert.equal(taken!.attempts, 2);
+    assert.equal(stalled!.interrupted, false);
+    assert.equal(taken!.interrupted, true, 'the new run knows the last one was cut short');
 
     await assert.rejects(
       store.write(async (trx) => {
@@ -88,6 +90,43 @@ forEachStore('queue', (stores) => {
     assert.equal(effect.length, 0, 'the stalled run rolled back with its lost lease');
     await store.write((trx) => completeJob(trx, taken!));
     assert.equal((await store.db.selectFrom('jobs').selectAll().execute()).length, 0);
+  });
+
+  it('marks a job whose run failed knowingly as no longer interrupted', async () => {
+    await store.db.deleteFrom('jobs').execute();
+    await add(store, 'flaky', null);
+    const now = Date.now();
+    await claim(store, 'crashed-worker', 10, now);
+    const [taken] = await claim(store, 'survivor', 10, now + 1_500);
+    assert.equal(taken!.interrupted, true);
+    await store.write((trx) => failJob(trx, taken!, { error: 'boom', retryAt: now }));
+    const [again] = await claim(store, 'survivor', 10, now + 1_600);
+    assert.equal(again!.interrupted, false);
+  });
+
+  it('heartbeats keep a slow job leased to its live worker: a short lease never runs it twice', { timeout: 20_000 }, async () => {
+    await store.db.deleteFrom('jobs').execute();
+    await add(store, 'slow', null);
+    const runs: string[] = [];
+    const handlers = {
+      'inbound.process': async (job: Job<'inbound.process'>) => {
+        runs.push(job.payload.messageId);
+        await new Promise((r) => setTimeout(r, 1_500));
+      },
+    } as unknown as JobHandlers;
+    const options = { concurrency: 2, leaseMs: 300, heartbeatMs: 100, pollIntervalMs: 20, retryBaseMs: 5, retryMaxMs: 10 };
+    // Two workers, as two processes would be: the second takes any lease that runs out.
+    const first = new Worker(store, handlers, testLog, options);
+    const second = new Worker(store, handlers, testLog, options);
+    first.start();
+    const deadline = Date.now() + 5_000;
+    while (runs.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    second.start();
+    while ((await store.db.selectFrom('jobs').select('id').execute()).length > 0 && Date.now() < deadline + 5_000) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await Promise.all([first.stop(), second.stop()]);
+    assert.deepEqual(runs, ['slow'], 'ran once, five times its lease long');
   });
 
   it('worker runs every job once, keeps each group in order, and retries failures', async () => {

@@ -8,6 +8,7 @@ import type { Database } from '../store/schema.js';
 import { claimJobs } from './claim.js';
 import { completeJob, LeaseLostError } from './complete.js';
 import { failJob, releaseJob, type FailOptions } from './fail.js';
+import { renewLeases } from './renew.js';
 import type { Job, JobKind } from './job-kinds.js';
 
 export interface JobContext {
@@ -36,7 +37,13 @@ export interface WorkerOptions {
   kindLimits?: Partial<Record<JobKind, number>>;
   /** At most this many jobs with the same limit key at once (one webhook endpoint's deliveries). */
   limitKeyMax?: number;
+  /**
+   * How long a claimed job is this worker's. A process that dies leaves its jobs leased until then,
+   * so it is kept short; `heartbeatMs` extends the leases of jobs still running.
+   */
   leaseMs: number;
+  /** How often the leases of running jobs are extended (well under `leaseMs`); none when absent. */
+  heartbeatMs?: number;
   /** How often an idle worker looks for due jobs (retries, jobs from other processes). */
   pollIntervalMs: number;
   retryBaseMs: number;
@@ -45,7 +52,8 @@ export interface WorkerOptions {
 
 export const defaultWorkerOptions: WorkerOptions = {
   concurrency: 64,
-  leaseMs: 60_000,
+  leaseMs: 15_000,
+  heartbeatMs: 5_000,
   pollIntervalMs: 500,
   retryBaseMs: 1_000,
   retryMaxMs: 15 * 60_000,
@@ -64,6 +72,7 @@ export class Worker {
   private stopping = false;
   private claiming = false;
   private wakeTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private loopPromise: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   /** A wake-up that came while the loop was busy claiming: it must not be lost. */
@@ -86,6 +95,21 @@ export class Worker {
     if (this.running) return;
     this.running = true;
     this.loopPromise = this.loop();
+    if (this.options.heartbeatMs !== undefined) {
+      this.heartbeat = setInterval(() => void this.renewLeases(), this.options.heartbeatMs);
+      this.heartbeat.unref();
+    }
+  }
+
+  /** Extends the leases of the jobs running here; a miss (the database away) is tried again next beat. */
+  private async renewLeases(): Promise<void> {
+    const ids = [...this.inFlight.keys()];
+    if (ids.length === 0) return;
+    try {
+      await renewLeases(this.store, this.id, ids, this.options.leaseMs);
+    } catch (error) {
+      this.log.warn({ err: error, jobs: ids.length }, 'could not extend the leases of running jobs; trying again at the next heartbeat');
+    }
   }
 
   /** Asks the worker to look for jobs now (called after enqueueing in this process). */
@@ -105,6 +129,7 @@ export class Worker {
     await this.loopPromise;
     const all = Promise.allSettled(this.inFlight.values());
     const timedOut = await Promise.race([all.then(() => false), delay(graceMs).then(() => true)]);
+    clearInterval(this.heartbeat);
     this.running = false;
     if (timedOut) this.log.warn({ jobs: [...this.inFlight.keys()] }, 'jobs still running at shutdown; their leases will expire');
   }

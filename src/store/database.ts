@@ -33,6 +33,8 @@ export interface Store {
   write<T>(work: WriteWork<T>): Promise<T>;
   /** A printable description of the database, without credentials. */
   describe: string;
+  /** The SQLite database's file (`:memory:` for one in memory). */
+  file?: string;
   /** The PostgreSQL schema Parley's tables live in, when not the default. */
   schema?: string;
   close(): Promise<void>;
@@ -69,6 +71,7 @@ function openSqlite(path: string): Store {
     capabilities: { skipLocked: false, groupCommit: true },
     write: groupCommitWriter(db),
     describe: `sqlite:${path}`,
+    file: path,
     close: () => db.destroy(),
   };
 }

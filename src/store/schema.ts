@@ -194,6 +194,8 @@ export interface JobsTable {
   locked_by: string | null;
   locked_until: Millis | null;
   last_error: string | null;
+  /** 1 when the last run was cut short (its process died or stalled past its lease), 0 otherwise. */
+  interrupted: ColumnType<number, number | undefined, number>;
   created_at: Millis;
   updated_at: Millis;
 }

@@ -14,7 +14,8 @@ import { postgresUrl } from '../helpers/stores.js';
 // concurrently at a real `parley start`, killed with SIGKILL in the middle. After a restart every
 // webhook that got a 2xx is in the database exactly once and was answered exactly once, and the
 // ones that got no answer can be sent again safely. CRASH_WEBHOOKS sets the count (default 1,500;
-// `npm run test:reliability` uses more).
+// `npm run test:reliability` uses more). It reports how long after the kill the last acknowledged
+// webhook was answered (its reply reached the provider), and how many texts reached the provider twice.
 
 const total = Number(process.env.CRASH_WEBHOOKS ?? 1_500);
 const secret = 'crash-test-channel-secret-0123';
@@ -73,14 +74,15 @@ for (const target of targets) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it(`every acknowledged webhook is stored and answered exactly once (${total} webhooks)`, { timeout: 240_000 }, async () => {
+    it(`every acknowledged webhook is stored and answered exactly once (${total} webhooks)`, { timeout: 240_000 }, async (t) => {
       const config = join(dir, 'parley.yaml');
       writeFileSync(
         config,
         JSON.stringify({
           api_key: 'crash-test-api-key-0123456789',
           channels: [{ name: 'main', provider: 'generic', numbers: [business], secret, send_url: provider.url }],
-          queue: { poll_interval: '50ms', lease: '3s', retry_base: '50ms', retry_max: '500ms' },
+          // The lease and its heartbeat keep their defaults: how soon a dead process's jobs run again is measured here.
+          queue: { poll_interval: '50ms', retry_base: '50ms', retry_max: '500ms' },
           log: { level: 'warn' },
         }),
       );
@@ -93,6 +95,7 @@ for (const target of targets) {
       const acked = new Set<number>();
       let next = 0;
       let killed = false;
+      let killedAt = 0;
       await Promise.all(
         Array.from({ length: 48 }, async () => {
           while (next < total) {
@@ -102,6 +105,7 @@ for (const target of targets) {
             else assert.ok(status === null || status === 503, `webhook ${i} answered ${status}`);
             if (!killed && acked.size >= total / 3) {
               killed = true;
+              killedAt = Date.now();
               parley.child.kill('SIGKILL');
             }
           }
@@ -114,8 +118,27 @@ for (const target of targets) {
       const unanswered = Array.from({ length: total }, (_, i) => i).filter((i) => !acked.has(i));
       assert.ok(unanswered.length > 0, 'some webhooks got no answer: the kill came mid-burst');
 
+      // From the kill on, when each acknowledged webhook's sender first gets its reply.
+      const answeredAt = new Map<string, number>();
+      let seen = 0;
+      const noteReplies = () => {
+        for (; seen < provider.sends.length; seen++)
+          if (!answeredAt.has(provider.sends[seen]!.to)) answeredAt.set(provider.sends[seen]!.to, Date.now());
+      };
+      noteReplies();
+      const senders = [...acked].map((i) => JSON.parse(webhook(i).body).from as string);
+      const allAnswered = (async () => {
+        for (;;) {
+          noteReplies();
+          if (senders.every((from) => answeredAt.has(from))) return Math.max(0, ...senders.map((from) => answeredAt.get(from)! - killedAt));
+          if (Date.now() - killedAt > 180_000) return Infinity;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      })();
+
       // Restart on the same database; everything acknowledged must be there.
       parley = await startParleyProcess(env, port);
+      const readyMs = Date.now() - killedAt;
       const store = await db.open();
       try {
         const ids = new Set(
@@ -165,6 +188,11 @@ for (const target of targets) {
         );
         // A send interrupted by the kill may reach the provider twice; it carries the same Parley id both times.
         assert.equal(new Set(provider.sends.map((s) => s.id)).size, total);
+        const answerMs = await allAnswered;
+        const duplicates = provider.sends.length - total;
+        const figures = `${target.name}: ${acked.size} acknowledged before the SIGKILL; ready again ${(readyMs / 1000).toFixed(1)} s after the kill, the last answered after ${(answerMs / 1000).toFixed(1)} s; ${duplicates} texts reached the provider twice`;
+        console.log(figures);
+        t.diagnostic(figures);
       } finally {
         await store.close();
         parley.child.kill('SIGTERM');
