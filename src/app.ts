@@ -12,6 +12,7 @@ import type { EngineContext } from './runtime/context.js';
 import { registerWebhookRoutes } from './hooks/routes.js';
 import { registerSimulatorRoutes } from './hooks/simulator.js';
 import { installErrorHandling } from './http/errors.js';
+import { refuseNulCharacters } from './http/text-guard.js';
 import { oldestDueJobAge } from './metrics.js';
 import { migrationsCurrent } from './store/migrate.js';
 
@@ -63,6 +64,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
 
   await app.register(async (api) => {
     api.addHook('onRequest', requireApiKey(apiKeyHash));
+    api.addHook('preValidation', refuseNulCharacters);
     registerMessageRoutes(api, ctx);
     registerJobRoutes(api, ctx);
     registerUnreadableWebhookRoutes(api, ctx);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../runtime/context.js';
 import { ParleyError } from '../errors.js';
 import { parleyIdParam } from '../providers/contract.js';
+import { parseWebhook } from '../providers/webhook-body.js';
 import { parleyIdOf, storeWebhookEvent } from '../inbound/webhook-event.js';
 import { replayRequest, type UnreadableWebhookRow } from '../inbound/unreadable.js';
 
@@ -61,7 +62,7 @@ export function registerUnreadableWebhookRoutes(api: FastifyInstance, ctx: Engin
     if (!channel) throw new ParleyError('channel_unavailable', `Channel "${row.channel}" is no longer configured.`);
     const webhook = replayRequest(row);
     // Still unreadable: the parse error is the answer, and the webhook stays kept.
-    const event = channel.adapter.parse(webhook, channel.config, row.path);
+    const event = parseWebhook(channel.adapter, webhook, channel.config, row.path);
     const fromUrl = new URLSearchParams(row.url.split('?')[1] ?? '').get(parleyIdParam) ?? undefined;
     const stored = await storeWebhookEvent(
       ctx,

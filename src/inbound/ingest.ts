@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.js';
 import { countSegments } from '../core/segments.js';
+import { storableText } from '../core/text.js';
 import type { InboundMessage, StatusReceipt } from '../providers/contract.js';
 import { enqueue, enqueueMany } from '../queue/enqueue.js';
 import { createBatcher } from '../store/batcher.js';
@@ -126,7 +127,7 @@ export async function insertInboundBatch(trx: Kysely<Database>, ctx: EngineConte
               kind: 'inbound' as const,
               message_id: id,
               content_type: item.raw.contentType,
-              body: item.raw.body.toString('utf8'),
+              body: storableText(item.raw.body),
               received_at: now,
             },
           ]
@@ -207,7 +208,7 @@ export async function ingestStatus(
       kind: 'status',
       message_id: null,
       content_type: raw.contentType,
-      body: raw.body.toString('utf8'),
+      body: storableText(raw.body),
       now,
     });
     await enqueue(trx, 'status.apply', { receiptId: inserted.id }, { now, maxAttempts: receiptMaxAttempts });

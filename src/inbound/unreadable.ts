@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { storableText } from '../core/text.js';
 import type { Channel } from '../runtime/channels.js';
 import type { EngineContext } from '../runtime/context.js';
 import type { ErrorCode, ParleyError } from '../errors.js';
@@ -50,7 +51,7 @@ export async function keepUnreadable(
         method: webhook.method,
         url: withoutParams(webhook.url, Object.keys(channel.adapter.webhookUrlParams?.(channel.config) ?? {})),
         content_type: webhook.contentType,
-        body: webhook.rawBody.toString('utf8'),
+        body: storableText(webhook.rawBody),
         error_code: error.code,
         error_message: error.message.slice(0, 1000),
         received_at: webhook.receivedAt,
