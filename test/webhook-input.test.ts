@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { verifyHexSignature } from '../src/providers/generic/adapter.js';
+import { hmacSha256Hex } from '../src/providers/hmac.js';
 import { twilioSigningInput } from '../src/providers/twilio/adapter.js';
+import { replayRequest } from '../src/inbound/unreadable.js';
 import type { Store } from '../src/store/database.js';
-import { apiKey, businessNumber, genericChannel, inbound, startTestParley, type TestParley } from './helpers/parley.js';
+import { apiKey, businessNumber, genericChannel, genericSecret, inbound, startTestParley, type TestParley } from './helpers/parley.js';
 import { forEachStore } from './helpers/stores.js';
 
 // Input PostgreSQL and SQLite would treat differently, or that looks like something it is not, is
@@ -145,6 +148,66 @@ forEachStore('webhook and API input', (stores) => {
       const res = await parley.webhook('inbound', inbound('+15551234567', 'hi', { timestamp: 1_790_000_000 }));
       const message = await store.db.selectFrom('messages').selectAll().where('id', '=', res.body.message_id).executeTakeFirstOrThrow();
       assert.equal(Number(message.provider_time), 1_790_000_000_000);
+    });
+  });
+
+  describe('raw webhook copies, byte for byte', () => {
+    /** JSON whose `field` holds bytes that are not UTF-8: JSON.parse reads them as U+FFFD, the signature covers them as sent. */
+    const withBadBytes = (payload: Record<string, unknown>, field: string) => {
+      const marker = 'XBADBYTESX';
+      const [before, after] = JSON.stringify({ ...payload, [field]: marker }).split(marker) as [string, string];
+      return Buffer.concat([Buffer.from(before), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(after)]);
+    };
+    /** The stored copy as a request, checked with the generic adapter's own verify against the signature it came with. */
+    const reverifies = (raw: Buffer | null, sent: Buffer) =>
+      raw !== null &&
+      verifyHexSignature(
+        {
+          method: 'POST',
+          url: '/hooks/main/inbound',
+          publicUrl: 'https://sms.example.com/hooks/main/inbound',
+          headers: { 'x-signature': hmacSha256Hex(genericSecret, sent) },
+          rawBody: Buffer.from(raw),
+          contentType: 'application/json',
+          receivedAt: Date.now(),
+        },
+        genericSecret,
+      ).ok;
+
+    const stored: Array<[string, 'inbound' | 'status', Buffer]> = [
+      ['an inbound message', 'inbound', withBadBytes(inbound('+15551234567', ''), 'body')],
+      [
+        'one part of a message',
+        'inbound',
+        withBadBytes(inbound('+15551234567', '', { part: { reference: 'r1', index: 1, total: 2 } }), 'body'),
+      ],
+      ['a delivery receipt', 'status', withBadBytes({ message_id: 'out-1', status: 'delivered' }, 'error_code')],
+    ];
+    for (const [what, kind, sent] of stored) {
+      it(`${what}: the stored copy re-verifies against its signature`, async () => {
+        const res = await parley.webhook(kind, null, { raw: sent });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const [copy] = await store.db.selectFrom('webhook_receipts').selectAll().execute();
+        assert.ok(copy);
+        assert.deepEqual(copy.raw_body && Buffer.from(copy.raw_body), sent);
+        assert.ok(reverifies(copy.raw_body, sent), 'the stored bytes verify');
+        assert.ok(!reverifies(Buffer.from(copy.body, 'utf8'), sent), 'the text copy alone would not');
+      });
+    }
+
+    it('an unreadable webhook: kept byte for byte, shown in base64, replayed with its own bytes', async () => {
+      const sent = Buffer.concat([Buffer.from('{"from":'), Buffer.from([0xff, 0xfe, 0xc3])]);
+      const res = await parley.webhook('inbound', null, { raw: sent });
+      assert.equal(res.status, 400);
+      const [kept] = await store.db.selectFrom('unreadable_webhooks').selectAll().execute();
+      assert.ok(kept);
+      assert.ok(reverifies(kept.raw_body, sent));
+      assert.deepEqual(replayRequest(kept).rawBody, sent);
+      const shown = await parley.api('GET', `/v1/unreadable-webhooks/${kept.id}`);
+      assert.deepEqual(Buffer.from(shown.body.body_base64, 'base64'), sent);
+      const replay = await parley.api('POST', `/v1/unreadable-webhooks/${kept.id}/replay`);
+      assert.equal(replay.body.error.code, 'invalid_json', 'still unreadable, and kept');
+      assert.equal(await count('unreadable_webhooks'), 1);
     });
   });
 

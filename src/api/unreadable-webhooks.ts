@@ -24,6 +24,8 @@ function serialize(row: UnreadableWebhookRow) {
     url: row.url,
     content_type: row.content_type,
     body: row.body,
+    // The exact bytes, which the provider's signature covers; null for webhooks kept before Parley kept them.
+    body_base64: row.raw_body ? Buffer.from(row.raw_body).toString('base64') : null,
     error: { code: row.error_code, message: row.error_message },
     received_at: new Date(row.received_at).toISOString(),
   };

@@ -24,7 +24,7 @@ export interface IngestResult {
 
 // Raw webhook insert for receipts and message parts, compiled once (see store/precompiled.ts).
 export const insertWebhookReceipt = precompile(
-  ['channel', 'kind', 'message_id', 'content_type', 'body', 'now'],
+  ['channel', 'kind', 'message_id', 'content_type', 'body', 'raw_body', 'now'],
   (
     db,
     p: {
@@ -33,6 +33,7 @@ export const insertWebhookReceipt = precompile(
       message_id: string | null;
       content_type: string | null;
       body: string;
+      raw_body: Buffer;
       now: number;
     },
   ) =>
@@ -42,6 +43,7 @@ export const insertWebhookReceipt = precompile(
       message_id: p.message_id,
       content_type: p.content_type,
       body: p.body,
+      raw_body: p.raw_body,
       received_at: p.now,
     }),
 );
@@ -128,6 +130,7 @@ export async function insertInboundBatch(trx: Kysely<Database>, ctx: EngineConte
               message_id: id,
               content_type: item.raw.contentType,
               body: storableText(item.raw.body),
+              raw_body: item.raw.body,
               received_at: now,
             },
           ]
@@ -209,6 +212,7 @@ export async function ingestStatus(
       message_id: null,
       content_type: raw.contentType,
       body: storableText(raw.body),
+      raw_body: raw.body,
       now,
     });
     await enqueue(trx, 'status.apply', { receiptId: inserted.id }, { now, maxAttempts: receiptMaxAttempts });

@@ -91,6 +91,7 @@ export async function ingestPart(
       message_id: null,
       content_type: raw.contentType,
       body: storableText(raw.body),
+      raw_body: raw.body,
       now,
     });
 

@@ -52,6 +52,7 @@ export async function keepUnreadable(
         url: withoutParams(webhook.url, Object.keys(channel.adapter.webhookUrlParams?.(channel.config) ?? {})),
         content_type: webhook.contentType,
         body: storableText(webhook.rawBody),
+        raw_body: webhook.rawBody,
         error_code: error.code,
         error_message: error.message.slice(0, 1000),
         received_at: webhook.receivedAt,
@@ -69,7 +70,8 @@ export function replayRequest(row: UnreadableWebhookRow): WebhookRequest {
     url: row.url,
     publicUrl: row.url,
     headers: row.content_type === null ? {} : { 'content-type': row.content_type },
-    rawBody: Buffer.from(row.body, 'utf8'),
+    // Rows kept before the exact bytes were: their text copy is all there is.
+    rawBody: row.raw_body ? Buffer.from(row.raw_body) : Buffer.from(row.body, 'utf8'),
     contentType: row.content_type,
     receivedAt: row.received_at,
   };

@@ -16,6 +16,7 @@ import * as endpointPause from './migrations/0011_endpoint_pause.js';
 import * as retentionIndexes from './migrations/0012_retention_indexes.js';
 import * as suppressionSource from './migrations/0013_suppression_source.js';
 import * as flowSessionEndedIndex from './migrations/0014_flow_session_ended_index.js';
+import * as rawWebhookBodies from './migrations/0015_raw_webhook_bodies.js';
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
@@ -38,12 +39,15 @@ const migrations: Record<string, ParleyMigration> = {
   '0012_retention_indexes': retentionIndexes,
   '0013_suppression_source': suppressionSource,
   '0014_flow_session_ended_index': flowSessionEndedIndex,
+  '0015_raw_webhook_bodies': rawWebhookBodies,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;
 
 function contextFor(dialect: DialectName): MigrationContext {
-  return dialect === 'postgres' ? { autoIncrementId: 'bigserial', bigint: 'bigint' } : { autoIncrementId: 'integer', bigint: 'integer' };
+  return dialect === 'postgres'
+    ? { autoIncrementId: 'bigserial', bigint: 'bigint', bytes: 'bytea' }
+    : { autoIncrementId: 'integer', bigint: 'integer', bytes: 'blob' };
 }
 
 class StaticMigrations implements MigrationProvider {
