@@ -13,6 +13,7 @@ import { registerWebhookRoutes } from './hooks/routes.js';
 import { registerSimulatorRoutes } from './hooks/simulator.js';
 import { capConnectionsPerAddress, timeoutOptions } from './http/connections.js';
 import { answerClientError, answerFrameworkError, installErrorHandling } from './http/errors.js';
+import { refuseNulCharacters } from './http/text-guard.js';
 import { oldestDueJobAge } from './metrics.js';
 import { migrationsCurrent } from './store/migrate.js';
 
@@ -71,6 +72,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
 
   await app.register(async (api) => {
     api.addHook('onRequest', requireApiKey(apiKeyHash));
+    api.addHook('preValidation', refuseNulCharacters);
     registerMessageRoutes(api, ctx);
     registerJobRoutes(api, ctx);
     registerUnreadableWebhookRoutes(api, ctx);

@@ -10,7 +10,7 @@ import { flowExpireHandler, flowWaitHandler, startFlowHandler } from './sessions
 import { ingestInbound, ingestStatus } from './inbound/ingest.js';
 import { assembleHandler, ingestPart } from './inbound/multipart.js';
 import { startPruning } from './housekeeping/retention.js';
-import { Spool, type SpoolEntry } from './store/spool.js';
+import { Spool, spooledBody, type SpoolEntry } from './store/spool.js';
 import { routeInboundHandler } from './routing/router.js';
 import { sendHandler } from './outbound/send.js';
 import { applyStatusHandler } from './outbound/status.js';
@@ -179,7 +179,7 @@ function checkRuleFlows(config: Config, flows: Map<string, Flow>): void {
 /** Moves spooled webhooks into the database whenever it answers again. */
 function startDraining(ctx: EngineContext, spool: Spool): NodeJS.Timeout {
   const apply = async (entry: SpoolEntry) => {
-    const raw = { contentType: entry.contentType, body: Buffer.from(entry.body, 'utf8') };
+    const raw = { contentType: entry.contentType, body: spooledBody(entry) };
     if (entry.kind === 'status') await ingestStatus(ctx, entry.channel, entry.receipt, raw, entry.parleyId);
     else if (entry.message.part) await ingestPart(ctx, entry.channel, entry.message, entry.message.part, raw);
     else await ingestInbound(ctx, entry.channel, entry.message, raw);

@@ -69,6 +69,12 @@ function otherContentTypes() {
 
 const validInbound = { from: '+15551234567', to: businessNumber, body: 'Hello', message_id: 'fuzz-1', timestamp: '2026-11-23T10:00:00Z' };
 
+/** Text with a NUL character somewhere: PostgreSQL cannot store it, SQLite can; both must refuse it alike. */
+const nulText = fc.tuple(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 })).map(([before, after]) => `${before}\u0000${after}`);
+
+/** Numbers past what a bigint column holds, or any sane time. */
+const outOfRange = fc.constantFrom(1e20, 1e308, -1e20, 2 ** 63, 9.3e18);
+
 /** Bodies that are wrong in one of the ways the wild produces. */
 const hostileBody: fc.Arbitrary<Buffer> = fc.oneof(
   fc.uint8Array({ maxLength: 2048 }).map((bytes) => Buffer.from(bytes)),
@@ -95,6 +101,21 @@ const hostileBody: fc.Arbitrary<Buffer> = fc.oneof(
       if (field === 'timestamp' || field === 'media_urls' || field === 'part') payload.from = 'front desk';
       return Buffer.from(JSON.stringify(payload));
     }),
+  // A real payload, or a send, with a NUL in a text field or a key.
+  fc
+    .tuple(fc.constantFrom('from', 'to', 'body', 'message_id'), nulText)
+    .map(([field, text]) => Buffer.from(JSON.stringify({ ...validInbound, [field]: text }))),
+  nulText.map((text) => Buffer.from(JSON.stringify({ ...validInbound, part: { reference: text, index: 1, total: 2 } }))),
+  nulText.map((text) => Buffer.from(JSON.stringify({ to: '+15551234567', body: text }))),
+  nulText.map((key) => Buffer.from(JSON.stringify({ ...validInbound, from: 'front desk', [key]: 1 }))),
+  // Out-of-range numbers where numbers go (the sender is made wrong too, so none of these is valid).
+  fc
+    .tuple(fc.constantFrom('timestamp', 'part', 'limit', 'rate_limit'), outOfRange)
+    .map(([field, n]) =>
+      Buffer.from(
+        JSON.stringify({ ...validInbound, from: 'front desk', [field]: field === 'part' ? { reference: 'r', index: n, total: n } : n }),
+      ),
+    ),
   // Deeply nested, and not UTF-8.
   fc.integer({ min: 1_000, max: 20_000 }).map((depth) => Buffer.from('['.repeat(depth) + ']'.repeat(depth))),
   fc.constant(Buffer.from([0x7b, 0x22, 0x66, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])),
@@ -226,11 +247,23 @@ forEachStore('hostile input', (stores) => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...routes),
-        fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('..', '%00', 'msg_', '-1', '9'.repeat(30))),
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          nulText,
+          fc.constantFrom('..', '%00', '\u0000', 'msg_\u0000', 'msg_', '-1', '9'.repeat(30), '1e308'),
+        ),
         fc.oneof(
           fc.constant(''),
           fc.string({ maxLength: 40 }).map((q) => `?${q}`),
-          fc.constantFrom('?limit=-1', '?limit=abc', '?status=__proto__', '?state=dead&state=x'),
+          fc.constantFrom(
+            '?limit=-1',
+            '?limit=abc',
+            '?limit=1e308',
+            '?status=__proto__',
+            '?state=dead&state=x',
+            '?channel=%00',
+            '?contact=a%00',
+          ),
         ),
         auth,
         contentTypes,

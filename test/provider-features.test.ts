@@ -307,9 +307,10 @@ forEachStore('provider features over HTTP', (stores) => {
     assert.equal((await p.api('GET', `/v1/unreadable-webhooks/${kept.id}`)).status, 200, 'still unreadable: still kept');
 
     // Stands in for a Parley that has learnt the format: the kept body is what it now reads.
+    const learnt = JSON.stringify({ ...unreadable, message_id: '4711' });
     await store.db
       .updateTable('unreadable_webhooks')
-      .set({ body: JSON.stringify({ ...unreadable, message_id: '4711' }) })
+      .set({ body: learnt, raw_body: Buffer.from(learnt) })
       .where('id', '=', kept.id)
       .execute();
     const replayed = await p.api('POST', `/v1/unreadable-webhooks/${kept.id}/replay`);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../runtime/context.js';
 import { ParleyError } from '../errors.js';
 import { parleyIdParam } from '../providers/contract.js';
+import { parseWebhook } from '../providers/webhook-body.js';
 import { parleyIdOf, storeWebhookEvent } from '../inbound/webhook-event.js';
 import { replayRequest, type UnreadableWebhookRow } from '../inbound/unreadable.js';
 
@@ -23,6 +24,8 @@ function serialize(row: UnreadableWebhookRow) {
     url: row.url,
     content_type: row.content_type,
     body: row.body,
+    // The exact bytes, which the provider's signature covers; null for webhooks kept before Parley kept them.
+    body_base64: row.raw_body ? Buffer.from(row.raw_body).toString('base64') : null,
     error: { code: row.error_code, message: row.error_message },
     received_at: new Date(row.received_at).toISOString(),
   };
@@ -61,7 +64,7 @@ export function registerUnreadableWebhookRoutes(api: FastifyInstance, ctx: Engin
     if (!channel) throw new ParleyError('channel_unavailable', `Channel "${row.channel}" is no longer configured.`);
     const webhook = replayRequest(row);
     // Still unreadable: the parse error is the answer, and the webhook stays kept.
-    const event = channel.adapter.parse(webhook, channel.config, row.path);
+    const event = parseWebhook(channel.adapter, webhook, channel.config, row.path);
     const fromUrl = new URLSearchParams(row.url.split('?')[1] ?? '').get(parleyIdParam) ?? undefined;
     const stored = await storeWebhookEvent(
       ctx,

@@ -5,6 +5,7 @@ import { parleyIdOf, storeWebhookEvent } from '../inbound/webhook-event.js';
 import { ParleyError } from '../errors.js';
 import { parleyIdParam, type WebhookEvent, type WebhookPath, type WebhookRequest } from '../providers/contract.js';
 import { isUnreadable, keepUnreadable } from '../inbound/unreadable.js';
+import { parseWebhook } from '../providers/webhook-body.js';
 
 interface HookParams {
   channel: string;
@@ -66,7 +67,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
 
       let event: WebhookEvent;
       try {
-        event = channel.adapter.parse(webhook, channel.config, path);
+        event = parseWebhook(channel.adapter, webhook, channel.config, path);
       } catch (error) {
         if (verdict.ok && error instanceof ParleyError && isUnreadable(error)) await keep(ctx, channel, path, webhook, error, request);
         throw error;

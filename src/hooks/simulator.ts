@@ -19,6 +19,8 @@ export function registerSimulatorRoutes(app: FastifyInstance, ctx: EngineContext
     if (!channel || channel.config.provider !== 'sim') throw new ParleyError('unknown_channel', 'No simulator channel has this name.');
     const messageId = typeof request.query.message === 'string' ? request.query.message : '';
     if (!messageId) throw new ParleyError('invalid_payload', 'message: the inbound message id is required.');
+    // No message id holds a NUL, and PostgreSQL cannot compare text with one.
+    if (messageId.includes('\u0000')) throw new ParleyError('not_found', 'No such inbound message on this channel.');
     const signature = headerValue(request.headers, 'x-signature') ?? '';
     if (!hmacSha256HexMatches(channel.config.secret ?? '', simRepliesSigningInput(messageId), signature))
       throw new ParleyError('invalid_signature');

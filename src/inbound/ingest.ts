@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.js';
 import { countSegments } from '../core/segments.js';
+import { storableText } from '../core/text.js';
 import type { InboundMessage, StatusReceipt } from '../providers/contract.js';
 import { enqueue, enqueueMany } from '../queue/enqueue.js';
 import { createBatcher } from '../store/batcher.js';
@@ -23,7 +24,7 @@ export interface IngestResult {
 
 // Raw webhook insert for receipts and message parts, compiled once (see store/precompiled.ts).
 export const insertWebhookReceipt = precompile(
-  ['channel', 'kind', 'message_id', 'content_type', 'body', 'now'],
+  ['channel', 'kind', 'message_id', 'content_type', 'body', 'raw_body', 'now'],
   (
     db,
     p: {
@@ -32,6 +33,7 @@ export const insertWebhookReceipt = precompile(
       message_id: string | null;
       content_type: string | null;
       body: string;
+      raw_body: Buffer;
       now: number;
     },
   ) =>
@@ -41,6 +43,7 @@ export const insertWebhookReceipt = precompile(
       message_id: p.message_id,
       content_type: p.content_type,
       body: p.body,
+      raw_body: p.raw_body,
       received_at: p.now,
     }),
 );
@@ -126,7 +129,8 @@ export async function insertInboundBatch(trx: Kysely<Database>, ctx: EngineConte
               kind: 'inbound' as const,
               message_id: id,
               content_type: item.raw.contentType,
-              body: item.raw.body.toString('utf8'),
+              body: storableText(item.raw.body),
+              raw_body: item.raw.body,
               received_at: now,
             },
           ]
@@ -207,7 +211,8 @@ export async function ingestStatus(
       kind: 'status',
       message_id: null,
       content_type: raw.contentType,
-      body: raw.body.toString('utf8'),
+      body: storableText(raw.body),
+      raw_body: raw.body,
       now,
     });
     await enqueue(trx, 'status.apply', { receiptId: inserted.id }, { now, maxAttempts: receiptMaxAttempts });

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { storableText } from '../core/text.js';
 import type { InboundMessage, MessagePart } from '../providers/contract.js';
 import { enqueue } from '../queue/enqueue.js';
 import type { JobHandler } from '../queue/worker.js';
@@ -97,7 +98,8 @@ export async function ingestPart(
       kind: 'inbound',
       message_id: null,
       content_type: raw.contentType,
-      body: raw.body.toString('utf8'),
+      body: storableText(raw.body),
+      raw_body: raw.body,
       now,
     });
 

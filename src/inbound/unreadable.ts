@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { storableText } from '../core/text.js';
 import type { Channel } from '../runtime/channels.js';
 import type { EngineContext } from '../runtime/context.js';
 import type { ErrorCode, ParleyError } from '../errors.js';
@@ -50,7 +51,8 @@ export async function keepUnreadable(
         method: webhook.method,
         url: withoutParams(webhook.url, Object.keys(channel.adapter.webhookUrlParams?.(channel.config) ?? {})),
         content_type: webhook.contentType,
-        body: webhook.rawBody.toString('utf8'),
+        body: storableText(webhook.rawBody),
+        raw_body: webhook.rawBody,
         error_code: error.code,
         error_message: error.message.slice(0, 1000),
         received_at: webhook.receivedAt,
@@ -68,7 +70,8 @@ export function replayRequest(row: UnreadableWebhookRow): WebhookRequest {
     url: row.url,
     publicUrl: row.url,
     headers: row.content_type === null ? {} : { 'content-type': row.content_type },
-    rawBody: Buffer.from(row.body, 'utf8'),
+    // Rows kept before the exact bytes were: their text copy is all there is.
+    rawBody: row.raw_body ? Buffer.from(row.raw_body) : Buffer.from(row.body, 'utf8'),
     contentType: row.content_type,
     receivedAt: row.received_at,
   };

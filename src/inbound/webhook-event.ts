@@ -80,12 +80,13 @@ async function spool(
   raw: { contentType: string | null; body: Buffer },
   parleyId: string | null,
 ): Promise<Record<string, unknown>> {
-  const body = raw.body.toString('utf8');
+  // base64: the exact bytes survive the JSON line, whatever they are.
+  const rawBody = raw.body.toString('base64');
   try {
     await ctx.spool!.write(
       event.kind === 'inbound'
-        ? { kind: 'inbound', channel: channel.name, message: event.message, contentType: raw.contentType, body }
-        : { kind: 'status', channel: channel.name, receipt: event.receipt, parleyId, contentType: raw.contentType, body },
+        ? { kind: 'inbound', channel: channel.name, message: event.message, contentType: raw.contentType, rawBody }
+        : { kind: 'status', channel: channel.name, receipt: event.receipt, parleyId, contentType: raw.contentType, rawBody },
     );
   } catch (error) {
     if (error instanceof SpoolFullError)

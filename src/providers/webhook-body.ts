@@ -2,7 +2,26 @@
 import type { z } from 'zod';
 import { toE164 } from '../core/phone.js';
 import { ParleyError } from '../errors.js';
-import type { WebhookRequest } from './contract.js';
+import { nulPath } from '../core/text.js';
+import type { BaseChannelConfig } from './channel-config.js';
+import type { ProviderAdapter, WebhookEvent, WebhookPath, WebhookRequest } from './contract.js';
+
+/**
+ * Reads a verified webhook with its adapter, and refuses what Parley could not store: a NUL in any
+ * text it read (a JSON `"\u0000"`, a form's `%00`). Every adapter's reading passes here, so none has
+ * to remember it; the refusal is `invalid_payload`, kept as unreadable like any other.
+ */
+export function parseWebhook<C extends BaseChannelConfig>(
+  adapter: ProviderAdapter<C>,
+  request: WebhookRequest,
+  channel: C,
+  path: WebhookPath,
+): WebhookEvent {
+  const event = adapter.parse(request, channel, path);
+  const at = event.kind === 'inbound' ? nulPath(event.message) : event.kind === 'status' ? nulPath(event.receipt) : nulPath(event.reason);
+  if (at !== null) throw new ParleyError('invalid_payload', `${at}: contains a NUL character, which Parley does not store.`);
+  return event;
+}
 
 /** Parses a JSON webhook body against `schema`, with the 415/400 errors every JSON provider shares. */
 export function readJsonBody<S extends z.ZodType>(request: WebhookRequest, schema: S): z.output<S> {
@@ -24,12 +43,19 @@ export function readJsonBody<S extends z.ZodType>(request: WebhookRequest, schem
   return parsed.data;
 }
 
-/** Reads a provider timestamp: ISO 8601 text, or Unix time in seconds or milliseconds. */
+/**
+ * The provider times Parley keeps: from 1970 to the end of year 9999, the range ISO 8601's four-digit
+ * years can write. A time outside it (`1e20`, `-5`, `+275760-09-13`) says nothing true about the
+ * message, and would not fit a PostgreSQL bigint beyond a point: it is ignored, as unreadable time
+ * text is, and the webhook is stored without it.
+ */
+export const providerTimeRange = { min: 0, max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) } as const;
+
+/** Reads a provider timestamp: ISO 8601 text, or Unix time in seconds or milliseconds; null when absent, unreadable or out of range. */
 export function readTimestamp(value: string | number | null | undefined): number | null {
   if (value === undefined || value === null || value === '') return null;
-  if (typeof value === 'number') return value > 1e12 ? Math.round(value) : Math.round(value * 1000);
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
+  const ms = typeof value === 'number' ? (value > 1e12 ? Math.round(value) : Math.round(value * 1000)) : Date.parse(value);
+  return Number.isFinite(ms) && ms >= providerTimeRange.min && ms <= providerTimeRange.max ? ms : null;
 }
 
 /** A webhook's parameters in the order received; a name may repeat (Twilio's `MediaUrl`s, Plivo's arrays). */

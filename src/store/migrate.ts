@@ -18,6 +18,7 @@ import * as retentionIndexes from './migrations/0012_retention_indexes.js';
 import * as suppressionSource from './migrations/0013_suppression_source.js';
 import * as flowSessionEndedIndex from './migrations/0014_flow_session_ended_index.js';
 import * as jobInterrupted from './migrations/0015_job_interrupted.js';
+import * as rawWebhookBodies from './migrations/0016_raw_webhook_bodies.js';
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
@@ -41,12 +42,15 @@ const migrations: Record<string, ParleyMigration> = {
   '0013_suppression_source': suppressionSource,
   '0014_flow_session_ended_index': flowSessionEndedIndex,
   '0015_job_interrupted': jobInterrupted,
+  '0016_raw_webhook_bodies': rawWebhookBodies,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;
 
 function contextFor(dialect: DialectName): MigrationContext {
-  return dialect === 'postgres' ? { autoIncrementId: 'bigserial', bigint: 'bigint' } : { autoIncrementId: 'integer', bigint: 'integer' };
+  return dialect === 'postgres'
+    ? { autoIncrementId: 'bigserial', bigint: 'bigint', bytes: 'bytea' }
+    : { autoIncrementId: 'integer', bigint: 'integer', bytes: 'blob' };
 }
 
 class StaticMigrations implements MigrationProvider {

@@ -99,7 +99,10 @@ export interface WebhookReceiptsTable {
   kind: 'inbound' | 'status';
   message_id: string | null;
   content_type: string | null;
+  /** The body as text, for reading: decoded as UTF-8, NUL shown as U+FFFD (core/text.ts). */
   body: string;
+  /** The body's exact bytes, which the provider's signature covers; null in rows from before 0015. */
+  raw_body: Buffer | null;
   received_at: Millis;
 }
 
@@ -111,7 +114,9 @@ export interface UnreadableWebhooksTable {
   method: string;
   url: string;
   content_type: string | null;
+  /** As in webhook_receipts: a text copy, and the exact bytes (null in rows from before 0015). */
   body: string;
+  raw_body: Buffer | null;
   error_code: string;
   error_message: string;
   received_at: Millis;

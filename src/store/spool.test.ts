@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
-import { databaseUnreachable, Spool, SpoolFullError, type SpoolEntry } from './spool.js';
+import { databaseUnreachable, Spool, spooledBody, SpoolFullError, type SpoolEntry } from './spool.js';
 
 const log = pino({ level: 'silent' });
 const entry = (i: number): SpoolEntry => ({
@@ -45,6 +45,18 @@ describe('the local spool', () => {
     assert.equal(reopened.pending(), false);
     await reopened.close();
     assert.deepEqual(readdirSync(dir), [], 'an empty spool leaves nothing behind');
+  });
+
+  it('keeps a raw body byte for byte, and still reads the text body of entries from earlier versions', async () => {
+    const spool = new Spool(join(dir, 's'), 1_000_000, log);
+    const bytes = Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x00, 0x7d]);
+    const { body: _text, ...rest } = entry(0);
+    await spool.write({ ...rest, rawBody: bytes.toString('base64') });
+    await spool.write(entry(1));
+    const bodies: Buffer[] = [];
+    await spool.drain(async (e) => void bodies.push(spooledBody(e)));
+    assert.deepEqual(bodies, [bytes, Buffer.from('{"i":1}')]);
+    await spool.close();
   });
 
   it('stops at the first failure and resumes from there; writes during a drain come after', async () => {

@@ -15,9 +15,22 @@ import { createBatcher } from './batcher.js';
 // a crash mid-drain resumes where it was. Applying an entry twice is harmless: ingest is idempotent
 // on the provider's ids.
 
-export type SpoolEntry =
-  | { kind: 'inbound'; channel: string; message: InboundMessage; contentType: string | null; body: string }
-  | { kind: 'status'; channel: string; receipt: StatusReceipt; parleyId: string | null; contentType: string | null; body: string };
+/**
+ * The webhook's raw body travels as `rawBody`, base64 of its exact bytes. Entries written by earlier
+ * versions carry `body`, the text decoded as UTF-8, instead; a spool left by one is still drained.
+ */
+type SpooledBody = { rawBody: string; body?: undefined } | { body: string; rawBody?: undefined };
+
+export type SpoolEntry = (
+  | { kind: 'inbound'; channel: string; message: InboundMessage; contentType: string | null }
+  | { kind: 'status'; channel: string; receipt: StatusReceipt; parleyId: string | null; contentType: string | null }
+) &
+  SpooledBody;
+
+/** The body's bytes as they were received (as near as an entry from an earlier version allows). */
+export function spooledBody(entry: SpoolEntry): Buffer {
+  return entry.rawBody !== undefined ? Buffer.from(entry.rawBody, 'base64') : Buffer.from(entry.body, 'utf8');
+}
 
 export class SpoolFullError extends Error {
   override name = 'SpoolFullError';

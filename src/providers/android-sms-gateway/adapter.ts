@@ -153,15 +153,15 @@ function receiptOf(event: 'sms:sent' | 'sms:delivered' | 'sms:failed' | 'sms:can
   }
 }
 
-/** The gateway's message states (client-go `ProcessingState`) in Parley's set. */
-const stateStatus: Record<string, OutboundStatus> = {
-  Pending: 'queued',
-  Processed: 'sending',
-  Sent: 'sent',
-  Delivered: 'delivered',
-  Failed: 'failed',
-  Cancelled: 'failed',
-};
+/** The gateway's message states (client-go `ProcessingState`) in Parley's set; a Map, so `constructor` finds nothing inherited. */
+const stateStatus = new Map<string, OutboundStatus>([
+  ['Pending', 'queued'],
+  ['Processed', 'sending'],
+  ['Sent', 'sent'],
+  ['Delivered', 'delivered'],
+  ['Failed', 'failed'],
+  ['Cancelled', 'failed'],
+]);
 
 const sendResponseSchema = z.object({ id: z.string().min(1).max(128), state: z.string().max(32).optional() });
 
@@ -202,7 +202,7 @@ async function send(message: OutboundRequest, channel: AndroidSmsGatewayChannelC
   }
   const parsed = sendResponseSchema.safeParse(reply.json);
   if (!parsed.success) throw new SendError('invalid_response', 'the gateway answered without a message id');
-  return { providerMessageId: parsed.data.id, status: stateStatus[parsed.data.state ?? ''] ?? 'queued' };
+  return { providerMessageId: parsed.data.id, status: stateStatus.get(parsed.data.state ?? '') ?? 'queued' };
 }
 
 export const androidSmsGatewayAdapter: ProviderAdapter<AndroidSmsGatewayChannelConfig> = {

@@ -104,19 +104,21 @@ type CloudEvent = z.output<typeof cloudEventSchema>;
 type EventData = NonNullable<CloudEvent['data']>;
 
 /** Receipt events: the Parley status, and where the message id is (expired events name it `message_id`). */
-const receiptTypes: Record<string, { status: OutboundStatus; idField: 'id' | 'message_id' }> = {
-  'message.phone.sent': { status: 'sent', idField: 'id' },
-  'message.phone.delivered': { status: 'delivered', idField: 'id' },
-  'message.send.failed': { status: 'failed', idField: 'id' },
+// A Map, not an object literal: the event's type is looked up, and `constructor` or `__proto__`
+// must not find an object's inherited properties.
+const receiptTypes = new Map<string, { status: OutboundStatus; idField: 'id' | 'message_id' }>([
+  ['message.phone.sent', { status: 'sent', idField: 'id' }],
+  ['message.phone.delivered', { status: 'delivered', idField: 'id' }],
+  ['message.send.failed', { status: 'failed', idField: 'id' }],
   // The phone did not send it in time; it will not go out.
-  'message.send.expired': { status: 'failed', idField: 'message_id' },
-};
+  ['message.send.expired', { status: 'failed', idField: 'message_id' }],
+]);
 
 export function parseHttpsms(request: WebhookRequest): WebhookEvent {
   const event = readJsonBody(request, cloudEventSchema);
   const data = event.data ?? {};
   if (event.type === 'message.phone.received') return { kind: 'inbound', message: receivedMessage(data) };
-  const receipt = receiptTypes[event.type];
+  const receipt = receiptTypes.get(event.type);
   if (receipt) return { kind: 'status', receipt: receiptOf(event, data, receipt.status, receipt.idField) };
   // Heartbeats, missed calls, webhook failures: nothing for Parley to store.
   return { kind: 'ignored', reason: `event "${event.type.slice(0, 40)}" is not used` };
@@ -151,15 +153,15 @@ function receiptOf(event: CloudEvent, data: EventData, status: OutboundStatus, i
 }
 
 /** httpSMS message statuses (api/pkg/entities/message.go) in Parley's set. */
-const messageStatus: Record<string, OutboundStatus> = {
-  pending: 'queued',
-  scheduled: 'queued',
-  sending: 'sending',
-  sent: 'sent',
-  delivered: 'delivered',
-  failed: 'failed',
-  expired: 'failed',
-};
+const messageStatus = new Map<string, OutboundStatus>([
+  ['pending', 'queued'],
+  ['scheduled', 'queued'],
+  ['sending', 'sending'],
+  ['sent', 'sent'],
+  ['delivered', 'delivered'],
+  ['failed', 'failed'],
+  ['expired', 'failed'],
+]);
 
 const sendResponseSchema = z.object({ data: z.object({ id, status: z.string().max(32).optional() }) });
 
@@ -183,7 +185,7 @@ async function send(message: OutboundRequest, channel: HttpsmsChannelConfig): Pr
   );
   const parsed = sendResponseSchema.safeParse(reply.json);
   if (!parsed.success) throw new SendError('invalid_response', 'httpSMS answered without data.id');
-  return { providerMessageId: parsed.data.data.id, status: messageStatus[parsed.data.data.status ?? ''] ?? 'queued' };
+  return { providerMessageId: parsed.data.data.id, status: messageStatus.get(parsed.data.data.status ?? '') ?? 'queued' };
 }
 
 export const httpsmsAdapter: ProviderAdapter<HttpsmsChannelConfig> = {

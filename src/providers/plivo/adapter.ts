@@ -79,16 +79,17 @@ export function verifyPlivo(request: WebhookRequest, authToken: string): VerifyR
     : { ok: false, reason: `X-Plivo-Signature-V3 does not match; ${signedUrlMismatch('Plivo', request.publicUrl, signedOver)}` };
 }
 
-const statusMap: Record<string, OutboundStatus | null> = {
-  queued: 'queued',
-  sent: 'sent',
-  delivered: 'delivered',
-  undelivered: 'undelivered',
-  failed: 'failed',
-  rejected: 'failed',
-  read: null,
-  received: null,
-};
+/** Plivo's Status values in Parley's set; a Map, so a name like `constructor` finds nothing inherited. */
+const statusMap = new Map<string, OutboundStatus | null>([
+  ['queued', 'queued'],
+  ['sent', 'sent'],
+  ['delivered', 'delivered'],
+  ['undelivered', 'undelivered'],
+  ['failed', 'failed'],
+  ['rejected', 'failed'],
+  ['read', null],
+  ['received', null],
+]);
 
 /** Plivo's times are `YYYY-MM-DD HH:MM:SS(.ffffff)` in UTC. */
 function plivoTime(value: string | undefined): number | null {
@@ -99,9 +100,9 @@ function plivoTime(value: string | undefined): number | null {
 
 function parseStatus(fields: Map<string, string>): WebhookEvent {
   const providerStatus = requireField(fields, 'Status');
-  if (!(providerStatus in statusMap))
+  const status = statusMap.get(providerStatus);
+  if (status === undefined)
     throw new ParleyError('invalid_payload', `Status: "${providerStatus.slice(0, 40)}" is not a Plivo message status`);
-  const status = statusMap[providerStatus];
   if (!status) return { kind: 'ignored', reason: `Status ${providerStatus} is not tracked` };
   const uuid = requireField(fields, 'MessageUUID');
   const errorCode = fields.get('ErrorCode');

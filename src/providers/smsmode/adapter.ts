@@ -76,17 +76,18 @@ type Callback = z.output<typeof callbackSchema>;
 /**
  * Delivery statuses in Parley's set. The values are those of smsmode's REST message status
  * (`SCHEDULED`, `ENROUTE`, `DELIVERED`, `UNDELIVERABLE`, `UNDELIVERED`); any other value is
- * acknowledged and not applied, never guessed to be a failure.
+ * acknowledged and not applied, never guessed to be a failure. A Map, so a name like `constructor`
+ * finds nothing inherited.
  */
-const statusMap: Record<string, OutboundStatus> = {
-  SCHEDULED: 'queued',
-  ENROUTE: 'sent',
-  DELIVERED: 'delivered',
+const statusMap = new Map<string, OutboundStatus>([
+  ['SCHEDULED', 'queued'],
+  ['ENROUTE', 'sent'],
+  ['DELIVERED', 'delivered'],
   // The operator could not deliver it (phone off too long, …).
-  UNDELIVERED: 'undelivered',
+  ['UNDELIVERED', 'undelivered'],
   // It can never reach this number (invalid, blacklisted, …).
-  UNDELIVERABLE: 'failed',
-};
+  ['UNDELIVERABLE', 'failed'],
+]);
 
 export function parseSmsmode(request: WebhookRequest, channel: SmsmodeChannelConfig, path: WebhookPath): WebhookEvent {
   if (!isJson(request)) {
@@ -124,7 +125,7 @@ function replyOf(callback: Callback, channel: SmsmodeChannelConfig): InboundMess
 function statusEvent(callback: Callback): WebhookEvent {
   const value = callback.status?.value;
   if (!value) throw new ParleyError('invalid_payload', 'status.value: required');
-  const status = statusMap[value.toUpperCase()];
+  const status = statusMap.get(value.toUpperCase());
   if (!status) return { kind: 'ignored', reason: `status "${value.slice(0, 40)}" is not one Parley applies` };
   const detail = callback.status?.detail ?? null;
   const receipt: StatusReceipt = {
@@ -193,7 +194,7 @@ async function send(message: OutboundRequest, channel: SmsmodeChannelConfig): Pr
   );
   const parsed = sendResponseSchema.safeParse(reply.json);
   if (!parsed.success) throw new SendError('invalid_response', 'smsmode answered without a messageId');
-  return { providerMessageId: parsed.data.messageId, status: statusMap[parsed.data.status?.value?.toUpperCase() ?? ''] ?? 'queued' };
+  return { providerMessageId: parsed.data.messageId, status: statusMap.get(parsed.data.status?.value?.toUpperCase() ?? '') ?? 'queued' };
 }
 
 export const smsmodeAdapter: ProviderAdapter<SmsmodeChannelConfig> = {

@@ -63,27 +63,29 @@ const notificationSchema = z.object({
 
 type Notification = z.output<typeof notificationSchema>;
 
-const receiptEvents: Record<string, { status: OutboundStatus; time: (n: Notification) => string | null | undefined }> = {
-  MESSAGE_SENT: { status: 'sent', time: (n) => n.sentAt },
-  MESSAGE_DELIVERED: { status: 'delivered', time: (n) => n.deliveredAt },
-  MESSAGE_FAILED: { status: 'failed', time: (n) => n.failedAt },
-};
+// Maps, not object literals: textbee's event name is looked up, and `constructor` or `__proto__`
+// must not find an object's inherited properties.
+const receiptEvents = new Map<string, { status: OutboundStatus; time: (n: Notification) => string | null | undefined }>([
+  ['MESSAGE_SENT', { status: 'sent', time: (n) => n.sentAt }],
+  ['MESSAGE_DELIVERED', { status: 'delivered', time: (n) => n.deliveredAt }],
+  ['MESSAGE_FAILED', { status: 'failed', time: (n) => n.failedAt }],
+]);
 
 /** Events textbee sends that say nothing Parley can act on, and why. */
-const unusedEvents: Record<string, string> = {
+const unusedEvents = new Map<string, string>([
   // textbee heard nothing from the phone for 20 minutes: the message keeps its status.
-  UNKNOWN_STATE: 'UNKNOWN_STATE: textbee has no report from the phone; the message keeps its status',
+  ['UNKNOWN_STATE', 'UNKNOWN_STATE: textbee has no report from the phone; the message keeps its status'],
   // Sent with the SMS as it was before the update and no status field: nothing to map.
-  SMS_STATUS_UPDATED: 'SMS_STATUS_UPDATED carries no status to map; MESSAGE_SENT/DELIVERED/FAILED do',
-};
+  ['SMS_STATUS_UPDATED', 'SMS_STATUS_UPDATED carries no status to map; MESSAGE_SENT/DELIVERED/FAILED do'],
+]);
 
 export function parseTextbee(request: WebhookRequest, channel: TextbeeChannelConfig): WebhookEvent {
   const notification = readJsonBody(request, notificationSchema);
   const event = notification.webhookEvent;
   if (event === 'MESSAGE_RECEIVED') return { kind: 'inbound', message: receivedMessage(notification, channel) };
-  const receipt = receiptEvents[event];
+  const receipt = receiptEvents.get(event);
   if (receipt) return { kind: 'status', receipt: receiptOf(notification, receipt.status, receipt.time(notification)) };
-  return { kind: 'ignored', reason: unusedEvents[event] ?? `event "${event.slice(0, 40)}" is not used` };
+  return { kind: 'ignored', reason: unusedEvents.get(event) ?? `event "${event.slice(0, 40)}" is not used` };
 }
 
 function receivedMessage(n: Notification, channel: TextbeeChannelConfig): InboundMessage {

@@ -112,34 +112,38 @@ function parseInbound(fields: Map<string, string>): InboundMessage {
   };
 }
 
-/** Twilio's MessageStatus values, in Parley's set; null for the ones Parley does not track. */
-const statusMap: Record<string, OutboundStatus | null> = {
-  accepted: 'queued',
-  scheduled: 'queued',
-  queued: 'queued',
-  sending: 'sending',
-  sent: 'sent',
-  delivered: 'delivered',
-  undelivered: 'undelivered',
-  failed: 'failed',
-  canceled: 'failed',
+/**
+ * Twilio's MessageStatus values, in Parley's set; null for the ones Parley does not track. A Map,
+ * not an object literal: the provider's word is looked up, and `constructor` or `__proto__` must
+ * not find an object's inherited properties.
+ */
+const statusMap = new Map<string, OutboundStatus | null>([
+  ['accepted', 'queued'],
+  ['scheduled', 'queued'],
+  ['queued', 'queued'],
+  ['sending', 'sending'],
+  ['sent', 'sent'],
+  ['delivered', 'delivered'],
+  ['undelivered', 'undelivered'],
+  ['failed', 'failed'],
+  ['canceled', 'failed'],
   // Some recipients of a group MMS did not get it: not a delivered message.
-  partially_delivered: 'undelivered',
+  ['partially_delivered', 'undelivered'],
   // After delivered (WhatsApp, RCS); the message's status is already final.
-  read: null,
+  ['read', null],
   // Statuses of inbound messages.
-  receiving: null,
-  received: null,
-};
+  ['receiving', null],
+  ['received', null],
+]);
 
 // Twilio's REST error codes that mean the recipient opted out (replied STOP to this sender).
 const optedOutCodes = new Set(['21610']);
 
 function parseStatus(fields: Map<string, string>): WebhookEvent {
   const providerStatus = requireField(fields, 'MessageStatus');
-  if (!(providerStatus in statusMap))
+  const status = statusMap.get(providerStatus);
+  if (status === undefined)
     throw new ParleyError('invalid_payload', `MessageStatus: "${providerStatus.slice(0, 40)}" is not a Twilio message status`);
-  const status = statusMap[providerStatus];
   if (!status) return { kind: 'ignored', reason: `MessageStatus ${providerStatus} is not tracked` };
   const errorCode = fields.get('ErrorCode');
   const receipt: StatusReceipt = {
@@ -192,7 +196,7 @@ async function send(message: OutboundRequest, channel: TwilioChannelConfig): Pro
   const created = reply.json as { sid?: unknown; status?: unknown } | undefined;
   if (typeof created?.sid !== 'string' || created.sid === '')
     throw new SendError('invalid_response', 'Twilio answered without a message sid');
-  const status = typeof created.status === 'string' ? statusMap[created.status] : undefined;
+  const status = typeof created.status === 'string' ? statusMap.get(created.status) : undefined;
   return { providerMessageId: created.sid, status: status ?? 'queued' };
 }
 

@@ -2,4 +2,6 @@
 export interface MigrationContext {
   autoIncrementId: 'integer' | 'bigserial';
   bigint: 'integer' | 'bigint';
+  /** Bytes as received: SQLite's blob, PostgreSQL's bytea. */
+  bytes: 'blob' | 'bytea';
 }
