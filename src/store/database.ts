@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { groupCommitWriter, type WriteWork } from './group-commit.js';
 import type { Database } from './schema.js';
+import { OwnSchemaPostgresDialect } from './schema-introspector.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -117,7 +118,7 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   // pool, a checked-out one's to the client itself (the query it runs fails, and that is reported).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   if (options.schema) await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db);
   const parsed = new URL(url);
   return {

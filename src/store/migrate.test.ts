@@ -15,11 +15,12 @@ describe('migrations on a PostgreSQL server shared with other schemas', { skip: 
   const ours = `t_ours_${suffix}`;
   const missing = `t_missing_${suffix}`;
   const opened: Store[] = [];
+  const freshSchemas: string[] = [];
 
   after(async () => {
     for (const store of opened) await store.close();
     const admin = await openStore(postgresUrl);
-    for (const schema of [neighbour, ours]) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
+    for (const schema of [neighbour, ours, ...freshSchemas]) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
     await admin.close();
   });
 
@@ -47,6 +48,34 @@ describe('migrations on a PostgreSQL server shared with other schemas', { skip: 
       rows.map((r) => r.table_name),
       ['kysely_migration', 'kysely_migration_lock'],
     );
+  });
+
+  it('migrates while other schemas on the server are being created and dropped', async () => {
+    // Tests, and other applications, drop their schemas whenever they like: a migration must look
+    // only at its own.
+    const admin = await openStore(postgresUrl);
+    opened.push(admin);
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const passing = `t_churn_${suffix}_${i}`;
+        await sql`create schema ${sql.id(passing)}`.execute(admin.db);
+        await sql`create table ${sql.id(passing)}.t (id bigserial primary key, note text)`.execute(admin.db);
+        await sql`drop schema ${sql.id(passing)} cascade`.execute(admin.db);
+      }
+    })();
+    try {
+      for (let round = 0; round < 4; round++) {
+        const fresh = await Promise.all([0, 1, 2].map((n) => openStore(postgresUrl, { schema: `t_fresh_${suffix}_${round}_${n}` })));
+        opened.push(...fresh);
+        for (const store of fresh) freshSchemas.push(store.schema!);
+        const reports = await Promise.all(fresh.map((store) => migrateToLatest(store)));
+        for (const report of reports) assert.equal(report.applied.at(-1), latestMigration);
+      }
+    } finally {
+      churning = false;
+      await churn;
+    }
   });
 
   it('says which setting is wrong when no schema in the search_path exists', async () => {
