@@ -56,16 +56,16 @@ module.exports = {
     },
     {
       name: 'test-kits-only-in-tests',
-      comment: "A provider's test-kit.ts stands in for its API in tests; production code never imports it.",
+      comment: "A provider's test-kit.ts (its API's stand-in) and test-requests.ts are for tests; production code never imports them.",
       severity: 'error',
-      from: { path: '^src/', pathNot: [testFiles, 'test-kit(-contract)?\\.ts$'] },
-      to: { path: 'test-kit(-contract)?\\.ts$' },
+      from: { path: '^src/', pathNot: [testFiles, 'test-(kit|kit-contract|requests)\\.ts$'] },
+      to: { path: 'test-(kit|kit-contract|requests)\\.ts$' },
     },
     {
       name: 'src-not-from-tests',
       comment: 'Production code does not import from test/ or bench/.',
       severity: 'error',
-      from: { path: '^src/', pathNot: [testFiles, 'test-kit(-contract)?\\.ts$'] },
+      from: { path: '^src/', pathNot: [testFiles, 'test-(kit|kit-contract|requests)\\.ts$'] },
       to: { path: '^(test|bench)/' },
     },
     {
