@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       { name: 'sim', provider: 'sim', numbers: ['+15550100000'], verify: 'enforce', send_timeout: 15_000 },
     ]);
     assert.equal(config.queue.lease, 15_000);
+    assert.equal(config.queue.heartbeat, 5_000, 'a third of the lease');
     assert.equal(config.automation.acknowledgment.every, 12 * 3_600_000);
   });
 
@@ -84,6 +85,7 @@ describe('loadConfig', () => {
   it('parses durations', () => {
     const config = load('queue: { lease: 5m, poll_interval: 250ms, retry_max: 1h }\nautomation: { acknowledgment: { every: 2d } }\n');
     assert.equal(config.queue.lease, 300_000);
+    assert.equal(config.queue.heartbeat, 100_000, 'the heartbeat follows a lease set without one');
     assert.equal(config.queue.poll_interval, 250);
     assert.equal(config.queue.retry_max, 3_600_000);
     assert.equal(config.automation.acknowledgment.every, 2 * 86_400_000);
@@ -111,6 +113,7 @@ describe('loadConfig', () => {
     ['duplicate names', `${generic()}${generic().replace('channels:\n', '')}`, /channels\[1\]\.name: "main" is used by two channels/],
     ['zero concurrency', 'queue: { concurrency: 0 }\n', /queue\.concurrency/],
     ['bad duration', 'queue: { lease: soon }\n', /queue\.lease: "soon" is not a duration/],
+    ['heartbeat over half the lease', 'queue: { lease: 10s, heartbeat: 6s }\n', /heartbeat must be at most half of lease/],
     ['retention shorter than an hour', 'retention: { events: 10m }\n', /retention\.events: "10m" is not a retention period/],
     [
       'opt-out word as a rule keyword',

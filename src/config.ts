@@ -216,14 +216,17 @@ const fileSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(1024).default(128),
       /** How long a claimed job is its worker's; a crashed process's jobs run elsewhere once it passes. */
       lease: duration.default(15_000),
-      /** How often a worker extends the leases of the jobs it is still running, so slow jobs keep theirs. */
-      heartbeat: duration.default(5_000),
+      /** How often a worker extends the leases of the jobs it is still running, so slow jobs keep theirs; a third of `lease` unless set. */
+      heartbeat: duration.optional(),
       poll_interval: duration.default(500),
       max_attempts: z.number().int().min(1).max(100).default(10),
       retry_base: duration.default(1_000),
       retry_max: duration.default(15 * 60_000),
     })
-    .refine((q) => q.heartbeat * 2 <= q.lease, { message: 'heartbeat must be at most half of lease, or a live job could lose its lease' })
+    .refine((q) => q.heartbeat === undefined || q.heartbeat * 2 <= q.lease, {
+      message: 'heartbeat must be at most half of lease, or a live job could lose its lease',
+    })
+    .transform((q) => ({ ...q, heartbeat: q.heartbeat ?? Math.floor(q.lease / 3) }))
     .prefault({}),
   retention: z
     .strictObject({
