@@ -11,6 +11,8 @@ export const errorCatalog = {
   unauthorized: { status: 401, message: 'Missing or invalid API key.' },
   invalid_signature: { status: 401, message: 'The webhook signature is missing or does not match.' },
   source_not_allowed: { status: 403, message: 'Webhooks for this channel are not accepted from this address.' },
+  forbidden: { status: 403, message: 'Your role may not do this.' },
+  invalid_csrf_token: { status: 403, message: 'The form is missing its CSRF token or it does not match; reload the page.' },
   not_found: { status: 404, message: 'Not found.' },
   unknown_channel: { status: 404, message: 'No channel has this name.' },
   session_active: { status: 409, message: 'The contact is already in a flow on this number.' },
@@ -20,6 +22,7 @@ export const errorCatalog = {
   opted_out: { status: 422, message: 'The recipient has opted out of messages from this sender.' },
   channel_unavailable: { status: 422, message: 'The channel cannot send this message.' },
   destination_not_allowed: { status: 422, message: 'Webhook endpoints may not point at private, loopback or link-local addresses.' },
+  too_many_requests: { status: 429, message: 'Too many attempts; wait and try again.' },
   internal: { status: 500, message: 'Internal error.' },
   unavailable: { status: 503, message: 'Temporarily unavailable; retry later.' },
 } as const satisfies Record<string, { status: number; message: string }>;

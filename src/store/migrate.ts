@@ -17,6 +17,7 @@ import * as endpointPause from './migrations/0011_endpoint_pause.js';
 import * as retentionIndexes from './migrations/0012_retention_indexes.js';
 import * as suppressionSource from './migrations/0013_suppression_source.js';
 import * as flowSessionEndedIndex from './migrations/0014_flow_session_ended_index.js';
+import * as console_ from './migrations/0015_console.js';
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
@@ -39,6 +40,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0012_retention_indexes': retentionIndexes,
   '0013_suppression_source': suppressionSource,
   '0014_flow_session_ended_index': flowSessionEndedIndex,
+  '0015_console': console_,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;
