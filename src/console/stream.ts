@@ -71,7 +71,13 @@ export class ChangeWatcher {
     const [touched, active, events] = await Promise.all([
       db.selectFrom('conversations').select(['id', 'updated_at as at']).where('updated_at', '>', since).execute(),
       db.selectFrom('conversations').select(['id', 'last_message_at as at']).where('last_message_at', '>', since).execute(),
-      db.selectFrom('events').select(['id', 'contact_id']).where('occurred_at', '>', since).where('contact_id', 'is not', null).execute(),
+      // Receipts' message.status events name the message, not the contact: its conversation is looked up.
+      db
+        .selectFrom('events')
+        .leftJoin('messages', 'messages.id', 'events.message_id')
+        .select(['events.id', 'events.contact_id', 'messages.conversation_id'])
+        .where('events.occurred_at', '>', since)
+        .execute(),
     ]);
     const conversations = new Set<string>();
     const contacts = new Set<string>();
@@ -82,7 +88,10 @@ export class ChangeWatcher {
     }
     for (const row of events) {
       const key = `e:${row.id}`;
-      if (!this.seen.has(key)) contacts.add(row.contact_id!);
+      if (!this.seen.has(key)) {
+        if (row.contact_id) contacts.add(row.contact_id);
+        if (row.conversation_id) conversations.add(row.conversation_id);
+      }
       this.seen.set(key, now);
     }
     for (const [key, at] of this.seen) if (at < now - 2 * overlapMs) this.seen.delete(key);
