@@ -13,13 +13,8 @@ describe('html', () => {
 
   it('places nested templates and raw() as they are, joins arrays, drops null and booleans', () => {
     const items = ['<a>', 'b'].map((x) => html`<li>${x}</li>`);
-    assert.equal(
-      html`<ul>
-          ${items}
-        </ul>
-        ${null}${undefined}${false}${true}${0}${raw('<br>')}`.value,
-      '<ul><li>&lt;a&gt;</li><li>b</li></ul>0<br>',
-    );
+    // prettier-ignore
+    assert.equal(html`<ul>${items}</ul>${null}${undefined}${false}${true}${0}${raw('<br>')}`.value, '<ul><li>&lt;a&gt;</li><li>b</li></ul>0<br>');
   });
 
   it('does not trust an object that only looks like a template', () => {
