@@ -126,6 +126,12 @@ forEachStore('console', (stores) => {
     assert.equal(await store.db.selectFrom('console_sessions').select('token_hash').executeTakeFirst(), undefined);
   });
 
+  it('rate-limits failed logins per address, whichever emails they try', async () => {
+    for (let i = 0; i < 4; i++)
+      assert.equal((await new ConsoleClient(parley.base).login(`guess${i}@example.com`, 'wrong guess')).status, 401);
+    assert.equal((await new ConsoleClient(parley.base).login('admin@example.com', password)).status, 429);
+  });
+
   it('lets a user added while Parley runs log in at once', async () => {
     await addUser(store, 'late@example.com', 'agent', password);
     await loggedIn('late@example.com');
