@@ -68,6 +68,7 @@ export function newSubmissionKey(): string {
 }
 
 const submissionPattern = /^[A-Za-z0-9_-]{16,64}$/;
+const submissionLifetimeMs = 86_400_000;
 
 /**
  * Queues an agent's reply once per form render: the first submit of a `submission` key claims it
@@ -86,6 +87,19 @@ export async function replyFromConsole(
   const result = await ctx.store.write(async (trx) => {
     const conversation = await loadConversation(trx, conversationId);
     const now = Date.now();
+    // A repeat comes within seconds or minutes; keys a day old guard nothing and are dropped, a bounded few per reply.
+    await trx
+      .deleteFrom('console_submissions')
+      .where(
+        'key',
+        'in',
+        trx
+          .selectFrom('console_submissions')
+          .select('key')
+          .where('created_at', '<', now - submissionLifetimeMs)
+          .limit(100),
+      )
+      .execute();
     const claimed = await trx
       .insertInto('console_submissions')
       .values({ key, message_id: null, created_at: now })

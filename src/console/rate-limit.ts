@@ -27,11 +27,19 @@ export async function recordLoginFailure(store: Store, address: string, email: s
   const now = Date.now();
   const keys = keysFor(address, email);
   await store.write(async (trx) => {
-    // Rows older than the window count for nothing: dropped as new ones come.
+    // Rows older than the window count for nothing, whoever they were about: dropped as new
+    // failures come, a bounded few at a time.
     await trx
       .deleteFrom('console_login_failures')
-      .where('key', 'in', keys)
-      .where('at', '<=', now - limit.windowMs)
+      .where(
+        'id',
+        'in',
+        trx
+          .selectFrom('console_login_failures')
+          .select('id')
+          .where('at', '<=', now - limit.windowMs)
+          .limit(500),
+      )
       .execute();
     await trx
       .insertInto('console_login_failures')

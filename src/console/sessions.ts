@@ -38,8 +38,17 @@ export async function createSession(
   const token = randomBytes(32).toString('base64url');
   const now = Date.now();
   const expiresAt = now + settings.maxMs;
-  await store.write((trx) =>
-    trx
+  await store.write(async (trx) => {
+    // The user's ended sessions are of no more use: each login clears them, so the table holds
+    // about one row per active session.
+    await trx
+      .deleteFrom('console_sessions')
+      .where('user_id', '=', userId)
+      .where((eb) =>
+        eb.or([eb('revoked_at', 'is not', null), eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - settings.idleMs)]),
+      )
+      .execute();
+    await trx
       .insertInto('console_sessions')
       .values({
         token_hash: hashToken(token),
@@ -52,8 +61,8 @@ export async function createSession(
         user_agent: client.userAgent?.slice(0, 300) ?? null,
         address: client.address,
       })
-      .execute(),
-  );
+      .execute();
+  });
   return { token, expiresAt };
 }
 

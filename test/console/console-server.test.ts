@@ -299,6 +299,28 @@ forEachStore('console', (stores) => {
     assert.equal((await old.get('/console')).status, 303);
   });
 
+  it('clears ended sessions at the next login, and reply keys a day old', async () => {
+    const first = await loggedIn('agent@example.com');
+    await loggedIn('agent@example.com');
+    await first.submit('/console', '/console/logout');
+    const countSessions = async () => (await store.db.selectFrom('console_sessions').select('token_hash').execute()).length;
+    assert.equal(await countSessions(), 2, 'the revoked one is still there');
+    await loggedIn('agent@example.com');
+    assert.equal(await countSessions(), 2, 'the revoked one went; two live ones stay');
+
+    await store.db
+      .insertInto('console_submissions')
+      .values({ key: 'old:key', message_id: null, created_at: Date.now() - 2 * 86_400_000 })
+      .execute();
+    const id = await needsHuman('+15557770006', 'hi');
+    const agent = await loggedIn('agent@example.com');
+    const path = `/console/conversations/${id}`;
+    assert.equal((await agent.submit(path, `${path}/reply`, { body: 'hello' })).status, 303);
+    const keys = (await store.db.selectFrom('console_submissions').select('key').execute()).map((r) => r.key);
+    assert.equal(keys.length, 1);
+    assert.ok(keys[0]!.startsWith(`${id}:`));
+  });
+
   it('pages the inbox by last activity without repeating or skipping a conversation', async () => {
     const now = Date.now();
     await store.write(async (trx) => {

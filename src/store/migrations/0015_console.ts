@@ -49,6 +49,7 @@ export async function up(db: Kysely<unknown>, { autoIncrementId, bigint }: Migra
     .addColumn('at', bigint, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('console_login_failures_key').on('console_login_failures').columns(['key', 'at']).execute();
+  await db.schema.createIndex('console_login_failures_at').on('console_login_failures').column('at').execute();
 
   await db.schema
     .createTable('conversation_notes')
@@ -71,6 +72,7 @@ export async function up(db: Kysely<unknown>, { autoIncrementId, bigint }: Migra
     .addColumn('message_id', 'text')
     .addColumn('created_at', bigint, (c) => c.notNull())
     .execute();
+  await db.schema.createIndex('console_submissions_created').on('console_submissions').column('created_at').execute();
 
   await db.schema.alterTable('conversations').addColumn('assigned_to', 'text').execute();
   await db.schema.createIndex('conversations_status_activity').on('conversations').columns(['status', 'last_message_at', 'id']).execute();
