@@ -29,6 +29,7 @@ const layers = [
   ['http', '^src/http/'],
   ['hooks', '^src/hooks/'],
   ['api', '^src/api/'],
+  ['console', '^src/console/'],
   ['app', '^src/app\\.ts$'],
   ['server', '^src/server\\.ts$'],
   ['cli', '^src/cli\\.ts$'],

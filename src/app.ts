@@ -8,6 +8,7 @@ import { registerFlowRoutes } from './api/flows.js';
 import { registerJobRoutes } from './api/jobs.js';
 import { registerUnreadableWebhookRoutes } from './api/unreadable-webhooks.js';
 import { registerMessageRoutes } from './api/messages.js';
+import { registerConsole } from './console/plugin.js';
 import type { EngineContext } from './runtime/context.js';
 import { registerWebhookRoutes } from './hooks/routes.js';
 import { registerSimulatorRoutes } from './hooks/simulator.js';
@@ -82,6 +83,8 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     registerEndpointRoutes(api, ctx);
     registerFlowRoutes(api, ctx);
   });
+
+  await registerConsole(app, ctx);
 
   return app;
 }

@@ -7,7 +7,9 @@ import { request } from 'undici';
 import { flowsDirectory, loadConfig, type Config } from './config.js';
 import { classify } from './core/intent/classify.js';
 import { simSecret } from './runtime/channels.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, ParleyError } from './errors.js';
+import { addUser, listUsers, removeUser } from './console/users.js';
+import { readPassword } from './console/password-input.js';
 import { simRepliesSigningInput } from './hooks/simulator.js';
 import { createLogger } from './logger.js';
 import { loadFlows } from './flows/definition.js';
@@ -29,6 +31,11 @@ Commands:
   flows check               Validate the flow files (flows/*.yaml) and list each flow's steps
   channels [--reveal]       List each channel with the webhook URLs to paste into its
                             provider's console (--reveal: with the secrets some carry)
+  users add EMAIL --role admin|agent
+                            Create a console user (/console); the password is read from
+                            $PARLEY_USER_PASSWORD, else asked for (hidden) or read from stdin
+  users list                List the console's users
+  users remove EMAIL        Remove a console user and end their sessions
   endpoints listen --secret whsec_… [--listen-port N]
                             Receive Parley's event webhooks locally, verify their signatures
                             and print each event (register http://localhost:N/ as an endpoint,
@@ -73,6 +80,8 @@ export async function main(argv: string[]): Promise<void> {
       case 'flows':
         if (rest[0] === 'check') return flowsCheck(rest.slice(1));
         throw new UsageError('flows: the only subcommand is "check"');
+      case 'users':
+        return await usersCommand(rest);
       case 'endpoints':
         if (rest[0] === 'listen') return await listen(rest.slice(1));
         throw new UsageError('endpoints: the only subcommand is "listen"');
@@ -87,6 +96,11 @@ export async function main(argv: string[]): Promise<void> {
         process.exitCode = 2;
     }
   } catch (error) {
+    if (error instanceof ParleyError && (error.code === 'invalid_payload' || error.code === 'forbidden')) {
+      process.stderr.write(`parley: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
     if (error instanceof ConfigError || error instanceof UsageError) {
       process.stderr.write(`parley: ${error.message}\n`);
       process.exitCode = 2;
@@ -328,4 +342,37 @@ function flowsCheck(args: string[]): void {
     process.stdout.write(`${flow.name}  (${flow.file})\n  starts at ${flow.start}; steps: ${Object.keys(flow.steps).join(', ')}\n`);
   }
   process.stdout.write(`${flows.size} flow${flows.size === 1 ? '' : 's'} OK\n`);
+}
+
+/** `parley users add|list|remove`: the console's accounts, written straight to the database (no restart needed). */
+async function usersCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse(rest, { role: { type: 'string' } } as const);
+  const config = configFrom(values);
+  if (sub !== 'add' && sub !== 'list' && sub !== 'remove') throw new UsageError('users: the subcommands are "add", "list" and "remove"');
+  if (sub !== 'list' && positionals.length !== 1) throw new UsageError(`users ${sub}: give one email address`);
+  if (sub === 'add' && values.role !== 'admin' && values.role !== 'agent') throw new UsageError('users add: --role admin or --role agent');
+  // Asked before the database is opened: a prompt must not hold a connection.
+  const password = sub === 'add' ? process.env.PARLEY_USER_PASSWORD || (await readPassword(`Password for ${positionals[0]}: `)) : '';
+  const store = await openStore(config.database.url);
+  try {
+    await migrateToLatest(store);
+    if (sub === 'add') {
+      const user = await addUser(store, positionals[0]!, values.role!, password);
+      process.stdout.write(`added ${user.email} (${user.role}); log in at http://localhost:${config.server.port}/console\n`);
+    } else if (sub === 'remove') {
+      if (!(await removeUser(store, positionals[0]!))) throw new UsageError(`users remove: no user has the email ${positionals[0]}`);
+      process.stdout.write(`removed ${positionals[0]!.trim().toLowerCase()}\n`);
+    } else {
+      const users = await listUsers(store.db);
+      if (users.length === 0) process.stdout.write('no users; add one with: parley users add you@example.com --role admin\n');
+      for (const user of users) {
+        process.stdout.write(
+          `${user.email}  ${user.role}${user.disabled_at ? '  (disabled)' : ''}  added ${new Date(user.created_at).toISOString()}\n`,
+        );
+      }
+    }
+  } finally {
+    await store.close();
+  }
 }

@@ -246,6 +246,17 @@ const fileSchema = z.strictObject({
       flow_sessions: keepFor.default(90 * 86_400_000),
     })
     .prefault({}),
+  console: z
+    .strictObject({
+      /** A console session unused for this long ends (the agent logs in again). */
+      session_idle: duration.default(12 * 3_600_000),
+      /** A console session ends this long after its login, however busy. */
+      session_max: duration.default(7 * 86_400_000),
+      /** Failed logins allowed per address and per email within login_window; then 429 until it passes. */
+      login_attempts: z.number().int().min(1).max(10_000).default(10),
+      login_window: duration.default(15 * 60_000),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { setUpApiKey } from './api/auth.js';
 import { buildApp } from './app.js';
+import { countUsers } from './console/users.js';
 import { flowsDirectory, type Config } from './config.js';
 import { loadChannels } from './runtime/channels.js';
 import type { EngineContext } from './runtime/context.js';
@@ -79,6 +80,9 @@ export async function startParley(config: Config, options: StartOptions): Promis
       if (taken > 0) log.warn({ jobs: taken }, 'took back the jobs a previous process was running when it stopped; they run again now');
     }
     const apiKey = await setUpApiKey(store, config.api_key);
+    if ((await countUsers(store.db)) === 0) {
+      log.info('the console at /console has no users yet; create one with: npx parley users add you@example.com --role admin');
+    }
     const channels = await loadChannels(config, store);
     for (const channel of channels.all()) {
       if (channel.config.verify === 'monitor') {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
+import { ConsoleClient } from './helpers/console-client.js';
 
 // The quick start, as a newcomer runs it: `parley start` with no config, then `parley simulate`.
 
@@ -75,6 +76,48 @@ describe('parley CLI', () => {
     const denied = await request(`http://127.0.0.1:${port}/v1/jobs`, { headers: { authorization: 'Bearer pk_wrong' } });
     assert.equal(denied.statusCode, 401);
     await denied.body.dump();
+  });
+
+  it('manages console users: added ones log in to the running server at once', async () => {
+    assert.match(startOutput, /npx parley users add you@example\.com --role admin/, 'the first start says how to create a user');
+    const added = await run(['users', 'add', 'Boss@Example.com', '--role', 'admin'], { ...env, PARLEY_USER_PASSWORD: 'a long password 1' });
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /added boss@example\.com \(admin\)/);
+
+    const piped = spawn(process.execPath, [...cli, 'users', 'add', 'agent@example.com', '--role', 'agent'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    piped.stdin.end('piped password 2\n');
+    assert.equal(await new Promise((resolve) => piped.on('exit', resolve)), 0);
+
+    const client = new ConsoleClient(`http://127.0.0.1:${port}`);
+    const login = await client.login('agent@example.com', 'piped password 2');
+    assert.equal(login.status, 303, login.text);
+    assert.equal((await client.get('/console')).status, 200);
+
+    const duplicate = await run(['users', 'add', 'boss@example.com', '--role', 'agent'], {
+      ...env,
+      PARLEY_USER_PASSWORD: 'a long password 1',
+    });
+    assert.equal(duplicate.code, 2);
+    assert.match(duplicate.stderr, /already exists/);
+    const short = await run(['users', 'add', 'x@example.com', '--role', 'agent'], { ...env, PARLEY_USER_PASSWORD: 'short' });
+    assert.equal(short.code, 2);
+    assert.match(short.stderr, /at least 10 characters/);
+    assert.equal((await run(['users', 'add', 'x@example.com', '--role', 'owner'], env)).code, 2);
+
+    const list = await run(['users', 'list'], env);
+    assert.match(list.stdout, /agent@example\.com {2}agent/);
+    assert.match(list.stdout, /boss@example\.com {2}admin/);
+    assert.doesNotMatch(list.stdout, /scrypt/);
+
+    const last = await run(['users', 'remove', 'boss@example.com'], env);
+    assert.notEqual(last.code, 0, 'the last admin stays');
+    const removed = await run(['users', 'remove', 'agent@example.com'], env);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal((await client.get('/console')).status, 303, 'a removed user is logged out');
+    assert.equal((await new ConsoleClient(`http://127.0.0.1:${port}`).login('agent@example.com', 'piped password 2')).status, 401);
   });
 
   it('simulate sends a signed text to the sim channel and reports the outcome', async () => {

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../runtime/context.js';
-import { recordEvent } from '../events/events.js';
-import { queueOutbound } from '../outbound/send.js';
-import { ParleyError } from '../errors.js';
+import { closeConversation } from '../conversations/handoff.js';
+import { loadConversation, queueAgentReply } from '../outbound/agent-reply.js';
 import { messageJson } from './serialize.js';
 
 const listQuerySchema = {
@@ -25,17 +24,7 @@ const replyBodySchema = {
 export function registerConversationRoutes(api: FastifyInstance, ctx: EngineContext): void {
   const db = ctx.store.db;
 
-  const load = async (id: string) => {
-    const row = await db
-      .selectFrom('conversations')
-      .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
-      .selectAll('conversations')
-      .select('contacts.phone')
-      .where('conversations.id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw new ParleyError('not_found', 'No conversation has this id.');
-    return row;
-  };
+  const load = (id: string) => loadConversation(db, id);
   const conversationJson = (row: Awaited<ReturnType<typeof load>>) => ({
     id: row.id,
     contact_id: row.contact_id,
@@ -74,15 +63,7 @@ export function registerConversationRoutes(api: FastifyInstance, ctx: EngineCont
     { schema: { body: replyBodySchema } },
     async (request, reply) => {
       const conversation = await load(request.params.id);
-      const row = await ctx.store.write((trx) =>
-        queueOutbound(trx, ctx, {
-          channel: conversation.channel,
-          from: conversation.local_number,
-          to: conversation.phone,
-          body: request.body.body,
-          origin: 'agent',
-        }),
-      );
+      const row = await ctx.store.write((trx) => queueAgentReply(trx, ctx, conversation, request.body.body));
       ctx.jobsQueued();
       return reply.status(202).send(messageJson(row));
     },
@@ -90,22 +71,7 @@ export function registerConversationRoutes(api: FastifyInstance, ctx: EngineCont
 
   api.post<{ Params: { id: string } }>('/v1/conversations/:id/close', async (request) => {
     const conversation = await load(request.params.id);
-    if (conversation.status !== 'closed') {
-      await ctx.store.write(async (trx) => {
-        const now = Date.now();
-        await trx
-          .updateTable('conversations')
-          .set({ status: 'closed', needs_human_reason: null, updated_at: now })
-          .where('id', '=', conversation.id)
-          .execute();
-        await recordEvent(
-          trx,
-          'conversation.closed',
-          { conversation_id: conversation.id, contact_id: conversation.contact_id, channel: conversation.channel },
-          { contactId: conversation.contact_id, now },
-        );
-      });
-    }
+    await ctx.store.write((trx) => closeConversation(trx, conversation, Date.now()));
     return conversationJson({ ...conversation, status: 'closed' });
   });
 }

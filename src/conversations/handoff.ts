@@ -22,3 +22,21 @@ export async function handOff(trx: Kysely<Database>, conversation: ConversationR
     { contactId: conversation.contact_id, now },
   );
 }
+
+/** Closes a conversation (an agent is done with it); closing a closed one changes nothing. Returns whether it changed. */
+export async function closeConversation(trx: Kysely<Database>, conversation: ConversationRow, now: number): Promise<boolean> {
+  const updated = await trx
+    .updateTable('conversations')
+    .set({ status: 'closed', needs_human_reason: null, updated_at: now })
+    .where('id', '=', conversation.id)
+    .where('status', '!=', 'closed')
+    .executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) return false;
+  await recordEvent(
+    trx,
+    'conversation.closed',
+    { conversation_id: conversation.id, contact_id: conversation.contact_id, channel: conversation.channel },
+    { contactId: conversation.contact_id, now },
+  );
+  return true;
+}

@@ -19,6 +19,7 @@ import * as suppressionSource from './migrations/0013_suppression_source.js';
 import * as flowSessionEndedIndex from './migrations/0014_flow_session_ended_index.js';
 import * as jobInterrupted from './migrations/0015_job_interrupted.js';
 import * as rawWebhookBodies from './migrations/0016_raw_webhook_bodies.js';
+import * as console_ from './migrations/0017_console.js';
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
@@ -43,6 +44,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0014_flow_session_ended_index': flowSessionEndedIndex,
   '0015_job_interrupted': jobInterrupted,
   '0016_raw_webhook_bodies': rawWebhookBodies,
+  '0017_console': console_,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -33,6 +33,8 @@ export interface ConversationsTable {
   /** When the "we'll follow up" acknowledgment was last sent, to send it at most once per period. */
   acknowledged_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   last_message_at: Millis;
+  /** The console user an agent assigned it to. */
+  assigned_to: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -289,6 +291,67 @@ export interface DeliveryAttemptsTable {
   error: string | null;
 }
 
+export type ConsoleRole = 'admin' | 'agent';
+
+export interface ConsoleUsersTable {
+  id: string;
+  /** Lowercased. */
+  email: string;
+  role: ConsoleRole;
+  /** `scrypt$N$r$p$salt$hash` (console/passwords.ts). */
+  password_hash: string;
+  created_at: Millis;
+  disabled_at: Millis | null;
+}
+
+export interface ConsoleSessionsTable {
+  /** SHA-256 of the cookie's token: the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  /** The CSRF token of this session's forms. */
+  csrf_secret: string;
+  created_at: Millis;
+  last_seen_at: Millis;
+  /** The absolute end; the idle end is last_seen_at + console.session_idle. */
+  expires_at: Millis;
+  revoked_at: Millis | null;
+  user_agent: string | null;
+  address: string | null;
+}
+
+export interface ConsoleAuditTable {
+  id: Generated<number>;
+  user_id: string;
+  action: string;
+  /** What it acted on: a conversation id, a user's email. */
+  subject: string | null;
+  detail: JsonText;
+  at: Millis;
+}
+
+export interface ConsoleLoginFailuresTable {
+  id: Generated<number>;
+  key: string;
+  at: Millis;
+}
+
+export interface ConversationNotesTable {
+  id: string;
+  conversation_id: string;
+  user_id: string;
+  /** The author's email when written. */
+  author: string;
+  body: string;
+  created_at: Millis;
+}
+
+/** A reply form's one-time key, and the message its first submit queued. */
+export interface ConsoleSubmissionsTable {
+  key: string;
+  message_id: string | null;
+  created_at: Millis;
+}
+
 export interface Database {
   settings: SettingsTable;
   contacts: ContactsTable;
@@ -309,6 +372,12 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   delivery_order_heads: DeliveryOrderHeadsTable;
   flow_sessions: FlowSessionsTable;
+  console_users: ConsoleUsersTable;
+  console_sessions: ConsoleSessionsTable;
+  console_audit: ConsoleAuditTable;
+  console_login_failures: ConsoleLoginFailuresTable;
+  conversation_notes: ConversationNotesTable;
+  console_submissions: ConsoleSubmissionsTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+
+export type AuditAction =
+  'logged_in' | 'replied' | 'noted' | 'assigned' | 'closed' | 'reopened' | 'user_added' | 'user_disabled' | 'user_enabled' | 'user_removed';
+
+/** Records what a console user did, in the caller's transaction so the trail matches what happened. */
+export async function recordAudit(
+  trx: Kysely<Database>,
+  entry: { userId: string; action: AuditAction; subject: string | null; detail?: Record<string, unknown>; now?: number },
+): Promise<void> {
+  await trx
+    .insertInto('console_audit')
+    .values({
+      user_id: entry.userId,
+      action: entry.action,
+      subject: entry.subject,
+      detail: JSON.stringify(entry.detail ?? {}),
+      at: entry.now ?? Date.now(),
+    })
+    .execute();
+}
