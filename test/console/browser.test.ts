@@ -159,6 +159,31 @@ describe('console in a browser', { skip: missing }, () => {
       await page.context().close();
     });
 
+    it('a page whose stream opens late still shows a change that another tab was already told of', async () => {
+      const watching = await logIn('agent@example.com');
+      await watching.goto(`${parley.base}/console/conversations/${conversationId}`);
+      const late = await logIn('agent@example.com');
+      // The late tab's stream is held back until the change has come and gone on the other tab.
+      let releaseStream = () => {};
+      const held = new Promise<void>((resolve) => (releaseStream = resolve));
+      await late.route('**/console/stream', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await late.goto(`${parley.base}/console/conversations/${conversationId}`);
+      const note = `Late tab check ${Date.now()}`;
+      await watching.getByLabel('Internal note (never sent)').fill(note);
+      await watching.getByRole('button', { name: 'Add note' }).click();
+      await watching.getByText(note).first().waitFor({ timeout: 5_000 });
+      // Let the watcher's next poll mark the change as told before the late stream subscribes.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      assert.equal(await late.getByText(note).count(), 0);
+      releaseStream();
+      await late.getByText(note).first().waitFor({ timeout: 5_000 });
+      await watching.context().close();
+      await late.context().close();
+    });
+
     it('keeps an agent out of the admin pages', async () => {
       const page = await logIn('agent@example.com');
       const users = await page.goto(`${parley.base}/console/users`);

@@ -12,15 +12,22 @@
   var contactId = parts[2];
   var source = null;
   var pending = false;
+  var again = false;
 
   function concerned(change) {
     if (page === 'inbox') return change.conversations.length > 0;
     return change.conversations.indexOf(conversationId) >= 0 || change.contacts.indexOf(contactId) >= 0;
   }
 
+  // One fetch at a time; a change that arrives meanwhile fetches once more afterwards, since the
+  // answer in flight may have been read before that change.
   function refresh() {
-    if (pending) return;
+    if (pending) {
+      again = true;
+      return;
+    }
     pending = true;
+    again = false;
     var url = page === 'inbox' ? withPart(location.href) : location.pathname;
     fetch(url, { credentials: 'same-origin', headers: { accept: 'text/html' } })
       .then(function (response) {
@@ -28,6 +35,7 @@
       })
       .then(function (text) {
         pending = false;
+        if (again) refresh();
         if (text === null) return;
         var fresh = new DOMParser().parseFromString(text, 'text/html');
         var selectors = page === 'inbox' ? ['#inbox-list'] : ['ol.thread', 'aside.contact', '.conversation-head'];
@@ -39,6 +47,7 @@
       })
       .catch(function () {
         pending = false;
+        if (again) refresh();
       });
   }
 
@@ -51,6 +60,9 @@
   function open() {
     if (source) return;
     source = new EventSource('/console/stream');
+    // Whatever changed between this page's render (or the last stream) and now was told to no one
+    // listening for this page: look once when the stream opens, and again after each reconnect.
+    source.addEventListener('open', refresh);
     source.addEventListener('change', function (event) {
       var change = JSON.parse(event.data);
       if (concerned(change)) refresh();
@@ -65,10 +77,7 @@
 
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'hidden') close();
-    else {
-      open();
-      refresh();
-    }
+    else open();
   });
   window.addEventListener('pagehide', close);
   window.addEventListener('pageshow', function () {
