@@ -64,7 +64,14 @@ const files =
   only.length > 0
     ? only.flatMap((p) => (statSync(p).isDirectory() ? testFiles(p).sort() : [p]))
     : [...testFiles('src'), ...testFiles('test')].sort();
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { env, stdio: 'inherit' });
+// Most test files spend their time waiting (timers, retries, child processes, the browser), so
+// several run at once even on two cores; PARLEY_TEST_CONCURRENCY=1 runs them one by one.
+const concurrency = Number(process.env.PARLEY_TEST_CONCURRENCY) || 3;
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  { env, stdio: 'inherit' },
+);
 child.on('exit', (code, signal) => {
   console.log(banner);
   process.exit(code ?? (signal ? 1 : 0));
