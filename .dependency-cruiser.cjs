@@ -10,6 +10,7 @@ const layers = [
   ['errors', '^src/errors\\.ts$'],
   ['logger', '^src/logger\\.ts$'],
   ['config fields', '^src/config-fields\\.ts$'],
+  ['config env', '^src/config-env\\.ts$'],
   ['providers', '^src/providers/'],
   ['config', '^src/config\\.ts$'],
   ['store', '^src/store/'],

@@ -1,14 +1,22 @@
 import { z } from 'zod';
-import { parseDuration } from './core/duration.js';
+import { parseDuration, unitlessNumber } from './core/duration.js';
 import { toE164 } from './core/phone.js';
 
 // Field types shared by parley.yaml's sections, so every duration and number reads the same way.
 
-/** "500ms", "30s", "5m", "24h" or a plain number of milliseconds, as milliseconds. */
+/** What a duration setting says to a number without its unit: which two readings it could have. */
+function unitMessage(n: number): string {
+  const ms = Math.round(n * 1000);
+  return `${n} has no unit: write "${n}s" or "${ms}ms" (a duration names its unit: ms, s, m, h or d)`;
+}
+
+/** "500ms", "30s", "5m", "24h", "7d", as milliseconds. A number alone is refused: its unit would be a guess. */
 export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
+  const bare = unitlessNumber(value);
+  const ms = typeof value === 'string' ? parseDuration(value) : null;
   if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. "500ms", "30s", "5m", "24h")` });
+    const message = bare === null ? `"${value}" is not a duration (use e.g. "500ms", "30s", "5m", "24h")` : unitMessage(bare);
+    ctx.addIssue({ code: 'custom', message });
     return z.NEVER;
   }
   return ms;
@@ -17,9 +25,14 @@ export const duration = z.union([z.string(), z.number()]).transform((value, ctx)
 /** How long rows are kept: a duration of at least an hour, or "forever" (null). */
 export const keepFor = z.union([z.string(), z.number()]).transform((value, ctx) => {
   if (value === 'forever') return null;
-  const ms = parseDuration(value);
+  const bare = unitlessNumber(value);
+  const ms = typeof value === 'string' ? parseDuration(value) : null;
   if (ms === null || ms < 3_600_000) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a retention period (use e.g. "30d", at least "1h", or "forever")` });
+    const message =
+      bare === null
+        ? `"${value}" is not a retention period (use e.g. "30d", at least "1h", or "forever")`
+        : `${bare} has no unit: write e.g. "${bare}d" or "${bare}h" (at least "1h"), or "forever"`;
+    ctx.addIssue({ code: 'custom', message });
     return z.NEVER;
   }
   return ms;

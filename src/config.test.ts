@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { configFromObject, loadConfig } from './config.js';
+import { parseWithEnvironment } from './config-env.js';
+import { renderTemplate } from './core/template.js';
 import { ConfigError } from './errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-config-'));
@@ -64,6 +67,103 @@ describe('loadConfig', () => {
       () => load(generic().replace('"0123456789abcdef0123"', '${MAIN_SECRET}')),
       (e: Error) => e instanceof ConfigError && /channels\[0\]\.secret: environment variable MAIN_SECRET is not set/.test(e.message),
     );
+  });
+
+  it('reads ${VAR} as the number, boolean or duration the setting wants', () => {
+    const yaml = [
+      'server:',
+      '  port: ${MYPORT}',
+      '  trust_proxy: ${BEHIND_PROXY}',
+      '  max_connections_per_address: "${MAX_CONNECTIONS}"',
+      'automation:',
+      '  loop_protection: { max_replies: "${MAX_REPLIES}", window: "${WINDOW}" }',
+      'webhooks:',
+      '  retry_schedule: ["${FIRST_RETRY}", 5m]',
+      'retention: { events: "${KEEP_EVENTS}" }',
+      generic('\n    send_timeout: ${SEND_TIMEOUT}'),
+    ].join('\n');
+    const env = {
+      MYPORT: '4100',
+      BEHIND_PROXY: 'true',
+      MAX_CONNECTIONS: '0',
+      MAX_REPLIES: '3',
+      WINDOW: '90s',
+      FIRST_RETRY: '10s',
+      KEEP_EVENTS: '7d',
+      SEND_TIMEOUT: '2s',
+    };
+    const config = load(yaml, env);
+    assert.equal(config.server.port, 4100);
+    assert.equal(config.server.trust_proxy, true);
+    assert.equal(config.server.max_connections_per_address, 0);
+    assert.deepEqual(config.automation.loop_protection, { max_replies: 3, window: 90_000 });
+    assert.deepEqual(config.webhooks.retry_schedule, [10_000, 300_000]);
+    assert.equal(config.retention.events, 7 * 86_400_000);
+    assert.equal(config.channels.find((c) => c.name === 'main')!.send_timeout, 2_000);
+    assert.equal(load('server:\n  trust_proxy: ${BEHIND_PROXY}\n', { BEHIND_PROXY: 'FALSE' }).server.trust_proxy, false);
+    // Text stays text where the setting wants text, even when it looks like a number.
+    assert.equal(load('api_key: ${KEY}\n', { KEY: '12345678901234567890' }).api_key, '12345678901234567890');
+  });
+
+  it('names the key and the variable when ${VAR} is not what the setting wants', () => {
+    const rejects = (yaml: string, env: NodeJS.ProcessEnv, message: RegExp) =>
+      assert.throws(
+        () => load(yaml, env),
+        (e: Error) => e instanceof ConfigError && message.test(e.message),
+      );
+    rejects('server:\n  port: ${MYPORT}\n', { MYPORT: 'eighty' }, /server\.port: environment variable MYPORT \("eighty"\) is not a number/);
+    rejects(
+      'server:\n  trust_proxy: ${PROXY}\n',
+      { PROXY: 'maybe' },
+      /server\.trust_proxy: environment variable PROXY \("maybe"\) is not a boolean/,
+    );
+    rejects('server:\n  port: ${MYPORT}\n', { MYPORT: '70000' }, /server\.port: .*65535 \(from \$\{MYPORT\}\)/);
+    rejects('queue:\n  lease: ${LEASE}\n', { LEASE: 'soon' }, /queue\.lease: "soon" is not a duration .*\(from \$\{LEASE\}\)/);
+    // A key that holds a secret never has its value shown.
+    const secretNumber = z.strictObject({ auth: z.strictObject({ token: z.number() }) });
+    assert.throws(
+      () => parseWithEnvironment(secretNumber, { auth: { token: 'hunter2-hunter2' } }, new Map([['["auth","token"]', 'TOKEN']]), 'x.yaml'),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message === 'x.yaml: auth.token: environment variable TOKEN is not a number' &&
+        !e.message.includes('hunter2'),
+    );
+  });
+
+  it('refuses a duration without its unit rather than reading it as milliseconds', () => {
+    const rejects = (yaml: string, env: NodeJS.ProcessEnv, message: RegExp) =>
+      assert.throws(
+        () => load(yaml, env),
+        (e: Error) => e instanceof ConfigError && message.test(e.message),
+      );
+    rejects(
+      'automation: { loop_protection: { window: 5 } }\n',
+      {},
+      /automation\.loop_protection\.window: 5 has no unit: write "5s" or "5000ms"/,
+    );
+    rejects('queue: { lease: "15" }\n', {}, /queue\.lease: 15 has no unit: write "15s" or "15000ms"/);
+    rejects('webhooks: { retry_schedule: [5s, 300] }\n', {}, /webhooks\.retry_schedule\[1\]: 300 has no unit/);
+    rejects('automation:\n  loop_protection:\n    window: ${WINDOW}\n', { WINDOW: '5' }, /window: 5 has no unit: .*\(from \$\{WINDOW\}\)/);
+    rejects('retention: { events: 30 }\n', {}, /retention\.events: 30 has no unit: write e\.g\. "30d"/);
+  });
+
+  it('says to quote ${VAR} inside { }, where YAML reads its braces as the collection', () => {
+    assert.throws(
+      () => load('server: { port: ${MYPORT} }\n', { MYPORT: '4100' }),
+      (e: Error) =>
+        e instanceof ConfigError && /not valid YAML, at key "server": .*inside \{ \} or \[ \], put "\$\{NAME\}" in quotes/.test(e.message),
+    );
+    assert.equal(load('server: { port: "${MYPORT}" }\n', { MYPORT: '4100' }).server.port, 4100);
+  });
+
+  it("answers HELP by default with a sentence, whatever the business's name", () => {
+    const { automation } = configFromObject({}, { env: {} });
+    for (const business of [automation.business_name, 'Acme Dental']) {
+      const help = renderTemplate(automation.help.text, { business });
+      assert.match(help, /^[A-Z]/, help);
+      assert.ok(!help.startsWith(business), help);
+      assert.match(help, new RegExp(`${business}\\.`), 'the business is named');
+    }
   });
 
   it('is mirrored by docs/configuration.md: every section, and every setting of a flat one', () => {

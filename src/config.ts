@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { duration, e164, keepFor } from './config-fields.js';
+import { formatPath, interpolateEnv, parseWithEnvironment, type Substitutions } from './config-env.js';
 import { ConfigError } from './errors.js';
 import { isSecretFieldName } from './logger.js';
 import { channelSchema as channel, type ChannelConfig } from './providers/channel-schema.js';
@@ -51,7 +52,10 @@ const rule = z
 
 const automation = z
   .strictObject({
-    /** How Parley names the business in its compliance messages ({{business}}). */
+    /**
+     * How Parley names the business in its compliance messages ({{business}}); carriers expect the
+     * HELP and STOP answers to name it. The default texts read as sentences with this default too.
+     */
     business_name: z.string().min(1).max(64).default('our team'),
     opt_out: z
       .strictObject({
@@ -79,7 +83,8 @@ const automation = z
           .string()
           .min(1)
           .max(320)
-          .default('{{business}}: reply to this message and a team member will help you. Reply STOP to unsubscribe.'),
+          // {{business}} mid-sentence: a name such as the default "our team" must not open the text.
+          .default("You've reached {{business}}. Reply to this message and a team member will help you. Reply STOP to unsubscribe."),
         /** Also put the conversation in the human queue. */
         handoff: z.boolean().default(true),
       })
@@ -298,8 +303,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (path) {
     raw = readYaml(path, readFileSync(path, 'utf8')) ?? {};
   }
-  raw = interpolateEnv(raw, env, path ?? '(config)', []);
-  return configFromObject(raw, { ...options, env }, path);
+  const substitutions: Substitutions = new Map();
+  raw = interpolateEnv(raw, env, path ?? '(config)', [], substitutions);
+  return configFromObject(raw, { ...options, env }, path, substitutions);
 }
 
 /**
@@ -329,7 +335,9 @@ function describeYamlError(file: string, text: string, error: YAMLParseError): s
   // line could be a value.
   const key = /^\s*(?:-\s+)?(["']?)([a-z][a-z0-9_]{0,63})\1\s*:/.exec(source)?.[2];
   const onKey = key ? `, at key "${key}"${isSecretFieldName(key) ? ' (a secret: its value is not shown)' : ''}` : '';
-  return `${file}:${line}:${column}: not valid YAML${onKey}: ${yamlProblem(error)}`;
+  // `{ port: ${PORT} }`: inside { } or [ ] the braces of ${NAME} end the value unless it is quoted.
+  const hint = /[{[][^}\]]*\$\{/.test(source) ? '; inside { } or [ ], put "${NAME}" in quotes' : '';
+  return `${file}:${line}:${column}: not valid YAML${onKey}: ${yamlProblem(error)}${hint}`;
 }
 
 /**
@@ -342,11 +350,19 @@ function yamlProblem(error: YAMLParseError): string {
   return /^[A-Za-z ,.()'[\]{}-]+$/.test(message) && !/[A-Z]{2}/.test(message) ? message : `error ${error.code}`;
 }
 
-/** Validates an already-parsed config object (tests build configs this way). */
-export function configFromObject(raw: unknown, options: LoadConfigOptions = {}, source: string | null = null): Config {
+/**
+ * Validates an already-parsed config object (tests build configs this way); `substitutions` are
+ * the values that were a whole `${NAME}`, read as numbers or booleans where the setting wants one.
+ */
+export function configFromObject(
+  raw: unknown,
+  options: LoadConfigOptions = {},
+  source: string | null = null,
+  substitutions: Substitutions = new Map(),
+): Config {
   const env = options.env ?? process.env;
-  const parsed = fileSchema.safeParse(raw ?? {});
   const where = source ?? '(config)';
+  const parsed = parseWithEnvironment(fileSchema, raw ?? {}, substitutions, where);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
     throw new ConfigError(`${where}: invalid configuration\n${lines.join('\n')}`);
@@ -383,26 +399,6 @@ export function configFromObject(raw: unknown, options: LoadConfigOptions = {}, 
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
-}
-
-/** Replaces `${NAME}` in string values with the environment variable; a missing one is an error. */
-export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, file: string, path: PropertyKey[] = []): unknown {
-  if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_, name: string) => {
-      const found = env[name];
-      if (found === undefined) throw new ConfigError(`${file}: ${formatPath(path)}: environment variable ${name} is not set`);
-      return found;
-    });
-  }
-  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, file, [...path, i]));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, file, [...path, k])]));
-  }
-  return value;
 }
 
 /** The flows folder: relative paths are read from the config file's folder, or the working directory without one. */

@@ -217,7 +217,7 @@ forEachStore('reply automation', (stores) => {
 
   it('HELP answers with the help text and asks for a human', async () => {
     const help = await text('help');
-    assert.match((await repliesTo(help))[0]!.body, /^Acme Dental: /);
+    assert.match((await repliesTo(help))[0]!.body, /^You've reached Acme Dental\. Reply to this message/);
     const conversation = await conversationOf(help);
     assert.equal(conversation.status, 'needs_human');
     assert.equal(conversation.needs_human_reason, 'help');

@@ -6,19 +6,18 @@ import { newId } from './ids.js';
 import { renderTemplate } from './template.js';
 
 describe('parseDuration', () => {
-  const table: Array<[string | number, number | null]> = [
+  const table: Array<[string, number | null]> = [
     ['250ms', 250],
     ['30s', 30_000],
     ['5m', 300_000],
     ['24h', 86_400_000],
     ['7d', 604_800_000],
     ['1.5s', 1_500],
-    [1200, 1200],
+    ['1200', null],
     ['5 minutes', null],
     ['-1s', null],
     ['', null],
     ['10x', null],
-    [-5, null],
   ];
   for (const [input, expected] of table) it(`${JSON.stringify(input)} → ${expected}`, () => assert.equal(parseDuration(input), expected));
 });

@@ -47,6 +47,7 @@ describe('flow files', () => {
       /steps\.one: give it replies, a wait, a goto, or end: true/,
     ],
     ['a bad duration', good.replace('start: ask', 'start: ask\nexpires_after: soon'), /expires_after: "soon" is not a duration/],
+    ['a duration without its unit', good.replace('start: ask', 'start: ask\nexpires_after: 3'), /expires_after: 3 has no unit: write "3s"/],
     [
       'an on_error to nowhere',
       good.replace('on_error: handoff', 'on_error: lost'),
@@ -99,6 +100,16 @@ describe('flow files', () => {
     const action = flow.steps.one!.do[0]!;
     assert.equal('call' in action && action.call.url, 'http://booking.internal/x');
     assert.throws(() => parseFlow('/srv/flows/pick.yaml', text, {}), /environment variable BOOKING is not set/);
+    // A whole ${VAR} is read as the number or duration the field wants.
+    const typed = parseFlow(
+      '/srv/flows/pick.yaml',
+      good.replace('retries: 2', 'retries: "${RETRIES}"').replace('start: ask', 'start: ask\nexpires_after: ${EXPIRY}'),
+      {
+        RETRIES: '4',
+        EXPIRY: '2d',
+      },
+    );
+    assert.deepEqual([typed.steps.ask!.otherwise!.retries, typed.expires_after], [4, 2 * 86_400_000]);
   });
 
   it('loads the shipped example flow, and a missing folder is no flows', () => {

@@ -3,7 +3,8 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { urlTemplateShape } from '../core/template.js';
 import { duration } from '../config-fields.js';
-import { interpolateEnv, readYaml } from '../config.js';
+import { readYaml } from '../config.js';
+import { interpolateEnv, parseWithEnvironment, type Substitutions } from '../config-env.js';
 import { ConfigError } from '../errors.js';
 
 // Conversation flows, declared one per YAML file in the flows folder. A flow is a set of named
@@ -195,8 +196,9 @@ function formatIssue(issue: z.core.$ZodIssue): string {
  * `${NAME}` in a value reads the environment, as in parley.yaml.
  */
 export function parseFlow(file: string, text: string, env: NodeJS.ProcessEnv = process.env): Flow {
-  const raw = interpolateEnv(readYaml(file, text), env, file);
-  const parsed = flowFile.safeParse(raw);
+  const substitutions: Substitutions = new Map();
+  const raw = interpolateEnv(readYaml(file, text), env, file, [], substitutions);
+  const parsed = parseWithEnvironment(flowFile, raw, substitutions, file);
   if (!parsed.success) throw new ConfigError(`${file}: invalid flow\n${parsed.error.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
   const flow: Flow = { ...parsed.data, name: parsed.data.name ?? basename(file).replace(/\.ya?ml$/, ''), file };
   checkTargets(flow);
