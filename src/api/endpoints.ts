@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { EngineContext } from '../runtime/context.js';
 import { catalogJson } from '../events/catalog.js';
 import { eventTypes } from '../events/events.js';
 import { ParleyError } from '../errors.js';
-import type { Database, EndpointsTable } from '../store/schema.js';
-import { enqueueAttempt } from '../events/attempt-job.js';
+import type { EndpointsTable } from '../store/schema.js';
 import { releaseWaiting } from '../events/ordering.js';
+import { recoverFailed, reenabledColumns, replayDelivery, resumePending } from '../webhooks/replay.js';
 import { newEndpointSecret } from '../core/webhook-signature.js';
 import { checkEndpointUrl, DestinationRefused } from '../net/url-guard.js';
 import { readTime } from './time.js';
@@ -39,16 +39,6 @@ function endpointJson(row: Selectable<EndpointsTable>) {
   };
 }
 
-/** Sends a delivery again on a fresh schedule; the webhook-id stays the event's, so receivers can deduplicate. */
-async function replay(trx: Kysely<Database>, deliveryId: string, endpointId: string, now: number): Promise<void> {
-  await trx
-    .updateTable('deliveries')
-    .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
-    .where('id', '=', deliveryId)
-    .execute();
-  await enqueueAttempt(trx, { deliveryId, endpointId, now });
-}
-
 /** The business's endpoints for event webhooks, their deliveries and the attempts of each. */
 export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext): void {
   const db = ctx.store.db;
@@ -67,19 +57,6 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     if (!row) throw new ParleyError('not_found', 'No endpoint has this id.');
     return row;
   };
-  /** Sends, from now, every pending delivery of an endpoint whose attempts had stopped. */
-  const resume = async (endpointId: string, now: number) =>
-    ctx.store.write(async (trx) => {
-      const pending = await trx
-        .selectFrom('deliveries')
-        .select('id')
-        .where('endpoint_id', '=', endpointId)
-        .where('status', '=', 'pending')
-        .execute();
-      for (const { id } of pending) await enqueueAttempt(trx, { deliveryId: id, endpointId, now });
-      return pending.length;
-    });
-
   api.post<{ Body: { url: string; events?: string[]; description?: string; rate_limit?: number | null; ordered?: boolean } }>(
     '/v1/endpoints',
     { schema: { body: { type: 'object', required: ['url'], additionalProperties: false, properties: endpointFields } } },
@@ -154,19 +131,15 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
             ...(rate_limit !== undefined ? { rate_limit } : {}),
             ...(ordered !== undefined ? { ordered: ordered ? 1 : 0 } : {}),
             ...(status !== undefined ? { status, disabled_reason: status === 'disabled' ? 'disabled through the API' : null } : {}),
-            // A re-enabled endpoint starts a fresh failure count, or its first failure would disable it again.
-            ...(reenabled ? { failing_since: null, paused_until: null } : {}),
+            ...(reenabled ? reenabledColumns : {}),
             updated_at: now,
           })
           .where('id', '=', endpoint.id)
           .execute();
         if (ordered === false && endpoint.ordered === 1) await releaseWaiting(trx, endpoint.id, now);
+        if (reenabled) await resumePending(trx, endpoint.id, now);
       });
-      if (ordered === false) ctx.jobsQueued();
-      if (reenabled) {
-        await resume(endpoint.id, now);
-        ctx.jobsQueued();
-      }
+      if (ordered === false || reenabled) ctx.jobsQueued();
       return endpointJson(await load(endpoint.id));
     },
   );
@@ -249,12 +222,10 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
   });
 
   api.post<{ Params: { id: string } }>('/v1/deliveries/:id/retry', async (request, reply) => {
-    const delivery = await db.selectFrom('deliveries').selectAll().where('id', '=', request.params.id).executeTakeFirst();
-    if (!delivery) throw new ParleyError('not_found', 'No delivery has this id.');
-    const now = Date.now();
-    await ctx.store.write((trx) => replay(trx, delivery.id, delivery.endpoint_id, now));
+    const replayed = await ctx.store.write((trx) => replayDelivery(trx, request.params.id, Date.now()));
+    if (!replayed) throw new ParleyError('not_found', 'No delivery has this id.');
     ctx.jobsQueued();
-    return reply.status(202).send({ id: delivery.id, status: 'pending' });
+    return reply.status(202).send({ id: request.params.id, status: 'pending' });
   });
 
   api.post<{ Params: { id: string }; Body: { since: string } }>(
@@ -273,17 +244,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
       const endpoint = await load(request.params.id);
       const since = readTime(request.body.since, 'since');
       const now = Date.now();
-      const count = await ctx.store.write(async (trx) => {
-        const failed = await trx
-          .selectFrom('deliveries')
-          .select('id')
-          .where('endpoint_id', '=', endpoint.id)
-          .where('status', '=', 'failed')
-          .where('created_at', '>=', since)
-          .execute();
-        for (const { id } of failed) await replay(trx, id, endpoint.id, now);
-        return failed.length;
-      });
+      const count = await ctx.store.write((trx) => recoverFailed(trx, endpoint.id, since, now));
       ctx.jobsQueued();
       return reply.status(202).send({ endpoint_id: endpoint.id, requeued: count });
     },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../runtime/context.js';
 import { ParleyError } from '../errors.js';
+import { retryDeadJob } from '../queue/retry.js';
 
 const listQuerySchema = {
   type: 'object',
@@ -40,15 +41,8 @@ export function registerJobRoutes(api: FastifyInstance, ctx: EngineContext): voi
     const id = Number(request.params.id);
     if (!Number.isSafeInteger(id)) throw new ParleyError('not_found', 'No job has this id.');
     const now = Date.now();
-    const result = await ctx.store.write((trx) =>
-      trx
-        .updateTable('jobs')
-        .set({ state: 'pending', run_at: now, attempts: 0, updated_at: now })
-        .where('id', '=', id)
-        .where('state', '=', 'dead')
-        .executeTakeFirst(),
-    );
-    if (result.numUpdatedRows === 0n) throw new ParleyError('not_found', 'No dead job has this id.');
+    const retried = await ctx.store.write((trx) => retryDeadJob(trx, id, now));
+    if (!retried) throw new ParleyError('not_found', 'No dead job has this id.');
     ctx.jobsQueued();
     return reply.status(202).send({ id, state: 'pending' });
   });

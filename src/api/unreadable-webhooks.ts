@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../runtime/context.js';
 import { ParleyError } from '../errors.js';
-import { parleyIdParam } from '../providers/contract.js';
-import { parseWebhook } from '../providers/webhook-body.js';
-import { parleyIdOf, storeWebhookEvent } from '../inbound/webhook-event.js';
-import { replayRequest, type UnreadableWebhookRow } from '../inbound/unreadable.js';
+import type { UnreadableWebhookRow } from '../inbound/unreadable.js';
+import { discardUnreadable, findUnreadable, replayUnreadable } from '../inbound/unreadable-replay.js';
 
 const listQuerySchema = {
   type: 'object',
@@ -38,10 +36,7 @@ function serialize(row: UnreadableWebhookRow) {
  */
 export function registerUnreadableWebhookRoutes(api: FastifyInstance, ctx: EngineContext): void {
   const find = async (rawId: string): Promise<UnreadableWebhookRow> => {
-    const id = Number(rawId);
-    const row = Number.isSafeInteger(id)
-      ? await ctx.store.db.selectFrom('unreadable_webhooks').selectAll().where('id', '=', id).executeTakeFirst()
-      : undefined;
+    const row = await findUnreadable(ctx.store.db, rawId);
     if (!row) throw new ParleyError('not_found', 'No unreadable webhook has this id.');
     return row;
   };
@@ -60,26 +55,14 @@ export function registerUnreadableWebhookRoutes(api: FastifyInstance, ctx: Engin
 
   api.post<{ Params: { id: string } }>('/v1/unreadable-webhooks/:id/replay', async (request) => {
     const row = await find(request.params.id);
-    const channel = ctx.channels.get(row.channel);
-    if (!channel) throw new ParleyError('channel_unavailable', `Channel "${row.channel}" is no longer configured.`);
-    const webhook = replayRequest(row);
     // Still unreadable: the parse error is the answer, and the webhook stays kept.
-    const event = parseWebhook(channel.adapter, webhook, channel.config, row.path);
-    const fromUrl = new URLSearchParams(row.url.split('?')[1] ?? '').get(parleyIdParam) ?? undefined;
-    const stored = await storeWebhookEvent(
-      ctx,
-      channel,
-      event,
-      { contentType: webhook.contentType, body: webhook.rawBody },
-      parleyIdOf(fromUrl, event),
-    );
-    await ctx.store.write((trx) => trx.deleteFrom('unreadable_webhooks').where('id', '=', row.id).execute());
-    return { id: row.id, replayed: true, kind: event.kind, ...stored };
+    const stored = await replayUnreadable(ctx, row);
+    return { id: row.id, replayed: true, ...stored };
   });
 
   api.delete<{ Params: { id: string } }>('/v1/unreadable-webhooks/:id', async (request, reply) => {
     const row = await find(request.params.id);
-    await ctx.store.write((trx) => trx.deleteFrom('unreadable_webhooks').where('id', '=', row.id).execute());
+    await ctx.store.write((trx) => discardUnreadable(trx, row.id));
     return reply.status(204).send();
   });
 }

@@ -2,7 +2,23 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 
 export type AuditAction =
-  'logged_in' | 'replied' | 'noted' | 'assigned' | 'closed' | 'reopened' | 'user_added' | 'user_disabled' | 'user_enabled' | 'user_removed';
+  | 'logged_in'
+  | 'replied'
+  | 'noted'
+  | 'assigned'
+  | 'closed'
+  | 'reopened'
+  | 'user_added'
+  | 'user_disabled'
+  | 'user_enabled'
+  | 'user_removed'
+  // Operations pages (operations-routes.ts)
+  | 'delivery_replayed'
+  | 'endpoint_recovered'
+  | 'endpoint_enabled'
+  | 'job_retried'
+  | 'unreadable_replayed'
+  | 'unreadable_discarded';
 
 /** Records what a console user did, in the caller's transaction so the trail matches what happened. */
 export async function recordAudit(

@@ -9,6 +9,7 @@ import { registerAdminRoutes } from './admin-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { asset } from './assets.js';
 import { registerLoginRoutes } from './login-routes.js';
+import { registerOperationsRoutes } from './operations-routes.js';
 import { field, sessionOf, sessions, type ConsoleContext } from './request.js';
 import { loadSession, sameSecret, sessionCookie, type SessionSettings } from './sessions.js';
 import { registerStream } from './stream.js';
@@ -102,6 +103,7 @@ export async function registerConsole(app: FastifyInstance, ctx: EngineContext):
     registerLoginRoutes(scope, consoleContext);
     registerAgentRoutes(scope, consoleContext);
     registerAdminRoutes(scope, consoleContext);
+    registerOperationsRoutes(scope, consoleContext);
     registerStream(scope, consoleContext);
   });
 }

@@ -1,23 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { addUser } from '../../src/console/users.js';
 import type { Store } from '../../src/store/database.js';
+import { chromiumMissing as missing, launchChromium } from '../helpers/chromium.js';
 import { FakeProvider } from '../helpers/fake-provider.js';
 import { inbound, startTestParley, type TestParley } from '../helpers/parley.js';
 import { forEachStore } from '../helpers/stores.js';
 
-// The console in a real browser: Debian's Chromium driven by playwright-core (no downloaded
-// browser). Skipped, saying why, where Chromium is missing; under CI a missing one fails instead.
-
-const chromiumPath = '/usr/bin/chromium';
-const ci = process.env.CI === 'true' || process.env.CI === '1';
-const missing = existsSync(chromiumPath) ? false : `no Chromium at ${chromiumPath} (apt-get install chromium)`;
-if (missing && ci) throw new Error(`browser tests need Chromium under CI: ${missing}`);
+// The console in a real browser (test/helpers/chromium.ts): skipped, saying why, without Chromium.
 
 const password = 'correct horse battery';
 const xss = '<img src=x onerror="window.owned=1"></script><script>window.owned=2</script>';
@@ -27,21 +22,8 @@ const screenshots = process.env.PARLEY_SCREENSHOTS
   ? new URL('../../docs/console/', import.meta.url)
   : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'parley-screens-'))}/`);
 
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+// Other browser tests once imported it from here; it lives in test/helpers/chromium.ts now.
+export { launchChromium };
 
 describe('console in a browser', { skip: missing }, () => {
   let browser: Browser;

@@ -7,7 +7,7 @@ export interface PageOptions {
   session: ConsoleSession | null;
   body: SafeHtml;
   /** Which navigation entry is current. */
-  current?: 'inbox' | 'users' | 'audit';
+  current?: 'inbox' | 'users' | 'audit' | 'operations';
   /** Tells console.js what to refresh live (`inbox` or a conversation id). */
   live?: string;
 }
@@ -19,6 +19,7 @@ function nav(session: ConsoleSession, current: PageOptions['current']): SafeHtml
     <span class="brand">Parley</span>
     ${link('/console', 'Inbox', 'inbox')}
     ${session.user.role === 'admin' ? [link('/console/users', 'Users', 'users'), link('/console/audit', 'Audit', 'audit')] : ''}
+    ${session.user.role === 'admin' ? link('/console/endpoints', 'Operations', 'operations') : ''}
     <form method="post" action="/console/logout" class="logout">
       <input type="hidden" name="csrf" value="${session.csrf}" />
       <span class="who">${session.user.email}</span>
