@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './core/duration.js';
+import { canonicalLanguage, canonicalTimeZone } from './core/locale.js';
 import { toE164 } from './core/phone.js';
 
 // Field types shared by parley.yaml's sections, so every duration and number reads the same way.
@@ -25,6 +26,17 @@ export const keepFor = z.union([z.string(), z.number()]).transform((value, ctx) 
   return ms;
 });
 
+/** A duration, or "forever" (null): how late something may still happen. */
+export const durationOrForever = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  if (value === 'forever') return null;
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. "30m", "6h") or "forever"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 /** A phone number in international format, normalised to E.164. */
 export const e164 = z.string().transform((value, ctx) => {
   const number = toE164(value);
@@ -34,3 +46,21 @@ export const e164 = z.string().transform((value, ctx) => {
   }
   return number;
 });
+
+/** A text read by `canonical`, which answers null for what it cannot read. */
+function canonicalText(canonical: (value: string) => string | null, expected: string) {
+  return z.string().transform((value, ctx) => {
+    const read = canonical(value);
+    if (read === null) {
+      ctx.addIssue({ code: 'custom', message: `"${value.slice(0, 64)}" is not ${expected}` });
+      return z.NEVER;
+    }
+    return read;
+  });
+}
+
+/** An IANA time zone, as ICU names it. */
+export const timeZone = canonicalText(canonicalTimeZone, 'an IANA time zone, e.g. "America/New_York"');
+
+/** A BCP 47 language tag, canonical. */
+export const languageTag = canonicalText(canonicalLanguage, 'a language tag, e.g. "en" or "es-MX"');
