@@ -2,12 +2,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { registerAnalyticsRoutes } from './api/analytics.js';
 import { requireApiKey } from './api/auth.js';
 import { registerContactRoutes } from './api/contacts.js';
+import { registerContactProfileRoutes } from './api/contact-profiles.js';
 import { registerConversationRoutes } from './api/conversations.js';
 import { registerEndpointRoutes } from './api/endpoints.js';
 import { registerFlowRoutes } from './api/flows.js';
 import { registerJobRoutes } from './api/jobs.js';
 import { registerUnreadableWebhookRoutes } from './api/unreadable-webhooks.js';
 import { registerMessageRoutes } from './api/messages.js';
+import { registerTemplateRoutes } from './api/templates.js';
 import { registerConsole } from './console/plugin.js';
 import type { EngineContext } from './runtime/context.js';
 import { registerWebhookRoutes } from './hooks/routes.js';
@@ -79,9 +81,11 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     registerUnreadableWebhookRoutes(api, ctx);
     registerConversationRoutes(api, ctx);
     registerContactRoutes(api, ctx);
+    registerContactProfileRoutes(api, ctx);
     registerAnalyticsRoutes(api, ctx);
     registerEndpointRoutes(api, ctx);
     registerFlowRoutes(api, ctx);
+    registerTemplateRoutes(api, ctx);
   });
 
   await registerConsole(app, ctx);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration, unitlessNumber } from './core/duration.js';
+import { canonicalLanguage, canonicalTimeZone } from './core/locale.js';
 import { toE164 } from './core/phone.js';
 
 // Field types shared by parley.yaml's sections, so every duration and number reads the same way.
@@ -38,6 +39,19 @@ export const keepFor = z.union([z.string(), z.number()]).transform((value, ctx) 
   return ms;
 });
 
+/** A duration, or "forever" (null): how late something may still happen. */
+export const durationOrForever = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  if (value === 'forever') return null;
+  const bare = unitlessNumber(value);
+  const ms = typeof value === 'string' ? parseDuration(value) : null;
+  if (ms === null) {
+    const message = bare === null ? `"${value}" is not a duration (use e.g. "30m", "6h") or "forever"` : unitMessage(bare);
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 /** A phone number in international format, normalised to E.164. */
 export const e164 = z.string().transform((value, ctx) => {
   const number = toE164(value);
@@ -47,3 +61,21 @@ export const e164 = z.string().transform((value, ctx) => {
   }
   return number;
 });
+
+/** A text read by `canonical`, which answers null for what it cannot read. */
+function canonicalText(canonical: (value: string) => string | null, expected: string) {
+  return z.string().transform((value, ctx) => {
+    const read = canonical(value);
+    if (read === null) {
+      ctx.addIssue({ code: 'custom', message: `"${value.slice(0, 64)}" is not ${expected}` });
+      return z.NEVER;
+    }
+    return read;
+  });
+}
+
+/** An IANA time zone, as ICU names it. */
+export const timeZone = canonicalText(canonicalTimeZone, 'an IANA time zone, e.g. "America/New_York"');
+
+/** A BCP 47 language tag, canonical. */
+export const languageTag = canonicalText(canonicalLanguage, 'a language tag, e.g. "en" or "es-MX"');

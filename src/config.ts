@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { duration, e164, keepFor } from './config-fields.js';
+import { duration, durationOrForever, e164, keepFor, languageTag, timeZone } from './config-fields.js';
 import { formatPath, interpolateEnv, parseWithEnvironment, type Substitutions } from './config-env.js';
 import { ConfigError } from './errors.js';
 import { isSecretFieldName } from './logger.js';
@@ -198,6 +198,16 @@ const fileSchema = z.strictObject({
       disable_after: duration.default(5 * 86_400_000),
       /** How long a rotated-out secret keeps signing beside the new one. */
       rotation_overlap: duration.default(24 * 3_600_000),
+    })
+    .prefault({}),
+  outbound: z
+    .strictObject({
+      /** A scheduled text whose time passed while Parley was not running is sent this late at most, else dropped (error_code too_late). */
+      max_lateness: durationOrForever.default(3_600_000),
+      /** Templates write dates and times in this zone for a contact without a timezone. */
+      default_timezone: timeZone.default('UTC'),
+      /** The language a template's main text is in unless it says otherwise. */
+      default_language: languageTag.default('en'),
     })
     .prefault({}),
   spool: z

@@ -14,6 +14,7 @@ import { startPruning } from './housekeeping/retention.js';
 import { Spool, spooledBody, type SpoolEntry } from './store/spool.js';
 import { routeInboundHandler } from './routing/router.js';
 import { sendHandler } from './outbound/send.js';
+import { releaseHandler } from './outbound/scheduled.js';
 import { applyStatusHandler } from './outbound/status.js';
 import { ConfigError } from './errors.js';
 import { loadFlows, type Flow } from './flows/definition.js';
@@ -55,6 +56,7 @@ export function jobHandlers(ctx: EngineContext): JobHandlers {
   return {
     'inbound.process': routeInboundHandler(ctx),
     'message.send': sendHandler(ctx),
+    'message.release': releaseHandler(ctx),
     'status.apply': applyStatusHandler(ctx),
     'inbound.assemble': assembleHandler(ctx),
     'flow.start': startFlowHandler(ctx),

@@ -28,6 +28,8 @@ const tables = [
   'endpoints',
   'deliveries',
   'delivery_attempts',
+  'templates',
+  'idempotency_keys',
 ] as const;
 
 async function unreadableCount(store: Store): Promise<number> {
@@ -210,6 +212,18 @@ forEachStore('hostile input', (stores) => {
     const routes = [
       'GET /v1/messages/:id',
       'POST /v1/messages',
+      'GET /v1/messages',
+      'POST /v1/messages/:id/cancel',
+      'GET /v1/templates',
+      'POST /v1/templates',
+      'GET /v1/templates/:id',
+      'PUT /v1/templates/:id',
+      'DELETE /v1/templates/:id',
+      'POST /v1/templates/:id/preview',
+      'POST /v1/templates/preview',
+      'POST /v1/contacts',
+      'PATCH /v1/contacts/:id',
+      'GET /v1/contacts',
       'GET /v1/jobs',
       'POST /v1/jobs/:id/retry',
       'GET /v1/conversations',

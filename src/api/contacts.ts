@@ -48,6 +48,8 @@ export function registerContactRoutes(api: FastifyInstance, ctx: EngineContext):
       phone: contact.phone,
       fields: JSON.parse(contact.fields) as unknown,
       tags: JSON.parse(contact.tags) as unknown,
+      timezone: contact.timezone,
+      language: contact.language,
       opted_out: suppressions.length > 0,
       suppressed_for: suppressions.map((s) => ({ number: s.scope === '*' ? 'all' : s.scope, source: s.source, since: iso(s.created_at) })),
       consent_history: history.map((h) => ({

@@ -1,33 +1,51 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../runtime/context.js';
-import { sendMessage } from '../outbound/send.js';
+import { queueComposed, type ComposedSend } from '../outbound/compose.js';
+import { cancelScheduled } from '../outbound/scheduled.js';
 import { ParleyError } from '../errors.js';
+import { answerOnce } from './idempotency.js';
+import { registerMessageListRoute } from './message-list.js';
 import { messageJson } from './serialize.js';
+import { readTime } from './time.js';
 
 interface SendBody {
   channel?: string;
   to: string;
-  body: string;
+  body?: string;
+  template?: string;
+  vars?: Record<string, unknown>;
+  send_at?: string;
   from?: string;
 }
 
 const sendBodySchema = {
   type: 'object',
-  required: ['to', 'body'],
+  required: ['to'],
   additionalProperties: false,
   properties: {
     channel: { type: 'string', minLength: 1, maxLength: 64 },
     to: { type: 'string', minLength: 1, maxLength: 64 },
     from: { type: 'string', minLength: 1, maxLength: 64 },
     body: { type: 'string', minLength: 1, maxLength: 1600 },
+    template: { type: 'string', minLength: 1, maxLength: 64 },
+    vars: { type: 'object', maxProperties: 64 },
+    send_at: { type: 'string', format: 'date-time' },
   },
 } as const;
 
+/** How far ahead a send may be scheduled: further is more likely a mistake (seconds read as milliseconds) than a plan. */
+const maxScheduleAheadMs = 366 * 86_400_000;
+
 export function registerMessageRoutes(api: FastifyInstance, ctx: EngineContext): void {
   api.post<{ Body: SendBody }>('/v1/messages', { schema: { body: sendBodySchema } }, async (request, reply) => {
-    const row = await sendMessage(ctx, request.body);
-    return reply.status(202).send(messageJson(row));
+    const send = readSend(request.body);
+    return answerOnce(ctx, request, reply, 'messages.create', async (trx) => {
+      const row = await queueComposed(trx, ctx, send);
+      return { status: 202, body: messageJson(row) };
+    }).finally(() => ctx.jobsQueued());
   });
+
+  registerMessageListRoute(api, ctx);
 
   api.get<{ Params: { id: string } }>('/v1/messages/:id', async (request) => {
     const row = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', request.params.id).executeTakeFirst();
@@ -44,4 +62,43 @@ export function registerMessageRoutes(api: FastifyInstance, ctx: EngineContext):
       events: history.map((e) => ({ type: e.type, at: new Date(e.occurred_at).toISOString(), data: JSON.parse(e.data) as unknown })),
     };
   });
+
+  api.post<{ Params: { id: string } }>('/v1/messages/:id/cancel', async (request) => {
+    const row = await ctx.store.write(async (trx) => {
+      await cancelScheduled(trx, request.params.id);
+      return trx.selectFrom('messages').selectAll().where('id', '=', request.params.id).executeTakeFirstOrThrow();
+    });
+    return messageJson(row);
+  });
+
+  /** The request as the outbound path takes it; what JSON Schema cannot say is checked here. */
+  function readSend(body: SendBody): ComposedSend {
+    if ((body.body === undefined) === (body.template === undefined)) {
+      throw new ParleyError('invalid_payload', 'body: give either body (the text) or template (a template name), not both or neither.');
+    }
+    if (body.vars !== undefined && body.template === undefined) throw new ParleyError('invalid_payload', 'vars: only with template.');
+    const send: ComposedSend = { to: body.to };
+    if (body.channel !== undefined) send.channel = body.channel;
+    if (body.from !== undefined) send.from = body.from;
+    if (body.body !== undefined) send.body = body.body;
+    if (body.template !== undefined) send.template = body.template;
+    if (body.vars !== undefined) send.vars = body.vars;
+    if (body.send_at !== undefined) send.sendAt = readSendAt(body.send_at);
+    return send;
+  }
+
+  /** A time to send at: not so long ago that a late scheduled send would be dropped, nor over a year ahead. */
+  function readSendAt(value: string): number {
+    const at = readTime(value, 'send_at');
+    const now = Date.now();
+    const maxLateness = ctx.config.outbound.max_lateness;
+    if (maxLateness !== null && at < now - maxLateness) {
+      throw new ParleyError(
+        'invalid_payload',
+        `send_at: ${value} is further in the past than outbound.max_lateness allows; leave it out to send now.`,
+      );
+    }
+    if (at > now + maxScheduleAheadMs) throw new ParleyError('invalid_payload', `send_at: ${value} is more than 366 days ahead.`);
+    return at;
+  }
 }

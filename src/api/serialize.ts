@@ -1,4 +1,4 @@
-import type { MessageRow } from '../store/schema.js';
+import type { ContactRow, MessageRow } from '../store/schema.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -23,7 +23,24 @@ export function messageJson(row: MessageRow) {
     reply_to_id: row.reply_to_id,
     origin: row.direction === 'outbound' ? row.origin : null,
     intent: row.direction === 'inbound' ? row.intent : null,
+    template: row.template,
+    send_at: iso(row.send_at),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
+  };
+}
+
+/** A contact's profile as the API shows it (GET /v1/contacts/:id adds the consent history). */
+export function contactJson(row: ContactRow, optedOut: boolean) {
+  return {
+    id: row.id,
+    phone: row.phone,
+    fields: JSON.parse(row.fields) as Record<string, unknown>,
+    tags: JSON.parse(row.tags) as string[],
+    timezone: row.timezone,
+    language: row.language,
+    opted_out: optedOut,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
   };
 }

@@ -1,4 +1,4 @@
-import { outboundStatuses } from '../core/message-status.js';
+import { messageStatuses } from '../core/message-status.js';
 import { eventTypes, type EventPayloads, type EventType } from './events.js';
 
 // The published event catalog: for each event type, what it means, the JSON Schema of its `data`
@@ -77,10 +77,11 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
     example: { message_id: 'msg_01KAQ3F9A1B2C3D4E5F6G7H8J9', channel: 'us-main', to: '+15551234567', action: 'resend' },
   },
   'message.status': {
-    description: "An outbound message's status moved forward (statuses only move forward; receipts that arrive late change nothing).",
+    description:
+      "An outbound message's status moved forward (statuses only move forward; receipts that arrive late change nothing). A scheduled message moves to queued at its send_at, to canceled when called off, or to failed with error_code too_late when its time passed too long ago while Parley was not running.",
     schema: object({
       message_id: id('msg'),
-      status: { enum: [...outboundStatuses] },
+      status: { enum: [...messageStatuses] },
       previous_status: text,
       provider_status: nullableText,
       error_code: nullableText,

@@ -1,6 +1,6 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { newId } from '../core/ids.js';
-import type { OutboundStatus } from '../core/message-status.js';
+import type { MessageStatus } from '../core/message-status.js';
 import { precompile } from '../store/precompiled.js';
 import type { Database } from '../store/schema.js';
 import { enqueueDeliveries } from './fan-out.js';
@@ -25,7 +25,7 @@ export interface EventPayloads {
   'message.unknown_outcome': { message_id: string; channel: string; to: string; action: UnknownOutcomeAction };
   'message.status': {
     message_id: string;
-    status: OutboundStatus;
+    status: MessageStatus;
     previous_status: string;
     provider_status: string | null;
     error_code: string | null;

@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import type { Store } from '../store/database.js';
 import { deleteEvents } from '../events/events.js';
-import { contactGroup, sendGroup } from '../queue/groups.js';
+import { contactGroup, releaseGroup, sendGroup } from '../queue/groups.js';
 
 // A person's right to have what a business holds about them erased: everything Parley keeps about
 // one contact goes, in one transaction — the contact, their conversations and messages, the raw
@@ -58,7 +59,13 @@ export async function eraseContact(store: Store, contact: { id: string; phone: s
     const jobCount = count(
       await trx
         .deleteFrom('jobs')
-        .where('group_key', 'in', [contactGroup(contact.phone), sendGroup(contact.phone)])
+        .where((eb) =>
+          eb.or([
+            eb('group_key', 'in', [contactGroup(contact.phone), sendGroup(contact.phone)]),
+            // Scheduled messages' release jobs, each in a group named after its message (queue/groups.ts).
+            eb('group_key', 'in', messages.clearSelect().select(sql<string>`${releaseGroup('')} || id`.as('group_key'))),
+          ]),
+        )
         .where('state', '!=', 'running')
         .executeTakeFirst(),
     );

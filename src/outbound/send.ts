@@ -15,6 +15,7 @@ import { recordEvent } from '../events/events.js';
 import { suppressAtProviderWord } from '../consent/provider-opt-out.js';
 import { advanceStatus, applyWaitingReceipts } from './status.js';
 import { sendGroup } from '../queue/groups.js';
+import { scheduleRelease } from './scheduled.js';
 
 /** Longest body Parley will send: 10 segments of GSM-7 text, the usual provider ceiling. */
 export const maxBodyLength = 1600;
@@ -32,6 +33,10 @@ export interface OutboundDraft {
   origin?: MessageOrigin;
   /** The conversation, when the caller already holds it (a reply): saves looking it up again. */
   conversation?: { id: string; contact_id: string };
+  /** When to send it; a time not after now sends it at once (see outbound/scheduled.ts). */
+  sendAt?: number | null;
+  /** The template its body was written from, kept with the message. */
+  template?: string | null;
 }
 
 export interface QueueOptions {
@@ -74,6 +79,7 @@ export async function queueOutbound(
   const conversation = draft.conversation ?? (await upsertConversation(trx, await upsertContact(trx, to, now), channel.name, from, now));
   const contactId = conversation.contact_id;
   const { encoding, segments } = countSegments(draft.body);
+  const scheduled = !refused && draft.sendAt !== undefined && draft.sendAt !== null && draft.sendAt > now;
   const row: MessageRow = {
     id: newId('msg', now),
     conversation_id: conversation.id,
@@ -84,7 +90,7 @@ export async function queueOutbound(
     body: draft.body,
     media_urls: '[]',
     provider_message_id: null,
-    status: refused ? 'failed' : 'queued',
+    status: refused ? 'failed' : scheduled ? 'scheduled' : 'queued',
     provider_status: null,
     error_code: refused ? 'opted_out' : null,
     error_message: refused ? 'the recipient has opted out; not sent' : null,
@@ -95,10 +101,17 @@ export async function queueOutbound(
     intent: null,
     provider_time: null,
     processed_at: null,
+    send_at: draft.sendAt ?? null,
+    template: draft.template ?? null,
     created_at: now,
     updated_at: now,
   };
   await trx.insertInto('messages').values(row).execute();
+  if (scheduled) {
+    // The conversation's activity moves when the text goes, not now.
+    await scheduleRelease(trx, row.id, draft.sendAt!, now);
+    return row;
+  }
   await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
   if (refused) {
     await recordEvent(

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { canAdvance, outboundStatuses, type OutboundStatus } from '../core/message-status.js';
+import { canAdvance, messageStatuses, type MessageStatus, type OutboundStatus } from '../core/message-status.js';
 import type { JobHandler } from '../queue/worker.js';
 import { precompile } from '../store/precompiled.js';
 import type { Database, StatusReceiptsTable } from '../store/schema.js';
@@ -22,14 +22,14 @@ export interface StatusChange {
 export async function advanceStatus(
   trx: Kysely<Database>,
   messageId: string,
-  next: OutboundStatus,
+  next: MessageStatus,
   change: StatusChange = {},
 ): Promise<boolean> {
   const now = change.now ?? Date.now();
-  const predecessors = outboundStatuses.filter((s) => canAdvance(s, next));
+  const predecessors = messageStatuses.filter((s) => canAdvance(s, next));
   if (predecessors.length === 0) return false;
   const [before] = (await selectStatus(trx, { id: messageId })).rows;
-  if (!before || !predecessors.includes(before.status as OutboundStatus)) return false;
+  if (!before || !predecessors.includes(before.status as MessageStatus)) return false;
   const result = await moveStatus(trx, {
     id: messageId,
     from: before.status,

@@ -11,3 +11,11 @@ export function contactGroup(phone: string): string {
 export function sendGroup(phone: string): string {
   return `send:${phone}`;
 }
+
+/**
+ * A scheduled message's release job is the only job of its group: it must not wait behind, nor hold
+ * back, anything else; the group names it, so a cancel or an erasure finds it without reading payloads.
+ */
+export function releaseGroup(messageId: string): string {
+  return `release:${messageId}`;
+}

@@ -11,6 +11,8 @@ export interface JobPayloads {
   'flow.wait': { sessionId: string; version: number };
   /** A session reached its expiry: end it, unless it ended already. */
   'flow.expire': { sessionId: string };
+  /** A scheduled message's time came: queue it for sending, unless it was canceled or is too late. */
+  'message.release': { messageId: string };
   /** Hand one outbound message to its channel's provider. */
   'message.send': { messageId: string };
   /** Apply one delivery receipt to the message it refers to. */

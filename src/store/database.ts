@@ -21,6 +21,8 @@ export interface DialectCapabilities {
    * one fsync) instead of each paying for its own.
    */
   groupCommit: boolean;
+  /** How JSON stored as text is read in SQL: SQLite's JSON1 functions or PostgreSQL's jsonb (store/json-sql.ts). */
+  json: 'json1' | 'jsonb';
 }
 
 export interface Store {
@@ -69,7 +71,7 @@ function openSqlite(path: string): Store {
   return {
     db,
     dialect: 'sqlite',
-    capabilities: { skipLocked: false, groupCommit: true },
+    capabilities: { skipLocked: false, groupCommit: true, json: 'json1' },
     write: groupCommitWriter(db),
     describe: `sqlite:${path}`,
     file: path,
@@ -124,7 +126,7 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   return {
     db,
     dialect: 'postgres',
-    capabilities: { skipLocked: true, groupCommit: false },
+    capabilities: { skipLocked: true, groupCommit: false, json: 'jsonb' },
     write: (work) => db.transaction().execute(work),
     describe: `postgres://${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
     ...(options.schema ? { schema: options.schema } : {}),

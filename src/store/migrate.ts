@@ -20,6 +20,7 @@ import * as flowSessionEndedIndex from './migrations/0014_flow_session_ended_ind
 import * as jobInterrupted from './migrations/0015_job_interrupted.js';
 import * as rawWebhookBodies from './migrations/0016_raw_webhook_bodies.js';
 import * as console_ from './migrations/0017_console.js';
+import * as outbound from './migrations/0019_outbound.js';
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
@@ -45,6 +46,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0015_job_interrupted': jobInterrupted,
   '0016_raw_webhook_bodies': rawWebhookBodies,
   '0017_console': console_,
+  '0019_outbound': outbound,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -18,6 +18,10 @@ export interface ContactsTable {
   fields: ColumnType<string, string | undefined, string>;
   /** JSON array of tags. */
   tags: ColumnType<string, string | undefined, string>;
+  /** IANA zone their dates and times are written in; the deployment's default when null. */
+  timezone: ColumnType<string | null, string | null | undefined, string | null>;
+  /** BCP 47 tag: which of a template's languages they read; the template's own when null. */
+  language: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -62,6 +66,10 @@ export interface MessagesTable {
   /** For inbound messages: when the provider says it was received. */
   provider_time: Millis | null;
   processed_at: Millis | null;
+  /** When a scheduled message is (or was) due to go; null for one sent at once. */
+  send_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** The template it was written from. */
+  template: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -352,6 +360,30 @@ export interface ConsoleSubmissionsTable {
   created_at: Millis;
 }
 
+/** A named text with its language variants (outbound/templates.ts). */
+export interface TemplatesTable {
+  name: string;
+  description: string | null;
+  /** The language `body` is written in. */
+  language: string;
+  body: string;
+  /** JSON object: language tag → text. */
+  variants: JsonText;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** The first answer to a request sent with an Idempotency-Key, for its repeats within a day (api/idempotency.ts). */
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  /** SHA-256 of the request's canonical JSON: a repeat must be the same request. */
+  request_hash: string;
+  response_status: number;
+  response_body: JsonText;
+  created_at: Millis;
+}
+
 export interface Database {
   settings: SettingsTable;
   contacts: ContactsTable;
@@ -378,9 +410,13 @@ export interface Database {
   console_login_failures: ConsoleLoginFailuresTable;
   conversation_notes: ConversationNotesTable;
   console_submissions: ConsoleSubmissionsTable;
+  templates: TemplatesTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type JobRow = Selectable<JobsTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
+export type ContactRow = Selectable<ContactsTable>;
+export type TemplateRow = Selectable<TemplatesTable>;
