@@ -86,7 +86,9 @@ describe('setApartKeyword', () => {
   });
 
   it('reads long runs of padding in linear time', () => {
-    // Texts of 130,000 characters: the regular expression took seconds on the first of these.
+    // Texts of 130,000 characters: the regular expression this replaced took about a second on
+    // 10,000 and grew with the square (minutes here). Linear code takes a few milliseconds; the
+    // limit is set far above that so a loaded machine cannot fail it, and far below quadratic.
     const texts = [
       'bus stop' + '\n'.repeat(130_000) + 'x',
       'bus stop' + ' '.repeat(130_000) + 'x',
@@ -99,7 +101,7 @@ describe('setApartKeyword', () => {
       const started = performance.now();
       setApartKeyword(text);
       const took = performance.now() - started;
-      assert.ok(took < 100, `${JSON.stringify(text.slice(0, 12))}…: ${took.toFixed(1)} ms`);
+      assert.ok(took < 2_000, `${JSON.stringify(text.slice(0, 12))}…: ${took.toFixed(1)} ms`);
     }
   });
 });
