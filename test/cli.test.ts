@@ -49,7 +49,9 @@ describe('parley CLI', () => {
     server = spawn(process.execPath, [...cli, 'start'], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout!.on('data', (d) => (startOutput += d));
     server.stderr!.on('data', (d) => (startOutput += d));
-    const deadline = Date.now() + 20_000;
+    // Generous: under tsx on a loaded two-core machine the first start (transpiling every module,
+    // then migrating) has taken 25 s.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       try {
         const res = await request(`http://127.0.0.1:${port}/readyz`);
