@@ -91,6 +91,10 @@ describe('console operations in a browser', { skip: chromiumMissing }, () => {
 
       await parley.until(async () => endpoint.received.length > received);
       assert.equal(endpoint.received.at(-1)!.headers['webhook-id'], failed.event_id);
+      // The endpoint has the request before Parley has recorded its answer: wait for the record.
+      await parley.until(async () =>
+        store.db.selectFrom('deliveries').select('id').where('id', '=', failed.id).where('status', '=', 'delivered').executeTakeFirst(),
+      );
       await page.reload();
       assert.equal(await page.locator(`tr[id="${failed.id}"]`).getAttribute('data-status'), 'delivered');
       assert.equal((await page.locator('#endpoint-state').textContent())?.trim(), 'Healthy');
