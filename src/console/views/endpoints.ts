@@ -28,13 +28,14 @@ export function endpointState(endpoint: EndpointSummary, now: number): SafeHtml 
 export function successRate(health: EndpointHealth): SafeHtml {
   const { counts, successRate: rate } = health;
   const settled = counts.delivered + counts.failed;
-  return html`<span class="rate">${rate === null ? '–' : `${(rate * 100).toFixed(rate === 1 || rate === 0 ? 0 : 1)}%`}</span>
-    <span class="counts"
-      >${counts.delivered} of ${settled}
-      delivered${counts.pending + counts.waiting > 0 ? `, ${counts.pending + counts.waiting} still pending` : ''}${
-        health.sampled ? ' (the latest deliveries only)' : ''
-      }</span
-    >`;
+  const pending = counts.pending + counts.waiting;
+  const shown = rate === null ? '–' : `${(rate * 100).toFixed(rate === 1 || rate === 0 ? 0 : 1)}%`;
+  const summary = [
+    `${counts.delivered} of ${settled} delivered`,
+    pending > 0 ? `, ${pending} still pending` : '',
+    health.sampled ? ' (the latest deliveries only)' : '',
+  ].join('');
+  return html`<span class="rate">${shown}</span> <span class="counts">${summary}</span>`;
 }
 
 export function lastError(health: EndpointHealth): SafeHtml | string {
