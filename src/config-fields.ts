@@ -11,17 +11,19 @@ function unitMessage(n: number): string {
   return `${n} has no unit: write "${n}s" or "${ms}ms" (a duration names its unit: ms, s, m, h or d)`;
 }
 
-/** "500ms", "30s", "5m", "24h", "7d", as milliseconds. A number alone is refused: its unit would be a guess. */
-export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const bare = unitlessNumber(value);
+/** A duration's milliseconds, or an issue saying what was wrong (`accepted` follows "is not a duration"). */
+function readDuration(value: string | number, ctx: z.RefinementCtx, accepted: string): number {
   const ms = typeof value === 'string' ? parseDuration(value) : null;
-  if (ms === null) {
-    const message = bare === null ? `"${value}" is not a duration (use e.g. "500ms", "30s", "5m", "24h")` : unitMessage(bare);
-    ctx.addIssue({ code: 'custom', message });
-    return z.NEVER;
-  }
-  return ms;
-});
+  if (ms !== null) return ms;
+  const bare = unitlessNumber(value);
+  ctx.addIssue({ code: 'custom', message: bare === null ? `"${value}" is not a duration ${accepted}` : unitMessage(bare) });
+  return z.NEVER;
+}
+
+/** "500ms", "30s", "5m", "24h", "7d", as milliseconds. A number alone is refused: its unit would be a guess. */
+export const duration = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => readDuration(value, ctx, '(use e.g. "500ms", "30s", "5m", "24h")'));
 
 /** How long rows are kept: a duration of at least an hour, or "forever" (null). */
 export const keepFor = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -40,17 +42,9 @@ export const keepFor = z.union([z.string(), z.number()]).transform((value, ctx) 
 });
 
 /** A duration, or "forever" (null): how late something may still happen. */
-export const durationOrForever = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  if (value === 'forever') return null;
-  const bare = unitlessNumber(value);
-  const ms = typeof value === 'string' ? parseDuration(value) : null;
-  if (ms === null) {
-    const message = bare === null ? `"${value}" is not a duration (use e.g. "30m", "6h") or "forever"` : unitMessage(bare);
-    ctx.addIssue({ code: 'custom', message });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const durationOrForever = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => (value === 'forever' ? null : readDuration(value, ctx, '(use e.g. "30m", "6h") or "forever"')));
 
 /** A phone number in international format, normalised to E.164. */
 export const e164 = z.string().transform((value, ctx) => {
