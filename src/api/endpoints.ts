@@ -48,7 +48,14 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     try {
       return checkEndpointUrl(url, allowPrivate).toString();
     } catch (error) {
-      if (error instanceof DestinationRefused) throw new ParleyError('destination_not_allowed', `url: ${error.message}.`);
+      if (error instanceof DestinationRefused) {
+        // A private destination is refused only by choice: say which setting allows it (for local testing).
+        const hint =
+          error.privateDestination && !allowPrivate
+            ? ' Set webhooks.allow_private_destinations: true to allow it (for local testing).'
+            : '';
+        throw new ParleyError('destination_not_allowed', `url: ${error.message}.${hint}`);
+      }
       throw error;
     }
   };

@@ -94,6 +94,13 @@ export function isForbiddenAddress(address: string): boolean {
 
 export class DestinationRefused extends Error {
   override name = 'DestinationRefused';
+  constructor(
+    message: string,
+    /** Refused for its address (loopback, private…), which `allow_private_destinations` would allow. */
+    readonly privateDestination = false,
+  ) {
+    super(message);
+  }
 }
 
 /** Checks what can be checked without connecting: the scheme, and the host if it is an address. */
@@ -108,7 +115,7 @@ export function checkEndpointUrl(raw: string, allowPrivate: boolean): URL {
   if (url.username || url.password) throw new DestinationRefused('credentials in the URL are not allowed');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate && (host === 'localhost' || (isIP(host) !== 0 && isForbiddenAddress(host)))) {
-    throw new DestinationRefused(`${host} is a private, loopback or link-local destination`);
+    throw new DestinationRefused(`${host} is a private, loopback or link-local destination`, true);
   }
   return url;
 }
@@ -132,7 +139,7 @@ export function guardedAgent(allowPrivate: boolean, resolve: Resolver = dnsLooku
       if (error) return callback(error, []);
       const list = addresses;
       const refused = list.find((a) => isForbiddenAddress(a.address));
-      if (refused) return callback(new DestinationRefused(`${hostname} resolves to ${refused.address}, a private destination`), []);
+      if (refused) return callback(new DestinationRefused(`${hostname} resolves to ${refused.address}, a private destination`, true), []);
       const wantsAll = (options as { all?: boolean }).all === true;
       return wantsAll ? callback(null, list) : callback(null, list[0]!.address, list[0]!.family);
     });
