@@ -4,6 +4,7 @@ import type { Store } from '../src/store/database.js';
 import type { MessageRow } from '../src/store/schema.js';
 import { FakeProvider } from './helpers/fake-provider.js';
 import { businessNumber, inbound, startTestParley, type TestParley } from './helpers/parley.js';
+import { whyNoReply } from '../src/hooks/simulator.js';
 import { forEachStore } from './helpers/stores.js';
 
 // Reply automation end to end: signed webhooks on the generic channel, a real local server as the
@@ -292,6 +293,25 @@ forEachStore('reply automation', (stores) => {
 
     const stop = await text('STOP');
     assert.equal((await repliesTo(stop))[0]?.origin, 'compliance');
+  });
+
+  it('pauses automatic replies in a conversation already waiting for a person: the reason becomes auto_reply_loop, and why is told', async () => {
+    // "can't make it" matches the decline rule, which replies and hands off (reason "rule").
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push(await text("can't make it"));
+    assert.equal((await outbound()).filter((m) => m.origin === 'automation').length, 6);
+    const conversation = await conversationOf(ids[7]!);
+    assert.equal(conversation.status, 'needs_human');
+    assert.equal(conversation.needs_human_reason, 'auto_reply_loop');
+    const reasons = (await events('conversation.needs_human')).map((e) => JSON.parse(e.data).reason);
+    assert.deepEqual(reasons, ['rule', 'auto_reply_loop'], 'the pause is told once, after the hand-off');
+
+    assert.deepEqual(await repliesTo(ids[7]!), []);
+    const why = await whyNoReply(store.db, parley.ctx.config, ids[7]!);
+    assert.equal(why.reason, 'auto_reply_loop');
+    assert.match(why.message, /automation\.loop_protection/);
+    await text('STOP');
+    assert.equal((await whyNoReply(store.db, parley.ctx.config, await text('hello?'))).reason, 'opted_out');
   });
 
   it('reports how people answer each message, with the replies that confuse them', async () => {

@@ -4,10 +4,12 @@ import { recordEvent, type NeedsHumanReason } from '../events/events.js';
 
 /**
  * Puts a conversation in the human queue. The event fires only when it enters the queue, not for
- * every further message while it waits there.
+ * every further message while it waits there, with one exception: automatic replies paused by loop
+ * protection (`auto_reply_loop`) replace the reason it waits for, and say so once, since from then on
+ * nothing answers the contact but a person.
  */
 export async function handOff(trx: Kysely<Database>, conversation: ConversationRow, reason: NeedsHumanReason, now: number): Promise<void> {
-  if (conversation.status === 'needs_human') return;
+  if (conversation.status === 'needs_human' && (reason !== 'auto_reply_loop' || conversation.needs_human_reason === reason)) return;
   await trx
     .updateTable('conversations')
     .set({ status: 'needs_human', needs_human_reason: reason, updated_at: now })

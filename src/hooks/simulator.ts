@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { sql, type Kysely } from 'kysely';
+import type { Config } from '../config.js';
+import type { Database } from '../store/schema.js';
 import type { EngineContext } from '../runtime/context.js';
 import { ParleyError } from '../errors.js';
+import { isSuppressed } from '../consent/consent.js';
 import { headerValue, hmacSha256HexMatches } from '../providers/hmac.js';
 
 /** What the simulator's reply lookup signs: a fixed prefix keeps it from doubling as a webhook signature. */
@@ -27,7 +31,7 @@ export function registerSimulatorRoutes(app: FastifyInstance, ctx: EngineContext
 
     const inbound = await ctx.store.db
       .selectFrom('messages')
-      .select(['id', 'processed_at'])
+      .select(['id', 'processed_at', 'from_number', 'to_number', 'conversation_id'])
       .where('id', '=', messageId)
       .where('channel', '=', channel.name)
       .executeTakeFirst();
@@ -39,10 +43,64 @@ export function registerSimulatorRoutes(app: FastifyInstance, ctx: EngineContext
       .orderBy('created_at')
       .orderBy('id')
       .execute();
+    const processed = inbound.processed_at !== null;
     return {
       message_id: inbound.id,
-      processed: inbound.processed_at !== null,
+      processed,
       replies: replies.map((r) => ({ id: r.id, from: r.from_number, to: r.to_number, body: r.body, status: r.status })),
+      no_reply: processed && replies.length === 0 ? await whyNoReply(ctx.store.db, ctx.config, inbound.id) : null,
     };
   });
+}
+
+export interface NoReply {
+  reason: 'opted_out' | 'auto_reply_loop' | 'waiting_for_human' | 'nothing_to_say';
+  message: string;
+}
+
+/**
+ * Why a processed inbound message got no automatic reply, as far as the stored state tells: the
+ * texter opted out, loop protection paused automatic replies to the number, or the conversation
+ * already waits for a person (who was told once, per `acknowledgment.every`).
+ */
+export async function whyNoReply(db: Kysely<Database>, config: Config, messageId: string): Promise<NoReply> {
+  const message = await db
+    .selectFrom('messages')
+    .select(['from_number', 'to_number', 'processed_at', 'conversation_id'])
+    .where('id', '=', messageId)
+    .executeTakeFirstOrThrow();
+  if (await isSuppressed(db, message.from_number, message.to_number))
+    return { reason: 'opted_out', message: 'this number has opted out (STOP): Parley answers nothing but START' };
+  const { max_replies, window } = config.automation.loop_protection;
+  const at = message.processed_at ?? Date.now();
+  const recent = await db
+    .selectFrom('messages')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('to_number', '=', message.from_number)
+    .where('origin', '=', 'automation')
+    .where('created_at', '>', at - window)
+    .where('created_at', '<=', at)
+    .executeTakeFirstOrThrow();
+  if (Number(recent.n) >= max_replies) {
+    return {
+      reason: 'auto_reply_loop',
+      message:
+        `automatic replies to this number are paused: it had ${max_replies} in the last ${Math.round(window / 1000)} s ` +
+        '(automation.loop_protection); the conversation waits for a person (reason auto_reply_loop), in the console at /console',
+    };
+  }
+  const conversation = message.conversation_id
+    ? await db
+        .selectFrom('conversations')
+        .select(['status', 'needs_human_reason'])
+        .where('id', '=', message.conversation_id)
+        .executeTakeFirst()
+    : undefined;
+  if (conversation?.status === 'needs_human') {
+    return {
+      reason: 'waiting_for_human',
+      message: `the conversation waits for a person (reason ${conversation.needs_human_reason ?? 'unknown'}), in the console at /console; the acknowledgment goes out at most once per automation.acknowledgment.every`,
+    };
+  }
+  return { reason: 'nothing_to_say', message: 'no rule, flow or acknowledgment answers this message' };
 }
