@@ -33,6 +33,7 @@ const layers = [
   ['console', '^src/console/'],
   ['app', '^src/app\\.ts$'],
   ['server', '^src/server\\.ts$'],
+  ['cli args', '^src/cli-args\\.ts$'],
   ['cli', '^src/cli\\.ts$'],
   ['main', '^src/main\\.ts$'],
 ];

@@ -1,14 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
+import type { ParseArgsConfig } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
 import { flowsDirectory, loadConfig, type Config } from './config.js';
 import { classify } from './core/intent/classify.js';
+import { toE164 } from './core/phone.js';
 import { simSecret } from './runtime/channels.js';
 import { ConfigError, ParleyError } from './errors.js';
 import { addUser, listUsers, removeUser } from './console/users.js';
+import { closest, listenProblem, readOptions, UsageError } from './cli-args.js';
 import { readPassword } from './console/password-input.js';
 import { simRepliesSigningInput } from './hooks/simulator.js';
 import { createLogger } from './logger.js';
@@ -41,6 +44,8 @@ Commands:
                             and print each event (register http://localhost:N/ as an endpoint,
                             with webhooks.allow_private_destinations: true)
 
+  --version                 Print Parley's version
+
 Options for every command:
   --config FILE             parley.yaml to read (default: $PARLEY_CONFIG, then ./parley.yaml)
   --database PATH_OR_URL    SQLite file or postgres:// URL (default: $DATABASE_URL, then ./data/parley.db)
@@ -56,6 +61,8 @@ Options for simulate:
   --url URL                 where the server listens (default: http://localhost:PORT)
   --wait SECONDS            how long to wait for replies (default 10)
 `;
+
+const commands = ['start', 'migrate', 'simulate', 'classify', 'flows', 'channels', 'users', 'endpoints', 'help'];
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -85,6 +92,11 @@ export async function main(argv: string[]): Promise<void> {
       case 'endpoints':
         if (rest[0] === 'listen') return await listen(rest.slice(1));
         throw new UsageError('endpoints: the only subcommand is "listen"');
+      case '--version':
+      case '-v':
+      case 'version':
+        process.stdout.write(`parley ${version()}\n`);
+        return;
       case undefined:
       case 'help':
       case '--help':
@@ -92,7 +104,10 @@ export async function main(argv: string[]): Promise<void> {
         process.stdout.write(usage);
         return;
       default:
-        process.stderr.write(`parley: unknown command "${command}"\n\n${usage}`);
+        {
+          const near = closest(command, commands);
+          process.stderr.write(`parley: unknown command "${command}"${near ? `; did you mean "${near}"?` : ''}\n\n${usage}`);
+        }
         process.exitCode = 2;
     }
   } catch (error) {
@@ -110,8 +125,6 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-class UsageError extends Error {}
-
 const commonOptions = {
   config: { type: 'string' },
   database: { type: 'string' },
@@ -128,18 +141,26 @@ function configFrom(values: { config?: string; database?: string; port?: string 
 }
 
 function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options: { ...commonOptions, ...options }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return readOptions(args, { ...commonOptions, ...options });
+}
+
+/** The version in package.json, one folder above this file both in src/ and in dist/. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 async function start(args: string[]): Promise<void> {
   const { values } = parse(args, {} as const);
   const config = configFrom(values);
   const log = createLogger(config.log.level);
-  const parley = await startParley(config, { log, listen: true });
+  let parley;
+  try {
+    parley = await startParley(config, { log, listen: true });
+  } catch (error) {
+    const problem = listenProblem(error, config.server.host, config.server.port);
+    if (problem) throw new UsageError(problem);
+    throw error;
+  }
   log.info(
     { url: parley.url, database: parley.ctx.store.describe, channels: parley.ctx.channels.all().map((c) => c.name) },
     'parley is running',
@@ -246,6 +267,15 @@ async function simulate(args: string[]): Promise<void> {
   const config = configFrom(values);
   const channel = config.channels.find((c) => c.name === values.channel);
   if (!channel || channel.provider !== 'sim') throw new UsageError(`simulate: no simulator channel named "${values.channel}"`);
+  // Checked here, as Parley would read it: a number it cannot read would only be refused by the server.
+  const from = toE164(values.from);
+  if (from === null)
+    throw new UsageError(
+      `simulate: --from "${values.from}" is not a phone number; give it in international form, e.g. --from +15551234567`,
+    );
+  const to = values.to === undefined ? channel.numbers[0] : toE164(values.to);
+  if (to === null)
+    throw new UsageError(`simulate: --to "${values.to}" is not a phone number, e.g. --to ${channel.numbers[0] ?? '+15550000000'}`);
   const base = (values.url ?? `http://localhost:${config.server.port}`).replace(/\/$/, '');
 
   let secret = channel.secret;
@@ -260,8 +290,8 @@ async function simulate(args: string[]): Promise<void> {
   }
 
   const payload = JSON.stringify({
-    from: values.from,
-    to: values.to ?? channel.numbers[0],
+    from,
+    to,
     body: text,
     message_id: `sim-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
     timestamp: new Date().toISOString(),
@@ -280,7 +310,7 @@ async function simulate(args: string[]): Promise<void> {
   if (response.statusCode !== 200 || !answer.message_id) {
     throw new UsageError(`simulate: Parley answered ${response.statusCode}: ${answer.error?.message ?? JSON.stringify(answer)}`);
   }
-  process.stdout.write(`→ ${values.from}: ${text}\n`);
+  process.stdout.write(`→ ${from}: ${text}\n`);
 
   const deadline = Date.now() + Number(values.wait) * 1000;
   const signature = hmacSha256Hex(secret, simRepliesSigningInput(answer.message_id));
@@ -288,9 +318,14 @@ async function simulate(args: string[]): Promise<void> {
     const poll = await request(`${base}/hooks/${channel.name}/replies?message=${encodeURIComponent(answer.message_id)}`, {
       headers: { 'x-signature': signature },
     });
-    const state = (await poll.body.json()) as { processed: boolean; replies: Array<{ body: string }> };
+    const state = (await poll.body.json()) as {
+      processed: boolean;
+      replies: Array<{ body: string }>;
+      no_reply?: { message: string } | null;
+    };
     if (state.processed) {
-      if (state.replies.length === 0) process.stdout.write('← (no automatic reply)\n');
+      if (state.replies.length === 0)
+        process.stdout.write(`← (no automatic reply${state.no_reply ? `: ${state.no_reply.message}` : ''})\n`);
       for (const reply of state.replies) process.stdout.write(`← ${reply.body}\n`);
       return;
     }

@@ -129,8 +129,15 @@ export async function startParley(config: Config, options: StartOptions): Promis
     });
     const app = await buildApp({ ctx, apiKeyHash: apiKey.hash });
     let url: string | undefined;
-    if (options.listen) url = await app.listen({ port: config.server.port, host: config.server.host });
-    else await app.ready();
+    if (options.listen) {
+      try {
+        url = await app.listen({ port: config.server.port, host: config.server.host });
+      } catch (error) {
+        // A port in use: nothing is listening, but the app's hooks and timers must not keep the process alive.
+        await app.close().catch(() => {});
+        throw error;
+      }
+    } else await app.ready();
     if (options.work !== false) worker.start();
     const stopPruning =
       options.work !== false

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -227,7 +227,7 @@ describe('parley CLI', () => {
     const ok = await run(['flows', 'check', '--config', 'examples/appointments/parley.yaml'], env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^appointment {2}\(.*examples\/appointments\/flows\/appointment\.yaml\)$/m);
-    assert.match(ok.stdout, /starts at confirm; steps: confirm, remind, confirmed, offer, book, human, unavailable/);
+    assert.match(ok.stdout, /starts at confirm; steps: confirm, remind, confirmed, offer, offer_two, offer_one, no_slots, book, human, unavailable/);
 
     const flows = join(dir, 'flows');
     mkdirSync(flows, { recursive: true });
@@ -268,6 +268,65 @@ describe('parley CLI', () => {
     const result = await run(['start', '--port', 'eighty'], env);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--port: "eighty" is not a port number/);
+  });
+
+  it('names an unknown option in one line, with the option it most likely means', async () => {
+    const result = await run(['start', '--prot', '4000'], env);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, 'parley: unknown option --prot; did you mean --port?\n');
+    const missing = await run(['simulate', 'hi', '--from'], env);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr, 'parley: --from needs a value, e.g. --from VALUE\n');
+    const command = await run(['strat'], env);
+    assert.equal(command.code, 2);
+    assert.match(command.stderr, /^parley: unknown command "strat"; did you mean "start"\?\n/);
+  });
+
+  it('prints its version', async () => {
+    const result = await run(['--version'], env);
+    assert.equal(result.code, 0, result.stderr);
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    assert.equal(result.stdout, `parley ${version}\n`);
+  });
+
+  it('a port in use is one line naming --port and PORT, with no stack trace', async () => {
+    const other = { ...env, DATABASE_URL: join(dir, 'second.db') };
+    const result = await run(['start'], other);
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(
+      result.stderr,
+      `parley: port ${port} is already in use (0.0.0.0:${port}: another Parley or another program listens there); choose another with --port N or PORT=N\n`,
+    );
+    assert.doesNotMatch(result.stdout, /EADDRINUSE|\n\s+at /);
+  });
+
+  it('the appointment example says which port it uses, and a port in use is one line', async () => {
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'examples/appointments/run.ts'], {
+        env: { ...env, DATABASE_URL: join(dir, 'example.db') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stdout, new RegExp(`Starting Parley on port ${port} \\(set PORT to change it\\)`));
+    assert.equal(
+      result.stderr,
+      `example:appointments: port ${port} is already in use (0.0.0.0:${port}: another Parley or another program listens there); choose another with PORT=N npm run example:appointments\n`,
+    );
+  });
+
+  it('simulate refuses a number it cannot read, before sending anything', async () => {
+    const result = await run(['simulate', '--from', '12345', 'hi'], env);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      'parley: simulate: --from "12345" is not a phone number; give it in international form, e.g. --from +15551234567\n',
+    );
   });
 
   it('prints the usage for --help after a command, without running it', async () => {

@@ -1,19 +1,46 @@
-// `npm run example:appointments`: the booking service on :4100 and Parley on :3000 with the
-// appointment flow, both keeping their data in examples/appointments/data/.
+// `npm run example:appointments`: the booking service on :4100 and Parley on :3000 (or $PORT) with
+// the appointment flow, both keeping their data in examples/appointments/data/.
 import { mkdirSync } from 'node:fs';
+import { listenProblem } from '../../src/cli-args.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startParley } from '../../src/server.js';
-import { startBookingService } from './booking-service.js';
+import { startParley, type Parley } from '../../src/server.js';
+import { startBookingService, type BookingService } from './booking-service.js';
+
+/** A port in use is one line on stderr and exit code 2, never a stack trace. */
+function exitIfPortProblem(error: unknown, host: string, port: number): never {
+  const problem = listenProblem(error, host, port, 'PORT=N npm run example:appointments');
+  if (!problem) throw error;
+  process.stderr.write(`example:appointments: ${problem}\n`);
+  process.exit(2);
+}
 
 mkdirSync('examples/appointments/data', { recursive: true });
 const config = loadConfig({ path: 'examples/appointments/parley.yaml' });
-const parley = await startParley(config, { log: createLogger('info'), listen: true });
-const booking = await startBookingService({
-  dataFile: 'examples/appointments/data/booking.json',
-  secret: parley.ctx.flowSecret,
-  port: 4100,
-});
+process.stdout.write(`Starting Parley on port ${config.server.port} (set PORT to change it) and the booking service on port 4100…\n`);
+let parley: Parley;
+try {
+  parley = await startParley(config, { log: createLogger('info'), listen: true });
+} catch (error) {
+  exitIfPortProblem(error, config.server.host, config.server.port);
+}
+let booking: BookingService;
+try {
+  booking = await startBookingService({
+    dataFile: 'examples/appointments/data/booking.json',
+    secret: parley.ctx.flowSecret,
+    port: 4100,
+  });
+} catch (error) {
+  await parley.close();
+  // The booking service's port is the flow's booking_url (flows/appointment.yaml), so it is not a flag.
+  const problem = listenProblem(error, '127.0.0.1', 4100);
+  if (!problem) throw error;
+  process.stderr.write(
+    `example:appointments: booking service: port 4100 is already in use (127.0.0.1:4100); stop what listens there (another example run?), or change booking_url in examples/appointments/flows/appointment.yaml and the port in examples/appointments/run.ts\n`,
+  );
+  process.exit(2);
+}
 
 const base = parley.url!.replace('0.0.0.0', 'localhost');
 process.stdout.write(`
