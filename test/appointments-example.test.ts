@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, it } from 'node:test';
 import { request } from 'undici';
+import { Webhook } from 'standardwebhooks';
 import { startBookingService, type BookingService } from '../examples/appointments/booking-service.js';
 import { loadConfig } from '../src/config.js';
 import { simSecret } from '../src/runtime/channels.js';
@@ -82,11 +83,11 @@ forEachStore('the appointment example', (stores) => {
         .execute()
     ).map((m) => m.body);
 
-  const start = async () => {
+  const start = async (to = customer) => {
     const res = await request(`${base}/v1/flows/appointment/start`, {
       method: 'POST',
       headers: { authorization: 'Bearer example-api-key-change-me', 'content-type': 'application/json' },
-      body: JSON.stringify({ to: customer, vars: { appointment_id: 'apt_1001' } }),
+      body: JSON.stringify({ to, vars: { appointment_id: 'apt_1001' } }),
     });
     assert.equal(res.statusCode, 201, await res.body.text());
     await idle();
@@ -113,7 +114,7 @@ forEachStore('the appointment example', (stores) => {
     await start();
     assert.deepEqual(await sent(), [first]);
     assert.deepEqual(await text('NO'), [offer]);
-    assert.equal((await session()).step, 'offer');
+    assert.equal((await session()).step, 'offer_two');
     assert.deepEqual(await text('1'), ["Done! You're booked for Thursday at 2 PM. See you then!"]);
     assert.deepEqual([appointment().status, appointment().slot], ['rescheduled', 'thu-1400']);
     assert.equal((await session()).status, 'completed');
@@ -125,6 +126,7 @@ forEachStore('the appointment example', (stores) => {
       ['flow.started', null],
       ['flow.step', 'confirm'],
       ['flow.step', 'offer'],
+      ['flow.step', 'offer_two'],
       ['flow.step', 'book'],
       ['flow.event', 'book'],
       ['flow.completed', 'book'],
@@ -139,6 +141,71 @@ forEachStore('the appointment example', (stores) => {
       listed.data.map((s) => [s.flow, s.status]),
       [['appointment', 'completed']],
     );
+  });
+
+  it('with one free slot, offers that one alone: YES books it', async () => {
+    booking.store.save({ ...booking.store.load(), slots: booking.store.load().slots.filter((slot) => slot.id === 'fri-1000') });
+    await start();
+    assert.deepEqual(await text('NO'), [
+      'We have Friday at 10 AM available. Reply YES to take it, or NO and a team member will help you find another time.',
+    ]);
+    assert.deepEqual(await text('yes'), ["Done! You're booked for Friday at 10 AM. See you then!"]);
+    assert.deepEqual([appointment().status, appointment().slot], ['rescheduled', 'fri-1000']);
+  });
+
+  it('with one free slot, NO goes to a person', async () => {
+    booking.store.save({ ...booking.store.load(), slots: booking.store.load().slots.slice(0, 1) });
+    await start();
+    await text('NO');
+    assert.deepEqual(await text('no'), ['Thanks! A team member will text you shortly to help.']);
+    assert.equal((await session()).status, 'handed_off');
+    assert.equal(appointment().status, 'scheduled');
+  });
+
+  it('with no free slot, says so and hands the customer to a person', async () => {
+    booking.store.save({ ...booking.store.load(), slots: [] });
+    await start();
+    assert.deepEqual(await text('NO'), ['Sorry, we have no other times free just now. A team member will text you shortly to find one.']);
+    assert.equal((await session()).status, 'handed_off');
+    for (const said of await sent()) assert.doesNotMatch(said, / or {2}available|for \./, 'no empty slot is offered');
+  });
+
+  it("another number cannot read or change the customer's appointment", async () => {
+    const stranger = '+15559876543';
+    await start(stranger);
+    const toStranger = await store.db
+      .selectFrom('messages')
+      .select('body')
+      .where('direction', '=', 'outbound')
+      .where('to_number', '=', stranger)
+      .execute();
+    assert.deepEqual(
+      toStranger.map((m) => m.body),
+      ["Sorry, we couldn't reach our booking system just now. A team member will text you shortly."],
+      "the appointment's label is never told to another number",
+    );
+    assert.equal(appointment().status, 'scheduled');
+
+    // Asked directly, with Parley's signature, the booking service refuses a change for another number.
+    const signer = new Webhook(parley.ctx.flowSecret);
+    for (const phone of [stranger, customer]) {
+      const body = JSON.stringify({ phone });
+      const id = `msg_${phone}`;
+      const at = new Date();
+      const res = await request(`${booking.url}/appointments/apt_1001/confirm`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': signer.sign(id, at, body),
+        },
+        body,
+      });
+      await res.body.dump();
+      assert.equal(res.statusCode, phone === customer ? 200 : 404, phone);
+      assert.equal(appointment().status, phone === customer ? 'confirmed' : 'scheduled');
+    }
   });
 
   it('YES confirms the booking, and so does "yep"', async () => {

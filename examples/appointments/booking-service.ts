@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
 // A tiny booking service, standing in for a clinic's scheduling system: appointments and free
-// slots in a JSON file, and the three calls the appointment flow makes. It accepts only requests
-// signed by Parley (Standard Webhooks, the flows secret), and answers a repeated Idempotency-Key
-// with its first answer, as a booking system must when a caller retries.
+// slots in a JSON file, and the calls the appointment flow makes. It accepts only requests signed by
+// Parley (Standard Webhooks, the flows secret), acts on an appointment only for its own phone
+// number, and answers a repeated Idempotency-Key with its first answer, as a booking system must
+// when a caller retries.
 
 export interface Slot {
   id: string;
@@ -38,6 +39,15 @@ export const seedData = (): Data => ({
   ],
   answered: {},
 });
+
+function readBody(raw: string): { slot?: string; phone?: string } {
+  try {
+    const body = JSON.parse(raw || '{}') as unknown;
+    return body !== null && typeof body === 'object' ? body : {};
+  } catch {
+    return {};
+  }
+}
 
 /** The service's own small store: one JSON file, replaced atomically on every change. */
 class JsonStore {
@@ -83,19 +93,23 @@ export async function startBookingService(options: { dataFile: string; secret: s
     const [, resource, id, action] = url.pathname.split('/');
     let status = 200;
     let body: unknown;
-    const appointment = id ? data.appointments[id] : undefined;
+    // A caller acts on an appointment only for the number it belongs to (the query's phone for a
+    // read, the body's for a change); any other number is told no such appointment exists.
+    const phone = req.method === 'GET' ? url.searchParams.get('phone') : readBody(raw).phone;
+    const found = id ? data.appointments[id] : undefined;
+    const appointment = found && found.phone === phone ? found : undefined;
     if (req.method === 'GET' && resource === 'slots') {
       body = data.slots;
     } else if (resource === 'appointments' && !appointment) {
       status = 404;
-      body = { error: 'no such appointment' };
+      body = { error: 'no such appointment for this number' };
     } else if (req.method === 'GET' && resource === 'appointments' && !action) {
       body = appointment;
     } else if (req.method === 'POST' && action === 'confirm') {
       appointment!.status = 'confirmed';
       body = appointment;
     } else if (req.method === 'POST' && action === 'reschedule') {
-      const wanted = (JSON.parse(raw || '{}') as { slot?: string }).slot;
+      const wanted = readBody(raw).slot;
       const slot = data.slots.find((s) => s.id === wanted);
       if (!slot) {
         status = 409;
@@ -119,7 +133,13 @@ export async function startBookingService(options: { dataFile: string; secret: s
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     server,

@@ -72,9 +72,14 @@ const branch = z
     'give exactly one of intent, choice or pattern',
   );
 
+/** A condition checked on entering a step, after its actions: it holds when `if` renders to some text. */
+const condition = z.strictObject({ if: template, goto: target });
+
 const step = z.strictObject({
   /** Run on entering the step, in order, before its message. */
   do: z.array(action).default([]),
+  /** After the actions: the first condition that holds goes to its step at once, without this step's message. */
+  when: z.array(condition).default([]),
   /** The message sent on entering the step (a template). */
   say: template.optional(),
   replies: z.array(branch).default([]),
@@ -118,6 +123,7 @@ const flowFile = z.strictObject({
 export type FlowAction = z.output<typeof action>;
 export type FlowBranch = z.output<typeof branch>;
 export type FlowStep = z.output<typeof step>;
+export type FlowCondition = z.output<typeof condition>;
 export interface Flow extends z.output<typeof flowFile> {
   name: string;
   file: string;
@@ -132,6 +138,7 @@ function checkTargets(flow: Flow): void {
   if (!(flow.start in flow.steps)) throw new ConfigError(`${flow.file}: start: "${flow.start}" is not a step of this flow`);
   for (const [key, s] of Object.entries(flow.steps)) {
     const targets: Array<[string, string]> = [];
+    s.when.forEach((c, i) => targets.push([`when[${i}].goto`, c.goto]));
     s.replies.forEach((b, i) => targets.push([`replies[${i}].goto`, b.goto]));
     if (s.otherwise) targets.push(['otherwise.then', s.otherwise.then]);
     if (s.wait) targets.push(['wait.then', s.wait.then]);

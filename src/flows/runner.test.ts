@@ -121,3 +121,51 @@ describe('flow turns', () => {
     assert.equal((await runTurn(loop, at('a'), { kind: 'start' }, io())).outcome, 'handed_off');
   });
 });
+
+describe('flow conditions (when:)', () => {
+  const branching = parseFlow(
+    'branching.yaml',
+    `
+start: offer
+steps:
+  offer:
+    do: [{ call: { method: GET, url: "https://booking.test/slots", save_as: slots } }]
+    when:
+      - { if: "{{vars.slots.1.id}}", goto: two }
+      - { if: "{{vars.slots.0.id}}", goto: one }
+    say: "No free times"
+    goto: handoff
+  two:
+    say: "{{vars.slots.0.id}} or {{vars.slots.1.id}}?"
+    replies: [{ choice: "1", goto: end }]
+  one:
+    say: "Only {{vars.slots.0.id}}: take it?"
+    replies: [{ intent: confirm, goto: end }]
+`,
+  );
+  const start = async (answer: unknown) => runTurn(branching, at('offer'), { kind: 'start' }, io({ 'https://booking.test/slots': answer }));
+  const said = (result: Awaited<ReturnType<typeof start>>) =>
+    result.effects.filter((e) => e.kind === 'say').map((e) => (e as { text: string }).text);
+
+  it('takes the first condition that renders to some text, without the step’s own message', async () => {
+    const two = await start([{ id: 'thu' }, { id: 'fri' }]);
+    assert.deepEqual(said(two), ['thu or fri?']);
+    assert.equal(two.state.step, 'two');
+    const one = await start([{ id: 'fri' }]);
+    assert.deepEqual(said(one), ['Only fri: take it?']);
+    assert.equal(one.state.step, 'one');
+  });
+
+  it('goes on as written when no condition holds', async () => {
+    const none = await start([]);
+    assert.deepEqual(said(none), ['No free times']);
+    assert.equal(none.outcome, 'handed_off');
+  });
+
+  it('names a condition that goes nowhere', () => {
+    assert.throws(
+      () => parseFlow('bad.yaml', 'start: a\nsteps:\n  a:\n    when: [{ if: "{{vars.x}}", goto: nowhere }]\n    end: true\n'),
+      /bad\.yaml: steps\.a\.when\[0\]\.goto: "nowhere" is not a step of this flow/,
+    );
+  });
+});

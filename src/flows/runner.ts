@@ -121,6 +121,11 @@ class Turn {
         next = redirect;
         continue;
       }
+      const chosen = step.when.find((condition) => this.render(condition.if).trim() !== '');
+      if (chosen) {
+        next = chosen.goto;
+        continue;
+      }
       if (step.say) this.say(step.say);
       if (step.end) return this.finish('completed');
       if (step.goto) {
