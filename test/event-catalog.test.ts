@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { Webhook } from 'standardwebhooks';
 import { envelopeSchema, eventCatalog } from '../src/events/catalog.js';
+import { withEventTable } from '../src/events/catalog-doc.js';
 import { eventTypes, type EventType } from '../src/events/events.js';
 import type { Store } from '../src/store/database.js';
 import { FakeEndpoint } from './helpers/fake-endpoint.js';
@@ -24,6 +26,12 @@ function check(body: unknown): void {
   assert.ok(validate, `no schema for ${type}`);
   assert.ok(validate(body), `${type}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`);
 }
+
+it("docs/webhooks.md's event table is the catalog's (npm run docs:events writes it)", () => {
+  const doc = readFileSync('docs/webhooks.md', 'utf8');
+  assert.equal(doc, withEventTable(doc), 'docs/webhooks.md differs from src/events/catalog.ts: run npm run docs:events');
+  for (const type of eventTypes) assert.ok(doc.includes(`| \`${type}\` |`), `${type} has no row`);
+});
 
 it('every example in the catalog satisfies its own schema', () => {
   for (const type of eventTypes) {

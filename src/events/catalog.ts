@@ -95,7 +95,8 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
     },
   },
   'conversation.needs_human': {
-    description: 'A conversation entered the human queue.',
+    description:
+      'A conversation entered the human queue; emitted once more, with reason auto_reply_loop, when loop protection pauses automatic replies in a conversation already waiting there.',
     schema: object({
       conversation_id: id('conv'),
       contact_id: id('ct'),
