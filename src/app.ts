@@ -17,6 +17,8 @@ import { registerSimulatorRoutes } from './hooks/simulator.js';
 import { capConnectionsPerAddress, timeoutOptions } from './http/connections.js';
 import { answerClientError, answerFrameworkError, installErrorHandling } from './http/errors.js';
 import { refuseNulCharacters } from './http/text-guard.js';
+import { metricsAccess } from './http/metrics-access.js';
+import { logRequests, requestId } from './http/request-log.js';
 import { oldestDueJobAge } from './metrics.js';
 import { migrationsCurrent } from './store/migrate.js';
 
@@ -33,8 +35,10 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     // The cast picks Fastify's logger type for the app's generics; pino's Logger would carry through.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: ctx.log as FastifyBaseLogger,
-    // Per-request logs cost more than the request itself at webhook rates; errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's own two lines per request are off; http/request-log.ts writes one access line instead.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestId,
+    requestIdHeader: false,
     bodyLimit: ctx.config.server.body_limit,
     trustProxy: ctx.config.server.trust_proxy,
     // Closing idle keep-alive sockets lets SIGTERM finish promptly.
@@ -47,6 +51,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   installErrorHandling(app);
+  logRequests(app, ctx.config.log.access);
   capConnectionsPerAddress(app, ctx.config.server.max_connections_per_address);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -64,8 +69,10 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     }
   });
 
-  // Prometheus text format; counts and queue figures only, nothing about message content.
-  app.get('/metrics', async (_request, reply) => {
+  // Prometheus text format; counts and queue figures only, nothing about message content. Not for
+  // everyone: a token, or a request made on this machine (http/metrics-access.ts).
+  const metricsGuard = metricsAccess({ token: ctx.config.metrics.token, trustProxy: ctx.config.server.trust_proxy });
+  app.get('/metrics', { onRequest: metricsGuard }, async (_request, reply) => {
     reply.type(ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });

@@ -25,7 +25,9 @@ import { migrateToLatest } from './store/migrate.js';
 const usage = `Usage: parley <command> [options]
 
 Commands:
-  start                     Run the server (HTTP + job worker)
+  start [--log-format json|pretty]
+                            Run the server (HTTP + job worker); logs are JSON lines,
+                            or readable ones with --log-format pretty
   migrate                   Create or update the database schema, then exit
   simulate [options] TEXT   Send TEXT to the running server as an inbound SMS on the
                             simulator channel, and print what Parley replies
@@ -150,9 +152,11 @@ function version(): string {
 }
 
 async function start(args: string[]): Promise<void> {
-  const { values } = parse(args, {} as const);
+  const { values } = parse(args, { 'log-format': { type: 'string' } } as const);
   const config = configFrom(values);
-  const log = createLogger(config.log.level);
+  const format = values['log-format'] ?? config.log.format;
+  if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format: "${format}" is not json or pretty`);
+  const log = createLogger(config.log.level, undefined, format);
   let parley;
   try {
     parley = await startParley(config, { log, listen: true });

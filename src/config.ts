@@ -275,6 +275,19 @@ const fileSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** json: one JSON object per line (ISO times); pretty: readable lines for a terminal. */
+      format: z.enum(['json', 'pretty']).default('json'),
+      /** One line per HTTP request at info (method, route pattern, status, duration); health checks at debug. */
+      access: z.boolean().default(true),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /**
+       * Bearer token a scraper sends to GET /metrics (`${VAR}` reads it from the environment).
+       * Without one, /metrics answers only requests made on this machine, not through a proxy.
+       */
+      token: z.string().min(16, 'use at least 16 characters for the metrics token').optional(),
     })
     .prefault({}),
 });

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Field names whose values are secrets, wherever they appear: log lines redact them, and a config
@@ -33,6 +34,16 @@ const redact = [
   ...secretFieldNames.map((name) => `*.${name}`),
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: redact, censor: '[redacted]' } }, destination);
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * JSON lines with ISO times by default, for a log collector; `pretty` (pino-pretty, in this
+ * process) for a person at a terminal.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream, format: LogFormat = 'json'): Logger {
+  const options: pino.LoggerOptions = { level, redact: { paths: redact, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime };
+  if (format === 'pretty' && !destination) {
+    return pino(options, pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
+  }
+  return pino(options, destination);
 }

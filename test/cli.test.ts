@@ -227,7 +227,10 @@ describe('parley CLI', () => {
     const ok = await run(['flows', 'check', '--config', 'examples/appointments/parley.yaml'], env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^appointment {2}\(.*examples\/appointments\/flows\/appointment\.yaml\)$/m);
-    assert.match(ok.stdout, /starts at confirm; steps: confirm, remind, confirmed, offer, offer_two, offer_one, no_slots, book, human, unavailable/);
+    assert.match(
+      ok.stdout,
+      /starts at confirm; steps: confirm, remind, confirmed, offer, offer_two, offer_one, no_slots, book, human, unavailable/,
+    );
 
     const flows = join(dir, 'flows');
     mkdirSync(flows, { recursive: true });

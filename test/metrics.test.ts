@@ -45,6 +45,34 @@ forEachStore('metrics and health', (stores) => {
     return res.body.text();
   };
 
+  it('serves /metrics without a token only to a direct request from this machine', async () => {
+    const status = async (headers: Record<string, string> = {}) => {
+      const res = await request(`${parley.base}/metrics`, { headers });
+      const body = await res.body.text();
+      return res.statusCode === 200 ? 200 : [res.statusCode, (JSON.parse(body) as { error: { code: string } }).error.code];
+    };
+    parley = await startTestParley(store, provider.url);
+    assert.equal(await status(), 200);
+    // A proxy on this machine connects from loopback too: its forwarding headers give it away.
+    assert.deepEqual(await status({ 'x-forwarded-for': '203.0.113.9' }), [401, 'unauthorized']);
+    assert.deepEqual(await status({ forwarded: 'for=203.0.113.9' }), [401, 'unauthorized']);
+    await parley.close();
+
+    // Behind a declared proxy, loopback proves nothing.
+    parley = await startTestParley(store, provider.url, { server: { port: 0, host: '127.0.0.1', trust_proxy: true } });
+    assert.deepEqual(await status(), [401, 'unauthorized']);
+    await parley.close();
+
+    // With a token, every scrape carries it, from anywhere.
+    const token = 'metrics-token-0123456789abcdef';
+    parley = await startTestParley(store, provider.url, { metrics: { token } });
+    assert.deepEqual(await status(), [401, 'unauthorized']);
+    assert.deepEqual(await status({ authorization: `Bearer ${token}x` }), [401, 'unauthorized']);
+    assert.deepEqual(await status({ authorization: 'Bearer short' }), [401, 'unauthorized']);
+    assert.equal(await status({ authorization: `Bearer ${token}` }), 200);
+    assert.equal(await status({ authorization: `Bearer ${token}`, 'x-forwarded-for': '203.0.113.9' }), 200);
+  });
+
   it('counts webhooks by outcome, ingest latency, sends and signature failures', async () => {
     parley = await startTestParley(store, provider.url);
     const payload = inbound('+15556008001', 'Hello');

@@ -82,6 +82,9 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
         parleyIdOf((request.query as Record<string, unknown> | undefined)?.[parleyIdParam], event),
       );
       stopTimer();
+      // The access line of this request then names the message it stored, beside the request id.
+      if ('message_id' in stored && typeof stored.message_id === 'string')
+        request.log = request.log.child({ message_id: stored.message_id });
       ctx.metrics.webhooks.inc({
         channel: channel.name,
         outcome: event.kind === 'ignored' ? 'ignored' : stored.spooled ? 'spooled' : stored.duplicate ? 'duplicate' : 'stored',
