@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { registerAnalyticsRoutes } from './api/analytics.js';
 import { requireApiKey } from './api/auth.js';
 import { registerContactRoutes } from './api/contacts.js';
+import { registerContactImportRoute } from './api/contact-import.js';
 import { registerContactProfileRoutes } from './api/contact-profiles.js';
 import { registerConversationRoutes } from './api/conversations.js';
 import { registerEndpointRoutes } from './api/endpoints.js';
@@ -82,6 +83,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     registerConversationRoutes(api, ctx);
     registerContactRoutes(api, ctx);
     registerContactProfileRoutes(api, ctx);
+    registerContactImportRoute(api, ctx);
     registerAnalyticsRoutes(api, ctx);
     registerEndpointRoutes(api, ctx);
     registerFlowRoutes(api, ctx);
