@@ -77,7 +77,7 @@ export async function buildApp({ ctx, apiKeyHash, triggers }: AppDependencies): 
 
   registerWebhookRoutes(app, ctx);
   registerSimulatorRoutes(app, ctx);
-  registerTriggerRoutes(app, ctx, triggers ?? new Map<string, Trigger>(), apiKeyHash);
+  registerTriggerRoutes(app, ctx, triggers ?? new Map<string, Trigger>(), requireApiKey(apiKeyHash));
 
   await app.register(async (api) => {
     api.addHook('onRequest', requireApiKey(apiKeyHash));

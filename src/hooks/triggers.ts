@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { requireApiKey } from '../api/auth.js';
 import { storableText } from '../core/text.js';
 import { ParleyError } from '../errors.js';
 import type { EngineContext } from '../runtime/context.js';
@@ -63,8 +62,13 @@ const schema = {
   },
 } as const;
 
-export function registerTriggerRoutes(app: FastifyInstance, ctx: EngineContext, triggers: Map<string, Trigger>, apiKeyHash: Buffer): void {
-  const apiKey = requireApiKey(apiKeyHash);
+export function registerTriggerRoutes(
+  app: FastifyInstance,
+  ctx: EngineContext,
+  triggers: Map<string, Trigger>,
+  /** The /v1 API key check (api/auth.ts), handed in: hooks/ sits below api/. */
+  apiKey: (request: FastifyRequest) => Promise<void>,
+): void {
   app.register(async (hooks) => {
     hooks.removeAllContentTypeParsers();
     hooks.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
