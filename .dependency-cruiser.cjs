@@ -24,6 +24,7 @@ const layers = [
   ['consent', '^src/consent/'],
   ['outbound', '^src/outbound/'],
   ['sessions', '^src/sessions/'],
+  ['triggers', '^src/triggers/'],
   ['routing', '^src/routing/'],
   ['inbound', '^src/inbound/'],
   ['housekeeping', '^src/housekeeping/'],

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { registerAnalyticsRoutes } from './api/analytics.js';
 import { requireApiKey } from './api/auth.js';
 import { registerContactRoutes } from './api/contacts.js';
+import { registerContactImportRoute } from './api/contact-import.js';
 import { registerContactProfileRoutes } from './api/contact-profiles.js';
 import { registerConversationRoutes } from './api/conversations.js';
 import { registerEndpointRoutes } from './api/endpoints.js';
@@ -14,6 +15,8 @@ import { registerConsole } from './console/plugin.js';
 import type { EngineContext } from './runtime/context.js';
 import { registerWebhookRoutes } from './hooks/routes.js';
 import { registerSimulatorRoutes } from './hooks/simulator.js';
+import { registerTriggerRoutes } from './hooks/triggers.js';
+import type { Trigger } from './triggers/definition.js';
 import { capConnectionsPerAddress, timeoutOptions } from './http/connections.js';
 import { answerClientError, answerFrameworkError, installErrorHandling } from './http/errors.js';
 import { refuseNulCharacters } from './http/text-guard.js';
@@ -27,10 +30,12 @@ const queueStuckAfterMs = 5 * 60_000;
 export interface AppDependencies {
   ctx: EngineContext;
   apiKeyHash: Buffer;
+  /** The business-event triggers (triggers/definition.ts); none when absent. */
+  triggers?: Map<string, Trigger>;
 }
 
 /** Builds the HTTP app without listening: `parley start` listens, tests call `inject()`. */
-export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ ctx, apiKeyHash, triggers }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     // The cast picks Fastify's logger type for the app's generics; pino's Logger would carry through.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
@@ -79,6 +84,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
 
   registerWebhookRoutes(app, ctx);
   registerSimulatorRoutes(app, ctx);
+  registerTriggerRoutes(app, ctx, triggers ?? new Map<string, Trigger>(), requireApiKey(apiKeyHash));
 
   await app.register(async (api) => {
     api.addHook('onRequest', requireApiKey(apiKeyHash));
@@ -89,6 +95,7 @@ export async function buildApp({ ctx, apiKeyHash }: AppDependencies): Promise<Fa
     registerConversationRoutes(api, ctx);
     registerContactRoutes(api, ctx);
     registerContactProfileRoutes(api, ctx);
+    registerContactImportRoute(api, ctx);
     registerAnalyticsRoutes(api, ctx);
     registerEndpointRoutes(api, ctx);
     registerFlowRoutes(api, ctx);

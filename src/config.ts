@@ -182,6 +182,8 @@ const fileSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+  /** Business-event triggers (docs/triggers.md), checked by triggers/definition.ts; more in triggers/*.yaml beside this file. */
+  triggers: z.array(z.record(z.string(), z.unknown())).default([]),
   webhooks: z
     .strictObject({
       /** Let endpoints and flows' calls reach loopback, private, link-local and metadata addresses (tests, local development). */

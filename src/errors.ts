@@ -31,6 +31,12 @@ export const errorCatalog = {
   unknown_template: { status: 422, message: 'No template has this name.' },
   template_invalid: { status: 422, message: 'The template cannot be used as written.' },
   template_vars_missing: { status: 422, message: 'The template needs a value the request and the contact do not give.' },
+  trigger_field_missing: { status: 422, message: 'The event has no value at a field path the trigger maps; it was kept for replay.' },
+  trigger_field_invalid: { status: 422, message: 'A field the trigger maps has a value it cannot use (a time that is not RFC 3339).' },
+  import_rows_invalid: {
+    status: 422,
+    message: 'Rows of the CSV file cannot be imported; nothing was (bad_rows lists each with its line).',
+  },
   destination_not_allowed: { status: 422, message: 'Webhook endpoints may not point at private, loopback or link-local addresses.' },
   headers_too_large: { status: 431, message: 'The request headers are larger than allowed.' },
   too_many_requests: { status: 429, message: 'Too many attempts; wait and try again.' },

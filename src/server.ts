@@ -18,6 +18,7 @@ import { releaseHandler } from './outbound/scheduled.js';
 import { applyStatusHandler } from './outbound/status.js';
 import { ConfigError } from './errors.js';
 import { loadFlows, type Flow } from './flows/definition.js';
+import { loadTriggers } from './triggers/definition.js';
 import { createMetrics } from './metrics.js';
 import { Worker, type JobHandlers } from './queue/worker.js';
 import { openStore, type Store } from './store/database.js';
@@ -98,6 +99,14 @@ export async function startParley(config: Config, options: StartOptions): Promis
     let worker: Worker | undefined;
     const flows = loadFlows(flowsDirectory(config));
     checkRuleFlows(config, flows);
+    const triggers = loadTriggers(config);
+    for (const trigger of triggers.values()) {
+      for (const action of trigger.actions) {
+        if ('start_flow' in action && !flows.has(action.start_flow.flow)) {
+          throw new ConfigError(`trigger "${trigger.name}": start_flow: no flow is named "${action.start_flow.flow}"`);
+        }
+      }
+    }
     const flowSecret = config.flows.secret ?? (await generatedFlowSecret(store));
     // One spool per instance, by its port: each drains only what it took in itself, also after a
     // restart. An instance on a random port (port 0: tests) gets a folder of its own.
@@ -127,7 +136,7 @@ export async function startParley(config: Config, options: StartOptions): Promis
       kindLimits: { 'webhook.deliver': Math.min(config.webhooks.concurrency, config.queue.concurrency) },
       limitKeyMax: config.webhooks.per_endpoint_concurrency,
     });
-    const app = await buildApp({ ctx, apiKeyHash: apiKey.hash });
+    const app = await buildApp({ ctx, apiKeyHash: apiKey.hash, triggers });
     let url: string | undefined;
     if (options.listen) {
       try {

@@ -384,6 +384,20 @@ export interface IdempotencyKeysTable {
   created_at: Millis;
 }
 
+export interface TriggerEventsTable {
+  trigger: string;
+  /** The event's id (webhook-id): a retried event is recognised by it. */
+  event_id: string;
+  received_at: Millis;
+}
+
+export interface TriggerKeysTable {
+  /** `<path>=<value>` (e.g. `appointment.id=apt_1001`). */
+  key: string;
+  message_id: string;
+  created_at: Millis;
+}
+
 export interface Database {
   settings: SettingsTable;
   contacts: ContactsTable;
@@ -412,6 +426,8 @@ export interface Database {
   console_submissions: ConsoleSubmissionsTable;
   templates: TemplatesTable;
   idempotency_keys: IdempotencyKeysTable;
+  trigger_events: TriggerEventsTable;
+  trigger_keys: TriggerKeysTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;
