@@ -16,6 +16,8 @@ import { suppressAtProviderWord } from '../consent/provider-opt-out.js';
 import { advanceStatus, applyWaitingReceipts } from './status.js';
 import { sendGroup } from '../queue/groups.js';
 import { scheduleRelease } from './scheduled.js';
+import { quietHoursHold } from './quiet-hours.js';
+import type { QuietHoursConfig } from '../config-fields.js';
 
 /** Longest body Parley will send: 10 segments of GSM-7 text, the usual provider ceiling. */
 export const maxBodyLength = 1600;
@@ -37,6 +39,8 @@ export interface OutboundDraft {
   sendAt?: number | null;
   /** The template its body was written from, kept with the message. */
   template?: string | null;
+  /** Quiet hours over the channel's and the deployment's (a broadcast's own). */
+  quietHours?: QuietHoursConfig | null;
 }
 
 export interface QueueOptions {
@@ -79,7 +83,18 @@ export async function queueOutbound(
   const conversation = draft.conversation ?? (await upsertConversation(trx, await upsertContact(trx, to, now), channel.name, from, now));
   const contactId = conversation.contact_id;
   const { encoding, segments } = countSegments(draft.body);
-  const scheduled = !refused && draft.sendAt !== undefined && draft.sendAt !== null && draft.sendAt > now;
+  let sendAt = draft.sendAt ?? null;
+  if (!refused && (sendAt === null || sendAt <= now)) {
+    // A text due now may still have to wait for the recipient's quiet hours to end.
+    const hold = await quietHoursHold(
+      trx,
+      ctx,
+      { to, channel: channel.config, origin, conversationId: conversation.id, override: draft.quietHours },
+      now,
+    );
+    if (hold !== null) sendAt = hold;
+  }
+  const scheduled = !refused && sendAt !== null && sendAt > now;
   const row: MessageRow = {
     id: newId('msg', now),
     conversation_id: conversation.id,
@@ -101,7 +116,7 @@ export async function queueOutbound(
     intent: null,
     provider_time: null,
     processed_at: null,
-    send_at: draft.sendAt ?? null,
+    send_at: sendAt,
     template: draft.template ?? null,
     created_at: now,
     updated_at: now,
@@ -109,7 +124,7 @@ export async function queueOutbound(
   await trx.insertInto('messages').values(row).execute();
   if (scheduled) {
     // The conversation's activity moves when the text goes, not now.
-    await scheduleRelease(trx, row.id, draft.sendAt!, now);
+    await scheduleRelease(trx, row.id, sendAt!, now);
     return row;
   }
   await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
