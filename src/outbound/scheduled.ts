@@ -20,7 +20,7 @@ import { quietHoursHold } from './quiet-hours.js';
 
 /** Queues the release of a scheduled message at `sendAt`, in the caller's transaction. */
 export async function scheduleRelease(trx: Kysely<Database>, messageId: string, sendAt: number, now: number): Promise<void> {
-  await enqueue(trx, 'message.release', { messageId }, { groupKey: releaseGroup(messageId), runAt: sendAt, now });
+  await enqueue(trx, 'message.release', { messageId }, { groupKey: releaseGroup(messageId), runAt: sendAt, now, priority: 1 });
 }
 
 /**
@@ -75,7 +75,8 @@ export function releaseHandler(ctx: EngineContext): JobHandler<'message.release'
         trx,
         'message.send',
         { messageId: message.id },
-        { groupKey: sendGroup(message.to_number), now, maxAttempts: ctx.config.queue.max_attempts },
+        // Scheduled sends are bulk traffic: replies to people texting now go first.
+        { groupKey: sendGroup(message.to_number), now, maxAttempts: ctx.config.queue.max_attempts, priority: 1 },
       );
       if (message.conversation_id !== null) {
         await trx
