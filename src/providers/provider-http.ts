@@ -81,6 +81,8 @@ export function readRetryAfter(header: string | string[] | undefined, now = Date
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value.trim() === '') return null;
   if (/^\d+$/.test(value.trim())) return Math.min(Number(value.trim()), 3_600) * 1000;
+  // An HTTP date names its day and month; Date.parse alone would read "-1" as a year.
+  if (!/[a-z]{3}/i.test(value)) return null;
   const at = Date.parse(value);
   if (Number.isNaN(at)) return null;
   return Math.min(Math.max(0, at - now), 3_600_000);
