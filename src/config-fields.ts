@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration, unitlessNumber } from './core/duration.js';
 import { canonicalLanguage, canonicalTimeZone } from './core/locale.js';
 import { toE164 } from './core/phone.js';
+import { parseWindow } from './core/quiet-hours.js';
 
 // Field types shared by parley.yaml's sections, so every duration and number reads the same way.
 
@@ -73,3 +74,11 @@ export const timeZone = canonicalText(canonicalTimeZone, 'an IANA time zone, e.g
 
 /** A BCP 47 language tag, canonical. */
 export const languageTag = canonicalText(canonicalLanguage, 'a language tag, e.g. "en" or "es-MX"');
+
+/** Quiet hours: `{allowed: "08:00-21:00"}`, the part of the recipient's day when texts that start a conversation may go. */
+export const quietHours = z.strictObject({
+  allowed: z.string().refine((text) => parseWindow(text) !== null, {
+    message: 'must be a window of local times "HH:MM-HH:MM", e.g. "08:00-21:00"',
+  }),
+});
+export type QuietHoursConfig = z.output<typeof quietHours>;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { duration, durationOrForever, e164, keepFor, languageTag, timeZone } from './config-fields.js';
+import { duration, durationOrForever, e164, keepFor, languageTag, quietHours, timeZone } from './config-fields.js';
 import { formatPath, interpolateEnv, parseWithEnvironment, type Substitutions } from './config-env.js';
 import { ConfigError } from './errors.js';
 import { isSecretFieldName } from './logger.js';
@@ -210,6 +210,12 @@ const fileSchema = z.strictObject({
       default_timezone: timeZone.default('UTC'),
       /** The language a template's main text is in unless it says otherwise. */
       default_language: languageTag.default('en'),
+      /** Deployment-wide quiet hours in the recipient's local time; a channel's or a broadcast's own win. None when absent. */
+      quiet_hours: quietHours.optional(),
+      /** A texter who wrote within this long is in a live conversation: replies to them ignore quiet hours. */
+      live_conversation: duration.default(24 * 3_600_000),
+      /** Texts held back by quiet hours go out spread over this long after the window opens, not all at once. */
+      quiet_hours_spread: duration.default(10 * 60_000),
     })
     .prefault({}),
   spool: z

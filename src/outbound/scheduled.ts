@@ -6,6 +6,7 @@ import type { JobHandler } from '../queue/worker.js';
 import type { Database } from '../store/schema.js';
 import type { EngineContext } from '../runtime/context.js';
 import { advanceStatus } from './status.js';
+import { quietHoursHold } from './quiet-hours.js';
 
 // Scheduled sends. A message with a `send_at` ahead is stored `scheduled` with a `message.release`
 // job due at that time, in the caller's transaction: both live in the database, so they survive a
@@ -19,7 +20,7 @@ import { advanceStatus } from './status.js';
 
 /** Queues the release of a scheduled message at `sendAt`, in the caller's transaction. */
 export async function scheduleRelease(trx: Kysely<Database>, messageId: string, sendAt: number, now: number): Promise<void> {
-  await enqueue(trx, 'message.release', { messageId }, { groupKey: releaseGroup(messageId), runAt: sendAt, now });
+  await enqueue(trx, 'message.release', { messageId }, { groupKey: releaseGroup(messageId), runAt: sendAt, now, priority: 1 });
 }
 
 /**
@@ -31,7 +32,7 @@ export function releaseHandler(ctx: EngineContext): JobHandler<'message.release'
   return async (job, { finish, log }) => {
     const message = await ctx.store.db
       .selectFrom('messages')
-      .select(['id', 'status', 'send_at', 'to_number', 'conversation_id'])
+      .select(['id', 'status', 'send_at', 'to_number', 'conversation_id', 'channel', 'origin'])
       .where('id', '=', job.payload.messageId)
       .executeTakeFirst();
     // Canceled, or erased with its contact: nothing to do.
@@ -50,13 +51,32 @@ export function releaseHandler(ctx: EngineContext): JobHandler<'message.release'
       });
       return;
     }
+    // Its time may have come in the middle of the recipient's night: then it waits for the morning.
+    const channel = ctx.channels.get(message.channel);
+    const hold = channel
+      ? await quietHoursHold(
+          ctx.store.db,
+          ctx,
+          { to: message.to_number, channel: channel.config, origin: message.origin, conversationId: message.conversation_id },
+          now,
+        )
+      : null;
+    if (hold !== null) {
+      log.info({ message: message.id, until: hold }, "a scheduled message waits for the end of the recipient's quiet hours");
+      await finish(async (trx) => {
+        await trx.updateTable('messages').set({ send_at: hold, updated_at: now }).where('id', '=', message.id).execute();
+        await scheduleRelease(trx, message.id, hold, now);
+      });
+      return;
+    }
     await finish(async (trx) => {
       if (!(await advanceStatus(trx, message.id, 'queued', { now }))) return;
       await enqueue(
         trx,
         'message.send',
         { messageId: message.id },
-        { groupKey: sendGroup(message.to_number), now, maxAttempts: ctx.config.queue.max_attempts },
+        // Scheduled sends are bulk traffic: replies to people texting now go first.
+        { groupKey: sendGroup(message.to_number), now, maxAttempts: ctx.config.queue.max_attempts, priority: 1 },
       );
       if (message.conversation_id !== null) {
         await trx

@@ -16,6 +16,9 @@ import { suppressAtProviderWord } from '../consent/provider-opt-out.js';
 import { advanceStatus, applyWaitingReceipts } from './status.js';
 import { sendGroup } from '../queue/groups.js';
 import { scheduleRelease } from './scheduled.js';
+import { quietHoursHold } from './quiet-hours.js';
+import { holdSender, reserveSenderSlot, senderHeld, takeLiveSlot } from './sender-clock.js';
+import type { QuietHoursConfig } from '../config-fields.js';
 
 /** Longest body Parley will send: 10 segments of GSM-7 text, the usual provider ceiling. */
 export const maxBodyLength = 1600;
@@ -37,6 +40,8 @@ export interface OutboundDraft {
   sendAt?: number | null;
   /** The template its body was written from, kept with the message. */
   template?: string | null;
+  /** Quiet hours over the channel's and the deployment's (a broadcast's own). */
+  quietHours?: QuietHoursConfig | null;
 }
 
 export interface QueueOptions {
@@ -79,7 +84,18 @@ export async function queueOutbound(
   const conversation = draft.conversation ?? (await upsertConversation(trx, await upsertContact(trx, to, now), channel.name, from, now));
   const contactId = conversation.contact_id;
   const { encoding, segments } = countSegments(draft.body);
-  const scheduled = !refused && draft.sendAt !== undefined && draft.sendAt !== null && draft.sendAt > now;
+  let sendAt = draft.sendAt ?? null;
+  if (!refused && (sendAt === null || sendAt <= now)) {
+    // A text due now may still have to wait for the recipient's quiet hours to end.
+    const hold = await quietHoursHold(
+      trx,
+      ctx,
+      { to, channel: channel.config, origin, conversationId: conversation.id, override: draft.quietHours },
+      now,
+    );
+    if (hold !== null) sendAt = hold;
+  }
+  const scheduled = !refused && sendAt !== null && sendAt > now;
   const row: MessageRow = {
     id: newId('msg', now),
     conversation_id: conversation.id,
@@ -101,7 +117,7 @@ export async function queueOutbound(
     intent: null,
     provider_time: null,
     processed_at: null,
-    send_at: draft.sendAt ?? null,
+    send_at: sendAt,
     template: draft.template ?? null,
     created_at: now,
     updated_at: now,
@@ -109,7 +125,7 @@ export async function queueOutbound(
   await trx.insertInto('messages').values(row).execute();
   if (scheduled) {
     // The conversation's activity moves when the text goes, not now.
-    await scheduleRelease(trx, row.id, draft.sendAt!, now);
+    await scheduleRelease(trx, row.id, sendAt!, now);
     return row;
   }
   await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
@@ -122,9 +138,30 @@ export async function queueOutbound(
     );
     return row;
   }
-  await enqueue(trx, 'message.send', { messageId: row.id }, { groupKey: sendGroup(to), now, maxAttempts: ctx.config.queue.max_attempts });
+  await enqueue(
+    trx,
+    'message.send',
+    { messageId: row.id },
+    { groupKey: sendGroup(to), now, maxAttempts: ctx.config.queue.max_attempts, priority: sendPriority(origin) },
+  );
   return row;
 }
+
+/**
+ * Replies to people texting now (automatic replies, flow steps, agents, the opt-out confirmation)
+ * are live: claimed before bulk traffic and never waiting behind it on the sender's clock.
+ */
+export function isLive(origin: MessageOrigin): boolean {
+  return origin === 'automation' || origin === 'agent' || origin === 'compliance';
+}
+
+/** The queue priority of a message's send job: 0 for live replies, 1 for bulk traffic. */
+export function sendPriority(origin: MessageOrigin): number {
+  return isLive(origin) ? 0 : 1;
+}
+
+/** A bulk send whose slot is nearer than this waits for it in its job; further, it is queued again for then. */
+const maxInlineSlotWaitMs = 250;
 
 /** Queues one message in its own commit (the API's path). */
 export async function sendMessage(ctx: EngineContext, draft: OutboundDraft): Promise<MessageRow> {
@@ -178,6 +215,33 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
     if (message.origin !== 'compliance' && (await isSuppressed(ctx.store.db, message.to_number, message.from_number))) {
       return fail('opted_out', 'the recipient opted out before this was sent; not sent');
     }
+    const perSecond = channel.config.rate_limit;
+    if (perSecond !== undefined && message.status === 'queued') {
+      if (isLive(message.origin)) {
+        await takeLiveSlot(ctx.store, message.channel, message.from_number, perSecond);
+      } else {
+        // A retry takes a new slot, as does one whose slot came during a pause the provider asked for.
+        let slot = job.payload.slotAt !== undefined && job.attempts === 1 ? job.payload.slotAt : null;
+        for (let tries = 0; ; tries++) {
+          const held = await senderHeld(ctx.store, message.channel, message.from_number);
+          if (slot !== null && !held) break;
+          slot = await reserveSenderSlot(ctx.store, message.channel, message.from_number, perSecond);
+          const wait = slot - Date.now();
+          if (wait > maxInlineSlotWaitMs || tries > 2) {
+            const runAt = slot;
+            return finish((trx) =>
+              enqueue(
+                trx,
+                'message.send',
+                { messageId: message.id, slotAt: runAt },
+                { groupKey: sendGroup(message.to_number), runAt, priority: 1, maxAttempts: ctx.config.queue.max_attempts },
+              ),
+            );
+          }
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      }
+    }
     if (message.status === 'queued') await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending'));
 
     let result;
@@ -195,6 +259,10 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
       );
     } catch (error) {
       if (!(error instanceof SendError)) throw error;
+      if (error.kind === 'throttled' && perSecond !== undefined) {
+        // The provider says this number goes too fast: every instance's bulk traffic from it waits.
+        await holdSender(ctx.store, message.channel, message.from_number, Date.now() + (error.retryAfterMs ?? 1_000));
+      }
       const retrying = error.retryable && job.attempts < job.maxAttempts;
       ctx.metrics.sends.inc({ channel: message.channel, outcome: retrying ? 'retry' : 'failed' });
       if (retrying) throw error;

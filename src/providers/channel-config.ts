@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { duration, e164 } from '../config-fields.js';
+import { duration, e164, quietHours, type QuietHoursConfig } from '../config-fields.js';
 
 // The settings every channel has, whatever its provider. Each provider's folder has a config.ts
 // that adds its own credentials to these; config.ts joins them into one list by `provider`.
@@ -42,6 +42,13 @@ export const baseChannelFields = {
    * default; the provider gets the same Parley id) or `fail` the message and tell the business.
    */
   on_unknown_outcome: z.enum(['resend', 'fail']).optional(),
+  /** Quiet hours for this channel's texts that start a conversation, over `outbound.quiet_hours`. */
+  quiet_hours: quietHours.optional(),
+  /**
+   * Texts per second per sending number, held across instances: live replies go first, bulk
+   * traffic (broadcasts, scheduled sends) takes the slots left. Unlimited when absent.
+   */
+  rate_limit: z.number().positive().max(10_000).optional(),
   /** The provider API's base URL, for a regional endpoint or a local stand-in in tests. */
   api_url: z
     .url({ protocol: /^https?$/ })
@@ -59,5 +66,7 @@ export interface BaseChannelConfig {
   send_timeout: number;
   /** Absent means `resend`. */
   on_unknown_outcome?: 'resend' | 'fail' | undefined;
+  quiet_hours?: QuietHoursConfig | undefined;
+  rate_limit?: number | undefined;
   api_url?: string | undefined;
 }

@@ -142,6 +142,8 @@ export class SendError extends Error {
     readonly kind: SendErrorKind,
     message: string,
     readonly providerCode: string | null = null,
+    /** How long the provider asked Parley to wait (its Retry-After), when it said. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
     this.retryable = retryableKinds.has(kind);

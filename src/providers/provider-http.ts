@@ -64,8 +64,9 @@ export async function callProvider(call: ProviderCall, readRefusal?: RefusalRead
   const refusal = readRefusal?.(reply) ?? { code: null };
   const code = refusal.code ?? String(status);
   const detail = `${hostOf(call.url)} answered ${status}${refusal.message ? `: ${refusal.message}` : text ? `: ${text.slice(0, 200)}` : ''}`;
-  if (status === 429) throw new SendError('throttled', detail, code);
-  if (status >= 500) throw new SendError('provider_unavailable', detail, code);
+  const retryAfter = readRetryAfter(response.headers['retry-after']);
+  if (status === 429) throw new SendError('throttled', detail, code, retryAfter);
+  if (status >= 500) throw new SendError('provider_unavailable', detail, code, retryAfter);
   if (refusal.optedOut) throw new SendError('recipient_opted_out', detail, code);
   if (status >= 400) throw new SendError('rejected', detail, code);
   throw new SendError('invalid_response', detail, code);
@@ -73,6 +74,18 @@ export async function callProvider(call: ProviderCall, readRefusal?: RefusalRead
 
 export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/** A Retry-After header (seconds, or an HTTP date) as milliseconds from now; null when absent or unreadable. */
+export function readRetryAfter(header: string | string[] | undefined, now = Date.now()): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return null;
+  if (/^\d+$/.test(value.trim())) return Math.min(Number(value.trim()), 3_600) * 1000;
+  // An HTTP date names its day and month; Date.parse alone would read "-1" as a year.
+  if (!/[a-z]{3}/i.test(value)) return null;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return null;
+  return Math.min(Math.max(0, at - now), 3_600_000);
 }
 
 function parseJson(text: string): unknown {

@@ -23,9 +23,10 @@ export interface ClaimOptions {
  * Takes up to `limit` runnable jobs and leases them to `workerId`.
  *
  * First, jobs whose lease expired (their worker died or stalled) go back to pending. Then pending,
- * due jobs are taken in id order, each only if it is the oldest live job of its group: that is what
- * serialises one contact's messages while other contacts proceed in parallel. The scan walks the
- * (state, id) index and stops at `limit`, so a backlog does not make claiming slower. On
+ * due jobs are taken by priority (live work before bulk sends), then in id order, each only if it
+ * is the oldest live job of its group: that is what serialises one contact's messages while other
+ * contacts proceed in parallel. The scan walks the (state, priority, id) index and stops at
+ * `limit`, so a backlog does not make claiming slower. On
  * PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent workers in other processes
  * never claim the same job; on SQLite the single writer gives the same guarantee.
  */
@@ -63,6 +64,8 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
           ),
         ]),
       )
+      // Live work (priority 0) before bulk sends (1): a broadcast's backlog never delays a reply.
+      .orderBy('j.priority')
       .orderBy('j.id')
       .limit(options.limit);
 

@@ -10,6 +10,8 @@ export interface EnqueueOptions {
   limitKey?: string | null;
   runAt?: number;
   maxAttempts?: number;
+  /** 0 (the default) for live work; 1 for bulk sends, claimed only after every due job of 0. */
+  priority?: number;
   now?: number;
 }
 
@@ -33,6 +35,7 @@ export async function enqueue<K extends JobKind>(
     limit_key: options.limitKey ?? null,
     run_at: options.runAt ?? now,
     max_attempts: options.maxAttempts ?? defaultMaxAttempts,
+    priority: options.priority ?? 0,
     now,
   });
 }
@@ -58,6 +61,7 @@ export async function enqueueMany(trx: Kysely<Database>, jobs: NewJob[]): Promis
         state: 'pending' as const,
         run_at: options.runAt ?? options.now ?? now,
         max_attempts: options.maxAttempts ?? defaultMaxAttempts,
+        priority: options.priority ?? 0,
         created_at: options.now ?? now,
         updated_at: options.now ?? now,
       })),
@@ -67,7 +71,7 @@ export async function enqueueMany(trx: Kysely<Database>, jobs: NewJob[]): Promis
 
 // Jobs enqueued one at a time: compiled once (see precompiled.ts).
 const insertJob = precompile(
-  ['kind', 'payload', 'group_key', 'limit_key', 'run_at', 'max_attempts', 'now'],
+  ['kind', 'payload', 'group_key', 'limit_key', 'run_at', 'max_attempts', 'priority', 'now'],
   (
     db,
     p: {
@@ -77,6 +81,7 @@ const insertJob = precompile(
       limit_key: string | null;
       run_at: number;
       max_attempts: number;
+      priority: number;
       now: number;
     },
   ) =>
@@ -88,6 +93,7 @@ const insertJob = precompile(
       state: 'pending',
       run_at: p.run_at,
       max_attempts: p.max_attempts,
+      priority: p.priority,
       created_at: p.now,
       updated_at: p.now,
     }),

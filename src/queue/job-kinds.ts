@@ -14,7 +14,7 @@ export interface JobPayloads {
   /** A scheduled message's time came: queue it for sending, unless it was canceled or is too late. */
   'message.release': { messageId: string };
   /** Hand one outbound message to its channel's provider. */
-  'message.send': { messageId: string };
+  'message.send': { messageId: string; /** A slot already reserved on the sender's clock (outbound/sender-clock.ts). */ slotAt?: number };
   /** Apply one delivery receipt to the message it refers to. */
   'status.apply': { receiptId: number };
   /** Make one attempt to deliver an event to one of the business's endpoints. */

@@ -268,7 +268,13 @@ export class Worker {
         await this.store.write((trx) => releaseJob(trx, job)).catch(() => {});
         return;
       }
-      const retryAt = Date.now() + retryDelayMs(job.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
+      // An error may say how long to wait at least (a provider's Retry-After).
+      const asked = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+      const delayMs = Math.max(
+        retryDelayMs(job.attempts, this.options.retryBaseMs, this.options.retryMaxMs),
+        typeof asked === 'number' ? asked : 0,
+      );
+      const retryAt = Date.now() + delayMs;
       const failure: FailOptions = { error: describeError(error), retryAt, final: error instanceof PermanentJobError };
       const state = await this.store
         .write((trx) => failJob(trx, job, failure))

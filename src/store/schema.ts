@@ -211,6 +211,8 @@ export interface JobsTable {
   last_error: string | null;
   /** 1 when the last run was cut short (its process died or stalled past its lease), 0 otherwise. */
   interrupted: ColumnType<number, number | undefined, number>;
+  /** Claimed in ascending order: 0 for live work, 1 for bulk sends (see queue/claim.ts). */
+  priority: ColumnType<number, number | undefined, number>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -428,6 +430,14 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   trigger_events: TriggerEventsTable;
   trigger_keys: TriggerKeysTable;
+  sender_clocks: SenderClocksTable;
+}
+
+export interface SenderClocksTable {
+  channel: string;
+  number: string;
+  next_slot_at: Millis;
+  held_until: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

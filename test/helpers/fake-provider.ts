@@ -14,6 +14,7 @@ export interface ProviderReply {
   status: number;
   body?: unknown;
   delayMs?: number;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -22,6 +23,8 @@ export interface ProviderReply {
  */
 export class FakeProvider {
   readonly sends: ReceivedSend[] = [];
+  /** When each of `sends` was accepted, by this server's clock (for measuring spacing). */
+  readonly acceptedAt: number[] = [];
   readonly script: ProviderReply[] = [];
   private server: Server | undefined;
   private counter = 0;
@@ -40,9 +43,12 @@ export class FakeProvider {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ReceivedSend;
     const reply = this.script.shift() ?? { status: 200 };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
-    if (reply.status >= 200 && reply.status < 300) this.sends.push(body);
+    if (reply.status >= 200 && reply.status < 300) {
+      this.sends.push(body);
+      this.acceptedAt.push(Date.now());
+    }
     const payload = reply.body ?? { message_id: `prov-${++this.counter}` };
-    res.writeHead(reply.status, { 'content-type': 'application/json' });
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
     res.end(JSON.stringify(payload));
   }
 

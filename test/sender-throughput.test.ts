@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, it } from 'node:test';
+import type { Store } from '../src/store/database.js';
+import { FakeProvider } from './helpers/fake-provider.js';
+import { genericChannel, inbound, startTestParley, type TestParley } from './helpers/parley.js';
+import { forEachStore } from './helpers/stores.js';
+
+// A channel's rate limit, measured at the provider stand-in. Only lower bounds on spacing are
+// asserted: a slow machine spaces texts further apart, never closer.
+
+const perSecond = 10;
+
+function recipients(n: number, offset = 0): string[] {
+  return Array.from({ length: n }, (_, i) => `+1212555${String(1000 + offset + i).padStart(4, '0')}`);
+}
+
+forEachStore('sender throughput', (stores) => {
+  let store: Store;
+  let provider: FakeProvider;
+  let parley: TestParley;
+
+  before(async () => {
+    provider = await new FakeProvider().start();
+  });
+  after(() => provider.stop());
+  beforeEach(async () => {
+    store = await stores.open();
+    parley = await startTestParley(store, provider.url, { channels: [genericChannel(provider.url, { rate_limit: perSecond })] });
+    provider.sends.length = 0;
+    provider.acceptedAt.length = 0;
+  });
+  afterEach(async () => {
+    await parley.close();
+    await store.close();
+  });
+
+  it('space bulk texts by the rate limit', async () => {
+    const to = recipients(30);
+    for (const phone of to) assert.equal((await parley.api('POST', '/v1/messages', { to: phone, body: 'Sale today' })).status, 202);
+    await parley.until(async () => provider.sends.length >= to.length, 60_000);
+    const span = provider.acceptedAt.at(-1)! - provider.acceptedAt[0]!;
+    const expected = ((to.length - 1) * 1000) / perSecond;
+    assert.ok(span >= expected * 0.8, `30 texts in ${span} ms at ${perSecond}/s (expected about ${expected} ms)`);
+    assert.deepEqual(new Set(provider.sends.map((s) => s.to)), new Set(to), 'each once');
+    assert.equal(provider.sends.length, to.length);
+  });
+
+  it('send a reply to someone texting now before the bulk traffic queued ahead of it', async () => {
+    const to = recipients(40, 100);
+    await Promise.all(to.map((phone) => parley.api('POST', '/v1/messages', { to: phone, body: 'Sale today' })));
+    const texter = '+13125550142';
+    await parley.webhook('inbound', inbound(texter, 'HELP'));
+    await parley.until(async () => provider.sends.some((s) => s.to === texter), 60_000);
+    const bulkBefore = provider.sends.filter((s) => s.to !== texter).length;
+    assert.ok(bulkBefore < 30, `the reply went after ${bulkBefore} of 40 bulk texts`);
+    await parley.until(async () => provider.sends.length >= 41, 60_000);
+  });
+
+  it("slow the sender down for a provider's 429 and its Retry-After", async () => {
+    provider.script.push({ status: 429, headers: { 'retry-after': '2' }, body: { error: 'slow down' } });
+    const throttledAt = Date.now();
+    const to = recipients(3, 200);
+    for (const phone of to) await parley.api('POST', '/v1/messages', { to: phone, body: 'Sale today' });
+    await parley.until(async () => provider.sends.length >= 3, 60_000);
+    const first = provider.acceptedAt[0]! - throttledAt;
+    assert.ok(first >= 1_500, `first accepted send ${first} ms after the 429 that asked for 2 s`);
+  });
+});
