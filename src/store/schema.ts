@@ -384,6 +384,15 @@ export interface IdempotencyKeysTable {
   created_at: Millis;
 }
 
+/** An answer agents insert into the reply box (the console's saved replies), kept by admins. */
+export interface SavedRepliesTable {
+  id: string;
+  name: string;
+  body: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
 export interface Database {
   settings: SettingsTable;
   contacts: ContactsTable;
@@ -412,6 +421,7 @@ export interface Database {
   console_submissions: ConsoleSubmissionsTable;
   templates: TemplatesTable;
   idempotency_keys: IdempotencyKeysTable;
+  saved_replies: SavedRepliesTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

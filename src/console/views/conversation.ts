@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from '../html.js';
 import type { Thread } from '../conversation.js';
+import type { SavedReply } from '../saved-replies.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
 
@@ -88,7 +89,31 @@ function contactPanel(thread: Thread): SafeHtml {
   </aside>`;
 }
 
-export function conversationView(session: ConsoleSession, thread: Thread, submission: string): string {
+/** What the reply box offers: the saved replies, and the text it starts with (one inserted without JavaScript). */
+export interface ReplyBox {
+  savedReplies: SavedReply[];
+  draft: string;
+}
+
+function savedReplyPicker(conversationId: string, savedReplies: SavedReply[]): SafeHtml | '' {
+  if (savedReplies.length === 0) return '';
+  // A plain GET form: without JavaScript it reloads the page with the reply box filled; reply-box.js
+  // fills the box in place instead, from each option's data-body.
+  return html`<form method="get" action="/console/conversations/${conversationId}" class="saved-picker">
+    <label for="saved">Saved reply</label>
+    <select id="saved" name="saved">
+      ${savedReplies.map((r) => html`<option value="${r.id}" data-body="${r.body}">${r.name}</option>`)}
+    </select>
+    <button type="submit" class="secondary">Insert</button>
+  </form>`;
+}
+
+export function conversationView(
+  session: ConsoleSession,
+  thread: Thread,
+  submission: string,
+  box: ReplyBox = { savedReplies: [], draft: '' },
+): string {
   const { conversation } = thread;
   const csrf = html`<input type="hidden" name="csrf" value="${session.csrf}" />`;
   const action = (path: string, label: string) =>
@@ -100,6 +125,8 @@ export function conversationView(session: ConsoleSession, thread: Thread, submis
     session,
     current: 'inbox',
     live: `conversation ${conversation.id} ${conversation.contact_id}`,
+    scripts: ['segments.js', 'reply-box.js'],
+    styles: ['reports.css'],
     body: html`<p><a href="/console">← Inbox</a></p>
       <header class="conversation-head">
         <h1>${conversation.phone}</h1>
@@ -114,7 +141,7 @@ export function conversationView(session: ConsoleSession, thread: Thread, submis
       </header>
       <div class="conversation">
         <section class="thread-column" id="thread">
-          ${threadItems(thread)}
+          ${threadItems(thread)} ${thread.optedOut ? '' : savedReplyPicker(conversation.id, box.savedReplies)}
           <form method="post" action="/console/conversations/${conversation.id}/reply" class="reply">
             ${csrf}
             <input type="hidden" name="submission" value="${submission}" />
@@ -127,7 +154,8 @@ export function conversationView(session: ConsoleSession, thread: Thread, submis
                     </p>
                     <textarea id="body" name="body" rows="3" disabled aria-describedby="opted-out-reason"></textarea>
                     <button type="submit" disabled>Send</button>`
-                : html`<textarea id="body" name="body" rows="3" maxlength="1600" required></textarea> <button type="submit">Send</button>`
+                : html`<textarea id="body" name="body" rows="3" maxlength="1600" required>${box.draft}</textarea>
+                    <button type="submit">Send</button>`
             }
           </form>
           <form method="post" action="/console/conversations/${conversation.id}/note" class="note-form">
