@@ -23,4 +23,22 @@
       box.dispatchEvent(new Event('input', { bubbles: true }));
     });
   }
+
+  var counter = document.getElementById('segment-count');
+  if (counter && window.parleySegments) {
+    var update = function () {
+      var count = window.parleySegments.countSegments(box.value);
+      var characters = Array.from(box.value).length;
+      counter.textContent =
+        characters +
+        (characters === 1 ? ' character' : ' characters') +
+        ' · ' +
+        count.encoding +
+        ' · ' +
+        count.segments +
+        (count.segments === 1 ? ' segment' : ' segments');
+    };
+    box.addEventListener('input', update);
+    update();
+  }
 })();

@@ -1,4 +1,6 @@
+import { countSegments } from '../../core/segments.js';
 import { html, type SafeHtml } from '../html.js';
+import type { SessionRow } from '../../conversations/flow-sessions.js';
 import type { Thread } from '../conversation.js';
 import type { SavedReply } from '../saved-replies.js';
 import type { ConsoleSession } from '../sessions.js';
@@ -34,6 +36,46 @@ function threadItems(thread: Thread): SafeHtml {
   return html`<ol class="thread" aria-label="Messages">
     ${items.map((i) => i.markup)}
   </ol>`;
+}
+
+// A flow's vars are the business's data and its calls' answers: a key named like a credential is
+// not shown, at any depth, whatever its value.
+const secretLike = /secret|token|passw|api[_-]?key|auth|signature|credential|private|cookie|session[_-]?key/i;
+
+function shownValue(value: unknown): string {
+  if (typeof value === 'string') return value.length > 300 ? `${value.slice(0, 300)}…` : value;
+  const text = JSON.stringify(value, (key, inner: unknown) => (key !== '' && secretLike.test(key) ? '[hidden]' : inner)) ?? 'null';
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+function flowPanel(session: SessionRow | null): SafeHtml {
+  if (!session)
+    return html`<h3>Flow</h3>
+      <p class="flow-session none">No flow running.</p>`;
+  let vars: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(session.vars);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) vars = parsed as Record<string, unknown>;
+  } catch {
+    // Unreadable vars show as none; the session itself is still shown.
+  }
+  const entries = Object.entries(vars);
+  return html`<h3>Flow</h3>
+    <dl class="flow-session">
+      <dt>Running</dt>
+      <dd>${session.flow}</dd>
+      <dt>Step</dt>
+      <dd><code>${session.step}</code>${session.retries > 0 ? html` (asked again ${session.retries}×)` : ''}</dd>
+      <dt>Started</dt>
+      <dd>${when(session.started_at)}</dd>
+      <dt>Expires</dt>
+      <dd>${when(session.expires_at)}</dd>
+      ${entries.map(
+        ([name, value]) =>
+          html`<dt class="var">${name}</dt>
+            <dd class="var">${secretLike.test(name) ? html`<em>hidden</em>` : shownValue(value)}</dd>`,
+      )}
+    </dl>`;
 }
 
 function contactPanel(thread: Thread): SafeHtml {
@@ -86,7 +128,15 @@ function contactPanel(thread: Thread): SafeHtml {
             </ul>`
         : ''
     }
+    ${flowPanel(thread.flowSession)}
   </aside>`;
+}
+
+/** "12 characters · GSM-7 · 1 segment": what a reply will cost (reply-box.js writes the same line as the agent types). */
+export function segmentLine(body: string): string {
+  const count = countSegments(body);
+  const characters = [...body].length;
+  return `${characters} character${characters === 1 ? '' : 's'} · ${count.encoding} · ${count.segments} segment${count.segments === 1 ? '' : 's'}`;
 }
 
 /** What the reply box offers: the saved replies, and the text it starts with (one inserted without JavaScript). */
@@ -154,7 +204,9 @@ export function conversationView(
                     </p>
                     <textarea id="body" name="body" rows="3" disabled aria-describedby="opted-out-reason"></textarea>
                     <button type="submit" disabled>Send</button>`
-                : html`<textarea id="body" name="body" rows="3" maxlength="1600" required>${box.draft}</textarea>
+                : html`<textarea id="body" name="body" rows="3" maxlength="1600" required aria-describedby="segment-count">
+${box.draft}</textarea>
+                    <p class="segment-count" id="segment-count" aria-live="polite">${segmentLine(box.draft)}</p>
                     <button type="submit">Send</button>`
             }
           </form>
