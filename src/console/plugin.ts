@@ -8,6 +8,7 @@ import { readSetting, writeSettingOnce } from '../store/settings.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { asset } from './assets.js';
+import { registerConsentRoutes } from './consent-routes.js';
 import { registerLoginRoutes } from './login-routes.js';
 import { registerOperationsRoutes } from './operations-routes.js';
 import { registerSavedReplyRoutes } from './saved-reply-routes.js';
@@ -106,6 +107,7 @@ export async function registerConsole(app: FastifyInstance, ctx: EngineContext):
     registerAdminRoutes(scope, consoleContext);
     registerOperationsRoutes(scope, consoleContext);
     registerSavedReplyRoutes(scope, consoleContext);
+    registerConsentRoutes(scope, consoleContext);
     registerStream(scope, consoleContext);
   });
 }
