@@ -11,6 +11,7 @@ import { asset } from './assets.js';
 import { registerConsentRoutes } from './consent-routes.js';
 import { registerLoginRoutes } from './login-routes.js';
 import { registerOperationsRoutes } from './operations-routes.js';
+import { registerReportRoutes } from './report-routes.js';
 import { registerSavedReplyRoutes } from './saved-reply-routes.js';
 import { field, sessionOf, sessions, type ConsoleContext } from './request.js';
 import { loadSession, sameSecret, sessionCookie, type SessionSettings } from './sessions.js';
@@ -108,6 +109,7 @@ export async function registerConsole(app: FastifyInstance, ctx: EngineContext):
     registerOperationsRoutes(scope, consoleContext);
     registerSavedReplyRoutes(scope, consoleContext);
     registerConsentRoutes(scope, consoleContext);
+    registerReportRoutes(scope, consoleContext);
     registerStream(scope, consoleContext);
   });
 }

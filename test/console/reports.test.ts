@@ -186,4 +186,53 @@ forEachStore('console reports', (stores) => {
       [{ opt_out: 2, opt_in: 1 }],
     );
   });
+
+  it('shows admins a dashboard readable without JavaScript, its chart data escaped in a JSON block', async () => {
+    await needsHuman('+15557772401', 'what time again?');
+    assert.equal((await parley.webhook('inbound', inbound('+15557772402', 'STOP'))).status, 200);
+    await parley.until(async () =>
+      store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15557772402').executeTakeFirst(),
+    );
+    const sent = await parley.until(async () =>
+      store.db
+        .selectFrom('messages')
+        .select(['provider_message_id'])
+        .where('to_number', '=', '+15557772402')
+        .where('status', '=', 'sent')
+        .executeTakeFirst(),
+    );
+    assert.equal((await parley.webhook('status', { message_id: sent.provider_message_id, status: 'delivered' })).status, 200);
+    await parley.until(async () => store.db.selectFrom('messages').select('id').where('status', '=', 'delivered').executeTakeFirst());
+
+    const admin = await loggedIn('admin@example.com');
+    const page = await admin.get('/console/dashboard');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<dt>Opt-outs<\/dt>\s*<dd>1<\/dd>/);
+    assert.match(page.text, /<dt>Replies received<\/dt>\s*<dd>2<\/dd>/);
+    assert.match(page.text, /<dd id="delivery-rate">100\.0%<\/dd>/);
+    assert.match(page.text, /<dt>Ack latency p50 \/ p95<\/dt>\s*<dd>≤ \d+ ms \/ ≤ \d+ ms<\/dd>/);
+    assert.match(page.text, /<script src="\/console\/assets\/uPlot\.iife\.min\.js\?v=[0-9a-f]+" defer><\/script>/);
+    const json = /<script type="application\/json" id="dashboard-data">([\s\S]*?)<\/script>/.exec(page.text)![1]!;
+    const data = JSON.parse(json);
+    assert.equal(
+      data.inbound.reduce((a: number, b: number) => a + b, 0),
+      2,
+    );
+    assert.equal(
+      data.optOuts.reduce((a: number, b: number) => a + b, 0),
+      1,
+    );
+    assert.equal((await admin.get('/console/dashboard?window=7d')).status, 200);
+    assert.equal((await admin.get('/console/dashboard?window=__proto__')).status, 200);
+
+    const replies = await admin.get('/console/replies?days=1');
+    assert.equal(replies.status, 200);
+    assert.match(replies.text, /2 replies since/);
+    assert.match(replies.text, /<td>opt_out<\/td>\s*<td>1<\/td>\s*<td>50\.0%<\/td>/);
+    assert.ok(replies.text.includes('“what time again?” — 1'));
+
+    const agent = await loggedIn('agent@example.com');
+    assert.equal((await agent.get('/console/dashboard')).status, 403);
+    assert.equal((await agent.get('/console/replies')).status, 403);
+  });
 });
