@@ -192,7 +192,12 @@ export function conversationView(
       <div class="conversation">
         <section class="thread-column" id="thread">
           ${threadItems(thread)} ${thread.optedOut ? '' : savedReplyPicker(conversation.id, box.savedReplies)}
-          <form method="post" action="/console/conversations/${conversation.id}/reply" class="reply">
+          <form
+            method="post"
+            action="/console/conversations/${conversation.id}/reply"
+            class="reply"
+            data-opted-out="${thread.optedOut ? 'yes' : 'no'}"
+          >
             ${csrf}
             <input type="hidden" name="submission" value="${submission}" />
             <label for="body">Reply</label>
