@@ -83,7 +83,7 @@ export async function withdrawApiSuppressions(trx: Kysely<Database>, phone: stri
   return rows.length;
 }
 
-async function recordConsentChange(
+export async function recordConsentChange(
   trx: Kysely<Database>,
   action: 'opt_out' | 'opt_in',
   scope: string,

@@ -3,6 +3,7 @@ import { ParleyError } from '../errors.js';
 import { actOnConversation, addNote, loadThread, newSubmissionKey, replyFromConsole, type ConversationAction } from './conversation.js';
 import { inboxFilters, inboxPage, type InboxFilter } from './inbox.js';
 import { field, sessionOf, type ConsoleContext } from './request.js';
+import { listSavedReplies } from './saved-replies.js';
 import { conversationView } from './views/conversation.js';
 import { inboxList, inboxView } from './views/inbox.js';
 
@@ -26,10 +27,19 @@ export function registerAgentRoutes(app: FastifyInstance, consoleContext: Consol
     return inboxView(session, page, filter, q);
   });
 
-  app.get<{ Params: { id: string } }>('/console/conversations/:id', guarded, async (request, reply) => {
-    const thread = await loadThread(db, request.params.id);
-    return reply.type('text/html; charset=utf-8').send(conversationView(sessionOf(request), thread, newSubmissionKey()));
-  });
+  app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>(
+    '/console/conversations/:id',
+    guarded,
+    async (request, reply) => {
+      const saved = typeof request.query.saved === 'string' ? request.query.saved : null;
+      const [thread, savedReplies] = await Promise.all([loadThread(db, request.params.id), listSavedReplies(db)]);
+      // `?saved=` is the saved-reply picker without JavaScript: the page again, its reply box filled.
+      const draft = saved ? (savedReplies.find((r) => r.id === saved)?.body ?? '') : '';
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(conversationView(sessionOf(request), thread, newSubmissionKey(), { savedReplies, draft }));
+    },
+  );
 
   const back = (id: string) => `/console/conversations/${encodeURIComponent(id)}`;
 

@@ -18,7 +18,13 @@ export type AuditAction =
   | 'endpoint_enabled'
   | 'job_retried'
   | 'unreadable_replayed'
-  | 'unreadable_discarded';
+  | 'unreadable_discarded'
+  // Saved replies, the consent ledger (saved-reply-routes.ts, consent-routes.ts)
+  | 'saved_reply_added'
+  | 'saved_reply_changed'
+  | 'saved_reply_removed'
+  | 'consent_exported'
+  | 'consent_imported';
 
 /** Records what a console user did, in the caller's transaction so the trail matches what happened. */
 export async function recordAudit(

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isSuppressed } from '../consent/consent.js';
+import { activeSession, type SessionRow } from '../conversations/flow-sessions.js';
 import { closeConversation } from '../conversations/handoff.js';
 import { newId } from '../core/ids.js';
 import { ParleyError } from '../errors.js';
@@ -20,6 +21,8 @@ export interface Thread {
   consentHistory: Selectable<ConsentChangesTable>[];
   /** Whether the contact has opted out of this conversation's business number. */
   optedOut: boolean;
+  /** The flow session running for the contact on this business number, if any. */
+  flowSession: SessionRow | null;
 }
 
 const parseJson = <T>(text: string, fallback: T): T => {
@@ -32,7 +35,7 @@ const parseJson = <T>(text: string, fallback: T): T => {
 
 export async function loadThread(db: Kysely<Database>, id: string): Promise<Thread> {
   const conversation = await loadConversation(db, id);
-  const [contact, messages, notes, suppressions, consentHistory, assignee, optedOut] = await Promise.all([
+  const [contact, messages, notes, suppressions, consentHistory, assignee, optedOut, flowSession] = await Promise.all([
     db.selectFrom('contacts').select(['fields', 'tags']).where('id', '=', conversation.contact_id).executeTakeFirstOrThrow(),
     db.selectFrom('messages').selectAll().where('conversation_id', '=', id).orderBy('created_at').orderBy('id').execute(),
     db.selectFrom('conversation_notes').selectAll().where('conversation_id', '=', id).orderBy('created_at').orderBy('id').execute(),
@@ -49,6 +52,7 @@ export async function loadThread(db: Kysely<Database>, id: string): Promise<Thre
       ? db.selectFrom('console_users').select('email').where('id', '=', conversation.assigned_to).executeTakeFirst()
       : Promise.resolve(undefined),
     isSuppressed(db, conversation.phone, conversation.local_number),
+    activeSession(db, conversation.phone, conversation.local_number),
   ]);
   return {
     conversation,
@@ -59,6 +63,7 @@ export async function loadThread(db: Kysely<Database>, id: string): Promise<Thre
     suppressions,
     consentHistory,
     optedOut,
+    flowSession: flowSession ?? null,
   };
 }
 

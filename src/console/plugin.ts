@@ -8,8 +8,11 @@ import { readSetting, writeSettingOnce } from '../store/settings.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { asset } from './assets.js';
+import { registerConsentRoutes } from './consent-routes.js';
 import { registerLoginRoutes } from './login-routes.js';
 import { registerOperationsRoutes } from './operations-routes.js';
+import { registerReportRoutes } from './report-routes.js';
+import { registerSavedReplyRoutes } from './saved-reply-routes.js';
 import { field, sessionOf, sessions, type ConsoleContext } from './request.js';
 import { loadSession, sameSecret, sessionCookie, type SessionSettings } from './sessions.js';
 import { registerStream } from './stream.js';
@@ -104,6 +107,9 @@ export async function registerConsole(app: FastifyInstance, ctx: EngineContext):
     registerAgentRoutes(scope, consoleContext);
     registerAdminRoutes(scope, consoleContext);
     registerOperationsRoutes(scope, consoleContext);
+    registerSavedReplyRoutes(scope, consoleContext);
+    registerConsentRoutes(scope, consoleContext);
+    registerReportRoutes(scope, consoleContext);
     registerStream(scope, consoleContext);
   });
 }

@@ -55,3 +55,14 @@ function increment(bytes: Buffer): Buffer {
   // 2^80 ids in one millisecond: start over with fresh randomness rather than wrap silently.
   return randomBytes(10);
 }
+
+/** The smallest id `newId(prefix, ms)` can give: every id made at or after `ms` sorts at or after it (for time ranges over ids). */
+export function firstIdAt(prefix: string, ms: number): string {
+  let encoded = '';
+  let t = Math.max(0, Math.floor(ms));
+  for (let i = 0; i < 10; i++) {
+    encoded = alphabet[t % 32] + encoded;
+    t = Math.floor(t / 32);
+  }
+  return `${prefix}_${encoded}${'0'.repeat(16)}`;
+}

@@ -398,6 +398,13 @@ export interface TriggerKeysTable {
   key: string;
   message_id: string;
   created_at: Millis;
+/** An answer agents insert into the reply box (the console's saved replies), kept by admins. */
+export interface SavedRepliesTable {
+  id: string;
+  name: string;
+  body: string;
+  created_at: Millis;
+  updated_at: Millis;
 }
 
 export interface Database {
@@ -431,6 +438,7 @@ export interface Database {
   trigger_events: TriggerEventsTable;
   trigger_keys: TriggerKeysTable;
   sender_clocks: SenderClocksTable;
+  saved_replies: SavedRepliesTable;
 }
 
 export interface SenderClocksTable {

@@ -39,6 +39,13 @@
         if (text === null) return;
         var fresh = new DOMParser().parseFromString(text, 'text/html');
         var selectors = page === 'inbox' ? ['#inbox-list'] : ['ol.thread', 'aside.contact', '.conversation-head'];
+        // The reply box is left alone while the agent types, unless the contact's consent changed
+        // under it: an opt-out disables it, with the reason, at once.
+        var box = document.querySelector('form.reply');
+        var freshBox = fresh.querySelector('form.reply');
+        if (box && freshBox && box.getAttribute('data-opted-out') !== freshBox.getAttribute('data-opted-out')) {
+          box.replaceWith(document.importNode(freshBox, true));
+        }
         selectors.forEach(function (selector) {
           var now = document.querySelector(selector);
           var next = fresh.querySelector(selector);

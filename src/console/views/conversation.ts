@@ -1,5 +1,8 @@
+import { countSegments } from '../../core/segments.js';
 import { html, type SafeHtml } from '../html.js';
+import type { SessionRow } from '../../conversations/flow-sessions.js';
 import type { Thread } from '../conversation.js';
+import type { SavedReply } from '../saved-replies.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
 
@@ -33,6 +36,46 @@ function threadItems(thread: Thread): SafeHtml {
   return html`<ol class="thread" aria-label="Messages">
     ${items.map((i) => i.markup)}
   </ol>`;
+}
+
+// A flow's vars are the business's data and its calls' answers: a key named like a credential is
+// not shown, at any depth, whatever its value.
+const secretLike = /secret|token|passw|api[_-]?key|auth|signature|credential|private|cookie|session[_-]?key/i;
+
+function shownValue(value: unknown): string {
+  if (typeof value === 'string') return value.length > 300 ? `${value.slice(0, 300)}…` : value;
+  const text = JSON.stringify(value, (key, inner: unknown) => (key !== '' && secretLike.test(key) ? '[hidden]' : inner)) ?? 'null';
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+function flowPanel(session: SessionRow | null): SafeHtml {
+  if (!session)
+    return html`<h3>Flow</h3>
+      <p class="flow-session none">No flow running.</p>`;
+  let vars: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(session.vars);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) vars = parsed as Record<string, unknown>;
+  } catch {
+    // Unreadable vars show as none; the session itself is still shown.
+  }
+  const entries = Object.entries(vars);
+  return html`<h3>Flow</h3>
+    <dl class="flow-session">
+      <dt>Running</dt>
+      <dd>${session.flow}</dd>
+      <dt>Step</dt>
+      <dd><code>${session.step}</code>${session.retries > 0 ? html` (asked again ${session.retries}×)` : ''}</dd>
+      <dt>Started</dt>
+      <dd>${when(session.started_at)}</dd>
+      <dt>Expires</dt>
+      <dd>${when(session.expires_at)}</dd>
+      ${entries.map(
+        ([name, value]) =>
+          html`<dt class="var">${name}</dt>
+            <dd class="var">${secretLike.test(name) ? html`<em>hidden</em>` : shownValue(value)}</dd>`,
+      )}
+    </dl>`;
 }
 
 function contactPanel(thread: Thread): SafeHtml {
@@ -85,10 +128,42 @@ function contactPanel(thread: Thread): SafeHtml {
             </ul>`
         : ''
     }
+    ${flowPanel(thread.flowSession)}
   </aside>`;
 }
 
-export function conversationView(session: ConsoleSession, thread: Thread, submission: string): string {
+/** "12 characters · GSM-7 · 1 segment": what a reply will cost (reply-box.js writes the same line as the agent types). */
+export function segmentLine(body: string): string {
+  const count = countSegments(body);
+  const characters = [...body].length;
+  return `${characters} character${characters === 1 ? '' : 's'} · ${count.encoding} · ${count.segments} segment${count.segments === 1 ? '' : 's'}`;
+}
+
+/** What the reply box offers: the saved replies, and the text it starts with (one inserted without JavaScript). */
+export interface ReplyBox {
+  savedReplies: SavedReply[];
+  draft: string;
+}
+
+function savedReplyPicker(conversationId: string, savedReplies: SavedReply[]): SafeHtml | '' {
+  if (savedReplies.length === 0) return '';
+  // A plain GET form: without JavaScript it reloads the page with the reply box filled; reply-box.js
+  // fills the box in place instead, from each option's data-body.
+  return html`<form method="get" action="/console/conversations/${conversationId}" class="saved-picker">
+    <label for="saved">Saved reply</label>
+    <select id="saved" name="saved">
+      ${savedReplies.map((r) => html`<option value="${r.id}" data-body="${r.body}">${r.name}</option>`)}
+    </select>
+    <button type="submit" class="secondary">Insert</button>
+  </form>`;
+}
+
+export function conversationView(
+  session: ConsoleSession,
+  thread: Thread,
+  submission: string,
+  box: ReplyBox = { savedReplies: [], draft: '' },
+): string {
   const { conversation } = thread;
   const csrf = html`<input type="hidden" name="csrf" value="${session.csrf}" />`;
   const action = (path: string, label: string) =>
@@ -100,6 +175,8 @@ export function conversationView(session: ConsoleSession, thread: Thread, submis
     session,
     current: 'inbox',
     live: `conversation ${conversation.id} ${conversation.contact_id}`,
+    scripts: ['segments.js', 'reply-box.js'],
+    styles: ['reports.css'],
     body: html`<p><a href="/console">← Inbox</a></p>
       <header class="conversation-head">
         <h1>${conversation.phone}</h1>
@@ -114,8 +191,13 @@ export function conversationView(session: ConsoleSession, thread: Thread, submis
       </header>
       <div class="conversation">
         <section class="thread-column" id="thread">
-          ${threadItems(thread)}
-          <form method="post" action="/console/conversations/${conversation.id}/reply" class="reply">
+          ${threadItems(thread)} ${thread.optedOut ? '' : savedReplyPicker(conversation.id, box.savedReplies)}
+          <form
+            method="post"
+            action="/console/conversations/${conversation.id}/reply"
+            class="reply"
+            data-opted-out="${thread.optedOut ? 'yes' : 'no'}"
+          >
             ${csrf}
             <input type="hidden" name="submission" value="${submission}" />
             <label for="body">Reply</label>
@@ -127,7 +209,10 @@ export function conversationView(session: ConsoleSession, thread: Thread, submis
                     </p>
                     <textarea id="body" name="body" rows="3" disabled aria-describedby="opted-out-reason"></textarea>
                     <button type="submit" disabled>Send</button>`
-                : html`<textarea id="body" name="body" rows="3" maxlength="1600" required></textarea> <button type="submit">Send</button>`
+                : html`<textarea id="body" name="body" rows="3" maxlength="1600" required aria-describedby="segment-count">
+${box.draft}</textarea>
+                    <p class="segment-count" id="segment-count" aria-live="polite">${segmentLine(box.draft)}</p>
+                    <button type="submit">Send</button>`
             }
           </form>
           <form method="post" action="/console/conversations/${conversation.id}/note" class="note-form">

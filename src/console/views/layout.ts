@@ -7,9 +7,12 @@ export interface PageOptions {
   session: ConsoleSession | null;
   body: SafeHtml;
   /** Which navigation entry is current. */
-  current?: 'inbox' | 'users' | 'audit' | 'operations';
+  current?: 'inbox' | 'users' | 'audit' | 'operations' | 'dashboard' | 'replies' | 'consent' | 'saved_replies';
   /** Tells console.js what to refresh live (`inbox` or a conversation id). */
   live?: string;
+  /** Further scripts and stylesheets of `/console/assets/` this page needs (console/assets.ts). */
+  scripts?: string[];
+  styles?: string[];
 }
 
 function nav(session: ConsoleSession, current: PageOptions['current']): SafeHtml {
@@ -20,6 +23,16 @@ function nav(session: ConsoleSession, current: PageOptions['current']): SafeHtml
     ${link('/console', 'Inbox', 'inbox')}
     ${session.user.role === 'admin' ? [link('/console/users', 'Users', 'users'), link('/console/audit', 'Audit', 'audit')] : ''}
     ${session.user.role === 'admin' ? link('/console/endpoints', 'Operations', 'operations') : ''}
+    ${
+      session.user.role === 'admin'
+        ? [
+            link('/console/dashboard', 'Dashboard', 'dashboard'),
+            link('/console/replies', 'Replies', 'replies'),
+            link('/console/consent', 'Consent', 'consent'),
+            link('/console/saved-replies', 'Saved replies', 'saved_replies'),
+          ]
+        : ''
+    }
     <form method="post" action="/console/logout" class="logout">
       <input type="hidden" name="csrf" value="${session.csrf}" />
       <span class="who">${session.user.email}</span>
@@ -37,8 +50,10 @@ export function layout(options: PageOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · Parley</title>
 <link rel="stylesheet" href="${assetUrl('console.css')}">
+${(options.styles ?? []).map((name) => html`<link rel="stylesheet" href="${assetUrl(name)}" />`)}
 ${session ? html`<meta name="csrf-token" content="${session.csrf}" />` : ''}
 ${options.live ? html`<script src="${assetUrl('console.js')}" defer></script>` : ''}
+${(options.scripts ?? []).map((name) => html`<script src="${assetUrl(name)}" defer></script>`)}
 </head>
 <body${options.live ? html` data-live="${options.live}"` : ''}>
 ${session ? nav(session, options.current) : ''}

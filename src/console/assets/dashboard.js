@@ -1,0 +1,43 @@
+// The dashboard's charts, drawn with uPlot (served by Parley from its npm package) from the page's
+// JSON block. Without JavaScript the tables below say the same.
+(function () {
+  'use strict';
+  var block = document.getElementById('dashboard-data');
+  if (!block || typeof window.uPlot === 'undefined') return;
+  var data = JSON.parse(block.textContent);
+
+  function chart(id, series, values) {
+    var element = document.getElementById(id);
+    if (!element) return;
+    var width = Math.max(280, Math.min(element.clientWidth - 16, 1060));
+    var options = {
+      width: width,
+      height: 220,
+      series: [{}].concat(
+        series.map(function (s) {
+          return { label: s.label, stroke: s.color, width: 2, points: { show: false } };
+        }),
+      ),
+      axes: [{}, { size: 50 }],
+    };
+    new window.uPlot(options, [data.times].concat(values), element);
+  }
+
+  chart(
+    'chart-messages',
+    [
+      { label: 'Replies in', color: '#1f5fbf' },
+      { label: 'Sent', color: '#5b6470' },
+    ],
+    [data.inbound, data.outbound],
+  );
+  chart(
+    'chart-delivery',
+    [
+      { label: 'Delivered', color: '#1c7c3a' },
+      { label: 'Failed', color: '#a4161a' },
+    ],
+    [data.delivered, data.failed],
+  );
+  chart('chart-optouts', [{ label: 'Opt-outs', color: '#a4161a' }], [data.optOuts]);
+})();
