@@ -10,6 +10,7 @@ import { registerAgentRoutes } from './agent-routes.js';
 import { asset } from './assets.js';
 import { registerLoginRoutes } from './login-routes.js';
 import { registerOperationsRoutes } from './operations-routes.js';
+import { registerTraceRoutes } from './trace-routes.js';
 import { field, sessionOf, sessions, type ConsoleContext } from './request.js';
 import { loadSession, sameSecret, sessionCookie, type SessionSettings } from './sessions.js';
 import { registerStream } from './stream.js';
@@ -104,6 +105,7 @@ export async function registerConsole(app: FastifyInstance, ctx: EngineContext):
     registerAgentRoutes(scope, consoleContext);
     registerAdminRoutes(scope, consoleContext);
     registerOperationsRoutes(scope, consoleContext);
+    registerTraceRoutes(scope, consoleContext);
     registerStream(scope, consoleContext);
   });
 }

@@ -21,6 +21,7 @@ import * as jobInterrupted from './migrations/0015_job_interrupted.js';
 import * as rawWebhookBodies from './migrations/0016_raw_webhook_bodies.js';
 import * as console_ from './migrations/0017_console.js';
 import * as outbound from './migrations/0019_outbound.js';
+import * as messageTrace from './migrations/0020_message_trace.js';
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
@@ -47,6 +48,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0016_raw_webhook_bodies': rawWebhookBodies,
   '0017_console': console_,
   '0019_outbound': outbound,
+  '0020_message_trace': messageTrace,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;
