@@ -28,6 +28,7 @@ const layers = [
   ['routing', '^src/routing/'],
   ['inbound', '^src/inbound/'],
   ['housekeeping', '^src/housekeeping/'],
+  ['trace', '^src/trace/'],
   ['http', '^src/http/'],
   ['hooks', '^src/hooks/'],
   ['api', '^src/api/'],

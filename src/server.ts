@@ -201,7 +201,7 @@ function checkRuleFlows(config: Config, flows: Map<string, Flow>): void {
 /** Moves spooled webhooks into the database whenever it answers again. */
 function startDraining(ctx: EngineContext, spool: Spool): NodeJS.Timeout {
   const apply = async (entry: SpoolEntry) => {
-    const raw = { contentType: entry.contentType, body: spooledBody(entry) };
+    const raw = { contentType: entry.contentType, body: spooledBody(entry), request: entry.request };
     if (entry.kind === 'status') await ingestStatus(ctx, entry.channel, entry.receipt, raw, entry.parleyId);
     else if (entry.message.part) await ingestPart(ctx, entry.channel, entry.message, entry.message.part, raw);
     else await ingestInbound(ctx, entry.channel, entry.message, raw);

@@ -5,6 +5,7 @@ import { cancelScheduled } from '../outbound/scheduled.js';
 import { ParleyError } from '../errors.js';
 import { answerOnce } from './idempotency.js';
 import { registerMessageListRoute } from './message-list.js';
+import { registerMessageTraceRoute } from './message-trace.js';
 import { messageJson } from './serialize.js';
 import { readTime } from './time.js';
 
@@ -46,6 +47,7 @@ export function registerMessageRoutes(api: FastifyInstance, ctx: EngineContext):
   });
 
   registerMessageListRoute(api, ctx);
+  registerMessageTraceRoute(api, ctx);
 
   api.get<{ Params: { id: string } }>('/v1/messages/:id', async (request) => {
     const row = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', request.params.id).executeTakeFirst();

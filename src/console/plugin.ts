@@ -13,6 +13,7 @@ import { registerLoginRoutes } from './login-routes.js';
 import { registerOperationsRoutes } from './operations-routes.js';
 import { registerReportRoutes } from './report-routes.js';
 import { registerSavedReplyRoutes } from './saved-reply-routes.js';
+import { registerTraceRoutes } from './trace-routes.js';
 import { field, sessionOf, sessions, type ConsoleContext } from './request.js';
 import { loadSession, sameSecret, sessionCookie, type SessionSettings } from './sessions.js';
 import { registerStream } from './stream.js';
@@ -110,6 +111,7 @@ export async function registerConsole(app: FastifyInstance, ctx: EngineContext):
     registerSavedReplyRoutes(scope, consoleContext);
     registerConsentRoutes(scope, consoleContext);
     registerReportRoutes(scope, consoleContext);
+    registerTraceRoutes(scope, consoleContext);
     registerStream(scope, consoleContext);
   });
 }

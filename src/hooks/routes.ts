@@ -3,6 +3,7 @@ import { sourceAllowed, type Channel } from '../runtime/channels.js';
 import type { EngineContext } from '../runtime/context.js';
 import { parleyIdOf, storeWebhookEvent } from '../inbound/webhook-event.js';
 import { ParleyError } from '../errors.js';
+import { webhookRecord, type SignatureOutcome } from '../core/webhook-record.js';
 import { parleyIdParam, type WebhookEvent, type WebhookPath, type WebhookRequest } from '../providers/contract.js';
 import { isUnreadable, keepUnreadable } from '../inbound/unreadable.js';
 import { parseWebhook } from '../providers/webhook-body.js';
@@ -72,7 +73,18 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
         if (verdict.ok && error instanceof ParleyError && isUnreadable(error)) await keep(ctx, channel, path, webhook, error, request);
         throw error;
       }
-      const raw = { contentType: webhook.contentType, body: webhook.rawBody };
+      const signature: SignatureOutcome = {
+        scheme: channel.adapter.signature,
+        mode: channel.config.verify,
+        verified: verdict.ok,
+        ...(verdict.ok ? {} : { reason: verdict.reason }),
+      };
+      const secretParams = Object.keys(channel.adapter.webhookUrlParams?.(channel.config) ?? {});
+      const raw = {
+        contentType: webhook.contentType,
+        body: webhook.rawBody,
+        request: webhookRecord(webhook, channel.config.provider, signature, secretParams),
+      };
       const stopTimer = ctx.metrics.ingestSeconds.startTimer({ kind: event.kind });
       const stored = await storeWebhookEvent(
         ctx,

@@ -52,6 +52,7 @@ export async function eraseContact(store: Store, contact: { id: string; phone: s
     await trx.deleteFrom('webhook_receipts').where('message_id', 'in', messages).execute();
     await trx.deleteFrom('status_receipts').where('parley_message_id', 'in', messages).execute();
     await trx.deleteFrom('outbound_part_ids').where('message_id', 'in', messages).execute();
+    await trx.deleteFrom('send_attempts').where('message_id', 'in', messages).execute();
     await trx.deleteFrom('inbound_parts').where('from_number', '=', contact.phone).execute();
     await trx.deleteFrom('inbound_part_sets').where('from_number', '=', contact.phone).execute();
     // Running jobs hold a lease and are left alone: one that commits after this may record a new

@@ -23,6 +23,7 @@ export type PruneReport = Record<
   | 'webhook_receipts'
   | 'status_receipts'
   | 'outbound_part_ids'
+  | 'send_attempts'
   | 'events'
   | 'deliveries'
   | 'delivery_attempts'
@@ -49,6 +50,7 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
     webhook_receipts: 0,
     status_receipts: 0,
     outbound_part_ids: 0,
+    send_attempts: 0,
     events: 0,
     deliveries: 0,
     delivery_attempts: 0,
@@ -78,6 +80,18 @@ export async function pruneExpired(store: Store, retention: RetentionConfig, opt
                 .$asTuple('channel', 'provider_message_id'),
             ),
           )
+          .executeTakeFirst(),
+      ),
+    }));
+  }
+
+  if (receipts !== null) {
+    // Calls to the provider, kept as long as the receipts that followed them.
+    await inBatches('send_attempts', async (trx) => ({
+      send_attempts: deletedRows(
+        await trx
+          .deleteFrom('send_attempts')
+          .where('id', 'in', trx.selectFrom('send_attempts').select('id').where('started_at', '<', receipts).limit(batch))
           .executeTakeFirst(),
       ),
     }));

@@ -8,11 +8,19 @@ import { createBatcher } from '../store/batcher.js';
 import { precompile } from '../store/precompiled.js';
 import type { Database } from '../store/schema.js';
 import type { EngineContext } from '../runtime/context.js';
+import type { WebhookRequestRecord } from '../core/webhook-record.js';
 import { contactGroup } from '../queue/groups.js';
 
 export interface RawWebhook {
   contentType: string | null;
   body: Buffer;
+  /** How it came, secrets already replaced (core/webhook-record.ts); absent from spool entries of earlier versions. */
+  request?: WebhookRequestRecord | null | undefined;
+}
+
+/** The stored form of `raw.request`. */
+export function requestText(raw: RawWebhook): string | null {
+  return raw.request ? JSON.stringify(raw.request) : null;
 }
 
 export interface IngestResult {
@@ -24,7 +32,7 @@ export interface IngestResult {
 
 // Raw webhook insert for receipts and message parts, compiled once (see store/precompiled.ts).
 export const insertWebhookReceipt = precompile(
-  ['channel', 'kind', 'message_id', 'content_type', 'body', 'raw_body', 'now'],
+  ['channel', 'kind', 'message_id', 'content_type', 'body', 'raw_body', 'request', 'now'],
   (
     db,
     p: {
@@ -34,6 +42,7 @@ export const insertWebhookReceipt = precompile(
       content_type: string | null;
       body: string;
       raw_body: Buffer;
+      request: string | null;
       now: number;
     },
   ) =>
@@ -44,6 +53,7 @@ export const insertWebhookReceipt = precompile(
       content_type: p.content_type,
       body: p.body,
       raw_body: p.raw_body,
+      request: p.request,
       received_at: p.now,
     }),
 );
@@ -131,6 +141,9 @@ export async function insertInboundBatch(trx: Kysely<Database>, ctx: EngineConte
               content_type: item.raw.contentType,
               body: storableText(item.raw.body),
               raw_body: item.raw.body,
+              request: requestText(item.raw),
+              // The message's created_at too: the trace finds the row by it, through the
+              // received_at index, so no index on message_id costs every webhook a B-tree.
               received_at: now,
             },
           ]
@@ -213,6 +226,7 @@ export async function ingestStatus(
       content_type: raw.contentType,
       body: storableText(raw.body),
       raw_body: raw.body,
+      request: requestText(raw),
       now,
     });
     await enqueue(trx, 'status.apply', { receiptId: inserted.id }, { now, maxAttempts: receiptMaxAttempts });

@@ -5,7 +5,7 @@ import { enqueue } from '../queue/enqueue.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Database, InboundPartSetsTable } from '../store/schema.js';
 import type { EngineContext } from '../runtime/context.js';
-import { insertInboundBatch, insertWebhookReceipt, type IngestResult, type RawWebhook } from './ingest.js';
+import { insertInboundBatch, insertWebhookReceipt, requestText, type IngestResult, type RawWebhook } from './ingest.js';
 
 // Some providers (Vonage's SMS API) deliver a long inbound message as separate webhooks, one per
 // part, in any order and sometimes twice. Parts wait here until all have arrived; then the whole
@@ -100,6 +100,7 @@ export async function ingestPart(
       content_type: raw.contentType,
       body: storableText(raw.body),
       raw_body: raw.body,
+      request: requestText(raw),
       now,
     });
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { webhookRecord } from '../core/webhook-record.js';
 import { ParleyError } from '../errors.js';
 import { parleyIdParam } from '../providers/contract.js';
 import { parseWebhook } from '../providers/webhook-body.js';
@@ -37,7 +38,19 @@ export async function replayUnreadable(
     ctx,
     channel,
     event,
-    { contentType: webhook.contentType, body: webhook.rawBody },
+    {
+      contentType: webhook.contentType,
+      body: webhook.rawBody,
+      // Its signature was checked when it came; only its content type was kept then.
+      request: {
+        ...webhookRecord(webhook, channel.config.provider, {
+          scheme: channel.adapter.signature,
+          mode: channel.config.verify,
+          verified: true,
+        }),
+        replayed_at: Date.now(),
+      },
+    },
     parleyIdOf(fromUrl, event),
   );
   await ctx.store.write(async (trx) => {

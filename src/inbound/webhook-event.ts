@@ -3,7 +3,7 @@ import type { EngineContext } from '../runtime/context.js';
 import { ParleyError } from '../errors.js';
 import type { WebhookEvent } from '../providers/contract.js';
 import { databaseUnreachable, SpoolFullError } from '../store/spool.js';
-import { ingestInbound, ingestStatus } from './ingest.js';
+import { ingestInbound, ingestStatus, type RawWebhook } from './ingest.js';
 import { ingestPart } from './multipart.js';
 
 // A verified, parsed webhook on its way into the database: committed through ingest, or written to
@@ -15,7 +15,7 @@ export async function storeWebhookEvent(
   ctx: EngineContext,
   channel: Channel,
   event: WebhookEvent,
-  raw: { contentType: string | null; body: Buffer },
+  raw: RawWebhook,
   parleyId: string | null,
 ): Promise<Record<string, unknown>> {
   if (event.kind === 'ignored') return { ignored: event.reason };
@@ -59,7 +59,7 @@ async function ingest(
   ctx: EngineContext,
   channel: Channel,
   event: Exclude<WebhookEvent, { kind: 'ignored' }>,
-  raw: { contentType: string | null; body: Buffer },
+  raw: RawWebhook,
   parleyId: string | null,
 ): Promise<Record<string, unknown>> {
   if (event.kind === 'inbound') {
@@ -77,7 +77,7 @@ async function spool(
   ctx: EngineContext,
   channel: Channel,
   event: Exclude<WebhookEvent, { kind: 'ignored' }>,
-  raw: { contentType: string | null; body: Buffer },
+  raw: RawWebhook,
   parleyId: string | null,
 ): Promise<Record<string, unknown>> {
   // base64: the exact bytes survive the JSON line, whatever they are.
@@ -85,8 +85,16 @@ async function spool(
   try {
     await ctx.spool!.write(
       event.kind === 'inbound'
-        ? { kind: 'inbound', channel: channel.name, message: event.message, contentType: raw.contentType, rawBody }
-        : { kind: 'status', channel: channel.name, receipt: event.receipt, parleyId, contentType: raw.contentType, rawBody },
+        ? { kind: 'inbound', channel: channel.name, message: event.message, contentType: raw.contentType, rawBody, request: raw.request }
+        : {
+            kind: 'status',
+            channel: channel.name,
+            receipt: event.receipt,
+            parleyId,
+            contentType: raw.contentType,
+            rawBody,
+            request: raw.request,
+          },
     );
   } catch (error) {
     if (error instanceof SpoolFullError)

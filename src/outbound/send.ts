@@ -1,13 +1,14 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { newId } from '../core/ids.js';
 import { toE164 } from '../core/phone.js';
 import { countSegments } from '../core/segments.js';
 import { ParleyError } from '../errors.js';
 import type { ChannelConfig } from '../config.js';
 import { parleyIdParam, SendError } from '../providers/contract.js';
+import { observeProviderCalls, type ProviderCallsSeen } from '../providers/provider-http.js';
 import { enqueue } from '../queue/enqueue.js';
 import type { JobHandler } from '../queue/worker.js';
-import type { Database, MessageOrigin, MessageRow } from '../store/schema.js';
+import type { Database, MessageOrigin, MessageRow, SendAttemptOutcome, SendAttemptsTable } from '../store/schema.js';
 import { isSuppressed } from '../consent/consent.js';
 import type { EngineContext } from '../runtime/context.js';
 import { upsertContact, upsertConversation } from '../conversations/conversations.js';
@@ -119,6 +120,7 @@ export async function queueOutbound(
     processed_at: null,
     send_at: sendAt,
     template: draft.template ?? null,
+    routing: null,
     created_at: now,
     updated_at: now,
   };
@@ -245,41 +247,75 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
     if (message.status === 'queued') await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending'));
 
     let result;
+    const started = Date.now();
+    const attempt =
+      (outcome: SendAttemptOutcome, detail: Partial<Insertable<SendAttemptsTable>> = {}) =>
+      (trx: Kysely<Database>) =>
+        recordSendAttempt(trx, { message_id: message.id, attempt: job.attempts, started_at: started, outcome, ...detail });
+    const seen: ProviderCallsSeen = { status: null };
     try {
-      result = await channel.adapter.send(
-        {
-          id: message.id,
-          from: message.from_number,
-          to: message.to_number,
-          body: message.body,
-          mediaUrls: JSON.parse(message.media_urls) as string[],
-          statusCallbackUrl: statusCallbackUrl(channel.config, message.id),
-        },
-        channel.config,
+      result = await observeProviderCalls(seen, () =>
+        channel.adapter.send(
+          {
+            id: message.id,
+            from: message.from_number,
+            to: message.to_number,
+            body: message.body,
+            mediaUrls: JSON.parse(message.media_urls) as string[],
+            statusCallbackUrl: statusCallbackUrl(channel.config, message.id),
+          },
+          channel.config,
+        ),
       );
     } catch (error) {
-      if (!(error instanceof SendError)) throw error;
+      if (!(error instanceof SendError)) {
+        await ctx.store.write(
+          attempt('retrying', { error_kind: 'internal', error_message: String((error as Error).message).slice(0, 500) }),
+        );
+        throw error;
+      }
       if (error.kind === 'throttled' && perSecond !== undefined) {
         // The provider says this number goes too fast: every instance's bulk traffic from it waits.
         await holdSender(ctx.store, message.channel, message.from_number, Date.now() + (error.retryAfterMs ?? 1_000));
       }
       const retrying = error.retryable && job.attempts < job.maxAttempts;
       ctx.metrics.sends.inc({ channel: message.channel, outcome: retrying ? 'retry' : 'failed' });
-      if (retrying) throw error;
+      const failed = attempt(retrying ? 'retrying' : 'failed', {
+        http_status: seen.status,
+        error_kind: error.kind,
+        error_code: error.providerCode,
+        error_message: error.message.slice(0, 500),
+      });
+      // A retried attempt has no commit of its own: it is recorded alone, one insert.
+      if (retrying) {
+        await ctx.store.write(failed);
+        throw error;
+      }
       log.warn({ message: message.id, kind: error.kind, code: error.providerCode }, 'send failed for good');
       if (error.kind === 'recipient_opted_out') {
         // The provider keeps its own opt-out list (a STOP sent to it directly): Parley honours it too.
         return finish(async (trx) => {
+          await failed(trx);
           await advanceStatus(trx, message.id, 'failed', { errorCode: error.providerCode ?? 'opted_out', errorMessage: error.message });
           await suppressAtProviderWord(trx, message, `provider refused the send: ${error.message}`);
         });
       }
-      return fail(error.providerCode ?? error.kind, error.message);
+      return finish(async (trx) => {
+        await failed(trx);
+        await advanceStatus(trx, message.id, 'failed', { errorCode: error.providerCode ?? error.kind, errorMessage: error.message });
+      });
     }
 
     ctx.metrics.sends.inc({ channel: message.channel, outcome: 'accepted' });
+    const answered = Date.now();
     await finish(async (trx) => {
       const now = Date.now();
+      await attempt('accepted', {
+        duration_ms: answered - started,
+        http_status: seen.status,
+        provider_message_id: result.providerMessageId,
+        provider_status: result.status,
+      })(trx);
       await trx
         .updateTable('messages')
         .set({ provider_message_id: result.providerMessageId, updated_at: now })
@@ -306,6 +342,17 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
 export function statusCallbackUrl(channel: ChannelConfig, messageId: string): string | null {
   if (!channel.public_url) return null;
   return `${channel.public_url}/hooks/${channel.name}/status?${parleyIdParam}=${messageId}`;
+}
+
+/** One call to the provider, whatever came of it, for the message's trace: a single insert. */
+async function recordSendAttempt(
+  trx: Kysely<Database>,
+  row: Omit<Insertable<SendAttemptsTable>, 'duration_ms'> & { duration_ms?: number },
+): Promise<void> {
+  await trx
+    .insertInto('send_attempts')
+    .values({ ...row, duration_ms: row.duration_ms ?? Date.now() - row.started_at })
+    .execute();
 }
 
 /** Keeps the provider id of every part, so each part's receipt finds the message (see outbound/status.ts). */

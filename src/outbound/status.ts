@@ -25,11 +25,21 @@ export async function advanceStatus(
   next: MessageStatus,
   change: StatusChange = {},
 ): Promise<boolean> {
+  return (await moveForward(trx, messageId, next, change)).moved;
+}
+
+/** `advanceStatus`, also saying the status it found (null: no such message). */
+async function moveForward(
+  trx: Kysely<Database>,
+  messageId: string,
+  next: MessageStatus,
+  change: StatusChange,
+): Promise<{ moved: boolean; before: string | null }> {
   const now = change.now ?? Date.now();
   const predecessors = messageStatuses.filter((s) => canAdvance(s, next));
-  if (predecessors.length === 0) return false;
   const [before] = (await selectStatus(trx, { id: messageId })).rows;
-  if (!before || !predecessors.includes(before.status as MessageStatus)) return false;
+  const found = before?.status ?? null;
+  if (!before || !predecessors.includes(before.status as MessageStatus)) return { moved: false, before: found };
   const result = await moveStatus(trx, {
     id: messageId,
     from: before.status,
@@ -39,7 +49,7 @@ export async function advanceStatus(
     error_message: change.errorMessage ?? null,
     now,
   });
-  if (!result.numAffectedRows) return false;
+  if (!result.numAffectedRows) return { moved: false, before: found };
   if (next !== 'sending') {
     await recordEvent(
       trx,
@@ -54,7 +64,7 @@ export async function advanceStatus(
       { messageId, now },
     );
   }
-  return true;
+  return { moved: true, before: found };
 }
 
 // Every send and receipt moves a status: compiled once (see store/precompiled.ts).
@@ -191,7 +201,8 @@ async function everyPartDelivered(trx: Kysely<Database>, channel: string, partId
 
 /** Applies one stored receipt to its message and marks it applied. */
 async function applyReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: string, now = Date.now()): Promise<void> {
-  await advanceStatus(trx, messageId, await statusFromReceipt(trx, receipt, messageId), {
+  const next = await statusFromReceipt(trx, receipt, messageId);
+  const { moved, before } = await moveForward(trx, messageId, next, {
     providerStatus: receipt.provider_status,
     errorCode: receipt.error_code,
     now,
@@ -205,7 +216,13 @@ async function applyReceipt(trx: Kysely<Database>, receipt: Receipt, messageId: 
       now,
     );
   }
-  await trx.updateTable('status_receipts').set({ applied_at: now }).where('id', '=', receipt.id).where('applied_at', 'is', null).execute();
+  // What it found and left, for the trace: equal when the receipt came too late to change anything.
+  await trx
+    .updateTable('status_receipts')
+    .set({ applied_at: now, status_before: before, status_after: moved ? next : before })
+    .where('id', '=', receipt.id)
+    .where('applied_at', 'is', null)
+    .execute();
 }
 
 /**

@@ -159,6 +159,8 @@ export interface WebhookAnswer {
 
 /** The same verbs for every provider; a provider differs from another only inside its adapter. */
 export interface ProviderAdapter<C extends BaseChannelConfig = BaseChannelConfig> {
+  /** How `verify` trusts a webhook, in a few words (shown in a message's trace): header and algorithm. */
+  signature: string;
   /**
    * Checks that the request comes from the provider, over the raw bytes. Never throws; a failure
    * says why in `reason` (it is logged, so it must not contain the secret).

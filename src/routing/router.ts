@@ -6,11 +6,12 @@ import { autoReply, templateValues } from '../outbound/auto-reply.js';
 import { consentEventData, isSuppressed, suppress, unsuppress, type ConsentChange } from '../consent/consent.js';
 import type { EngineContext } from '../runtime/context.js';
 import { upsertContact, upsertConversation } from '../conversations/conversations.js';
-import { recordEvent } from '../events/events.js';
+import { recordEvent, type NeedsHumanReason } from '../events/events.js';
 import { endSessionsOnOptOut } from '../conversations/flow-sessions.js';
 import { commitReplyTurn, prepareReplyTurn, type PreparedTurn } from '../sessions/turns.js';
 import { handOff } from '../conversations/handoff.js';
 import { applyRule, matchRule } from './rules.js';
+import { ruleName, type RoutingPath, type RoutingRecord } from './decision.js';
 
 /**
  * Decides what an inbound message means and acts on it, in its contact's turn, in this order:
@@ -32,6 +33,10 @@ export function routeInboundHandler(ctx: EngineContext): JobHandler<'inbound.pro
   };
 }
 
+/**
+ * Acts on the message and records what was decided: the message's conversation, processing time,
+ * intent and routing record are written once, at the end, in the same transaction as the effects.
+ */
 async function route(
   trx: Kysely<Database>,
   ctx: EngineContext,
@@ -39,17 +44,49 @@ async function route(
   now: number,
   turn: PreparedTurn | null,
 ): Promise<void> {
-  const automation = ctx.config.automation;
   const contactId = await upsertContact(trx, message.from_number, now);
   const conversation = await upsertConversation(trx, contactId, message.channel, message.to_number, now);
-  const optedOut = await isSuppressed(trx, message.from_number, message.to_number);
-  const reading = classify(message.body, { threshold: automation.classifier.threshold, optedOut });
-
+  const wasQueued = conversation.status === 'needs_human';
+  const routing = await decide(trx, ctx, message, conversation, contactId, now, turn);
+  if (!wasQueued && conversation.status === 'needs_human' && conversation.needs_human_reason)
+    routing.handoff = conversation.needs_human_reason as NeedsHumanReason;
   await trx
     .updateTable('messages')
-    .set({ conversation_id: conversation.id, processed_at: now, intent: reading.intent, updated_at: now })
+    .set({
+      conversation_id: conversation.id,
+      processed_at: now,
+      intent: routing.intent,
+      routing: JSON.stringify(routing),
+      updated_at: now,
+    })
     .where('id', '=', message.id)
     .execute();
+}
+
+async function decide(
+  trx: Kysely<Database>,
+  ctx: EngineContext,
+  message: MessageRow,
+  conversation: ConversationRow,
+  contactId: string,
+  now: number,
+  turn: PreparedTurn | null,
+): Promise<RoutingRecord> {
+  const automation = ctx.config.automation;
+  const threshold = automation.classifier.threshold;
+  const optedOut = await isSuppressed(trx, message.from_number, message.to_number);
+  const reading = classify(message.body, { threshold, optedOut });
+  const record = (path: RoutingPath, more: Partial<RoutingRecord> = {}): RoutingRecord => ({
+    path,
+    intent: reading.intent,
+    confidence: reading.confidence,
+    reason: reading.reason,
+    match: reading.match,
+    threshold,
+    opted_out_before: optedOut,
+    ...more,
+  });
+
   await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
   await recordEvent(
     trx,
@@ -77,10 +114,12 @@ async function route(
   };
 
   if (reading.intent === 'opt_out') {
+    const scope = automation.opt_out.scope === 'deployment' ? 'deployment' : 'number';
     // A flow never talks to someone who said STOP: their sessions end with the opt-out.
-    await endSessionsOnOptOut(trx, message.from_number, automation.opt_out.scope === 'deployment' ? null : message.to_number, now);
+    await endSessionsOnOptOut(trx, message.from_number, scope === 'deployment' ? null : message.to_number, now);
     const newlySuppressed = await suppress(trx, change, automation.opt_out.scope);
-    if (!newlySuppressed) return; // A second STOP: already silent, and one confirmation was enough.
+    // A second STOP: already silent, and one confirmation was enough.
+    if (!newlySuppressed) return record('opt_out_repeat', { scope });
     await recordEvent(trx, 'contact.opted_out', consentEventData(change, automation.opt_out.scope), {
       contactId,
       messageId: message.id,
@@ -88,39 +127,66 @@ async function route(
     });
     const values = await templateValues(trx, ctx, message, contactId);
     await autoReply(trx, ctx, message, conversation, automation.opt_out.confirmation, values, now, 'compliance');
-    return;
+    return record('opt_out', { scope });
   }
 
   if (reading.intent === 'opt_in') {
     await unsuppress(trx, change);
     await recordEvent(trx, 'contact.opted_in', consentEventData(change, 'number'), { contactId, messageId: message.id, now });
     const values = await templateValues(trx, ctx, message, contactId);
-    await autoReply(trx, ctx, message, conversation, automation.opt_in.confirmation, values, now);
-    return;
+    const sent = await autoReply(trx, ctx, message, conversation, automation.opt_in.confirmation, values, now);
+    return record('opt_in', sent ? {} : { reply_held: true });
   }
 
   // An opted-out contact gets no answer at all (not even to HELP); the message is kept.
-  if (optedOut) return;
+  if (optedOut) return record('silent');
 
   if (reading.intent === 'help') {
-    await autoReply(trx, ctx, message, conversation, automation.help.text, await templateValues(trx, ctx, message, contactId), now);
+    const sent = await autoReply(
+      trx,
+      ctx,
+      message,
+      conversation,
+      automation.help.text,
+      await templateValues(trx, ctx, message, contactId),
+      now,
+    );
     if (automation.help.handoff) await handOff(trx, conversation, 'help', now);
-    return;
+    return record('help', sent ? {} : { reply_held: true });
   }
 
   if (turn) {
     await commitReplyTurn(trx, ctx, turn, message, conversation, now);
-    return;
+    return record('flow', {
+      flow: {
+        flow: turn.session.flow,
+        session_id: turn.session.id,
+        step_before: turn.session.step,
+        step_after: turn.result.state.step,
+        outcome: turn.result.outcome,
+      },
+    });
   }
 
-  const rule = matchRule(automation.rules, message.body, reading.intent);
-  if (rule) {
-    await applyRule(trx, ctx, rule, message, conversation, reading.intent, now);
-    return;
+  const matched = matchRule(automation.rules, message.body, reading.intent);
+  if (matched) {
+    const { rule, matchedBy } = matched;
+    const { replyHeld } = await applyRule(trx, ctx, rule, message, conversation, reading.intent, now);
+    return record('rule', {
+      rule: {
+        name: ruleName(rule),
+        matched_by: matchedBy,
+        handoff: rule.handoff ?? false,
+        start_flow: rule.start_flow ?? null,
+        event: rule.event ?? null,
+      },
+      ...(replyHeld ? { reply_held: true } : {}),
+    });
   }
 
-  await acknowledge(trx, ctx, message, conversation, now);
+  const acknowledged = await acknowledge(trx, ctx, message, conversation, now);
   await handOff(trx, conversation, 'unrecognized', now);
+  return record('handoff', { acknowledged });
 }
 
 /** "We'll get back to you", at most once per conversation per `acknowledgment.every`. */
@@ -130,10 +196,10 @@ async function acknowledge(
   message: MessageRow,
   conversation: ConversationRow,
   now: number,
-): Promise<void> {
+): Promise<boolean> {
   const { enabled, text, every } = ctx.config.automation.acknowledgment;
-  if (!enabled) return;
-  if (conversation.acknowledged_at !== null && now - conversation.acknowledged_at < every) return;
+  if (!enabled) return false;
+  if (conversation.acknowledged_at !== null && now - conversation.acknowledged_at < every) return false;
   const sent = await autoReply(
     trx,
     ctx,
@@ -144,4 +210,5 @@ async function acknowledge(
     now,
   );
   if (sent) await trx.updateTable('conversations').set({ acknowledged_at: now }).where('id', '=', conversation.id).execute();
+  return sent !== null;
 }

@@ -9,17 +9,22 @@ import type { EngineContext } from '../runtime/context.js';
 import { recordEvent } from '../events/events.js';
 import { handOff } from '../conversations/handoff.js';
 import { contactGroup } from '../queue/groups.js';
+import { ruleName } from './decision.js';
 
 /**
  * The first rule that answers this reply: keyword rules (exact words) before intent rules, each
  * group in the order configured.
  */
-export function matchRule(rules: RuleConfig[], body: string, intent: Intent): RuleConfig | undefined {
+export function matchRule(
+  rules: RuleConfig[],
+  body: string,
+  intent: Intent,
+): { rule: RuleConfig; matchedBy: 'keyword' | 'intent' } | undefined {
   const normalized = normalizeReply(body);
-  return (
-    rules.find((r) => r.keywords?.some((k) => normalizeReply(k) === normalized)) ??
-    rules.find((r) => r.intent !== undefined && r.intent === intent)
-  );
+  const byKeyword = rules.find((r) => r.keywords?.some((k) => normalizeReply(k) === normalized));
+  if (byKeyword) return { rule: byKeyword, matchedBy: 'keyword' };
+  const byIntent = rules.find((r) => r.intent !== undefined && r.intent === intent);
+  return byIntent ? { rule: byIntent, matchedBy: 'intent' } : undefined;
 }
 
 /** Carries out a rule's actions, in the router's transaction. */
@@ -31,8 +36,9 @@ export async function applyRule(
   conversation: ConversationRow,
   intent: Intent,
   now: number,
-): Promise<void> {
+): Promise<{ replyHeld: boolean }> {
   const contactId = conversation.contact_id;
+  let replyHeld = false;
   if (rule.set_fields || rule.add_tags || rule.remove_tags) {
     const contact = await trx.selectFrom('contacts').select(['fields', 'tags']).where('id', '=', contactId).executeTakeFirstOrThrow();
     const fields = { ...(JSON.parse(contact.fields) as Record<string, unknown>), ...rule.set_fields };
@@ -46,14 +52,15 @@ export async function applyRule(
       .execute();
   }
   if (rule.reply) {
-    await autoReply(trx, ctx, inbound, conversation, rule.reply, await templateValues(trx, ctx, inbound, contactId), now);
+    const sent = await autoReply(trx, ctx, inbound, conversation, rule.reply, await templateValues(trx, ctx, inbound, contactId), now);
+    replyHeld = sent === null;
   }
   if (rule.event) {
     await recordEvent(
       trx,
       'rule.matched',
       {
-        rule: rule.name ?? rule.keywords?.[0] ?? rule.intent ?? 'rule',
+        rule: ruleName(rule),
         event: rule.event,
         intent: rule.intent ?? (intent === 'unknown' ? null : intent),
         message_id: inbound.id,
@@ -79,4 +86,5 @@ export async function applyRule(
       { now, groupKey: contactGroup(inbound.from_number), maxAttempts: ctx.config.queue.max_attempts },
     );
   }
+  return { replyHeld };
 }

@@ -21,6 +21,7 @@ import * as jobInterrupted from './migrations/0015_job_interrupted.js';
 import * as rawWebhookBodies from './migrations/0016_raw_webhook_bodies.js';
 import * as console_ from './migrations/0017_console.js';
 import * as outbound from './migrations/0019_outbound.js';
+import * as messageTrace from './migrations/0020_message_trace.js';
 import * as savedReplies from './migrations/0021_saved_replies.js';
 import * as sending from './migrations/0022_sending.js';
 import * as triggers from './migrations/0023_triggers.js';
@@ -50,6 +51,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0016_raw_webhook_bodies': rawWebhookBodies,
   '0017_console': console_,
   '0019_outbound': outbound,
+  '0020_message_trace': messageTrace,
   '0021_saved_replies': savedReplies,
   '0022_sending': sending,
   '0023_triggers': triggers,

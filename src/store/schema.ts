@@ -70,6 +70,8 @@ export interface MessagesTable {
   send_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   /** The template it was written from. */
   template: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Inbound: JSON `RoutingRecord` (routing/decision.ts), what the router decided and why. */
+  routing: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -113,6 +115,12 @@ export interface WebhookReceiptsTable {
   body: string;
   /** The body's exact bytes, which the provider's signature covers; null in rows from before 0015. */
   raw_body: Buffer | null;
+  /**
+   * JSON `WebhookRequestRecord` (core/webhook-record.ts): method, URL, headers with secrets already
+   * replaced, provider, the signature's outcome; null in rows from before 0020.
+   */
+  request: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
+  /** When the row was written; an inbound message's raw webhook has its message's `created_at`. */
   received_at: Millis;
 }
 
@@ -151,7 +159,29 @@ export interface StatusReceiptsTable {
   applied_at: Millis | null;
   /** 1 when the provider says the recipient opted out with it; applying the receipt suppresses them. */
   recipient_opted_out: Generated<number>;
+  /** The message's status when the receipt was applied, and after: equal when it changed nothing. */
+  status_before: ColumnType<string | null, string | null | undefined, string | null>;
+  status_after: ColumnType<string | null, string | null | undefined, string | null>;
 }
+
+/** One call to the provider to send a message (outbound/send.ts), whatever came of it. */
+export interface SendAttemptsTable {
+  id: Generated<number>;
+  message_id: string;
+  attempt: number;
+  started_at: Millis;
+  duration_ms: number;
+  outcome: SendAttemptOutcome;
+  http_status: number | null;
+  provider_message_id: string | null;
+  provider_status: string | null;
+  error_kind: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+/** `retrying`: failed, and the job tries again; `failed`: failed for good. */
+export type SendAttemptOutcome = 'accepted' | 'retrying' | 'failed';
 
 /** The provider ids of each part of a long outbound text, where the provider reports parts on their own. */
 export interface OutboundPartIdsTable {
@@ -439,6 +469,7 @@ export interface Database {
   trigger_keys: TriggerKeysTable;
   sender_clocks: SenderClocksTable;
   saved_replies: SavedRepliesTable;
+  send_attempts: SendAttemptsTable;
 }
 
 export interface SenderClocksTable {

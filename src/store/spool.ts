@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { WebhookRequestRecord } from '../core/webhook-record.js';
 import type { InboundMessage, StatusReceipt } from '../providers/contract.js';
 import { createBatcher } from './batcher.js';
 
@@ -25,7 +26,10 @@ export type SpoolEntry = (
   | { kind: 'inbound'; channel: string; message: InboundMessage; contentType: string | null }
   | { kind: 'status'; channel: string; receipt: StatusReceipt; parleyId: string | null; contentType: string | null }
 ) &
-  SpooledBody;
+  SpooledBody & {
+    /** How the webhook came, secrets already replaced; absent in entries of earlier versions. */
+    request?: WebhookRequestRecord | null | undefined;
+  };
 
 /** The body's bytes as they were received (as near as an entry from an earlier version allows). */
 export function spooledBody(entry: SpoolEntry): Buffer {

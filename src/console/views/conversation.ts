@@ -20,6 +20,7 @@ function threadItems(thread: Thread): SafeHtml {
           ${when(m.created_at)}
           ${m.direction === 'outbound' ? html`<span class="status status-${m.status}" data-status="${m.status}">${m.status}</span>` : ''}
           ${m.error_code ? html`<span class="error-code">${m.error_code}${m.error_message ? html`: ${m.error_message}` : ''}</span>` : ''}
+          <a class="trace-link" href="/console/messages/${m.id}">Trace</a>
         </p>
       </li>`,
     })),

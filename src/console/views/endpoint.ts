@@ -1,6 +1,6 @@
 import { deliveryStatuses, type DeliveryPage, type DeliveryRow, type DeliveryStatus, type EndpointHealth } from '../endpoint-health.js';
 import { html, type SafeHtml } from '../html.js';
-import { redactUrl } from '../redact.js';
+import { redactUrl } from '../../core/redact.js';
 import type { ConsoleSession } from '../sessions.js';
 import { endpointState, lastError, successRate } from './endpoints.js';
 import { layout, when } from './layout.js';

@@ -1,6 +1,6 @@
 import type { EndpointHealth, EndpointSummary } from '../endpoint-health.js';
 import { html, type SafeHtml } from '../html.js';
-import { redactUrl } from '../redact.js';
+import { redactUrl } from '../../core/redact.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
 import { noticeBlock, operationsNav, roughly } from './operations.js';

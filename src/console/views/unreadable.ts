@@ -1,7 +1,7 @@
 import type { UnreadableWebhookRow } from '../../inbound/unreadable.js';
 import { html } from '../html.js';
 import type { UnreadableSummary } from '../operations.js';
-import { redactUrl } from '../redact.js';
+import { redactUrl } from '../../core/redact.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
 import { csrfField, noticeBlock, operationsNav } from './operations.js';

@@ -206,6 +206,7 @@ async function send(message: OutboundRequest, channel: AndroidSmsGatewayChannelC
 }
 
 export const androidSmsGatewayAdapter: ProviderAdapter<AndroidSmsGatewayChannelConfig> = {
+  signature: 'X-Signature: HMAC-SHA256 of body and X-Timestamp',
   verify: (request, channel) => verifyAndroidGateway(request, channel.signing_key),
   parse: (request, channel) => parseAndroidGateway(request, channel),
   send,

@@ -253,6 +253,7 @@ async function send(message: OutboundRequest, channel: BirdChannelConfig): Promi
 }
 
 export const birdAdapter: ProviderAdapter<BirdChannelConfig> = {
+  signature: 'MessageBird-Signature (HMAC-SHA256) or MessageBird-Signature-JWT',
   verify: (request, channel) => verifyBird(request, channel.signing_key),
   // Bird sends sms.inbound and sms.outbound to the subscription's one URL.
   parse: (request, channel) => parseBird(request, channel),

@@ -152,10 +152,15 @@ async function send(message: OutboundRequest, channel: GenericChannelConfig): Pr
   const partIds = parsed.data.part_ids;
   if (partIds && partIds[0] !== providerMessageId)
     throw new SendError('invalid_response', 'provider response lists part_ids whose first is not its message_id');
-  return { providerMessageId, status: parsed.data.status ?? 'sent', ...(partIds && partIds.length > 1 ? { partIds } : {}) };
+  return {
+    providerMessageId,
+    status: parsed.data.status ?? 'sent',
+    ...(partIds && partIds.length > 1 ? { partIds } : {}),
+  };
 }
 
 export const genericAdapter: ProviderAdapter<GenericChannelConfig> = {
+  signature: 'X-Signature: HMAC-SHA256 of the body',
   verify: (request, channel) => verifyHexSignature(request, channel.secret),
   parse: (request, _channel, path) => parseGeneric(request, path),
   send,

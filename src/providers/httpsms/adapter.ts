@@ -185,10 +185,14 @@ async function send(message: OutboundRequest, channel: HttpsmsChannelConfig): Pr
   );
   const parsed = sendResponseSchema.safeParse(reply.json);
   if (!parsed.success) throw new SendError('invalid_response', 'httpSMS answered without data.id');
-  return { providerMessageId: parsed.data.data.id, status: messageStatus.get(parsed.data.data.status ?? '') ?? 'queued' };
+  return {
+    providerMessageId: parsed.data.data.id,
+    status: messageStatus.get(parsed.data.data.status ?? '') ?? 'queued',
+  };
 }
 
 export const httpsmsAdapter: ProviderAdapter<HttpsmsChannelConfig> = {
+  signature: 'Authorization: Bearer JWT (HS256)',
   verify: (request, channel) => verifyHttpsms(request, channel.signing_key),
   parse: (request) => parseHttpsms(request),
   send,

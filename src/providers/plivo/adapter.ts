@@ -174,6 +174,7 @@ async function send(message: OutboundRequest, channel: PlivoChannelConfig): Prom
 }
 
 export const plivoAdapter: ProviderAdapter<PlivoChannelConfig> = {
+  signature: 'X-Plivo-Signature-V3: HMAC-SHA256 of URL and nonce',
   verify: (request, channel) => verifyPlivo(request, channel.auth_token),
   parse: (request, _channel, path) => parsePlivo(request, path),
   send,

@@ -7,6 +7,7 @@ import type { SimChannelConfig } from './config.js';
 // once. Its outbound messages stay in the messages table, where `parley simulate` and the tests
 // read them.
 export const simAdapter: ProviderAdapter<SimChannelConfig & { secret: string }> = {
+  signature: 'X-Signature: HMAC-SHA256 of the body',
   verify: (request, channel) => verifyHexSignature(request, channel.secret),
   parse: (request, _channel, path) => parseGeneric(request, path),
   send: async (message) => ({ providerMessageId: `sim-${message.id}`, status: 'sent' }),

@@ -243,6 +243,7 @@ async function send(message: OutboundRequest, channel: SinchChannelConfig): Prom
 }
 
 export const sinchAdapter: ProviderAdapter<SinchChannelConfig> = {
+  signature: 'x-sinch-webhook-signature (HMAC) or Basic auth',
   verify: (request, channel) => verifySinch(request, channel),
   // Sinch posts inbound messages and delivery reports to the same callback URL.
   parse: (request) => parseSinch(request),

@@ -194,10 +194,14 @@ async function send(message: OutboundRequest, channel: SmsmodeChannelConfig): Pr
   );
   const parsed = sendResponseSchema.safeParse(reply.json);
   if (!parsed.success) throw new SendError('invalid_response', 'smsmode answered without a messageId');
-  return { providerMessageId: parsed.data.messageId, status: statusMap.get(parsed.data.status?.value?.toUpperCase() ?? '') ?? 'queued' };
+  return {
+    providerMessageId: parsed.data.messageId,
+    status: statusMap.get(parsed.data.status?.value?.toUpperCase() ?? '') ?? 'queued',
+  };
 }
 
 export const smsmodeAdapter: ProviderAdapter<SmsmodeChannelConfig> = {
+  signature: 'token query parameter (smsmode signs nothing)',
   verify: (request, channel) => verifySmsmode(request, channel.webhook_token),
   parse: (request, channel, path) => parseSmsmode(request, channel, path),
   send,

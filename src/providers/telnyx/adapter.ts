@@ -190,10 +190,14 @@ async function send(message: OutboundRequest, channel: TelnyxChannelConfig): Pro
   const data = (reply.json as { data?: { id?: unknown; to?: Array<{ status?: unknown }> } } | undefined)?.data;
   if (typeof data?.id !== 'string' || data.id === '') throw new SendError('invalid_response', 'Telnyx answered without data.id');
   const initial = Array.isArray(data.to) ? data.to[0]?.status : undefined;
-  return { providerMessageId: data.id, status: (typeof initial === 'string' ? statusMap.get(initial) : undefined) ?? 'queued' };
+  return {
+    providerMessageId: data.id,
+    status: (typeof initial === 'string' ? statusMap.get(initial) : undefined) ?? 'queued',
+  };
 }
 
 export const telnyxAdapter: ProviderAdapter<TelnyxChannelConfig> = {
+  signature: 'telnyx-signature-ed25519: Ed25519 over timestamp and body',
   verify: (request, channel) => verifyTelnyx(request, channel.public_key),
   // Telnyx sends every event to one URL; which of the channel's URLs it used does not matter.
   parse: (request) => parseTelnyx(request),

@@ -151,6 +151,7 @@ async function send(message: OutboundRequest, channel: TextbeeChannelConfig): Pr
 }
 
 export const textbeeAdapter: ProviderAdapter<TextbeeChannelConfig> = {
+  signature: 'X-Signature: HMAC-SHA256 of the body',
   verify: (request, channel) => verifyTextbee(request, channel.signing_secret),
   parse: (request, channel) => parseTextbee(request, channel),
   send,

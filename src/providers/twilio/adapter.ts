@@ -201,6 +201,7 @@ async function send(message: OutboundRequest, channel: TwilioChannelConfig): Pro
 }
 
 export const twilioAdapter: ProviderAdapter<TwilioChannelConfig> = {
+  signature: 'X-Twilio-Signature: HMAC-SHA1 of URL and parameters',
   verify: (request, channel) => verifyTwilio(request, channel.auth_token),
   parse: (request, _channel, path) => parseTwilio(request, path),
   send,

@@ -224,6 +224,7 @@ async function send(message: OutboundRequest, channel: VonageChannelConfig): Pro
 }
 
 export const vonageAdapter: ProviderAdapter<VonageChannelConfig> = {
+  signature: 'Authorization: Bearer JWT, or the signed sig parameter',
   verify: (request, channel) => verifyVonage(request, channel),
   parse: (request) => parseVonage(request),
   send,

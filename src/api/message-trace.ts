@@ -1,0 +1,256 @@
+import type { FastifyInstance } from 'fastify';
+import { ParleyError } from '../errors.js';
+import type { EngineContext } from '../runtime/context.js';
+import { loadMessageTrace, type MessageTrace } from '../trace/message-trace.js';
+import { messageJson } from './serialize.js';
+
+// GET /v1/messages/:id/trace: the whole life of one message (trace/message-trace.ts), the same
+// facts the console's trace page shows. Every time is RFC 3339 with `offset_ms`, its distance from
+// the trace's origin (the webhook's arrival for an inbound message, the creation of an outbound one).
+
+const nullable = (type: string | string[]) => ({ type: [...[type].flat(), 'null'] });
+const time = { type: 'string', format: 'date-time' } as const;
+const offset = { type: 'integer' } as const;
+
+const messageSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    direction: { type: 'string' },
+    channel: { type: 'string' },
+    conversation_id: nullable('string'),
+    from: { type: 'string' },
+    to: { type: 'string' },
+    body: { type: 'string' },
+    media_urls: { type: 'array', items: { type: 'string' } },
+    status: { type: 'string' },
+    provider_message_id: nullable('string'),
+    provider_status: nullable('string'),
+    error_code: nullable('string'),
+    error_message: nullable('string'),
+    segments: { type: 'integer' },
+    encoding: { type: 'string' },
+    reply_to_id: nullable('string'),
+    origin: nullable('string'),
+    intent: nullable('string'),
+    template: nullable('string'),
+    send_at: nullable('string'),
+    created_at: { type: 'string' },
+    updated_at: { type: 'string' },
+  },
+} as const;
+
+const relatedSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    body: { type: 'string' },
+    status: { type: 'string' },
+    origin: { type: 'string' },
+    at: time,
+    offset_ms: offset,
+  },
+} as const;
+
+export const traceResponseSchema = {
+  type: 'object',
+  properties: {
+    message: messageSchema,
+    origin: time,
+    webhook: {
+      type: ['object', 'null'],
+      properties: {
+        at: time,
+        offset_ms: offset,
+        stored_at: time,
+        stored_offset_ms: offset,
+        provider: nullable('string'),
+        method: nullable('string'),
+        url: nullable('string'),
+        headers: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
+        content_type: nullable('string'),
+        body: { type: 'string' },
+        replayed_at: nullable('string'),
+        signature: {
+          type: ['object', 'null'],
+          properties: { scheme: { type: 'string' }, mode: { type: 'string' }, verified: { type: 'boolean' }, reason: nullable('string') },
+        },
+      },
+    },
+    routing: {
+      type: ['object', 'null'],
+      properties: {
+        at: time,
+        offset_ms: offset,
+        path: { type: 'string' },
+        intent: { type: 'string' },
+        confidence: { type: 'number' },
+        reason: { type: 'string' },
+        match: nullable('string'),
+        threshold: { type: 'number' },
+        opted_out_before: { type: 'boolean' },
+        scope: nullable('string'),
+        flow: {
+          type: ['object', 'null'],
+          properties: {
+            flow: { type: 'string' },
+            session_id: { type: 'string' },
+            step_before: { type: 'string' },
+            step_after: { type: 'string' },
+            outcome: { type: 'string' },
+          },
+        },
+        rule: {
+          type: ['object', 'null'],
+          properties: {
+            name: { type: 'string' },
+            matched_by: { type: 'string' },
+            handoff: { type: 'boolean' },
+            start_flow: nullable('string'),
+            event: nullable('string'),
+          },
+        },
+        acknowledged: nullable('boolean'),
+        handoff: nullable('string'),
+        reply_held: { type: 'boolean' },
+      },
+    },
+    replies: { type: 'array', items: relatedSchema },
+    reply_to: { ...relatedSchema, type: ['object', 'null'] },
+    send_attempts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          attempt: { type: 'integer' },
+          at: time,
+          offset_ms: offset,
+          duration_ms: { type: 'integer' },
+          outcome: { type: 'string' },
+          http_status: nullable('integer'),
+          provider_message_id: nullable('string'),
+          provider_status: nullable('string'),
+          error_kind: nullable('string'),
+          error_code: nullable('string'),
+          error_message: nullable('string'),
+        },
+      },
+    },
+    receipts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          at: time,
+          offset_ms: offset,
+          status: { type: 'string' },
+          provider_status: { type: 'string' },
+          error_code: nullable('string'),
+          provider_time: nullable('string'),
+          applied_at: nullable('string'),
+          status_before: nullable('string'),
+          status_after: nullable('string'),
+          changed: nullable('boolean'),
+        },
+      },
+    },
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          type: { type: 'string' },
+          at: time,
+          offset_ms: offset,
+          deliveries: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                id: { type: 'string' },
+                endpoint_id: { type: 'string' },
+                endpoint_url: nullable('string'),
+                status: { type: 'string' },
+                attempts: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      at: time,
+                      offset_ms: offset,
+                      duration_ms: { type: 'integer' },
+                      response_status: nullable('integer'),
+                      error: nullable('string'),
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+/** The trace as the API shows it. Endpoint URLs are shown as registered (the API's caller registered them). */
+export function traceJson(trace: MessageTrace) {
+  const at = (ms: number) => ({ at: iso(ms), offset_ms: ms - trace.origin });
+  const request = trace.webhook?.request ?? null;
+  return {
+    message: messageJson(trace.message),
+    origin: iso(trace.origin),
+    webhook: trace.webhook && {
+      ...at(request?.arrived_at ?? trace.webhook.received_at),
+      stored_at: iso(trace.webhook.received_at),
+      stored_offset_ms: trace.webhook.received_at - trace.origin,
+      provider: request?.provider ?? null,
+      method: request?.method ?? null,
+      url: request?.url ?? null,
+      headers: request?.headers ?? null,
+      content_type: trace.webhook.content_type,
+      body: trace.webhook.body,
+      replayed_at: isoOrNull(request?.replayed_at ?? null),
+      signature: request ? { ...request.signature, reason: request.signature.reason ?? null } : null,
+    },
+    routing:
+      trace.routing && trace.message.processed_at !== null
+        ? {
+            ...at(trace.message.processed_at),
+            ...trace.routing,
+            scope: trace.routing.scope ?? null,
+            flow: trace.routing.flow ?? null,
+            rule: trace.routing.rule ?? null,
+            acknowledged: trace.routing.acknowledged ?? null,
+            handoff: trace.routing.handoff ?? null,
+            reply_held: trace.routing.reply_held ?? false,
+          }
+        : null,
+    replies: trace.replies.map((r) => ({ ...r, ...at(r.created_at) })),
+    reply_to: trace.reply_to && { ...trace.reply_to, ...at(trace.reply_to.created_at) },
+    send_attempts: trace.send_attempts.map((a) => ({ ...a, ...at(a.started_at) })),
+    receipts: trace.receipts.map((r) => ({
+      ...r,
+      ...at(r.received_at),
+      provider_time: isoOrNull(r.provider_time),
+      applied_at: isoOrNull(r.applied_at),
+    })),
+    events: trace.events.map((e) => ({
+      ...e,
+      ...at(e.occurred_at),
+      deliveries: e.deliveries.map((d) => ({ ...d, attempts: d.attempts.map((a) => ({ ...a, ...at(a.attempted_at) })) })),
+    })),
+  };
+}
+
+export function registerMessageTraceRoute(api: FastifyInstance, ctx: EngineContext): void {
+  api.get<{ Params: { id: string } }>('/v1/messages/:id/trace', { schema: { response: { 200: traceResponseSchema } } }, async (request) => {
+    const trace = await loadMessageTrace(ctx.store.db, request.params.id);
+    if (!trace) throw new ParleyError('not_found', 'No message has this id.');
+    return traceJson(trace);
+  });
+}
