@@ -428,6 +428,8 @@ export interface TriggerKeysTable {
   key: string;
   message_id: string;
   created_at: Millis;
+}
+
 /** An answer agents insert into the reply box (the console's saved replies), kept by admins. */
 export interface SavedRepliesTable {
   id: string;

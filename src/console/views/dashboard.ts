@@ -1,6 +1,6 @@
 import { html, raw, type SafeHtml } from '../html.js';
 import type { Dashboard, DashboardWindow, ReplyReport } from '../dashboard.js';
-import { redactUrl } from '../redact.js';
+import { redactUrl } from '../../core/redact.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
 import { roughly } from './operations.js';
