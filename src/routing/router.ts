@@ -47,18 +47,15 @@ async function route(
   const contactId = await upsertContact(trx, message.from_number, now);
   const conversation = await upsertConversation(trx, contactId, message.channel, message.to_number, now);
   const wasQueued = conversation.status === 'needs_human';
+  // The message joins its conversation before anything is decided: what a decision sends reads it
+  // (quiet hours let a reply go at once to a texter who just wrote in the conversation).
+  await trx.updateTable('messages').set({ conversation_id: conversation.id, updated_at: now }).where('id', '=', message.id).execute();
   const routing = await decide(trx, ctx, message, conversation, contactId, now, turn);
   if (!wasQueued && conversation.status === 'needs_human' && conversation.needs_human_reason)
     routing.handoff = conversation.needs_human_reason as NeedsHumanReason;
   await trx
     .updateTable('messages')
-    .set({
-      conversation_id: conversation.id,
-      processed_at: now,
-      intent: routing.intent,
-      routing: JSON.stringify(routing),
-      updated_at: now,
-    })
+    .set({ processed_at: now, intent: routing.intent, routing: JSON.stringify(routing), updated_at: now })
     .where('id', '=', message.id)
     .execute();
 }

@@ -124,16 +124,20 @@ forEachStore('console saved replies', (stores) => {
     const page = await agent.get(path);
     assert.match(page.text, /<form method="get" action="\/console\/conversations\/[^"]+" class="saved-picker">/);
     assert.ok(page.text.includes(`<option value="${saved[0]!.id}" data-body="${escapedXss}">Careful &lt;i&gt;one&lt;/i&gt;</option>`));
-    assert.match(page.text, /<textarea id="body" name="body" rows="3" maxlength="1600" required><\/textarea>/, 'empty at first');
+    assert.match(
+      page.text,
+      /<textarea id="body" name="body" rows="3" maxlength="1600" required aria-describedby="segment-count"><\/textarea>/,
+      'empty at first',
+    );
 
     const filled = await agent.get(`${path}?saved=${saved[0]!.id}`);
-    assert.ok(filled.text.includes(`required>${escapedXss}</textarea>`));
+    assert.ok(filled.text.includes(`aria-describedby="segment-count">${escapedXss}</textarea>`));
     assert.ok(!filled.text.includes('<script>window.owned'));
     const other = await agent.get(`${path}?saved=${saved[1]!.id}`);
-    assert.ok(other.text.includes('required>We open at 9.</textarea>'));
+    assert.ok(other.text.includes('aria-describedby="segment-count">We open at 9.</textarea>'));
     const unknown = await agent.get(`${path}?saved=svr_gone`);
     assert.equal(unknown.status, 200);
-    assert.match(unknown.text, /required><\/textarea>/);
+    assert.match(unknown.text, /aria-describedby="segment-count"><\/textarea>/);
   });
 
   it('answers 404, not 500, for an asset named like an object property', async () => {

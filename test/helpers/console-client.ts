@@ -61,7 +61,7 @@ export function hiddenValue(html: string, name: string): string | undefined {
 
 function formWithAction(html: string, action: string): string | undefined {
   const escaped = action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`<form method="post" action="${escaped}"[^>]*>([\\s\\S]*?)</form>`).exec(html)?.[1];
+  return new RegExp(`<form\\s+method="post"\\s+action="${escaped}"[^>]*>([\\s\\S]*?)</form>`).exec(html)?.[1];
 }
 
 function hiddenFields(form: string): Record<string, string> {

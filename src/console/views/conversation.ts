@@ -133,6 +133,12 @@ function contactPanel(thread: Thread): SafeHtml {
   </aside>`;
 }
 
+/** The reply box, its draft right after the tag (a line break there would be read as the draft's own). */
+function draftBox(draft: string) {
+  // prettier-ignore
+  return html`<textarea id="body" name="body" rows="3" maxlength="1600" required aria-describedby="segment-count">${draft}</textarea>`;
+}
+
 /** "12 characters · GSM-7 · 1 segment": what a reply will cost (reply-box.js writes the same line as the agent types). */
 export function segmentLine(body: string): string {
   const count = countSegments(body);
@@ -210,8 +216,7 @@ export function conversationView(
                     </p>
                     <textarea id="body" name="body" rows="3" disabled aria-describedby="opted-out-reason"></textarea>
                     <button type="submit" disabled>Send</button>`
-                : html`<textarea id="body" name="body" rows="3" maxlength="1600" required aria-describedby="segment-count">
-${box.draft}</textarea>
+                : html`${draftBox(box.draft)}
                     <p class="segment-count" id="segment-count" aria-live="polite">${segmentLine(box.draft)}</p>
                     <button type="submit">Send</button>`
             }
