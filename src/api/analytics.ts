@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { summarizeReplies, type ReplyRecord } from '../core/reply-analytics.js';
+import { summarizeReplies } from '../core/reply-analytics.js';
+import { readReplies } from '../conversations/replies.js';
 import type { EngineContext } from '../runtime/context.js';
 import { readTime } from './time.js';
 
@@ -22,30 +23,7 @@ export function registerAnalyticsRoutes(api: FastifyInstance, ctx: EngineContext
     { schema: { querystring: querySchema } },
     async (request) => {
       const since = request.query.since ? readTime(request.query.since, 'since') : Date.now() - 30 * 86_400_000;
-      const rows = await ctx.store.db
-        .selectFrom('messages as i')
-        .select((eb) => [
-          'i.intent',
-          'i.body',
-          // The reply answers whatever the business said last in that conversation before it.
-          eb
-            .selectFrom('messages as o')
-            .select('o.body')
-            .whereRef('o.conversation_id', '=', 'i.conversation_id')
-            .where('o.direction', '=', 'outbound')
-            .whereRef('o.id', '<', 'i.id')
-            .orderBy('o.id', 'desc')
-            .limit(1)
-            .as('prompt'),
-        ])
-        .where('i.direction', '=', 'inbound')
-        .where('i.processed_at', 'is not', null)
-        .where('i.created_at', '>=', since)
-        .orderBy('i.id', 'desc')
-        .limit(maxReplies)
-        .execute();
-      // Newest were fetched first (so a wide window keeps its latest replies); report in time order.
-      const records: ReplyRecord[] = rows.reverse().map((r) => ({ prompt: r.prompt ?? null, intent: r.intent ?? 'unknown', body: r.body }));
+      const records = await readReplies(ctx.store.db, since, maxReplies);
       return { since: new Date(since).toISOString(), replies: records.length, data: summarizeReplies(records, request.query.top) };
     },
   );

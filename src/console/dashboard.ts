@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { firstIdAt } from '../core/ids.js';
 import { summarizeReplies, type PromptReport } from '../core/reply-analytics.js';
+import { readReplies } from '../conversations/replies.js';
 import type { Metrics } from '../metrics.js';
 import { oldestDueJobAge } from '../metrics.js';
 import type { Store } from '../store/database.js';
@@ -148,28 +149,7 @@ export interface ReplyReport {
 /** How people answered over the last `days`: by intent overall, and per message they answered. */
 export async function loadReplyReport(db: Kysely<Database>, days: number, now = Date.now()): Promise<ReplyReport> {
   const since = now - days * 86_400_000;
-  const rows = await db
-    .selectFrom('messages as i')
-    .select((eb) => [
-      'i.intent',
-      'i.body',
-      eb
-        .selectFrom('messages as o')
-        .select('o.body')
-        .whereRef('o.conversation_id', '=', 'i.conversation_id')
-        .where('o.direction', '=', 'outbound')
-        .whereRef('o.id', '<', 'i.id')
-        .orderBy('o.id', 'desc')
-        .limit(1)
-        .as('prompt'),
-    ])
-    .where('i.id', '>=', firstIdAt('msg', since))
-    .where('i.direction', '=', 'inbound')
-    .where('i.processed_at', 'is not', null)
-    .orderBy('i.id', 'desc')
-    .limit(maxReportedReplies)
-    .execute();
-  const records = rows.reverse().map((r) => ({ prompt: r.prompt ?? null, intent: r.intent ?? 'unknown', body: r.body }));
+  const records = await readReplies(db, since, maxReportedReplies);
   const byIntent = new Map<string, number>();
   for (const r of records) byIntent.set(r.intent, (byIntent.get(r.intent) ?? 0) + 1);
   return {
