@@ -71,7 +71,7 @@ describe('request logs', () => {
     assert.match(String(line.time), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 
-  it("a webhook's access line names its message, and no body or secret is logged", async () => {
+  it("a webhook's access line names its message, its trace names the request, and no body or secret is logged", async () => {
     const payload = JSON.stringify(inbound('+15557001234', 'my secret body text 7761'));
     const res = await request(`${parley.url}/hooks/main/inbound?token=query-secret-991`, {
       method: 'POST',
@@ -83,6 +83,9 @@ describe('request logs', () => {
     assert.ok(line);
     assert.equal(line.route, '/hooks/:channel/inbound');
     assert.equal(line.message_id, answer.message_id);
+    const trace = await request(`${parley.url}/v1/messages/${answer.message_id}/trace`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const { webhook } = (await trace.body.json()) as { webhook: { request_id: string | null } };
+    assert.equal(webhook.request_id, 'hook-1', 'a log line leads to the trace, and back');
     const all = raw.join('\n');
     for (const secret of ['my secret body text 7761', 'query-secret-991', genericSecret, apiKey]) assert.ok(!all.includes(secret), secret);
   });

@@ -71,6 +71,7 @@ export const traceResponseSchema = {
         content_type: nullable('string'),
         body: { type: 'string' },
         replayed_at: nullable('string'),
+        request_id: nullable('string'),
         signature: {
           type: ['object', 'null'],
           properties: { scheme: { type: 'string' }, mode: { type: 'string' }, verified: { type: 'boolean' }, reason: nullable('string') },
@@ -215,6 +216,7 @@ export function traceJson(trace: MessageTrace) {
       content_type: trace.webhook.content_type,
       body: trace.webhook.body,
       replayed_at: isoOrNull(request?.replayed_at ?? null),
+      request_id: request?.request_id ?? null,
       signature: request ? { ...request.signature, reason: request.signature.reason ?? null } : null,
     },
     routing:

@@ -23,6 +23,8 @@ export interface WebhookRequestRecord {
   signature: SignatureOutcome;
   /** When the request arrived (ms), before it was verified and stored. */
   arrived_at: number;
+  /** The request's id, as on its log lines and in its X-Request-Id answer: a log line leads here. */
+  request_id?: string;
   /** Set when the webhook was kept unreadable and replayed later: its headers were not kept then. */
   replayed_at?: number;
 }
@@ -32,6 +34,8 @@ export interface ArrivedRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   receivedAt: number;
+  /** The HTTP request's id (http/request-log.ts). */
+  requestId?: string;
 }
 
 /** The record of `request`, with the headers and query values that authenticate it replaced. */
@@ -49,5 +53,6 @@ export function webhookRecord(
     provider,
     signature,
     arrived_at: request.receivedAt,
+    ...(request.requestId ? { request_id: request.requestId } : {}),
   };
 }

@@ -83,7 +83,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
       const raw = {
         contentType: webhook.contentType,
         body: webhook.rawBody,
-        request: webhookRecord(webhook, channel.config.provider, signature, secretParams),
+        request: webhookRecord({ ...webhook, requestId: request.id }, channel.config.provider, signature, secretParams),
       };
       const stopTimer = ctx.metrics.ingestSeconds.startTimer({ kind: event.kind });
       const stored = await storeWebhookEvent(

@@ -171,6 +171,11 @@ forEachStore('message trace', (stores) => {
     ])
       assert.ok(flat(page.text).includes(text), `inbound trace shows "${text}"`);
     assert.match(page.text, /<th scope="row">authorization<\/th>\s*<td><code>redacted<\/code>/);
+    assert.match(
+      page.text,
+      /<dt>Request id<\/dt>\s*<dd><code>req_[A-Za-z0-9_-]{16}<\/code>/,
+      'the log lines of its request are found by this id',
+    );
     const replyPage = await admin.get(`/console/messages/${reply.id}`);
     for (const text of [
       'Send attempt 1: failed, tried again later',

@@ -125,6 +125,12 @@ function inboundSteps(trace: MessageTrace, steps: Step[]): void {
           <dt>Content type</dt>
           <dd>${webhook.content_type ?? 'none'}</dd>
           ${
+            request?.request_id
+              ? html`<dt>Request id</dt>
+                  <dd><code>${request.request_id}</code> (on its log lines)</dd>`
+              : ''
+          }
+          ${
             request?.replayed_at
               ? html`<dt>Replayed</dt>
                   <dd>kept as unreadable, replayed ${when(request.replayed_at)}; only its content type was kept</dd>`
