@@ -76,6 +76,10 @@ forEachStore('templates', (stores) => {
     assert.match(variant.body.error.message, /variants\.de: \{\{vars\.t\}\}: "datum" is not a filter/);
     assert.match(variant.body.error.message, /"xx_YY" is not a language tag/);
 
+    const below = await api('POST', '/v1/templates', { name: 'bad', body: 'From {{business.name}}' });
+    assert.equal(below.status, 422);
+    assert.match(below.body.error.message, /"business" is one value; write \{\{business\}\}/);
+
     const unreadable = await api('PUT', '/v1/templates/bad', { body: 'Hi {{ first name }}' });
     assert.equal(unreadable.body.error.code, 'template_invalid');
     assert.equal((await api('POST', '/v1/templates', { name: 'Bad Name', body: 'x' })).body.error.code, 'invalid_payload');

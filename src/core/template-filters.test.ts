@@ -74,4 +74,9 @@ describe('checkTemplate', () => {
     assert.match(checkTemplate('Hi {{ first name }}', namespaces).join(), /cannot be read/);
     assert.match(checkTemplate('Hi {{vars.x', namespaces).join(), /cannot be read/);
   });
+
+  it('refuses a path below a namespace that is one value', () => {
+    assert.deepEqual(checkTemplate('{{business}}', namespaces, ['business']), []);
+    assert.match(checkTemplate('{{business.name}}', namespaces, ['business']).join(), /"business" is one value; write \{\{business\}\}/);
+  });
 });

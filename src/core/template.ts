@@ -110,10 +110,15 @@ export function renderTemplate(template: string, values: Record<string, unknown>
 
 /**
  * Why a template cannot be saved, or an empty list: a `{{` that does not open a readable
- * placeholder, a path outside `namespaces` (its first part), a filter that does not exist or is
+ * placeholder, a path outside `namespaces` (its first part) or below a namespace that is one value, a filter that does not exist or is
  * given a wrong argument. Each problem names what it is about.
  */
-export function checkTemplate(template: string, namespaces: readonly string[]): string[] {
+export function checkTemplate(
+  template: string,
+  namespaces: readonly string[],
+  /** Namespaces that are one value, not a record: `{{business}}` is read, `{{business.name}}` is not. */
+  values: readonly string[] = [],
+): string[] {
   const problems: string[] = [];
   const covered: Array<[number, number]> = [];
   for (const match of template.matchAll(textPlaceholder)) {
@@ -123,6 +128,8 @@ export function checkTemplate(template: string, namespaces: readonly string[]): 
     const namespace = found.path.split('.', 1)[0]!;
     if (!namespaces.includes(namespace)) {
       problems.push(`{{${found.path}}}: "${namespace}" is not a variable namespace (use ${namespaces.join(', ')})`);
+    } else if (values.includes(namespace) && found.path !== namespace) {
+      problems.push(`{{${found.path}}}: "${namespace}" is one value; write {{${namespace}}}`);
     }
     for (const filter of found.filters) {
       const problem = filterProblem(filter);

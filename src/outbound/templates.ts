@@ -12,6 +12,8 @@ import { maxBodyLength } from './send.js';
 
 /** The namespaces a template's placeholders may read: the contact, the request's vars, the business's name. */
 export const templateNamespaces = ['contact', 'vars', 'business'] as const;
+/** Of those, the ones that are a single value (the business's name), with nothing below them. */
+const singleValues = ['business'] as const;
 
 export const templateNamePattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -59,7 +61,7 @@ export function readTemplateInput(input: TemplateInput, defaultLanguage: string)
   for (const [where, text] of texts) {
     if (text.length === 0) problems.push(`${where}: must not be empty`);
     if (text.length > maxBodyLength) problems.push(`${where}: longer than ${maxBodyLength} characters`);
-    for (const problem of checkTemplate(text, templateNamespaces)) problems.push(`${where}: ${problem}`);
+    for (const problem of checkTemplate(text, templateNamespaces, singleValues)) problems.push(`${where}: ${problem}`);
   }
   if (problems.length > 0) throw new ParleyError('template_invalid', problems.join('; '));
   return { description: input.description ?? null, language: language!, body: input.body, variants };
