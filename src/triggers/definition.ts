@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { interpolateEnv } from '../config-env.js';
 import { duration } from '../config-fields.js';
 import { readYaml, type Config } from '../config.js';
 import { ConfigError } from '../errors.js';
@@ -73,8 +74,12 @@ const trigger = z.strictObject({
 export type Trigger = z.output<typeof trigger>;
 export type TriggerAction = z.output<typeof action>;
 
-/** The triggers of parley.yaml and of the triggers/ folder beside it, checked; errors name file and trigger. */
-export function loadTriggers(config: Config, cwd = process.cwd()): Map<string, Trigger> {
+/**
+ * The triggers of parley.yaml and of the triggers/ folder beside it, checked; errors name file and
+ * trigger. `${NAME}` in a triggers/ file is read from the environment, as in parley.yaml, so a
+ * trigger's secret need not be written in the file.
+ */
+export function loadTriggers(config: Config, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Map<string, Trigger> {
   const found: Array<{ where: string; value: unknown }> = config.triggers.map((value, i) => ({
     where: `${config.source ?? '(config)'}: triggers[${i}]`,
     value,
@@ -85,7 +90,7 @@ export function loadTriggers(config: Config, cwd = process.cwd()): Map<string, T
       .filter((f) => /\.ya?ml$/.test(f))
       .sort()) {
       const file = join(folder, entry);
-      found.push({ where: file, value: readYaml(file, readFileSync(file, 'utf8')) });
+      found.push({ where: file, value: interpolateEnv(readYaml(file, readFileSync(file, 'utf8')), env, file) });
     }
   }
   const triggers = new Map<string, Trigger>();
