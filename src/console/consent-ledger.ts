@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { recordConsentChange, suppress } from '../consent/consent.js';
 import { upsertContact } from '../conversations/conversations.js';
 import { endSessionsOnOptOut } from '../conversations/flow-sessions.js';
-import { csvRow, parseCsvLines } from '../core/csv.js';
+import { CsvError, csvRow, parseCsv, type CsvRecord } from '../core/csv.js';
 import { toE164 } from '../core/phone.js';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
@@ -141,12 +141,17 @@ const actions: Record<string, ImportRow['action']> = {
  * reported with its number; the caller stores nothing unless there are none.
  */
 export function readImport(text: string, now = Date.now()): { rows: ImportRow[]; errors: string[] } {
-  const { records, error } = parseCsvLines(text);
   const errors: string[] = [];
-  if (error) errors.push(`line ${error.line}: ${error.message}.`);
+  let records: CsvRecord[] = [];
+  try {
+    records = parseCsv(text).filter((r) => r.fields.some((f) => f.trim() !== ''));
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    errors.push(`line ${error.line}: ${error.message}.`);
+  }
   const rows: ImportRow[] = [];
   for (const [index, record] of records.entries()) {
-    const cells = record.cells.map((c) => c.trim());
+    const cells = record.fields.map((c) => c.trim());
     if (index === 0 && cells[0]?.toLowerCase() === 'phone') continue;
     const problem = (message: string) => errors.length < 50 && errors.push(`line ${record.line}: ${message}`);
     if (cells.length !== 4) {
