@@ -158,7 +158,11 @@ export async function benchConsolePages(location?: string): Promise<ConsolePages
     ['inbox, all, page at 90,000', deep],
     ['inbox, search by number', '/console?filter=all&q=5550424240'],
     ['inbox, search by text', '/console?filter=all&q=number%2042424%3A'],
-    [`thread of ${threadLength.toLocaleString('en-US')} messages`, '/console/conversations/conv_b000000'],
+    [`thread of ${threadLength.toLocaleString('en-US')}, latest page`, '/console/conversations/conv_b000000'],
+    [
+      `thread of ${threadLength.toLocaleString('en-US')}, its oldest page`,
+      `/console/conversations/conv_b000000?before=${now - 10_000_000 + 200}.msg_t000200`,
+    ],
   ] as const) {
     pages.push({ label, ...(await median(path)) });
   }

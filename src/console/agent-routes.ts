@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ParleyError } from '../errors.js';
 import { actOnConversation, addNote, loadThread, newSubmissionKey, replyFromConsole, type ConversationAction } from './conversation.js';
-import { inboxFilters, inboxPage, type InboxFilter } from './inbox.js';
+import { inboxFilters, inboxPage, parseCursor, type InboxFilter } from './inbox.js';
 import { field, sessionOf, type ConsoleContext } from './request.js';
 import { listSavedReplies } from './saved-replies.js';
 import { conversationView } from './views/conversation.js';
@@ -32,7 +32,8 @@ export function registerAgentRoutes(app: FastifyInstance, consoleContext: Consol
     guarded,
     async (request, reply) => {
       const saved = typeof request.query.saved === 'string' ? request.query.saved : null;
-      const [thread, savedReplies] = await Promise.all([loadThread(db, request.params.id), listSavedReplies(db)]);
+      const before = parseCursor(typeof request.query.before === 'string' ? request.query.before : null);
+      const [thread, savedReplies] = await Promise.all([loadThread(db, request.params.id, before), listSavedReplies(db)]);
       // `?saved=` is the saved-reply picker without JavaScript: the page again, its reply box filled.
       const draft = saved ? (savedReplies.find((r) => r.id === saved)?.body ?? '') : '';
       return reply

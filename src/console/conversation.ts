@@ -15,7 +15,13 @@ export interface Thread {
   conversation: ConversationWithPhone;
   contact: { fields: Record<string, unknown>; tags: string[] };
   assignee: string | null;
+  /** The latest messages up to the page's bound, oldest first (a page of `threadPageSize`). */
   messages: MessageRow[];
+  /** The cursor of the page of messages before these (`?before=`), or null when these are the first. */
+  earlier: string | null;
+  /** Whether this is an earlier page (`?before=` given) rather than the latest messages. */
+  paged: boolean;
+  /** The notes written in the span of time these messages cover. */
   notes: Selectable<ConversationNotesTable>[];
   suppressions: Selectable<SuppressionsTable>[];
   consentHistory: Selectable<ConsentChangesTable>[];
@@ -33,12 +39,34 @@ const parseJson = <T>(text: string, fallback: T): T => {
   }
 };
 
-export async function loadThread(db: Kysely<Database>, id: string): Promise<Thread> {
+/** Messages shown at once: a long thread opens on its latest, with a link to the ones before. */
+export const threadPageSize = 200;
+
+/**
+ * A conversation as its page shows it: the latest `threadPageSize` messages before `before` (a
+ * `created_at.id` cursor; the newest when null), read newest first through the
+ * (conversation_id, created_at) index, so a thread of thousands costs one page.
+ */
+export async function loadThread(db: Kysely<Database>, id: string, before: { at: number; id: string } | null = null): Promise<Thread> {
   const conversation = await loadConversation(db, id);
-  const [contact, messages, notes, suppressions, consentHistory, assignee, optedOut, flowSession] = await Promise.all([
+  let newest = db.selectFrom('messages').selectAll().where('conversation_id', '=', id);
+  if (before)
+    newest = newest.where((eb) =>
+      eb.or([eb('created_at', '<', before.at), eb.and([eb('created_at', '=', before.at), eb('id', '<', before.id)])]),
+    );
+  const page = await newest
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(threadPageSize + 1)
+    .execute();
+  const messages = page.slice(0, threadPageSize).reverse();
+  const oldest = page.length > threadPageSize ? messages[0]! : null;
+  let notesQuery = db.selectFrom('conversation_notes').selectAll().where('conversation_id', '=', id);
+  if (oldest) notesQuery = notesQuery.where('created_at', '>=', oldest.created_at);
+  if (before) notesQuery = notesQuery.where('created_at', '<', before.at);
+  const [contact, notes, suppressions, consentHistory, assignee, optedOut, flowSession] = await Promise.all([
     db.selectFrom('contacts').select(['fields', 'tags']).where('id', '=', conversation.contact_id).executeTakeFirstOrThrow(),
-    db.selectFrom('messages').selectAll().where('conversation_id', '=', id).orderBy('created_at').orderBy('id').execute(),
-    db.selectFrom('conversation_notes').selectAll().where('conversation_id', '=', id).orderBy('created_at').orderBy('id').execute(),
+    notesQuery.orderBy('created_at').orderBy('id').execute(),
     db.selectFrom('suppressions').selectAll().where('phone', '=', conversation.phone).execute(),
     db
       .selectFrom('consent_changes')
@@ -59,6 +87,8 @@ export async function loadThread(db: Kysely<Database>, id: string): Promise<Thre
     contact: { fields: parseJson<Record<string, unknown>>(contact.fields, {}), tags: parseJson<string[]>(contact.tags, []) },
     assignee: assignee?.email ?? null,
     messages,
+    earlier: oldest ? `${oldest.created_at}.${oldest.id}` : null,
+    paged: before !== null,
     notes,
     suppressions,
     consentHistory,

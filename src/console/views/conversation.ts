@@ -34,8 +34,10 @@ function threadItems(thread: Thread): SafeHtml {
     })),
   ];
   items.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+  const here = `/console/conversations/${thread.conversation.id}`;
   return html`<ol class="thread" aria-label="Messages">
-    ${items.map((i) => i.markup)}
+    ${thread.earlier ? html`<li class="more"><a href="${here}?before=${thread.earlier}">Earlier messages</a></li>` : ''}
+    ${items.map((i) => i.markup)} ${thread.paged ? html`<li class="more"><a href="${here}">Latest messages</a></li>` : ''}
   </ol>`;
 }
 
@@ -181,7 +183,8 @@ export function conversationView(
     title: conversation.phone,
     session,
     current: 'inbox',
-    live: `conversation ${conversation.id} ${conversation.contact_id}`,
+    // An earlier page of the thread stays as it is: live updates bring in the latest messages.
+    ...(thread.paged ? {} : { live: `conversation ${conversation.id} ${conversation.contact_id}` }),
     scripts: ['segments.js', 'reply-box.js'],
     styles: ['reports.css'],
     body: html`<p><a href="/console">← Inbox</a></p>
