@@ -51,7 +51,7 @@ describe('reply box and reports in a browser', { skip: chromiumMissing }, () => 
       await page.context().close();
     });
 
-    it('disables the reply box with the reason, live, when the texter sends STOP while it is open', async () => {
+    it('disables the reply box with the reason, live, when the texter sends STOP while it is open, and enables it again on START', async () => {
       const id = await needsHuman('+15557773002', 'hmm');
       const page = await logIn('agent@example.com');
       await page.goto(`${rig.parley.base}/console/conversations/${id}`);
@@ -62,6 +62,36 @@ describe('reply box and reports in a browser', { skip: chromiumMissing }, () => 
       assert.match((await page.locator('#opted-out-reason').textContent()) ?? '', /opted out of messages from/);
       assert.equal(await page.getByRole('button', { name: 'Send' }).isDisabled(), true);
       await page.locator('#consent .opted-out').waitFor({ timeout: 5_000 });
+
+      // START brings a fresh, enabled box in live: the counter and the saved-reply picker work on it.
+      assert.equal((await rig.parley.webhook('inbound', inbound('+15557773002', 'START'))).status, 200);
+      await page.locator('textarea#body:not([disabled])').waitFor({ timeout: 10_000 });
+      await box.pressSequentially('Hi 😀');
+      await page.locator('#segment-count').filter({ hasText: '4 characters · UCS-2 · 1 segment' }).waitFor({ timeout: 5_000 });
+      await box.fill('');
+      await page.getByLabel('Saved reply').selectOption({ label: 'Hours' });
+      await page.getByRole('button', { name: 'Insert' }).click();
+      assert.equal(await box.inputValue(), 'We open at 9.');
+      await page.locator('#segment-count').filter({ hasText: '13 characters · GSM-7 · 1 segment' }).waitFor({ timeout: 5_000 });
+      await page.context().close();
+    });
+
+    it("shows the dashboard charts' times in UTC, as its tables, in a browser far from UTC", async () => {
+      const page = await loggedInPage(chromium.browser, rig.parley.base, 'admin@example.com', desktop, {
+        timezoneId: 'Pacific/Kiritimati',
+      });
+      assert.equal(await page.evaluate(() => new Date().getTimezoneOffset()), -14 * 60, 'the browser is at UTC+14');
+      await page.goto(`${rig.parley.base}/console/dashboard`);
+      const chart = page.locator('#chart-messages');
+      await chart.locator('.uplot canvas').waitFor({ timeout: 5_000 });
+      assert.equal(await page.getByRole('heading', { name: 'Messages per hour (UTC)' }).count(), 1);
+      // The cursor on the newest hour: the legend names it as the table's first row does.
+      const over = (await chart.locator('.u-over').boundingBox())!;
+      await page.mouse.move(over.x + over.width - 1, over.y + over.height / 2);
+      const legend = chart.locator('.u-legend .u-series').first().locator('.u-value');
+      await legend.filter({ hasText: /UTC$/ }).waitFor({ timeout: 5_000 });
+      const newest = (await page.locator('table.dashboard-buckets tbody tr:first-child td:first-child').textContent())!;
+      assert.equal((await legend.textContent())!.slice(11, 16), newest);
       await page.context().close();
     });
 

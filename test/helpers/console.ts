@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, afterEach, before, beforeEach } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { addUser } from '../../src/console/users.js';
 import type { Store } from '../../src/store/database.js';
 import { ConsoleClient } from './console-client.js';
@@ -114,8 +114,8 @@ export const desktop = { width: 1280, height: 800 };
 export const phone = { width: 390, height: 844 };
 
 /** A page in a fresh browser context (its own cookies); any dialog (an alert) fails the test. */
-export async function newConsolePage(browser: Browser, viewport = desktop): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+export async function newConsolePage(browser: Browser, viewport = desktop, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
   page.on('dialog', (dialog) => {
     throw new Error(`a dialog opened: ${dialog.message()}`);
@@ -133,8 +133,14 @@ export async function logInPage(page: Page, base: string, email: string): Promis
 }
 
 /** A fresh browser context logged in as `email`. */
-export async function loggedInPage(browser: Browser, base: string, email: string, viewport = desktop): Promise<Page> {
-  return logInPage(await newConsolePage(browser, viewport), base, email);
+export async function loggedInPage(
+  browser: Browser,
+  base: string,
+  email: string,
+  viewport = desktop,
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  return logInPage(await newConsolePage(browser, viewport, options), base, email);
 }
 
 /**

@@ -82,17 +82,17 @@ export function dashboardView(session: ConsoleSession, d: Dashboard, now: number
         </div>
       </dl>
       <p class="meta">
-        Since ${when(d.since)}. Ack latency: inbound webhooks answered by this process since it started (${d.ack.count}), from
+        Since ${when(d.since)} UTC. Ack latency: inbound webhooks answered by this process since it started (${d.ack.count}), from
         <code>parley_ingest_duration_seconds</code>.
       </p>
       <script type="application/json" id="dashboard-data">
         ${jsonForScript(chartData)}
       </script>
-      <h2>Messages</h2>
+      <h2>Messages per ${d.window === '24h' ? 'hour' : 'day'} (UTC)</h2>
       <div class="chart" id="chart-messages" aria-hidden="true"></div>
-      <h2>Delivery</h2>
+      <h2>Delivery per ${d.window === '24h' ? 'hour' : 'day'} (UTC)</h2>
       <div class="chart" id="chart-delivery" aria-hidden="true"></div>
-      <h2>Opt-outs</h2>
+      <h2>Opt-outs per ${d.window === '24h' ? 'hour' : 'day'} (UTC)</h2>
       <div class="chart" id="chart-optouts" aria-hidden="true"></div>
       <table class="dashboard-buckets">
         <caption>
