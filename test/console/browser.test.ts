@@ -136,6 +136,54 @@ describe('console in a browser', { skip: chromiumMissing }, () => {
       await page.context().close();
     });
 
+    it(
+      'is accessible by the tree Chromium builds: names on every control, headings in order, lang, keyboard to Send with a visible focus',
+      { skip: stores.dialect !== 'sqlite' },
+      async () => {
+        const page = await logIn('admin@example.com');
+        const message = await rig.store.db.selectFrom('messages').select('id').where('body', '=', xss).executeTakeFirstOrThrow();
+        for (const path of [
+          '/console',
+          `/console/conversations/${conversationId}`,
+          `/console/messages/${message.id}`,
+          '/console/endpoints',
+          '/console/dashboard',
+          '/console/consent',
+          '/console/users',
+        ]) {
+          await page.goto(`${rig.parley.base}${path}`);
+          assert.equal(await page.getAttribute('html', 'lang'), 'en', path);
+          const tree = await page.locator('body').ariaSnapshot();
+          // A control without an accessible name shows as a bare role in Chromium's tree; a name holding
+          // a colon is quoted as a whole line ('- heading "Routed: …" [level=2]').
+          const unnamed = tree
+            .split('\n')
+            .filter((line) => /^\s*- (textbox|combobox|button|link|checkbox|searchbox)\s*(\[.*\])?:?\s*$/.test(line));
+          assert.deepEqual(unnamed, [], `${path}: every control has a name`);
+          const levels = [...tree.matchAll(/heading "(?:[^"\\]|\\.)*" \[level=(\d)\]/g)].map((m) => Number(m[1]));
+          assert.equal(levels[0], 1, `${path}: the first heading is h1 (${levels.join(',')})`);
+          for (let i = 1; i < levels.length; i++)
+            assert.ok(levels[i]! <= levels[i - 1]! + 1, `${path}: no heading level skipped (${levels.join(',')})\n${tree}`);
+        }
+
+        // The keyboard reaches the reply box's Send button, and the focus on it can be seen.
+        await page.goto(`${rig.parley.base}/console/conversations/${conversationId}`);
+        const send = page.locator('form.reply button[type=submit]:focus');
+        let reached = false;
+        for (let i = 0; i < 60 && !reached; i++) {
+          await page.keyboard.press('Tab');
+          reached = (await send.count()) === 1;
+        }
+        assert.ok(reached, 'Send is reachable with Tab');
+        const outline = await send.evaluate(
+          (button) =>
+            (globalThis as unknown as { getComputedStyle(e: unknown): { outlineStyle: string } }).getComputedStyle(button).outlineStyle,
+        );
+        assert.notEqual(outline, 'none', 'the focused button shows an outline');
+        await page.context().close();
+      },
+    );
+
     it('takes screenshots of the login page, the inbox and a conversation', { skip: stores.dialect !== 'sqlite' }, async () => {
       for (const [name, viewport] of [
         ['desktop', desktop],

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromiumForSuite, chromiumMissing } from '../helpers/chromium.js';
-import { consoleRig, logInPage, newConsolePage } from '../helpers/console.js';
+import { enqueue } from '../../src/queue/enqueue.js';
+import { consoleRig, loggedInPage, logInPage, newConsolePage, phone, screenshotPath } from '../helpers/console.js';
 import { FakeEndpoint } from '../helpers/fake-endpoint.js';
-import { inbound } from '../helpers/parley.js';
+import { businessNumber, inbound } from '../helpers/parley.js';
 import { forEachStore } from '../helpers/stores.js';
 
 // The operations pages in a real browser (test/helpers/chromium.ts): an admin finds a failing
@@ -80,6 +81,49 @@ describe('console operations in a browser', { skip: chromiumMissing }, () => {
       assert.equal(await page.locator(`tr[id="${failed.id}"]`).getAttribute('data-status'), 'delivered');
       assert.equal((await page.locator('#endpoint-state').textContent())?.trim(), 'Healthy');
       assert.deepEqual(problems, [], 'no CSP violation or script error');
+      await page.context().close();
+    });
+
+    it('takes screenshots of the operations pages', { skip: stores.dialect !== 'sqlite' }, async () => {
+      const { parley, store } = rig;
+      // Something on each page: a second endpoint that fails, a dead job, an unreadable webhook, an opt-out.
+      const failing = await parley.api('POST', '/v1/endpoints', { url: `${endpoint.url}/down`, events: ['message.received'] });
+      endpoint.fallback = { status: 500 };
+      assert.equal((await parley.webhook('inbound', inbound('+15557770202', 'STOP'))).status, 200);
+      await parley.until(() =>
+        store.db
+          .selectFrom('deliveries')
+          .select('id')
+          .where('endpoint_id', '=', failing.body.id)
+          .where('status', '=', 'failed')
+          .executeTakeFirst(),
+      );
+      await store.write(async (trx) => {
+        await enqueue(trx, 'message.send', { messageId: 'msg_gone' }, { now: Date.now() });
+        await trx
+          .updateTable('jobs')
+          .set({ state: 'dead', attempts: 4, last_error: 'provider answered 400: number is not a mobile' })
+          .where('payload', 'like', '%msg_gone%')
+          .execute();
+      });
+      const unreadable = await parley.webhook('inbound', { from: '+15557770203', to: businessNumber, body: 'hi', message_id: 4711 });
+      assert.equal(unreadable.status, 400);
+      const kept = await store.db.selectFrom('unreadable_webhooks').select('id').executeTakeFirstOrThrow();
+
+      const page = await loggedInPage(chromium.browser, parley.base, 'admin@example.com');
+      for (const [shot, path] of [
+        ['endpoints', '/console/endpoints'],
+        ['endpoint', `/console/endpoints/${failing.body.id}`],
+        ['jobs', '/console/jobs'],
+        ['unreadable', `/console/unreadable/${kept.id}`],
+        ['consent', '/console/consent'],
+      ]) {
+        await page.goto(`${parley.base}${path}`);
+        await page.screenshot({ path: screenshotPath(`${shot}-desktop.png`), fullPage: true });
+      }
+      await page.setViewportSize(phone);
+      await page.goto(`${parley.base}/console/endpoints/${failing.body.id}`);
+      await page.screenshot({ path: screenshotPath('endpoint-phone.png'), fullPage: true });
       await page.context().close();
     });
   });
