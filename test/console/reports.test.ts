@@ -175,6 +175,12 @@ forEachStore('console reports', (stores) => {
     assert.match(page.text, /<dd id="delivery-rate">100\.0%<\/dd>/);
     assert.match(page.text, /<dt>Ack latency p50 \/ p95<\/dt>\s*<dd>≤ \d+ ms \/ ≤ \d+ ms<\/dd>/);
     assert.match(page.text, /<script src="\/console\/assets\/uPlot\.iife\.min\.js\?v=[0-9a-f]+" defer><\/script>/);
+    // Delivery per channel and reply intents, as tables with their bars.
+    const channel = /<tr data-channel="main">([\s\S]*?)<\/tr>/.exec(page.text)![1]!;
+    assert.match(channel, /<td>main<\/td>\s*<td>\d+<\/td>\s*<td>1<\/td>\s*<td>0<\/td>\s*<td>0<\/td>/);
+    assert.match(channel, /<meter min="0" max="1" value="1\.0000" aria-label="Delivery rate of main"><\/meter> 100\.0%/);
+    const intents = /<table class="dashboard-intents">([\s\S]*?)<\/table>/.exec(page.text)![1]!;
+    assert.match(intents, /<td>opt_out<\/td>\s*<td>1<\/td>\s*<td><span class="share"\s*><meter min="0" max="1" value="0\.5000"/);
     const json = /<script type="application\/json" id="dashboard-data">([\s\S]*?)<\/script>/.exec(page.text)![1]!;
     const data = JSON.parse(json);
     assert.equal(

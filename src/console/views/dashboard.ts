@@ -23,6 +23,14 @@ export function jsonForScript(value: unknown): SafeHtml {
 const percent = (share: number | null) => (share === null ? '—' : `${(share * 100).toFixed(1)}%`);
 const ms = (seconds: number | null) => (seconds === null ? '—' : seconds === Infinity ? '> 2.5 s' : `≤ ${Math.round(seconds * 1000)} ms`);
 
+/** A share as a bar and its figure: a <meter> draws it without inline style (the CSP allows none). */
+function shareBar(share: number | null, label: string): SafeHtml {
+  if (share === null) return html`—`;
+  return html`<span class="share"
+    ><meter min="0" max="1" value="${share.toFixed(4)}" aria-label="${label}"></meter> ${percent(share)}</span
+  >`;
+}
+
 function windowLinks(path: string, current: string, windows: string[]): SafeHtml {
   return html`<nav class="filters" aria-label="Period">
     ${windows.map((w) => html`<a href="${path}?window=${w}" ${w === current ? html` aria-current="page"` : ''}>Last ${w}</a>`)}
@@ -122,6 +130,63 @@ export function dashboardView(session: ConsoleSession, d: Dashboard, now: number
           )}
         </tbody>
       </table>
+      <h2>Delivery per channel</h2>
+      ${
+        d.channels.length === 0
+          ? html`<p class="empty">Nothing sent in this period.</p>`
+          : html`<table class="dashboard-channels">
+              <thead>
+                <tr>
+                  <th scope="col">Channel</th>
+                  <th scope="col">Sent</th>
+                  <th scope="col">Delivered</th>
+                  <th scope="col">Failed</th>
+                  <th scope="col">Undelivered</th>
+                  <th scope="col">Delivery rate</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${d.channels.map(
+                  (c) =>
+                    html`<tr data-channel="${c.channel}">
+                      <td>${c.channel}</td>
+                      <td>${c.sent}</td>
+                      <td>${c.delivered}</td>
+                      <td>${c.failed}</td>
+                      <td>${c.undelivered}</td>
+                      <td>${shareBar(c.rate, `Delivery rate of ${c.channel}`)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }
+      <h2>Reply intents</h2>
+      ${
+        d.intents.length === 0
+          ? html`<p class="empty">No replies in this period.</p>`
+          : html`<table class="dashboard-intents">
+              <thead>
+                <tr>
+                  <th scope="col">Intent</th>
+                  <th scope="col">Replies</th>
+                  <th scope="col">Share</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${d.intents.map(
+                  (i) =>
+                    html`<tr>
+                      <td>${i.intent}</td>
+                      <td>${i.count}</td>
+                      <td>${shareBar(i.share, `Share of ${i.intent}`)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }
+      <p class="meta">
+        <a href="/console/replies?days=${d.window === '24h' ? 1 : 7}">What the replies said, by the message they answer</a>
+      </p>
       <h2>Endpoints</h2>
       ${
         d.endpoints.length === 0
