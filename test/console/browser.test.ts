@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { openStore } from '../../src/store/database.js';
 import { chromiumForSuite, chromiumMissing } from '../helpers/chromium.js';
 import { consolePassword, consoleRig, desktop, loggedInPage, newConsolePage, phone, screenshotPath } from '../helpers/console.js';
-import { inbound } from '../helpers/parley.js';
-import { forEachStore } from '../helpers/stores.js';
+import { inbound, startTestParley } from '../helpers/parley.js';
+import { forEachStore, postgresUrl } from '../helpers/stores.js';
 
 // The console in a real browser (test/helpers/chromium.ts): skipped, saying why, without Chromium.
 
@@ -104,6 +105,27 @@ describe('console in a browser', { skip: chromiumMissing }, () => {
       await late.getByText(note).first().waitFor({ timeout: 5_000 });
       await watching.context().close();
       await late.context().close();
+    });
+
+    // On SQLite one process owns the database; several instances share PostgreSQL.
+    const oneInstance = stores.dialect === 'sqlite' ? 'SQLite runs one Parley per database' : false;
+    it('shows a text taken by another instance sharing PostgreSQL, without a reload', { skip: oneInstance }, async () => {
+      // A second Parley with its own connections to the same schema, running no jobs: the agent's
+      // browser is connected to it, the webhook goes to the first.
+      const otherStore = await openStore(postgresUrl, { schema: rig.store.schema! });
+      const other = await startTestParley(otherStore, rig.provider.url, {}, { work: false });
+      try {
+        const page = await loggedInPage(chromium.browser, other.base, 'agent@example.com');
+        await page.locator('#inbox-list').waitFor();
+        assert.equal(await page.getByText('+15557770109').count(), 0);
+        assert.equal((await rig.parley.webhook('inbound', inbound('+15557770109', 'Can I move my booking?'))).status, 200);
+        await page.locator('#inbox-list').getByText('+15557770109').waitFor({ timeout: 10_000 });
+        assert.equal(page.url(), `${other.base}/console`, 'no navigation: the list was updated in place');
+        await page.context().close();
+      } finally {
+        await other.close();
+        await otherStore.close();
+      }
     });
 
     it('keeps an agent out of the admin pages', async () => {
