@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, it } from 'node:test';
+import { it } from 'node:test';
 import { request } from 'undici';
 import { hmacSha256Hex } from '../../src/providers/hmac.js';
-import { FakeEndpoint } from '../helpers/fake-endpoint.js';
 import { genericSecret, inbound } from '../helpers/parley.js';
 import { consoleRig } from '../helpers/console.js';
 import { forEachStore } from '../helpers/stores.js';
@@ -16,18 +15,10 @@ const cookie = 'sid=c00kie-s3cret-value';
 
 forEachStore('message trace', (stores) => {
   const rig = consoleRig(stores, {
+    endpoint: true,
     config: { webhooks: { allow_private_destinations: true, timeout: '2s', retry_schedule: ['30ms'] } },
   });
-
-  let endpoint: FakeEndpoint;
   let n = 0;
-
-  beforeEach(async () => {
-    endpoint = await new FakeEndpoint().start();
-  });
-  afterEach(async () => {
-    await endpoint.stop();
-  });
 
   /** An inbound webhook as a provider behind an authenticating proxy might send it: signed, with an Authorization header and a cookie. */
   async function text(body: string): Promise<string> {
@@ -50,7 +41,7 @@ forEachStore('message trace', (stores) => {
     );
 
   it('shows every step of a text answered by a rule, its reply sent on the second attempt and delivered, a late receipt not applied', async () => {
-    const ep = await rig.parley.api('POST', '/v1/endpoints', { url: endpoint.url, events: ['message.received', 'message.status'] });
+    const ep = await rig.parley.api('POST', '/v1/endpoints', { url: rig.endpoint.url, events: ['message.received', 'message.status'] });
     assert.equal(ep.status, 201);
     rig.provider.script.push({ status: 503, body: { error: 'busy' } });
     const id = await text('yes');

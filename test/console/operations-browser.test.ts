@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { chromiumForSuite, chromiumMissing } from '../helpers/chromium.js';
 import { enqueue } from '../../src/queue/enqueue.js';
 import { consoleRig, loggedInPage, logInPage, newConsolePage, phone, screenshotPath } from '../helpers/console.js';
-import { FakeEndpoint } from '../helpers/fake-endpoint.js';
 import { businessNumber, inbound } from '../helpers/parley.js';
 import { forEachStore } from '../helpers/stores.js';
 
@@ -15,26 +14,19 @@ describe('console operations in a browser', { skip: chromiumMissing }, () => {
 
   forEachStore('console operations browser', (stores) => {
     const rig = consoleRig(stores, {
+      endpoint: true,
       per: 'all',
       config: { webhooks: { allow_private_destinations: true, timeout: '300ms', retry_schedule: ['30ms'] } },
-    });
-    let endpoint: FakeEndpoint;
-
-    before(async () => {
-      endpoint = await new FakeEndpoint().start();
-    });
-    after(async () => {
-      await endpoint.stop();
     });
 
     it('replays a failed endpoint delivery, which reaches the endpoint', async () => {
       const registered = await rig.parley.api('POST', '/v1/endpoints', {
-        url: endpoint.url,
+        url: rig.endpoint.url,
         events: ['message.received'],
         description: 'CRM',
       });
       const endpointId = registered.body.id as string;
-      endpoint.fallback = { status: 503 };
+      rig.endpoint.fallback = { status: 503 };
       assert.equal((await rig.parley.webhook('inbound', inbound('+15557770201', 'hello'))).status, 200);
       const failed = await rig.parley.until(() =>
         rig.store.db
@@ -44,8 +36,8 @@ describe('console operations in a browser', { skip: chromiumMissing }, () => {
           .where('status', '=', 'failed')
           .executeTakeFirst(),
       );
-      endpoint.fallback = { status: 200 };
-      const received = endpoint.received.length;
+      rig.endpoint.fallback = { status: 200 };
+      const received = rig.endpoint.received.length;
 
       const page = await newConsolePage(chromium.browser);
       const problems: string[] = [];
@@ -71,8 +63,8 @@ describe('console operations in a browser', { skip: chromiumMissing }, () => {
       await Promise.all([page.waitForURL(/done=delivery_replayed/), delivery.getByRole('button', { name: 'Replay' }).click()]);
       assert.equal(await page.getByRole('status').textContent(), 'The delivery is queued to be sent again.');
 
-      await rig.parley.until(async () => endpoint.received.length > received);
-      assert.equal(endpoint.received.at(-1)!.headers['webhook-id'], failed.event_id);
+      await rig.parley.until(async () => rig.endpoint.received.length > received);
+      assert.equal(rig.endpoint.received.at(-1)!.headers['webhook-id'], failed.event_id);
       // The endpoint has the request before Parley has recorded its answer: wait for the record.
       await rig.parley.until(async () =>
         rig.store.db.selectFrom('deliveries').select('id').where('id', '=', failed.id).where('status', '=', 'delivered').executeTakeFirst(),
@@ -87,8 +79,8 @@ describe('console operations in a browser', { skip: chromiumMissing }, () => {
     it('takes screenshots of the operations pages', { skip: stores.dialect !== 'sqlite' }, async () => {
       const { parley, store } = rig;
       // Something on each page: a second endpoint that fails, a dead job, an unreadable webhook, an opt-out.
-      const failing = await parley.api('POST', '/v1/endpoints', { url: `${endpoint.url}/down`, events: ['message.received'] });
-      endpoint.fallback = { status: 500 };
+      const failing = await parley.api('POST', '/v1/endpoints', { url: `${rig.endpoint.url}/down`, events: ['message.received'] });
+      rig.endpoint.fallback = { status: 500 };
       assert.equal((await parley.webhook('inbound', inbound('+15557770202', 'STOP'))).status, 200);
       await parley.until(() =>
         store.db

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, it } from 'node:test';
+import { it } from 'node:test';
 import { enqueue } from '../../src/queue/enqueue.js';
 import { hiddenValue } from '../helpers/console-client.js';
-import { FakeEndpoint } from '../helpers/fake-endpoint.js';
 import { businessNumber, inbound } from '../helpers/parley.js';
 import { consoleRig } from '../helpers/console.js';
 import { forEachStore } from '../helpers/stores.js';
@@ -14,21 +13,13 @@ const hostile = '</pre><script>window.owned=1</script><img src=x onerror=alert(1
 
 forEachStore('console operations', (stores) => {
   const rig = consoleRig(stores, {
+    endpoint: true,
     config: { webhooks: { allow_private_destinations: true, timeout: '300ms', retry_schedule: ['30ms'] } },
   });
-
-  let endpoint: FakeEndpoint;
   let n = 0;
 
-  beforeEach(async () => {
-    endpoint = await new FakeEndpoint().start();
-  });
-  afterEach(async () => {
-    await endpoint.stop();
-  });
-
   const register = async () => {
-    const res = await rig.parley.api('POST', '/v1/endpoints', { url: endpoint.url, events: ['message.received'], description: 'CRM' });
+    const res = await rig.parley.api('POST', '/v1/endpoints', { url: rig.endpoint.url, events: ['message.received'], description: 'CRM' });
     assert.equal(res.status, 201);
     return res.body as { id: string; secret: string };
   };
@@ -61,7 +52,7 @@ forEachStore('console operations', (stores) => {
 
   it('shows a failing endpoint, replays its failed delivery to the endpoint, and shows it healthy again', async () => {
     const ep = await register();
-    endpoint.fallback = { status: 500 };
+    rig.endpoint.fallback = { status: 500 };
     assert.equal((await text('first')).status, 200);
     const failed = await delivery(ep.id, 'failed');
     const admin = await rig.loggedIn('admin@example.com');
@@ -81,13 +72,13 @@ forEachStore('console operations', (stores) => {
     assert.match(page.text, /<summary>2 attempts<\/summary>/);
     assert.match(page.text, /<span class="answer">HTTP 500<\/span>\s*<span class="duration">\d+ ms<\/span>/);
 
-    endpoint.fallback = { status: 200 };
-    const before = endpoint.received.length;
+    rig.endpoint.fallback = { status: 200 };
+    const before = rig.endpoint.received.length;
     const replayed = await admin.submit(`/console/endpoints/${ep.id}`, `/console/deliveries/${failed.id}/replay`);
     assert.equal(replayed.status, 303);
     assert.equal(replayed.headers.location, `/console/endpoints/${ep.id}?done=delivery_replayed`);
     await delivery(ep.id, 'delivered');
-    const sent = endpoint.received.slice(before);
+    const sent = rig.endpoint.received.slice(before);
     assert.equal(sent.length, 1);
     assert.equal(sent[0]!.headers['webhook-id'], failed.event_id, 'the same event, so the receiver can deduplicate');
     assert.deepEqual(await audit(), [`delivery_replayed ${failed.id}`]);
@@ -101,7 +92,7 @@ forEachStore('console operations', (stores) => {
 
   it('enables a disabled endpoint (its waiting delivery goes out) and recovers what failed since a time', async () => {
     const ep = await register();
-    endpoint.fallback = { status: 500 };
+    rig.endpoint.fallback = { status: 500 };
     await text('fails');
     const failed = await delivery(ep.id, 'failed');
     await text('fails too');
@@ -117,7 +108,7 @@ forEachStore('console operations', (stores) => {
       .where('id', '!=', failed.id)
       .executeTakeFirstOrThrow();
     assert.equal((await rig.parley.api('POST', `/v1/deliveries/${waiting.id}/retry`)).status, 202);
-    endpoint.fallback = { status: 200 };
+    rig.endpoint.fallback = { status: 200 };
 
     const admin = await rig.loggedIn('admin@example.com');
     const page = await admin.get(`/console/endpoints/${ep.id}`);
@@ -249,7 +240,7 @@ forEachStore('console operations', (stores) => {
 
   it('answers an agent 403 on every operations page and action, and a POST without the CSRF token 403; nothing changes', async () => {
     const ep = await register();
-    endpoint.fallback = { status: 500 };
+    rig.endpoint.fallback = { status: 500 };
     await text();
     const failed = await delivery(ep.id, 'failed');
     await rig.parley.api('PATCH', `/v1/endpoints/${ep.id}`, { status: 'disabled' });

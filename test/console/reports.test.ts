@@ -197,7 +197,10 @@ forEachStore('console reports', (stores) => {
     const replies = await admin.get('/console/replies?days=1');
     assert.equal(replies.status, 200);
     assert.match(replies.text, /2 replies since/);
-    assert.match(replies.text, /<td>opt_out<\/td>\s*<td>1<\/td>\s*<td>50\.0%<\/td>/);
+    assert.match(
+      replies.text,
+      /<td>opt_out<\/td>\s*<td>1<\/td>\s*<td><span class="share"\s*><meter [^>]*value="0\.5000"[^>]*><\/meter> 50\.0%<\/span\s*><\/td>/,
+    );
     assert.ok(replies.text.includes('“what time again?” — 1'));
 
     const agent = await rig.loggedIn('agent@example.com');

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { request } from 'undici';
 import type { MessageRow } from '../../src/store/schema.js';
 import { hmacSha256Hex } from '../../src/providers/hmac.js';
 import { chromiumForSuite, chromiumMissing } from '../helpers/chromium.js';
 import { consoleRig, desktop, loggedInPage, phone, screenshotPath } from '../helpers/console.js';
-import { FakeEndpoint } from '../helpers/fake-endpoint.js';
 import { genericSecret, inbound } from '../helpers/parley.js';
 import { forEachStore } from '../helpers/stores.js';
 
@@ -22,17 +21,16 @@ describe('message trace in a browser', { skip: chromiumMissing }, () => {
 
   forEachStore('trace browser', (stores) => {
     const rig = consoleRig(stores, {
+      endpoint: true,
       per: 'all',
       config: { webhooks: { allow_private_destinations: true, timeout: '2s', retry_schedule: ['30ms'] } },
     });
-    let endpoint: FakeEndpoint;
     let inboundMessage: MessageRow;
     let reply: MessageRow;
 
     before(async () => {
       const { parley, store, provider } = rig;
-      endpoint = await new FakeEndpoint().start();
-      assert.equal((await parley.api('POST', '/v1/endpoints', { url: endpoint.url, events: ['message.received'] })).status, 201);
+      assert.equal((await parley.api('POST', '/v1/endpoints', { url: rig.endpoint.url, events: ['message.received'] })).status, 201);
       provider.script.push({ status: 503, body: { error: 'busy' } });
       const raw = JSON.stringify(inbound('+15557774001', 'yes'));
       const res = await request(`${parley.base}/hooks/main/inbound?token=${secrets[1]}`, {
@@ -66,9 +64,6 @@ describe('message trace in a browser', { skip: chromiumMissing }, () => {
         return rows.length === 2 && rows.every((r) => r.applied_at !== null);
       });
       await parley.until(() => store.db.selectFrom('deliveries').select('id').where('status', '=', 'delivered').executeTakeFirst());
-    });
-    after(async () => {
-      await endpoint.stop();
     });
 
     /** The titles of the timeline's steps, in the order the page shows them. */

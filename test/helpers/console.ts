@@ -8,6 +8,7 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { addUser } from '../../src/console/users.js';
 import type { Store } from '../../src/store/database.js';
 import { ConsoleClient } from './console-client.js';
+import { FakeEndpoint } from './fake-endpoint.js';
 import { FakeProvider } from './fake-provider.js';
 import { inbound, startTestParley, type TestParley } from './parley.js';
 import type { TestStore } from './stores.js';
@@ -24,12 +25,16 @@ export interface ConsoleRigOptions {
   per?: 'each' | 'all';
   /** The admin's email as added (the agent is agent@example.com). */
   adminEmail?: string;
+  /** Also start an event endpoint stand-in (`rig.endpoint`). */
+  endpoint?: boolean;
 }
 
 export interface ConsoleRig {
   readonly store: Store;
   readonly parley: TestParley;
   readonly provider: FakeProvider;
+  /** The event endpoint stand-in, with `endpoint: true`. */
+  readonly endpoint: FakeEndpoint;
   readonly adminId: string;
   /** An HTTP client logged in as `email` (with the rig's password). */
   loggedIn(email: string): Promise<ConsoleClient>;
@@ -44,6 +49,7 @@ export function consoleRig(stores: TestStore, options: ConsoleRigOptions = {}): 
   let store: Store | undefined;
   let parley: TestParley | undefined;
   let provider: FakeProvider | undefined;
+  let endpoint: FakeEndpoint | undefined;
   let adminId = '';
   const started = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error('the console rig is used outside a test');
@@ -52,6 +58,7 @@ export function consoleRig(stores: TestStore, options: ConsoleRigOptions = {}): 
 
   const start = async () => {
     provider = await new FakeProvider().start();
+    if (options.endpoint) endpoint = await new FakeEndpoint().start();
     store = await stores.open();
     parley = await startTestParley(store, provider.url, options.config);
     adminId = (await addUser(store, options.adminEmail ?? 'admin@example.com', 'admin', consolePassword)).id;
@@ -61,7 +68,8 @@ export function consoleRig(stores: TestStore, options: ConsoleRigOptions = {}): 
     await parley?.close();
     await store?.close();
     await provider?.stop();
-    parley = store = provider = undefined;
+    await endpoint?.stop();
+    parley = store = provider = endpoint = undefined;
   };
   if (options.per === 'all') {
     before(start);
@@ -80,6 +88,9 @@ export function consoleRig(stores: TestStore, options: ConsoleRigOptions = {}): 
     },
     get provider() {
       return started(provider);
+    },
+    get endpoint() {
+      return started(endpoint);
     },
     get adminId() {
       return adminId;

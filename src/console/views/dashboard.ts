@@ -31,6 +31,31 @@ function shareBar(share: number | null, label: string): SafeHtml {
   >`;
 }
 
+function intentsTable(intents: Array<{ intent: string; count: number; share: number }>, className: string): SafeHtml {
+  return html`<table class="${className}">
+    <caption>
+      By intent
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Intent</th>
+        <th scope="col">Replies</th>
+        <th scope="col">Share</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${intents.map(
+        (i) =>
+          html`<tr>
+            <td>${i.intent}</td>
+            <td>${i.count}</td>
+            <td>${shareBar(i.share, `Share of ${i.intent}`)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
 function windowLinks(path: string, current: string, windows: string[]): SafeHtml {
   return html`<nav class="filters" aria-label="Period">
     ${windows.map((w) => html`<a href="${path}?window=${w}" ${w === current ? html` aria-current="page"` : ''}>Last ${w}</a>`)}
@@ -161,32 +186,7 @@ export function dashboardView(session: ConsoleSession, d: Dashboard, now: number
             </table>`
       }
       <h2>Reply intents</h2>
-      ${
-        d.intents.length === 0
-          ? html`<p class="empty">No replies in this period.</p>`
-          : html`<table class="dashboard-intents">
-              <thead>
-                <tr>
-                  <th scope="col">Intent</th>
-                  <th scope="col">Replies</th>
-                  <th scope="col">Share</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${d.intents.map(
-                  (i) =>
-                    html`<tr>
-                      <td>${i.intent}</td>
-                      <td>${i.count}</td>
-                      <td>${shareBar(i.share, `Share of ${i.intent}`)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-      }
-      <p class="meta">
-        <a href="/console/replies?days=${d.window === '24h' ? 1 : 7}">What the replies said, by the message they answer</a>
-      </p>
+      ${d.intents.length === 0 ? html`<p class="empty">No replies in this period.</p>` : intentsTable(d.intents, 'dashboard-intents')}
       <h2>Endpoints</h2>
       ${
         d.endpoints.length === 0
@@ -229,28 +229,7 @@ export function repliesView(session: ConsoleSession, report: ReplyReport, days: 
       ${
         report.replies === 0
           ? html`<p class="empty">No replies in this period.</p>`
-          : html`<table class="reply-intents">
-                <caption>
-                  By intent
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Intent</th>
-                    <th scope="col">Replies</th>
-                    <th scope="col">Share</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${report.intents.map(
-                    (i) =>
-                      html`<tr>
-                        <td>${i.intent}</td>
-                        <td>${i.count}</td>
-                        <td>${percent(i.share)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
+          : html`${intentsTable(report.intents, 'reply-intents')}
               <h2>By the message they answer</h2>
               ${report.prompts.map(
                 (p) =>
