@@ -12,6 +12,15 @@
     return seconds === null ? '' : new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   }
 
+  // The time axis as the tables write it: 14:00 for hours, 2026-12-05 for days.
+  var daily = data.times.length > 1 && data.times[1] - data.times[0] >= 86400;
+  function ticks(u, splits) {
+    return splits.map(function (seconds) {
+      var iso = new Date(seconds * 1000).toISOString();
+      return daily ? iso.slice(0, 10) : iso.slice(11, 16);
+    });
+  }
+
   function chart(id, series, values) {
     var element = document.getElementById(id);
     if (!element) return;
@@ -27,7 +36,7 @@
           return { label: s.label, stroke: s.color, width: 2, points: { show: false } };
         }),
       ),
-      axes: [{}, { size: 50 }],
+      axes: [{ values: ticks }, { size: 50 }],
     };
     new window.uPlot(options, [data.times].concat(values), element);
   }

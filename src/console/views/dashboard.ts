@@ -127,34 +127,6 @@ export function dashboardView(session: ConsoleSession, d: Dashboard, now: number
       <div class="chart" id="chart-delivery" aria-hidden="true"></div>
       <h2>Opt-outs per ${d.window === '24h' ? 'hour' : 'day'} (UTC)</h2>
       <div class="chart" id="chart-optouts" aria-hidden="true"></div>
-      <table class="dashboard-buckets">
-        <caption>
-          Per ${d.window === '24h' ? 'hour' : 'day'} (UTC)
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">${d.window === '24h' ? 'Hour' : 'Day'}</th>
-            <th scope="col">Replies in</th>
-            <th scope="col">Sent</th>
-            <th scope="col">Delivered</th>
-            <th scope="col">Failed</th>
-            <th scope="col">Opt-outs</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${[...d.buckets].reverse().map(
-            (b) =>
-              html`<tr>
-                <td>${bucketLabel(b.at)}</td>
-                <td>${b.inbound}</td>
-                <td>${b.outbound}</td>
-                <td>${b.delivered}</td>
-                <td>${b.failed}</td>
-                <td>${b.optOuts}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
       <h2>Delivery per channel</h2>
       ${
         d.channels.length === 0
@@ -187,6 +159,35 @@ export function dashboardView(session: ConsoleSession, d: Dashboard, now: number
       }
       <h2>Reply intents</h2>
       ${d.intents.length === 0 ? html`<p class="empty">No replies in this period.</p>` : intentsTable(d.intents, 'dashboard-intents')}
+      <h2>${d.window === '24h' ? 'Hour by hour' : 'Day by day'}</h2>
+      <table class="dashboard-buckets">
+        <caption>
+          Per ${d.window === '24h' ? 'hour' : 'day'} (UTC)
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">${d.window === '24h' ? 'Hour' : 'Day'}</th>
+            <th scope="col">Replies in</th>
+            <th scope="col">Sent</th>
+            <th scope="col">Delivered</th>
+            <th scope="col">Failed</th>
+            <th scope="col">Opt-outs</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${[...d.buckets].reverse().map(
+            (b) =>
+              html`<tr>
+                <td>${bucketLabel(b.at)}</td>
+                <td>${b.inbound}</td>
+                <td>${b.outbound}</td>
+                <td>${b.delivered}</td>
+                <td>${b.failed}</td>
+                <td>${b.optOuts}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
       <h2>Endpoints</h2>
       ${
         d.endpoints.length === 0
