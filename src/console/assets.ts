@@ -22,6 +22,7 @@ const files = new Map<string, { type: string; path: () => string | URL }>([
   ['console.css', { type: css, path: () => new URL('./assets/console.css', import.meta.url) }],
   ['console.js', { type: js, path: () => new URL('./assets/console.js', import.meta.url) }],
   ['reports.css', { type: css, path: () => new URL('./assets/reports.css', import.meta.url) }],
+  ['trace.css', { type: css, path: () => new URL('./assets/trace.css', import.meta.url) }],
   ['segments.js', { type: js, path: () => new URL('./assets/segments.js', import.meta.url) }],
   ['reply-box.js', { type: js, path: () => new URL('./assets/reply-box.js', import.meta.url) }],
   ['dashboard.js', { type: js, path: () => new URL('./assets/dashboard.js', import.meta.url) }],

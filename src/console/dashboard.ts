@@ -28,6 +28,19 @@ export interface Dashboard {
   ack: { count: number; p50: number | null; p95: number | null };
   queue: { pending: number; dead: number; oldestDueMs: number };
   endpoints: Array<{ id: string; url: string; failed: number; delivered: number }>;
+  /** The window's outbound per channel, by how it ended; rate as deliveryRate, per channel. */
+  channels: ChannelDelivery[];
+  /** The window's inbound by the intent the router read (`unread` while not routed yet), commonest first. */
+  intents: Array<{ intent: string; count: number; share: number }>;
+}
+
+export interface ChannelDelivery {
+  channel: string;
+  sent: number;
+  delivered: number;
+  failed: number;
+  undelivered: number;
+  rate: number | null;
 }
 
 /** A quantile of a Prometheus histogram, as the upper bound of the bucket it falls in (seconds), or null with no samples. */
@@ -56,12 +69,19 @@ export async function loadDashboard(store: Store, metrics: Metrics, window: Dash
   const { ms, bucketMs } = dashboardWindows[window];
   const since = Math.floor((now - ms) / bucketMs) * bucketMs + bucketMs;
   const bucketOf = sql<number>`(created_at / ${sql.lit(bucketMs)})`;
-  const [messageRows, optOutRows, ack, queueRows, oldestDueMs, endpoints] = await Promise.all([
+  const [messageRows, intentRows, optOutRows, ack, queueRows, oldestDueMs, endpoints] = await Promise.all([
     db
       .selectFrom('messages')
-      .select([bucketOf.as('bucket'), 'direction', 'status', sql<number | string>`count(*)`.as('n')])
+      .select([bucketOf.as('bucket'), 'channel', 'direction', 'status', sql<number | string>`count(*)`.as('n')])
       .where('id', '>=', firstIdAt('msg', since))
-      .groupBy([bucketOf, 'direction', 'status'])
+      .groupBy([bucketOf, 'channel', 'direction', 'status'])
+      .execute(),
+    db
+      .selectFrom('messages')
+      .select(['intent', sql<number | string>`count(*)`.as('n')])
+      .where('id', '>=', firstIdAt('msg', since))
+      .where('direction', '=', 'inbound')
+      .groupBy('intent')
       .execute(),
     db
       .selectFrom('events')
@@ -88,6 +108,19 @@ export async function loadDashboard(store: Store, metrics: Metrics, window: Dash
     buckets.push({ at, inbound: 0, outbound: 0, delivered: 0, failed: 0, optOuts: 0 });
   }
   const totals = { inbound: 0, outbound: 0, delivered: 0, failed: 0, optOuts: 0 };
+  const channels = new Map<string, ChannelDelivery>();
+  for (const row of messageRows) {
+    if (row.direction !== 'outbound' || !buckets[index.get(Number(row.bucket)) ?? -1]) continue;
+    const channel = channels.get(row.channel) ?? { channel: row.channel, sent: 0, delivered: 0, failed: 0, undelivered: 0, rate: null };
+    channels.set(row.channel, channel);
+    const n = Number(row.n);
+    channel.sent += n;
+    if (row.status === 'delivered' || row.status === 'failed' || row.status === 'undelivered') channel[row.status] += n;
+  }
+  for (const channel of channels.values()) {
+    const ended = channel.delivered + channel.failed + channel.undelivered;
+    channel.rate = ended === 0 ? null : channel.delivered / ended;
+  }
   for (const row of messageRows) {
     const bucket = buckets[index.get(Number(row.bucket)) ?? -1];
     const n = Number(row.n);
@@ -132,7 +165,18 @@ export async function loadDashboard(store: Store, metrics: Metrics, window: Dash
     ack,
     queue: { pending: jobs('pending'), dead: jobs('dead'), oldestDueMs },
     endpoints: endpointFigures,
+    channels: [...channels.values()].sort((a, b) => a.channel.localeCompare(b.channel)),
+    intents: intentShares(intentRows.map((r) => ({ intent: r.intent ?? 'unread', count: Number(r.n) }))),
   };
+}
+
+/** Each intent's share of all, commonest first (ties by name). */
+export function intentShares(counts: Array<{ intent: string; count: number }>): Dashboard['intents'] {
+  const total = counts.reduce((sum, c) => sum + c.count, 0);
+  return counts
+    .filter((c) => c.count > 0)
+    .map((c) => ({ ...c, share: c.count / total }))
+    .sort((a, b) => b.count - a.count || a.intent.localeCompare(b.intent));
 }
 
 /** Most replies one report reads: a busier window is reported from its newest replies. */
@@ -156,9 +200,7 @@ export async function loadReplyReport(db: Kysely<Database>, days: number, now = 
     since,
     replies: records.length,
     sampled: records.length === maxReportedReplies,
-    intents: [...byIntent]
-      .map(([intent, count]) => ({ intent, count, share: count / records.length }))
-      .sort((a, b) => b.count - a.count || a.intent.localeCompare(b.intent)),
+    intents: intentShares([...byIntent].map(([intent, count]) => ({ intent, count }))),
     prompts: summarizeReplies(records, 5).slice(0, 20),
   };
 }

@@ -1,53 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { addUser } from '../../src/console/users.js';
-import type { Store } from '../../src/store/database.js';
-import { chromiumMissing as missing, launchChromium } from '../helpers/chromium.js';
-import { FakeProvider } from '../helpers/fake-provider.js';
-import { inbound, startTestParley, type TestParley } from '../helpers/parley.js';
-import { forEachStore } from '../helpers/stores.js';
+import { before, describe, it } from 'node:test';
+import { openStore } from '../../src/store/database.js';
+import { chromiumForSuite, chromiumMissing } from '../helpers/chromium.js';
+import { consolePassword, consoleRig, desktop, loggedInPage, newConsolePage, phone, screenshotPath } from '../helpers/console.js';
+import { inbound, startTestParley } from '../helpers/parley.js';
+import { forEachStore, postgresUrl } from '../helpers/stores.js';
 
 // The console in a real browser (test/helpers/chromium.ts): skipped, saying why, without Chromium.
 
-const password = 'correct horse battery';
 const xss = '<img src=x onerror="window.owned=1"></script><script>window.owned=2</script>';
-// The screenshots in docs/console/ are refreshed with PARLEY_SCREENSHOTS=1; otherwise they go to a
-// temporary folder (taking them still proves the pages render at both sizes).
-const screenshots = process.env.PARLEY_SCREENSHOTS
-  ? new URL('../../docs/console/', import.meta.url)
-  : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'parley-screens-'))}/`);
 
-// Other browser tests once imported it from here; it lives in test/helpers/chromium.ts now.
-export { launchChromium };
-
-describe('console in a browser', { skip: missing }, () => {
-  let browser: Browser;
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+describe('console in a browser', { skip: chromiumMissing }, () => {
+  const chromium = chromiumForSuite();
 
   forEachStore('console browser', (stores) => {
-    let store: Store;
-    let parley: TestParley;
-    let provider: FakeProvider;
+    const rig = consoleRig(stores, { per: 'all' });
     let conversationId: string;
 
     before(async () => {
-      provider = await new FakeProvider().start();
-      store = await stores.open();
-      parley = await startTestParley(store, provider.url);
-      await addUser(store, 'admin@example.com', 'admin', password);
-      await addUser(store, 'agent@example.com', 'agent', password);
+      const { parley, store } = rig;
       // The hostile text comes after Parley's acknowledgment, so it is the inbox's preview too.
-      conversationId = await needsHuman('+15557770101', 'hello');
+      conversationId = (await rig.needsHuman('+15557770101', 'hello')).id;
       await parley.until(async () =>
         store.db.selectFrom('messages').select('id').where('to_number', '=', '+15557770101').executeTakeFirst(),
       );
@@ -55,61 +28,29 @@ describe('console in a browser', { skip: missing }, () => {
       await parley.until(async () =>
         store.db.selectFrom('messages').select('id').where('body', '=', xss).where('processed_at', 'is not', null).executeTakeFirst(),
       );
-      await needsHuman('+15557770102', 'Actually can we do 4pm?');
-    });
-    after(async () => {
-      await parley.close();
-      await store.close();
-      await provider.stop();
+      await rig.needsHuman('+15557770102', 'Actually can we do 4pm?');
     });
 
-    async function needsHuman(from: string, body: string): Promise<string> {
-      assert.equal((await parley.webhook('inbound', inbound(from, body))).status, 200);
-      return parley.until(async () => {
-        const row = await store.db
-          .selectFrom('conversations')
-          .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
-          .select('conversations.id')
-          .where('contacts.phone', '=', from)
-          .where('conversations.status', '=', 'needs_human')
-          .executeTakeFirst();
-        return row?.id;
-      });
-    }
-
-    /** A fresh browser context (its own cookies), logged in; every dialog (alert) fails the test. */
-    async function logIn(email: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
-      const context = await browser.newContext({ viewport });
-      const page = await context.newPage();
-      page.on('dialog', (dialog) => {
-        throw new Error(`a dialog opened: ${dialog.message()}`);
-      });
-      await page.goto(`${parley.base}/console/login`);
-      await page.fill('input[name=email]', email);
-      await page.fill('input[name=password]', password);
-      await Promise.all([page.waitForURL(`${parley.base}/console`), page.click('button[type=submit]')]);
-      return page;
-    }
+    const logIn = (email: string, viewport = desktop) => loggedInPage(chromium.browser, rig.parley.base, email, viewport);
 
     it('refuses a wrong password without saying which part was wrong, then logs in', async () => {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`${parley.base}/console/login`);
+      const page = await newConsolePage(chromium.browser);
+      await page.goto(`${rig.parley.base}/console/login`);
       await page.getByLabel('Email').fill('agent@example.com');
       await page.getByLabel('Password').fill('not my password');
-      const [refused] = await Promise.all([page.waitForResponse(`${parley.base}/console/login`), page.click('button[type=submit]')]);
+      const [refused] = await Promise.all([page.waitForResponse(`${rig.parley.base}/console/login`), page.click('button[type=submit]')]);
       assert.equal(refused.status(), 401);
       assert.equal(await page.locator('[role=alert]').textContent(), 'Email or password is incorrect.');
-      await page.getByLabel('Password').fill(password);
-      await Promise.all([page.waitForURL(`${parley.base}/console`), page.click('button[type=submit]')]);
+      await page.getByLabel('Password').fill(consolePassword);
+      await Promise.all([page.waitForURL(`${rig.parley.base}/console`), page.click('button[type=submit]')]);
       assert.match((await page.locator('main').textContent()) ?? '', /\+15557770102/);
-      await context.close();
+      await page.context().close();
     });
 
     it('shows a hostile body as text and runs nothing', async () => {
       const page = await logIn('agent@example.com');
       assert.match((await page.locator('.conversations').textContent()) ?? '', /<img src=x onerror=/);
-      await page.goto(`${parley.base}/console/conversations/${conversationId}`);
+      await page.goto(`${rig.parley.base}/console/conversations/${conversationId}`);
       assert.equal(await page.locator('.thread .inbound .body').last().textContent(), xss);
       assert.equal(await page.locator('.thread img').count(), 0);
       assert.equal(await page.evaluate(() => (globalThis as unknown as { owned?: number }).owned), undefined);
@@ -122,9 +63,9 @@ describe('console in a browser', { skip: missing }, () => {
       await page.waitForURL(/\/console\/conversations\//);
       await page.getByLabel('Reply').fill('Sure, 4pm works.');
       await Promise.all([page.waitForURL(/#msg_/), page.getByRole('button', { name: 'Send' }).click()]);
-      await parley.until(async () => provider.sends.find((s) => s.body === 'Sure, 4pm works.'));
-      const sent = await parley.until(async () =>
-        store.db
+      await rig.parley.until(async () => rig.provider.sends.find((s) => s.body === 'Sure, 4pm works.'));
+      const sent = await rig.parley.until(async () =>
+        rig.store.db
           .selectFrom('messages')
           .select(['provider_message_id', 'id'])
           .where('body', '=', 'Sure, 4pm works.')
@@ -135,7 +76,7 @@ describe('console in a browser', { skip: missing }, () => {
       const status = page.locator(`[id="${sent.id}"] .status`);
       await status.filter({ hasText: 'sent' }).waitFor({ timeout: 5_000 });
       const receivedAt = Date.now();
-      assert.equal((await parley.webhook('status', { message_id: sent.provider_message_id, status: 'delivered' })).status, 200);
+      assert.equal((await rig.parley.webhook('status', { message_id: sent.provider_message_id, status: 'delivered' })).status, 200);
       await status.filter({ hasText: 'delivered' }).waitFor({ timeout: 5_000 });
       console.log(`receipt to screen: ${Date.now() - receivedAt} ms`);
       await page.context().close();
@@ -143,7 +84,7 @@ describe('console in a browser', { skip: missing }, () => {
 
     it('a page whose stream opens late still shows a change that another tab was already told of', async () => {
       const watching = await logIn('agent@example.com');
-      await watching.goto(`${parley.base}/console/conversations/${conversationId}`);
+      await watching.goto(`${rig.parley.base}/console/conversations/${conversationId}`);
       const late = await logIn('agent@example.com');
       // The late tab's stream is held back until the change has come and gone on the other tab.
       let releaseStream = () => {};
@@ -152,7 +93,7 @@ describe('console in a browser', { skip: missing }, () => {
         await held;
         await route.continue();
       });
-      await late.goto(`${parley.base}/console/conversations/${conversationId}`);
+      await late.goto(`${rig.parley.base}/console/conversations/${conversationId}`);
       const note = `Late tab check ${Date.now()}`;
       await watching.getByLabel('Internal note (never sent)').fill(note);
       await watching.getByRole('button', { name: 'Add note' }).click();
@@ -166,11 +107,32 @@ describe('console in a browser', { skip: missing }, () => {
       await late.context().close();
     });
 
+    // On SQLite one process owns the database; several instances share PostgreSQL.
+    const oneInstance = stores.dialect === 'sqlite' ? 'SQLite runs one Parley per database' : false;
+    it('shows a text taken by another instance sharing PostgreSQL, without a reload', { skip: oneInstance }, async () => {
+      // A second Parley with its own connections to the same schema, running no jobs: the agent's
+      // browser is connected to it, the webhook goes to the first.
+      const otherStore = await openStore(postgresUrl, { schema: rig.store.schema! });
+      const other = await startTestParley(otherStore, rig.provider.url, {}, { work: false });
+      try {
+        const page = await loggedInPage(chromium.browser, other.base, 'agent@example.com');
+        await page.locator('#inbox-list').waitFor();
+        assert.equal(await page.getByText('+15557770109').count(), 0);
+        assert.equal((await rig.parley.webhook('inbound', inbound('+15557770109', 'Can I move my booking?'))).status, 200);
+        await page.locator('#inbox-list').getByText('+15557770109').waitFor({ timeout: 10_000 });
+        assert.equal(page.url(), `${other.base}/console`, 'no navigation: the list was updated in place');
+        await page.context().close();
+      } finally {
+        await other.close();
+        await otherStore.close();
+      }
+    });
+
     it('keeps an agent out of the admin pages', async () => {
       const page = await logIn('agent@example.com');
-      const users = await page.goto(`${parley.base}/console/users`);
+      const users = await page.goto(`${rig.parley.base}/console/users`);
       assert.equal(users!.status(), 403);
-      const audit = await page.goto(`${parley.base}/console/audit`);
+      const audit = await page.goto(`${rig.parley.base}/console/audit`);
       assert.equal(audit!.status(), 403);
       await page.context().close();
     });
@@ -187,26 +149,76 @@ describe('console in a browser', { skip: missing }, () => {
         return response.status;
       }, conversationId);
       assert.equal(status, 403);
-      const row = await store.db.selectFrom('conversations').select('status').where('id', '=', conversationId).executeTakeFirstOrThrow();
+      const row = await rig.store.db
+        .selectFrom('conversations')
+        .select('status')
+        .where('id', '=', conversationId)
+        .executeTakeFirstOrThrow();
       assert.equal(row.status, 'needs_human');
       await page.context().close();
     });
 
+    it(
+      'is accessible by the tree Chromium builds: names on every control, headings in order, lang, keyboard to Send with a visible focus',
+      { skip: stores.dialect !== 'sqlite' },
+      async () => {
+        const page = await logIn('admin@example.com');
+        const message = await rig.store.db.selectFrom('messages').select('id').where('body', '=', xss).executeTakeFirstOrThrow();
+        for (const path of [
+          '/console',
+          `/console/conversations/${conversationId}`,
+          `/console/messages/${message.id}`,
+          '/console/endpoints',
+          '/console/dashboard',
+          '/console/consent',
+          '/console/users',
+        ]) {
+          await page.goto(`${rig.parley.base}${path}`);
+          assert.equal(await page.getAttribute('html', 'lang'), 'en', path);
+          const tree = await page.locator('body').ariaSnapshot();
+          // A control without an accessible name shows as a bare role in Chromium's tree; a name holding
+          // a colon is quoted as a whole line ('- heading "Routed: …" [level=2]').
+          const unnamed = tree
+            .split('\n')
+            .filter((line) => /^\s*- (textbox|combobox|button|link|checkbox|searchbox)\s*(\[.*\])?:?\s*$/.test(line));
+          assert.deepEqual(unnamed, [], `${path}: every control has a name`);
+          const levels = [...tree.matchAll(/heading "(?:[^"\\]|\\.)*" \[level=(\d)\]/g)].map((m) => Number(m[1]));
+          assert.equal(levels[0], 1, `${path}: the first heading is h1 (${levels.join(',')})`);
+          for (let i = 1; i < levels.length; i++)
+            assert.ok(levels[i]! <= levels[i - 1]! + 1, `${path}: no heading level skipped (${levels.join(',')})\n${tree}`);
+        }
+
+        // The keyboard reaches the reply box's Send button, and the focus on it can be seen.
+        await page.goto(`${rig.parley.base}/console/conversations/${conversationId}`);
+        const send = page.locator('form.reply button[type=submit]:focus');
+        let reached = false;
+        for (let i = 0; i < 60 && !reached; i++) {
+          await page.keyboard.press('Tab');
+          reached = (await send.count()) === 1;
+        }
+        assert.ok(reached, 'Send is reachable with Tab');
+        const outline = await send.evaluate(
+          (button) =>
+            (globalThis as unknown as { getComputedStyle(e: unknown): { outlineStyle: string } }).getComputedStyle(button).outlineStyle,
+        );
+        assert.notEqual(outline, 'none', 'the focused button shows an outline');
+        await page.context().close();
+      },
+    );
+
     it('takes screenshots of the login page, the inbox and a conversation', { skip: stores.dialect !== 'sqlite' }, async () => {
-      mkdirSync(screenshots, { recursive: true });
       for (const [name, viewport] of [
-        ['desktop', { width: 1280, height: 800 }],
-        ['phone', { width: 390, height: 844 }],
+        ['desktop', desktop],
+        ['phone', phone],
       ] as const) {
-        const context = await browser.newContext({ viewport });
-        const login = await context.newPage();
-        await login.goto(`${parley.base}/console/login`);
-        await login.screenshot({ path: new URL(`login-${name}.png`, screenshots).pathname });
-        await context.close();
+        const login = await newConsolePage(chromium.browser, viewport);
+        await login.goto(`${rig.parley.base}/console/login`);
+        await login.screenshot({ path: screenshotPath(`login-${name}.png`) });
+        await login.context().close();
         const page = await logIn('admin@example.com', viewport);
-        await page.screenshot({ path: new URL(`inbox-${name}.png`, screenshots).pathname });
-        await page.goto(`${parley.base}/console/conversations/${conversationId}`);
-        await page.screenshot({ path: new URL(`conversation-${name}.png`, screenshots).pathname, fullPage: true });
+        await page.screenshot({ path: screenshotPath(`inbox-${name}.png`) });
+        await page.goto(`${rig.parley.base}/console/conversations/${conversationId}`);
+        await page.screenshot({ path: screenshotPath(`conversation-${name}.png`), fullPage: true });
         await page.context().close();
       }
     });

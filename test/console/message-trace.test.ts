@@ -1,57 +1,29 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, it } from 'node:test';
+import { it } from 'node:test';
 import { request } from 'undici';
-import { addUser } from '../../src/console/users.js';
 import { hmacSha256Hex } from '../../src/providers/hmac.js';
-import type { Store } from '../../src/store/database.js';
-import { ConsoleClient } from '../helpers/console-client.js';
-import { FakeEndpoint } from '../helpers/fake-endpoint.js';
-import { FakeProvider } from '../helpers/fake-provider.js';
-import { genericSecret, inbound, startTestParley, type TestParley } from '../helpers/parley.js';
+import { genericSecret, inbound } from '../helpers/parley.js';
+import { consoleRig } from '../helpers/console.js';
 import { forEachStore } from '../helpers/stores.js';
 
 // A message's trace (console page and API): every step of an inbound text that was answered by a
 // rule, the reply's send attempts and receipts (one arriving late), events and their deliveries;
 // credentials never shown; texters' words escaped; who may see what.
 
-const password = 'correct horse battery';
 const bearer = 'Bearer tr4ce-auth-s3cret-value';
 const cookie = 'sid=c00kie-s3cret-value';
 
 forEachStore('message trace', (stores) => {
-  let store: Store;
-  let provider: FakeProvider;
-  let endpoint: FakeEndpoint;
-  let parley: TestParley;
+  const rig = consoleRig(stores, {
+    endpoint: true,
+    config: { webhooks: { allow_private_destinations: true, timeout: '2s', retry_schedule: ['30ms'] } },
+  });
   let n = 0;
-
-  beforeEach(async () => {
-    store = await stores.open();
-    provider = await new FakeProvider().start();
-    endpoint = await new FakeEndpoint().start();
-    parley = await startTestParley(store, provider.url, {
-      webhooks: { allow_private_destinations: true, timeout: '2s', retry_schedule: ['30ms'] },
-    });
-    await addUser(store, 'admin@example.com', 'admin', password);
-    await addUser(store, 'agent@example.com', 'agent', password);
-  });
-  afterEach(async () => {
-    await parley.close();
-    await store.close();
-    await provider.stop();
-    await endpoint.stop();
-  });
-
-  async function loggedIn(email: string): Promise<ConsoleClient> {
-    const client = new ConsoleClient(parley.base);
-    assert.equal((await client.login(email, password)).status, 303);
-    return client;
-  }
 
   /** An inbound webhook as a provider behind an authenticating proxy might send it: signed, with an Authorization header and a cookie. */
   async function text(body: string): Promise<string> {
     const raw = JSON.stringify(inbound(`+1555620${String(1000 + ++n)}`, body));
-    const res = await request(`${parley.base}/hooks/main/inbound?token=query-s3cret-value&x=1`, {
+    const res = await request(`${rig.parley.base}/hooks/main/inbound?token=query-s3cret-value&x=1`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-signature': hmacSha256Hex(genericSecret, raw), authorization: bearer, cookie },
       body: raw,
@@ -64,37 +36,37 @@ forEachStore('message trace', (stores) => {
 
   const secrets = ['tr4ce-auth-s3cret-value', 'c00kie-s3cret-value', 'query-s3cret-value'];
   const routed = (id: string) =>
-    parley.until(() =>
-      store.db.selectFrom('messages').selectAll().where('id', '=', id).where('processed_at', 'is not', null).executeTakeFirst(),
+    rig.parley.until(() =>
+      rig.store.db.selectFrom('messages').selectAll().where('id', '=', id).where('processed_at', 'is not', null).executeTakeFirst(),
     );
 
   it('shows every step of a text answered by a rule, its reply sent on the second attempt and delivered, a late receipt not applied', async () => {
-    const ep = await parley.api('POST', '/v1/endpoints', { url: endpoint.url, events: ['message.received', 'message.status'] });
+    const ep = await rig.parley.api('POST', '/v1/endpoints', { url: rig.endpoint.url, events: ['message.received', 'message.status'] });
     assert.equal(ep.status, 201);
-    provider.script.push({ status: 503, body: { error: 'busy' } });
+    rig.provider.script.push({ status: 503, body: { error: 'busy' } });
     const id = await text('yes');
     await routed(id);
-    const reply = await parley.until(() =>
-      store.db.selectFrom('messages').selectAll().where('reply_to_id', '=', id).where('status', '=', 'sent').executeTakeFirst(),
+    const reply = await rig.parley.until(() =>
+      rig.store.db.selectFrom('messages').selectAll().where('reply_to_id', '=', id).where('status', '=', 'sent').executeTakeFirst(),
     );
     // Out of order: delivered first, then the sent that should have come before it.
-    assert.equal((await parley.webhook('status', { message_id: reply.provider_message_id, status: 'delivered' })).status, 200);
-    await parley.until(() =>
-      store.db.selectFrom('messages').select('id').where('id', '=', reply.id).where('status', '=', 'delivered').executeTakeFirst(),
+    assert.equal((await rig.parley.webhook('status', { message_id: reply.provider_message_id, status: 'delivered' })).status, 200);
+    await rig.parley.until(() =>
+      rig.store.db.selectFrom('messages').select('id').where('id', '=', reply.id).where('status', '=', 'delivered').executeTakeFirst(),
     );
-    assert.equal((await parley.webhook('status', { message_id: reply.provider_message_id, status: 'sent' })).status, 200);
-    await parley.until(async () => {
-      const rows = await store.db
+    assert.equal((await rig.parley.webhook('status', { message_id: reply.provider_message_id, status: 'sent' })).status, 200);
+    await rig.parley.until(async () => {
+      const rows = await rig.store.db
         .selectFrom('status_receipts')
         .select('applied_at')
         .where('provider_message_id', '=', reply.provider_message_id!)
         .execute();
       return rows.length === 2 && rows.every((r) => r.applied_at !== null);
     });
-    await parley.until(() => store.db.selectFrom('deliveries').select('id').where('status', '=', 'delivered').executeTakeFirst());
+    await rig.parley.until(() => rig.store.db.selectFrom('deliveries').select('id').where('status', '=', 'delivered').executeTakeFirst());
 
     // The inbound message, through the API.
-    const inTrace = await parley.api('GET', `/v1/messages/${id}/trace`);
+    const inTrace = await rig.parley.api('GET', `/v1/messages/${id}/trace`);
     assert.equal(inTrace.status, 200);
     const t = inTrace.body;
     assert.equal(t.message.id, id);
@@ -127,7 +99,7 @@ forEachStore('message trace', (stores) => {
     assert.equal(received.deliveries[0].attempts[0].response_status, 200);
 
     // The reply: two attempts, two receipts, the second not applied.
-    const outTrace = (await parley.api('GET', `/v1/messages/${reply.id}/trace`)).body;
+    const outTrace = (await rig.parley.api('GET', `/v1/messages/${reply.id}/trace`)).body;
     assert.equal(outTrace.reply_to.id, id);
     assert.deepEqual(
       outTrace.send_attempts.map((a: { attempt: number; outcome: string; http_status: number | null }) => [
@@ -158,7 +130,7 @@ forEachStore('message trace', (stores) => {
     );
 
     // The console pages.
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     const page = await admin.get(`/console/messages/${id}`);
     assert.equal(page.status, 200);
     for (const text of [
@@ -187,7 +159,7 @@ forEachStore('message trace', (stores) => {
       assert.ok(flat(replyPage.text).includes(text), `reply trace shows "${text}"`);
 
     // No credential anywhere: pages, JSON, and what the database keeps.
-    const stored = await store.db.selectFrom('webhook_receipts').select(['request']).execute();
+    const stored = await rig.store.db.selectFrom('webhook_receipts').select(['request']).execute();
     for (const secret of secrets) {
       assert.ok(!page.text.includes(secret), `page hides ${secret}`);
       assert.ok(!JSON.stringify(t).includes(secret), `JSON hides ${secret}`);
@@ -204,7 +176,7 @@ forEachStore('message trace', (stores) => {
     const hostile = '</pre><script>window.owned=1</script><img src=x onerror=alert(1)>';
     const id = await text(hostile);
     await routed(id);
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     const page = await admin.get(`/console/messages/${id}`);
     assert.equal(page.status, 200);
     assert.ok(!page.text.includes('<script>window.owned'));
@@ -219,8 +191,8 @@ forEachStore('message trace', (stores) => {
   it("finds a message by Parley's id or the provider's, and lets agents see only messages of conversations", async () => {
     const id = await text('what time is it?');
     const message = await routed(id);
-    const admin = await loggedIn('admin@example.com');
-    const agent = await loggedIn('agent@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
+    const agent = await rig.loggedIn('agent@example.com');
 
     const byId = await agent.get(`/console/messages?id=${id}`);
     assert.equal(byId.status, 303);
@@ -230,10 +202,10 @@ forEachStore('message trace', (stores) => {
     assert.equal(byProviderId.headers.location, `/console/messages/${id}`);
     assert.equal((await agent.get(`/console/messages/${id}`)).status, 200);
     assert.equal((await agent.get('/console/messages/msg_nothere')).status, 404);
-    assert.equal((await parley.api('GET', '/v1/messages/msg_nothere/trace')).status, 404);
+    assert.equal((await rig.parley.api('GET', '/v1/messages/msg_nothere/trace')).status, 404);
 
     // A message no conversation holds (as before it is routed): admins only.
-    await store.db.updateTable('messages').set({ conversation_id: null }).where('id', '=', id).execute();
+    await rig.store.db.updateTable('messages').set({ conversation_id: null }).where('id', '=', id).execute();
     assert.equal((await agent.get(`/console/messages/${id}`)).status, 403);
     assert.equal((await agent.get(`/console/messages?id=${id}`)).status, 404);
     assert.equal((await admin.get(`/console/messages/${id}`)).status, 200);

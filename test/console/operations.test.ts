@@ -1,77 +1,61 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, it } from 'node:test';
-import { addUser } from '../../src/console/users.js';
+import { it } from 'node:test';
 import { enqueue } from '../../src/queue/enqueue.js';
-import type { Store } from '../../src/store/database.js';
-import { ConsoleClient, hiddenValue } from '../helpers/console-client.js';
-import { FakeEndpoint } from '../helpers/fake-endpoint.js';
-import { FakeProvider } from '../helpers/fake-provider.js';
-import { businessNumber, inbound, startTestParley, type TestParley } from '../helpers/parley.js';
+import { hiddenValue } from '../helpers/console-client.js';
+import { businessNumber, inbound } from '../helpers/parley.js';
+import { consoleRig } from '../helpers/console.js';
 import { forEachStore } from '../helpers/stores.js';
 
 // The operations pages over HTTP: endpoints with their health and delivery log, dead jobs and
 // unreadable webhooks, each action through the form a browser would submit.
 
-const password = 'correct horse battery';
 const hostile = '</pre><script>window.owned=1</script><img src=x onerror=alert(1)>';
 
 forEachStore('console operations', (stores) => {
-  let store: Store;
-  let provider: FakeProvider;
-  let endpoint: FakeEndpoint;
-  let parley: TestParley;
+  const rig = consoleRig(stores, {
+    endpoint: true,
+    config: { webhooks: { allow_private_destinations: true, timeout: '300ms', retry_schedule: ['30ms'] } },
+  });
   let n = 0;
 
-  beforeEach(async () => {
-    store = await stores.open();
-    provider = await new FakeProvider().start();
-    endpoint = await new FakeEndpoint().start();
-    parley = await startTestParley(store, provider.url, {
-      webhooks: { allow_private_destinations: true, timeout: '300ms', retry_schedule: ['30ms'] },
-    });
-    await addUser(store, 'admin@example.com', 'admin', password);
-    await addUser(store, 'agent@example.com', 'agent', password);
-  });
-  afterEach(async () => {
-    await parley.close();
-    await store.close();
-    await provider.stop();
-    await endpoint.stop();
-  });
-
-  async function loggedIn(email: string): Promise<ConsoleClient> {
-    const client = new ConsoleClient(parley.base);
-    assert.equal((await client.login(email, password)).status, 303);
-    return client;
-  }
   const register = async () => {
-    const res = await parley.api('POST', '/v1/endpoints', { url: endpoint.url, events: ['message.received'], description: 'CRM' });
+    const res = await rig.parley.api('POST', '/v1/endpoints', { url: rig.endpoint.url, events: ['message.received'], description: 'CRM' });
     assert.equal(res.status, 201);
     return res.body as { id: string; secret: string };
   };
-  const text = (body = 'hello') => parley.webhook('inbound', inbound(`+1555610${String(1000 + ++n)}`, body));
+  const text = (body = 'hello') => rig.parley.webhook('inbound', inbound(`+1555610${String(1000 + ++n)}`, body));
   const delivery = (endpointId: string, status: 'pending' | 'delivered' | 'failed') =>
-    parley.until(() =>
-      store.db.selectFrom('deliveries').selectAll().where('endpoint_id', '=', endpointId).where('status', '=', status).executeTakeFirst(),
+    rig.parley.until(() =>
+      rig.store.db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('endpoint_id', '=', endpointId)
+        .where('status', '=', status)
+        .executeTakeFirst(),
     );
   const audit = async () =>
     (
-      await store.db.selectFrom('console_audit').select(['action', 'subject']).where('action', '!=', 'logged_in').orderBy('id').execute()
+      await rig.store.db
+        .selectFrom('console_audit')
+        .select(['action', 'subject'])
+        .where('action', '!=', 'logged_in')
+        .orderBy('id')
+        .execute()
     ).map((r) => `${r.action} ${r.subject}`);
   /** A kept unreadable webhook: signed, but its message_id is a number. */
   const keepUnreadable = async (body: string, query = '') => {
-    const res = await parley.webhook('inbound', { from: '+15556109999', to: businessNumber, body, message_id: 4711 }, { query });
+    const res = await rig.parley.webhook('inbound', { from: '+15556109999', to: businessNumber, body, message_id: 4711 }, { query });
     assert.equal(res.status, 400);
-    const row = await store.db.selectFrom('unreadable_webhooks').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const row = await rig.store.db.selectFrom('unreadable_webhooks').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
     return row;
   };
 
   it('shows a failing endpoint, replays its failed delivery to the endpoint, and shows it healthy again', async () => {
     const ep = await register();
-    endpoint.fallback = { status: 500 };
+    rig.endpoint.fallback = { status: 500 };
     assert.equal((await text('first')).status, 200);
     const failed = await delivery(ep.id, 'failed');
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
 
     const list = await admin.get('/console/endpoints');
     assert.equal(list.status, 200);
@@ -88,13 +72,13 @@ forEachStore('console operations', (stores) => {
     assert.match(page.text, /<summary>2 attempts<\/summary>/);
     assert.match(page.text, /<span class="answer">HTTP 500<\/span>\s*<span class="duration">\d+ ms<\/span>/);
 
-    endpoint.fallback = { status: 200 };
-    const before = endpoint.received.length;
+    rig.endpoint.fallback = { status: 200 };
+    const before = rig.endpoint.received.length;
     const replayed = await admin.submit(`/console/endpoints/${ep.id}`, `/console/deliveries/${failed.id}/replay`);
     assert.equal(replayed.status, 303);
     assert.equal(replayed.headers.location, `/console/endpoints/${ep.id}?done=delivery_replayed`);
     await delivery(ep.id, 'delivered');
-    const sent = endpoint.received.slice(before);
+    const sent = rig.endpoint.received.slice(before);
     assert.equal(sent.length, 1);
     assert.equal(sent[0]!.headers['webhook-id'], failed.event_id, 'the same event, so the receiver can deduplicate');
     assert.deepEqual(await audit(), [`delivery_replayed ${failed.id}`]);
@@ -108,31 +92,31 @@ forEachStore('console operations', (stores) => {
 
   it('enables a disabled endpoint (its waiting delivery goes out) and recovers what failed since a time', async () => {
     const ep = await register();
-    endpoint.fallback = { status: 500 };
+    rig.endpoint.fallback = { status: 500 };
     await text('fails');
     const failed = await delivery(ep.id, 'failed');
     await text('fails too');
-    await parley.until(
-      async () => (await store.db.selectFrom('deliveries').select('id').where('status', '=', 'failed').execute()).length === 2,
+    await rig.parley.until(
+      async () => (await rig.store.db.selectFrom('deliveries').select('id').where('status', '=', 'failed').execute()).length === 2,
     );
-    assert.equal((await parley.api('PATCH', `/v1/endpoints/${ep.id}`, { status: 'disabled' })).status, 200);
+    assert.equal((await rig.parley.api('PATCH', `/v1/endpoints/${ep.id}`, { status: 'disabled' })).status, 200);
     // Replayed while disabled: it waits, pending, for the endpoint to be enabled.
-    const waiting = await store.db
+    const waiting = await rig.store.db
       .selectFrom('deliveries')
       .select('id')
       .where('status', '=', 'failed')
       .where('id', '!=', failed.id)
       .executeTakeFirstOrThrow();
-    assert.equal((await parley.api('POST', `/v1/deliveries/${waiting.id}/retry`)).status, 202);
-    endpoint.fallback = { status: 200 };
+    assert.equal((await rig.parley.api('POST', `/v1/deliveries/${waiting.id}/retry`)).status, 202);
+    rig.endpoint.fallback = { status: 200 };
 
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     const page = await admin.get(`/console/endpoints/${ep.id}`);
     assert.match(page.text, /<span class="state state-disabled">Disabled<\/span>\s*<span class="reason">disabled through the API<\/span>/);
     const enabled = await admin.submit(`/console/endpoints/${ep.id}`, `/console/endpoints/${ep.id}/enable`);
     assert.equal(enabled.headers.location, `/console/endpoints/${ep.id}?done=endpoint_enabled`);
-    await parley.until(async () => {
-      const row = await store.db.selectFrom('deliveries').select('status').where('id', '=', waiting.id).executeTakeFirstOrThrow();
+    await rig.parley.until(async () => {
+      const row = await rig.store.db.selectFrom('deliveries').select('status').where('id', '=', waiting.id).executeTakeFirstOrThrow();
       return row.status === 'delivered';
     });
     assert.doesNotMatch((await admin.get(`/console/endpoints/${ep.id}`)).text, /\/enable"/, 'no Enable button once enabled');
@@ -144,8 +128,8 @@ forEachStore('console operations', (stores) => {
     const recovered = await admin.submit(`/console/endpoints/${ep.id}`, `/console/endpoints/${ep.id}/recover`, { since });
     assert.equal(recovered.headers.location, `/console/endpoints/${ep.id}?done=endpoint_recovered&count=1`);
     assert.match((await admin.get(recovered.headers.location)).text, /1 failed delivery is queued to be sent again/);
-    await parley.until(async () => {
-      const row = await store.db.selectFrom('deliveries').select('status').where('id', '=', failed.id).executeTakeFirstOrThrow();
+    await rig.parley.until(async () => {
+      const row = await rig.store.db.selectFrom('deliveries').select('status').where('id', '=', failed.id).executeTakeFirstOrThrow();
       return row.status === 'delivered';
     });
     assert.deepEqual(await audit(), [`endpoint_enabled ${ep.id}`, `endpoint_recovered ${ep.id}`, `endpoint_recovered ${ep.id}`]);
@@ -170,8 +154,8 @@ forEachStore('console operations', (stores) => {
       created_at: t0 + Math.floor(i / 2) * 1000,
       updated_at: t0,
     }));
-    await store.db.insertInto('deliveries').values(rows).execute();
-    const admin = await loggedIn('admin@example.com');
+    await rig.store.db.insertInto('deliveries').values(rows).execute();
+    const admin = await rig.loggedIn('admin@example.com');
     const ids = (html: string) => [...html.matchAll(/<tr id="(dlv_test\d+)"/g)].map((m) => m[1]);
     const first = await admin.get(`/console/endpoints/${ep.id}`);
     const expected = rows.map((r) => r.id).reverse();
@@ -187,7 +171,7 @@ forEachStore('console operations', (stores) => {
   });
 
   it('lists a dead job with its kind, error and attempts, and retries it', async () => {
-    const id = await store.write(async (trx) => {
+    const id = await rig.store.write(async (trx) => {
       await enqueue(trx, 'message.send', { messageId: 'msg_gone' }, { now: Date.now() });
       const job = await trx.selectFrom('jobs').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
       await trx
@@ -197,7 +181,7 @@ forEachStore('console operations', (stores) => {
         .execute();
       return job.id;
     });
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     const page = await admin.get('/console/jobs');
     const row = new RegExp(`<tr id="job-${id}">([\\s\\S]*?)</tr>`).exec(page.text)![1]!;
     assert.match(row, /message\.send/);
@@ -206,7 +190,7 @@ forEachStore('console operations', (stores) => {
     const retried = await admin.submit('/console/jobs', `/console/jobs/${id}/retry`);
     assert.equal(retried.headers.location, '/console/jobs?done=job_retried');
     // The job ran again: a send for a message that does not exist completes without doing anything.
-    await parley.until(async () => !(await store.db.selectFrom('jobs').select('id').where('id', '=', id).executeTakeFirst()));
+    await rig.parley.until(async () => !(await rig.store.db.selectFrom('jobs').select('id').where('id', '=', id).executeTakeFirst()));
     assert.deepEqual(await audit(), [`job_retried job:${id}`]);
     const again = await admin.post(`/console/jobs/${id}/retry`, { csrf: hiddenValue(page.text, 'csrf')! });
     assert.equal(again.status, 404);
@@ -214,7 +198,7 @@ forEachStore('console operations', (stores) => {
 
   it('shows a kept unreadable webhook escaped, with secrets in its URL redacted; replays it once readable; discards another', async () => {
     const kept = await keepUnreadable(hostile, '?token=s3cr3t-value&team=7');
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     const list = await admin.get('/console/unreadable');
     assert.match(list.text, new RegExp(`<a href="/console/unreadable/${kept.id}">`));
     const page = await admin.get(`/console/unreadable/${kept.id}`);
@@ -232,14 +216,14 @@ forEachStore('console operations', (stores) => {
     assert.equal(await audit().then((a) => a.length), 0);
 
     const learnt = JSON.stringify({ from: '+15556109999', to: businessNumber, body: 'hello again', message_id: '4711' });
-    await store.db
+    await rig.store.db
       .updateTable('unreadable_webhooks')
       .set({ body: learnt, raw_body: Buffer.from(learnt) })
       .where('id', '=', kept.id)
       .execute();
     const replayed = await admin.submit(`/console/unreadable/${kept.id}`, `/console/unreadable/${kept.id}/replay`);
     assert.equal(replayed.headers.location, '/console/unreadable?done=unreadable_replayed');
-    const message = await store.db
+    const message = await rig.store.db
       .selectFrom('messages')
       .select('provider_message_id')
       .where('body', '=', 'hello again')
@@ -250,18 +234,18 @@ forEachStore('console operations', (stores) => {
     const other = await keepUnreadable('not wanted');
     const discarded = await admin.submit(`/console/unreadable/${other.id}`, `/console/unreadable/${other.id}/discard`);
     assert.equal(discarded.headers.location, '/console/unreadable?done=unreadable_discarded');
-    assert.equal(await store.db.selectFrom('unreadable_webhooks').select('id').executeTakeFirst(), undefined);
+    assert.equal(await rig.store.db.selectFrom('unreadable_webhooks').select('id').executeTakeFirst(), undefined);
     assert.deepEqual(await audit(), [`unreadable_replayed unreadable:${kept.id}`, `unreadable_discarded unreadable:${other.id}`]);
   });
 
   it('answers an agent 403 on every operations page and action, and a POST without the CSRF token 403; nothing changes', async () => {
     const ep = await register();
-    endpoint.fallback = { status: 500 };
+    rig.endpoint.fallback = { status: 500 };
     await text();
     const failed = await delivery(ep.id, 'failed');
-    await parley.api('PATCH', `/v1/endpoints/${ep.id}`, { status: 'disabled' });
+    await rig.parley.api('PATCH', `/v1/endpoints/${ep.id}`, { status: 'disabled' });
     const kept = await keepUnreadable('kept');
-    const jobId = await store.write(async (trx) => {
+    const jobId = await rig.store.write(async (trx) => {
       await enqueue(trx, 'message.send', { messageId: 'msg_gone' }, { now: Date.now() });
       const job = await trx.selectFrom('jobs').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
       await trx.updateTable('jobs').set({ state: 'dead' }).where('id', '=', job.id).execute();
@@ -283,14 +267,14 @@ forEachStore('console operations', (stores) => {
       [`/console/unreadable/${kept.id}/discard`, {}],
     ];
 
-    const agent = await loggedIn('agent@example.com');
+    const agent = await rig.loggedIn('agent@example.com');
     const inbox = await agent.get('/console');
     assert.doesNotMatch(inbox.text, /Operations/, 'no nav entry for agents');
     for (const path of pages) assert.equal((await agent.get(path)).status, 403, path);
     for (const [path, form] of actions) {
       assert.equal((await agent.post(path, { ...form, csrf: hiddenValue(inbox.text, 'csrf')! })).status, 403, path);
     }
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     assert.match((await admin.get('/console')).text, /<a href="\/console\/endpoints" >Operations<\/a>/);
     for (const [path, form] of actions) {
       for (const csrf of [undefined, 'forged-token']) {
@@ -301,15 +285,15 @@ forEachStore('console operations', (stores) => {
     }
 
     assert.equal(
-      (await store.db.selectFrom('deliveries').select('status').where('id', '=', failed.id).executeTakeFirstOrThrow()).status,
+      (await rig.store.db.selectFrom('deliveries').select('status').where('id', '=', failed.id).executeTakeFirstOrThrow()).status,
       'failed',
     );
     assert.equal(
-      (await store.db.selectFrom('endpoints').select('status').where('id', '=', ep.id).executeTakeFirstOrThrow()).status,
+      (await rig.store.db.selectFrom('endpoints').select('status').where('id', '=', ep.id).executeTakeFirstOrThrow()).status,
       'disabled',
     );
-    assert.equal((await store.db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirstOrThrow()).state, 'dead');
-    assert.ok(await store.db.selectFrom('unreadable_webhooks').select('id').where('id', '=', kept.id).executeTakeFirst());
+    assert.equal((await rig.store.db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirstOrThrow()).state, 'dead');
+    assert.ok(await rig.store.db.selectFrom('unreadable_webhooks').select('id').where('id', '=', kept.id).executeTakeFirst());
     assert.deepEqual(await audit(), []);
   });
 });

@@ -1,66 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, it } from 'node:test';
-import { addUser } from '../../src/console/users.js';
-import type { Store } from '../../src/store/database.js';
-import { ConsoleClient } from '../helpers/console-client.js';
-import { FakeProvider } from '../helpers/fake-provider.js';
-import { businessNumber, inbound, startTestParley, type TestParley } from '../helpers/parley.js';
+import { it } from 'node:test';
+import { businessNumber, inbound } from '../helpers/parley.js';
+import { consoleRig } from '../helpers/console.js';
 import { forEachStore } from '../helpers/stores.js';
 
-const password = 'correct horse battery';
 const xss = '<img src=x onerror=alert(1)></script><script>window.owned=1</script>';
 const escapedXss = '&lt;img src=x onerror=alert(1)&gt;&lt;/script&gt;&lt;script&gt;window.owned=1&lt;/script&gt;';
 
 forEachStore('console reports', (stores) => {
-  let store: Store;
-  let parley: TestParley;
-  let provider: FakeProvider;
-
-  before(async () => {
-    provider = await new FakeProvider().start();
-  });
-  after(async () => {
-    await provider.stop();
-  });
-  beforeEach(async () => {
-    store = await stores.open();
-    parley = await startTestParley(store, provider.url);
-    await addUser(store, 'admin@example.com', 'admin', password);
-    await addUser(store, 'agent@example.com', 'agent', password);
-  });
-  afterEach(async () => {
-    await parley.close();
-    await store.close();
-  });
-
-  async function loggedIn(email: string): Promise<ConsoleClient> {
-    const client = new ConsoleClient(parley.base);
-    assert.equal((await client.login(email, password)).status, 303);
-    return client;
-  }
-
-  async function needsHuman(from: string, body: string): Promise<{ id: string; contactId: string }> {
-    assert.equal((await parley.webhook('inbound', inbound(from, body))).status, 200);
-    return parley.until(async () =>
-      store.db
-        .selectFrom('conversations')
-        .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
-        .select(['conversations.id', 'conversations.contact_id as contactId'])
-        .where('contacts.phone', '=', from)
-        .where('conversations.status', '=', 'needs_human')
-        .executeTakeFirst(),
-    );
-  }
+  const rig = consoleRig(stores);
 
   it('shows the segment count of the reply box, and the running flow session with its vars escaped and secrets hidden', async () => {
-    const { id, contactId } = await needsHuman('+15557772001', 'hello');
-    const agent = await loggedIn('agent@example.com');
+    const { id, contactId } = await rig.needsHuman('+15557772001', 'hello');
+    const agent = await rig.loggedIn('agent@example.com');
     const before = await agent.get(`/console/conversations/${id}`);
     assert.match(before.text, /id="segment-count" aria-live="polite">0 characters · GSM-7 · 1 segment<\/p>/);
     assert.match(before.text, /No flow running\./);
 
     const now = Date.now();
-    await store.db
+    await rig.store.db
       .insertInto('flow_sessions')
       .values({
         id: 'fls_test1',
@@ -91,14 +49,17 @@ forEachStore('console reports', (stores) => {
   });
 
   it('finds a number in the consent ledger with each change, its words and its source', async () => {
-    await needsHuman('+15557772101', 'hello');
-    assert.equal((await parley.webhook('inbound', inbound('+15557772101', 'STOP'))).status, 200);
-    await parley.until(async () =>
-      store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15557772101').executeTakeFirst(),
+    await rig.needsHuman('+15557772101', 'hello');
+    assert.equal((await rig.parley.webhook('inbound', inbound('+15557772101', 'STOP'))).status, 200);
+    await rig.parley.until(async () =>
+      rig.store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15557772101').executeTakeFirst(),
     );
-    const added = await parley.api('POST', '/v1/opt-outs', { phones: ['+15557772102'], reason: `=HYPERLINK("http://evil","x") ${xss}` });
+    const added = await rig.parley.api('POST', '/v1/opt-outs', {
+      phones: ['+15557772102'],
+      reason: `=HYPERLINK("http://evil","x") ${xss}`,
+    });
     assert.equal(added.status, 200, JSON.stringify(added.body));
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
 
     const page = await admin.get('/console/consent?q=%2B1%20555%20777%202101');
     assert.equal(page.status, 200);
@@ -111,15 +72,15 @@ forEachStore('console reports', (stores) => {
     assert.ok(all.text.includes(escapedXss) && !all.text.includes('<script>window.owned'));
     assert.match((await admin.get('/console/consent?q=not-a-number')).text, /not a phone number/);
 
-    const agent = await loggedIn('agent@example.com');
+    const agent = await rig.loggedIn('agent@example.com');
     assert.equal((await agent.get('/console/consent')).status, 403);
     assert.equal((await agent.get('/console/consent.csv')).status, 403);
   });
 
   it('exports the ledger as CSV with formulas neutralized, and audits the export', async () => {
-    assert.equal((await parley.api('POST', '/v1/opt-outs', { phones: ['+15557772201'], reason: '=cmd|"/c calc"!A1' })).status, 200);
-    assert.equal((await parley.api('POST', '/v1/opt-outs', { phones: ['+15557772202'], reason: '@SUM(1+1)' })).status, 200);
-    const admin = await loggedIn('admin@example.com');
+    assert.equal((await rig.parley.api('POST', '/v1/opt-outs', { phones: ['+15557772201'], reason: '=cmd|"/c calc"!A1' })).status, 200);
+    assert.equal((await rig.parley.api('POST', '/v1/opt-outs', { phones: ['+15557772202'], reason: '@SUM(1+1)' })).status, 200);
+    const admin = await rig.loggedIn('admin@example.com');
     const csv = await admin.get('/console/consent.csv');
     assert.equal(csv.status, 200);
     assert.match(String(csv.headers['content-type']), /^text\/csv/);
@@ -131,7 +92,7 @@ forEachStore('console reports', (stores) => {
     for (const line of lines.slice(1, 3)) for (const cell of line.split(',')) assert.doesNotMatch(cell, /^"?[=+\-@]/);
     const one = await admin.get('/console/consent.csv?q=%2B15557772202');
     assert.equal(one.text.trim().split('\r\n').length, 2);
-    const audit = await store.db
+    const audit = await rig.store.db
       .selectFrom('console_audit')
       .select(['subject', 'detail'])
       .where('action', '=', 'consent_exported')
@@ -144,7 +105,7 @@ forEachStore('console reports', (stores) => {
   });
 
   it('imports pasted opt-outs in one commit, or nothing with each bad line named', async () => {
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     const bad = await admin.submit('/console/consent', '/console/consent/import', {
       csv: 'phone,action,date,source\n+15557772301,opt_out,2025-03-01,old CRM\n12,opt_out,2025-03-01,old CRM\n+15557772302,unsubscribe,2025-03-01,x\n+15557772303,opt_out,yesterday,x\n+15557772304,opt_out,2025-03-01',
     });
@@ -155,17 +116,17 @@ forEachStore('console reports', (stores) => {
     assert.match(bad.text, /line 5: date &quot;yesterday&quot; is not a date/);
     assert.match(bad.text, /line 6: expected 4 cells/);
     assert.ok(bad.text.includes('+15557772301,opt_out,2025-03-01,old CRM'), 'what was pasted comes back');
-    assert.equal((await store.db.selectFrom('suppressions').selectAll().execute()).length, 0);
-    assert.equal((await store.db.selectFrom('consent_changes').selectAll().execute()).length, 0);
+    assert.equal((await rig.store.db.selectFrom('suppressions').selectAll().execute()).length, 0);
+    assert.equal((await rig.store.db.selectFrom('consent_changes').selectAll().execute()).length, 0);
 
     const good = await admin.submit('/console/consent', '/console/consent/import', {
       csv: '+15557772301,opt_out,2025-03-01,old CRM\r\n+1 555 777 2302,opt-out,2025-03-02T10:00:00Z,"paper form, signed"\n+15557772301,opt_in,2025-04-01,old CRM\n',
     });
     assert.equal(good.status, 303, good.text);
     assert.match((await admin.get(good.headers.location as string)).text, /Imported 2 opt-outs and 1 opt-in\./);
-    const suppressions = await store.db.selectFrom('suppressions').select(['phone', 'scope', 'source']).execute();
+    const suppressions = await rig.store.db.selectFrom('suppressions').select(['phone', 'scope', 'source']).execute();
     assert.deepEqual(suppressions, [{ phone: '+15557772302', scope: '*', source: 'api' }]);
-    const history = await store.db
+    const history = await rig.store.db
       .selectFrom('consent_changes')
       .select(['phone', 'action', 'channel', 'text', 'at'])
       .orderBy('id')
@@ -180,7 +141,7 @@ forEachStore('console reports', (stores) => {
     );
     const page = await admin.get('/console/consent?q=%2B15557772302');
     assert.match(page.text, /<td>an import<\/td>/);
-    const audit = await store.db.selectFrom('console_audit').select('detail').where('action', '=', 'consent_imported').execute();
+    const audit = await rig.store.db.selectFrom('console_audit').select('detail').where('action', '=', 'consent_imported').execute();
     assert.deepEqual(
       audit.map((a) => JSON.parse(a.detail)),
       [{ opt_out: 2, opt_in: 1 }],
@@ -188,23 +149,25 @@ forEachStore('console reports', (stores) => {
   });
 
   it('shows admins a dashboard readable without JavaScript, its chart data escaped in a JSON block', async () => {
-    await needsHuman('+15557772401', 'what time again?');
-    assert.equal((await parley.webhook('inbound', inbound('+15557772402', 'STOP'))).status, 200);
-    await parley.until(async () =>
-      store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15557772402').executeTakeFirst(),
+    await rig.needsHuman('+15557772401', 'what time again?');
+    assert.equal((await rig.parley.webhook('inbound', inbound('+15557772402', 'STOP'))).status, 200);
+    await rig.parley.until(async () =>
+      rig.store.db.selectFrom('suppressions').select('phone').where('phone', '=', '+15557772402').executeTakeFirst(),
     );
-    const sent = await parley.until(async () =>
-      store.db
+    const sent = await rig.parley.until(async () =>
+      rig.store.db
         .selectFrom('messages')
         .select(['provider_message_id'])
         .where('to_number', '=', '+15557772402')
         .where('status', '=', 'sent')
         .executeTakeFirst(),
     );
-    assert.equal((await parley.webhook('status', { message_id: sent.provider_message_id, status: 'delivered' })).status, 200);
-    await parley.until(async () => store.db.selectFrom('messages').select('id').where('status', '=', 'delivered').executeTakeFirst());
+    assert.equal((await rig.parley.webhook('status', { message_id: sent.provider_message_id, status: 'delivered' })).status, 200);
+    await rig.parley.until(async () =>
+      rig.store.db.selectFrom('messages').select('id').where('status', '=', 'delivered').executeTakeFirst(),
+    );
 
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     const page = await admin.get('/console/dashboard');
     assert.equal(page.status, 200);
     assert.match(page.text, /<dt>Opt-outs<\/dt>\s*<dd>1<\/dd>/);
@@ -212,6 +175,12 @@ forEachStore('console reports', (stores) => {
     assert.match(page.text, /<dd id="delivery-rate">100\.0%<\/dd>/);
     assert.match(page.text, /<dt>Ack latency p50 \/ p95<\/dt>\s*<dd>≤ \d+ ms \/ ≤ \d+ ms<\/dd>/);
     assert.match(page.text, /<script src="\/console\/assets\/uPlot\.iife\.min\.js\?v=[0-9a-f]+" defer><\/script>/);
+    // Delivery per channel and reply intents, as tables with their bars.
+    const channel = /<tr data-channel="main">([\s\S]*?)<\/tr>/.exec(page.text)![1]!;
+    assert.match(channel, /<td>main<\/td>\s*<td>\d+<\/td>\s*<td>1<\/td>\s*<td>0<\/td>\s*<td>0<\/td>/);
+    assert.match(channel, /<meter min="0" max="1" value="1\.0000" aria-label="Delivery rate of main"><\/meter> 100\.0%/);
+    const intents = /<table class="dashboard-intents">([\s\S]*?)<\/table>/.exec(page.text)![1]!;
+    assert.match(intents, /<td>opt_out<\/td>\s*<td>1<\/td>\s*<td><span class="share"\s*><meter min="0" max="1" value="0\.5000"/);
     const json = /<script type="application\/json" id="dashboard-data">([\s\S]*?)<\/script>/.exec(page.text)![1]!;
     const data = JSON.parse(json);
     assert.equal(
@@ -228,10 +197,13 @@ forEachStore('console reports', (stores) => {
     const replies = await admin.get('/console/replies?days=1');
     assert.equal(replies.status, 200);
     assert.match(replies.text, /2 replies since/);
-    assert.match(replies.text, /<td>opt_out<\/td>\s*<td>1<\/td>\s*<td>50\.0%<\/td>/);
+    assert.match(
+      replies.text,
+      /<td>opt_out<\/td>\s*<td>1<\/td>\s*<td><span class="share"\s*><meter [^>]*value="0\.5000"[^>]*><\/meter> 50\.0%<\/span\s*><\/td>/,
+    );
     assert.ok(replies.text.includes('“what time again?” — 1'));
 
-    const agent = await loggedIn('agent@example.com');
+    const agent = await rig.loggedIn('agent@example.com');
     assert.equal((await agent.get('/console/dashboard')).status, 403);
     assert.equal((await agent.get('/console/replies')).status, 403);
   });

@@ -1,61 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, it } from 'node:test';
-import { addUser } from '../../src/console/users.js';
-import type { Store } from '../../src/store/database.js';
+import { it } from 'node:test';
 import { ConsoleClient } from '../helpers/console-client.js';
-import { FakeProvider } from '../helpers/fake-provider.js';
-import { inbound, startTestParley, type TestParley } from '../helpers/parley.js';
+import { consoleRig } from '../helpers/console.js';
 import { forEachStore } from '../helpers/stores.js';
 
-const password = 'correct horse battery';
 const xss = '<img src=x onerror=alert(1)>"\'</textarea><script>window.owned=1</script>';
 const escapedXss = '&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&lt;/textarea&gt;&lt;script&gt;window.owned=1&lt;/script&gt;';
 
 forEachStore('console saved replies', (stores) => {
-  let store: Store;
-  let parley: TestParley;
-  let provider: FakeProvider;
-
-  before(async () => {
-    provider = await new FakeProvider().start();
-  });
-  after(async () => {
-    await provider.stop();
-  });
-  beforeEach(async () => {
-    store = await stores.open();
-    parley = await startTestParley(store, provider.url);
-    await addUser(store, 'admin@example.com', 'admin', password);
-    await addUser(store, 'agent@example.com', 'agent', password);
-  });
-  afterEach(async () => {
-    await parley.close();
-    await store.close();
-  });
-
-  async function loggedIn(email: string): Promise<ConsoleClient> {
-    const client = new ConsoleClient(parley.base);
-    assert.equal((await client.login(email, password)).status, 303);
-    return client;
-  }
-
-  async function needsHuman(from: string, body: string): Promise<string> {
-    assert.equal((await parley.webhook('inbound', inbound(from, body))).status, 200);
-    return parley.until(async () => {
-      const row = await store.db
-        .selectFrom('conversations')
-        .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
-        .select('conversations.id')
-        .where('contacts.phone', '=', from)
-        .where('conversations.status', '=', 'needs_human')
-        .executeTakeFirst();
-      return row?.id;
-    });
-  }
+  const rig = consoleRig(stores);
+  const needsHuman = async (from: string, body: string) => (await rig.needsHuman(from, body)).id;
 
   const auditActions = async () =>
     (
-      await store.db
+      await rig.store.db
         .selectFrom('console_audit')
         .select(['action', 'detail'])
         .where('action', 'like', 'saved_reply%')
@@ -64,21 +22,21 @@ forEachStore('console saved replies', (stores) => {
     ).map((r) => [r.action, JSON.parse(r.detail)]);
 
   it('lets an admin add, change and remove saved replies, each audited, the text escaped', async () => {
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     const page = '/console/saved-replies';
     assert.equal((await admin.submit(page, page, { name: 'Hours', body: `We open at 9. ${xss}` })).status, 303);
     const listed = await admin.get(page);
     assert.equal(listed.status, 200);
     assert.ok(listed.text.includes(`We open at 9. ${escapedXss}</textarea>`), 'the text is escaped in its textarea');
     assert.ok(!listed.text.includes('<script>window.owned'));
-    const { id } = await store.db.selectFrom('saved_replies').select('id').executeTakeFirstOrThrow();
+    const { id } = await rig.store.db.selectFrom('saved_replies').select('id').executeTakeFirstOrThrow();
 
     assert.equal((await admin.submit(page, `${page}/${id}`, { name: 'Opening hours', body: 'We open at 10.' })).status, 303);
-    const changed = await store.db.selectFrom('saved_replies').select(['name', 'body']).where('id', '=', id).executeTakeFirstOrThrow();
+    const changed = await rig.store.db.selectFrom('saved_replies').select(['name', 'body']).where('id', '=', id).executeTakeFirstOrThrow();
     assert.deepEqual(changed, { name: 'Opening hours', body: 'We open at 10.' });
 
     assert.equal((await admin.submit(page, `${page}/${id}/remove`)).status, 303);
-    assert.equal((await store.db.selectFrom('saved_replies').selectAll().execute()).length, 0);
+    assert.equal((await rig.store.db.selectFrom('saved_replies').selectAll().execute()).length, 0);
     assert.deepEqual(await auditActions(), [
       ['saved_reply_added', { name: 'Hours' }],
       ['saved_reply_changed', { name: 'Opening hours', was: 'Hours' }],
@@ -87,7 +45,7 @@ forEachStore('console saved replies', (stores) => {
   });
 
   it('refuses a saved reply without a name or text, or with a name taken, keeping what was typed', async () => {
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     const page = '/console/saved-replies';
     const noName = await admin.submit(page, page, { name: '  ', body: 'Some text <b>kept</b>' });
     assert.equal(noName.status, 400);
@@ -99,26 +57,26 @@ forEachStore('console saved replies', (stores) => {
     const taken = await admin.submit(page, page, { name: 'Hours', body: 'Another text' });
     assert.equal(taken.status, 400);
     assert.match(taken.text, /already called &quot;Hours&quot;/);
-    assert.equal((await store.db.selectFrom('saved_replies').selectAll().execute()).length, 1);
+    assert.equal((await rig.store.db.selectFrom('saved_replies').selectAll().execute()).length, 1);
     const csrf = /name="csrf" value="([^"]+)"/.exec((await admin.get(page)).text)![1]!;
     assert.equal((await admin.post(`${page}/svr_nope`, { csrf, name: 'Other', body: 'x' })).status, 404);
   });
 
   it('keeps agents out of managing saved replies', async () => {
-    const agent = await loggedIn('agent@example.com');
+    const agent = await rig.loggedIn('agent@example.com');
     assert.equal((await agent.get('/console/saved-replies')).status, 403);
     const csrf = /name="csrf" value="([^"]+)"/.exec((await agent.get('/console')).text)![1]!;
     assert.equal((await agent.post('/console/saved-replies', { csrf, name: 'Mine', body: 'text' })).status, 403);
-    assert.equal((await store.db.selectFrom('saved_replies').selectAll().execute()).length, 0);
+    assert.equal((await rig.store.db.selectFrom('saved_replies').selectAll().execute()).length, 0);
   });
 
   it("offers the saved replies in an agent's reply box, and fills the box with one without JavaScript", async () => {
-    const admin = await loggedIn('admin@example.com');
+    const admin = await rig.loggedIn('admin@example.com');
     await admin.submit('/console/saved-replies', '/console/saved-replies', { name: 'Careful <i>one</i>', body: xss });
     await admin.submit('/console/saved-replies', '/console/saved-replies', { name: 'Hours', body: 'We open at 9.' });
-    const saved = await store.db.selectFrom('saved_replies').select(['id', 'name']).orderBy('name').execute();
+    const saved = await rig.store.db.selectFrom('saved_replies').select(['id', 'name']).orderBy('name').execute();
     const id = await needsHuman('+15557771001', 'when do you open?');
-    const agent = await loggedIn('agent@example.com');
+    const agent = await rig.loggedIn('agent@example.com');
     const path = `/console/conversations/${id}`;
 
     const page = await agent.get(path);
@@ -141,7 +99,7 @@ forEachStore('console saved replies', (stores) => {
   });
 
   it('answers 404, not 500, for an asset named like an object property', async () => {
-    const client = new ConsoleClient(parley.base);
+    const client = new ConsoleClient(rig.parley.base);
     for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'])
       assert.equal((await client.get(`/console/assets/${name}`)).status, 404, name);
     assert.equal((await client.get('/console/assets/console.css')).status, 200);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 
 // The console in a real browser: Debian's Chromium driven by playwright-core (no downloaded
@@ -28,4 +29,21 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Launches Chromium before the enclosing suite's tests and closes it after them. */
+export function chromiumForSuite(): { readonly browser: Browser } {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('Chromium is used outside a test');
+      return browser;
+    },
+  };
 }

@@ -45,6 +45,8 @@
         var freshBox = fresh.querySelector('form.reply');
         if (box && freshBox && box.getAttribute('data-opted-out') !== freshBox.getAttribute('data-opted-out')) {
           box.replaceWith(document.importNode(freshBox, true));
+          // The reply box's script (reply-box.js) counts the fresh box's text again.
+          document.dispatchEvent(new CustomEvent('parley:swapped'));
         }
         selectors.forEach(function (selector) {
           var now = document.querySelector(selector);

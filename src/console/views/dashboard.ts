@@ -23,6 +23,39 @@ export function jsonForScript(value: unknown): SafeHtml {
 const percent = (share: number | null) => (share === null ? '—' : `${(share * 100).toFixed(1)}%`);
 const ms = (seconds: number | null) => (seconds === null ? '—' : seconds === Infinity ? '> 2.5 s' : `≤ ${Math.round(seconds * 1000)} ms`);
 
+/** A share as a bar and its figure: a <meter> draws it without inline style (the CSP allows none). */
+function shareBar(share: number | null, label: string): SafeHtml {
+  if (share === null) return html`—`;
+  return html`<span class="share"
+    ><meter min="0" max="1" value="${share.toFixed(4)}" aria-label="${label}"></meter> ${percent(share)}</span
+  >`;
+}
+
+function intentsTable(intents: Array<{ intent: string; count: number; share: number }>, className: string): SafeHtml {
+  return html`<table class="${className}">
+    <caption>
+      By intent
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Intent</th>
+        <th scope="col">Replies</th>
+        <th scope="col">Share</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${intents.map(
+        (i) =>
+          html`<tr>
+            <td>${i.intent}</td>
+            <td>${i.count}</td>
+            <td>${shareBar(i.share, `Share of ${i.intent}`)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
 function windowLinks(path: string, current: string, windows: string[]): SafeHtml {
   return html`<nav class="filters" aria-label="Period">
     ${windows.map((w) => html`<a href="${path}?window=${w}" ${w === current ? html` aria-current="page"` : ''}>Last ${w}</a>`)}
@@ -82,18 +115,51 @@ export function dashboardView(session: ConsoleSession, d: Dashboard, now: number
         </div>
       </dl>
       <p class="meta">
-        Since ${when(d.since)}. Ack latency: inbound webhooks answered by this process since it started (${d.ack.count}), from
+        Since ${when(d.since)} UTC. Ack latency: inbound webhooks answered by this process since it started (${d.ack.count}), from
         <code>parley_ingest_duration_seconds</code>.
       </p>
       <script type="application/json" id="dashboard-data">
         ${jsonForScript(chartData)}
       </script>
-      <h2>Messages</h2>
+      <h2>Messages per ${d.window === '24h' ? 'hour' : 'day'} (UTC)</h2>
       <div class="chart" id="chart-messages" aria-hidden="true"></div>
-      <h2>Delivery</h2>
+      <h2>Delivery per ${d.window === '24h' ? 'hour' : 'day'} (UTC)</h2>
       <div class="chart" id="chart-delivery" aria-hidden="true"></div>
-      <h2>Opt-outs</h2>
+      <h2>Opt-outs per ${d.window === '24h' ? 'hour' : 'day'} (UTC)</h2>
       <div class="chart" id="chart-optouts" aria-hidden="true"></div>
+      <h2>Delivery per channel</h2>
+      ${
+        d.channels.length === 0
+          ? html`<p class="empty">Nothing sent in this period.</p>`
+          : html`<table class="dashboard-channels">
+              <thead>
+                <tr>
+                  <th scope="col">Channel</th>
+                  <th scope="col">Sent</th>
+                  <th scope="col">Delivered</th>
+                  <th scope="col">Failed</th>
+                  <th scope="col">Undelivered</th>
+                  <th scope="col">Delivery rate</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${d.channels.map(
+                  (c) =>
+                    html`<tr data-channel="${c.channel}">
+                      <td>${c.channel}</td>
+                      <td>${c.sent}</td>
+                      <td>${c.delivered}</td>
+                      <td>${c.failed}</td>
+                      <td>${c.undelivered}</td>
+                      <td>${shareBar(c.rate, `Delivery rate of ${c.channel}`)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }
+      <h2>Reply intents</h2>
+      ${d.intents.length === 0 ? html`<p class="empty">No replies in this period.</p>` : intentsTable(d.intents, 'dashboard-intents')}
+      <h2>${d.window === '24h' ? 'Hour by hour' : 'Day by day'}</h2>
       <table class="dashboard-buckets">
         <caption>
           Per ${d.window === '24h' ? 'hour' : 'day'} (UTC)
@@ -164,28 +230,7 @@ export function repliesView(session: ConsoleSession, report: ReplyReport, days: 
       ${
         report.replies === 0
           ? html`<p class="empty">No replies in this period.</p>`
-          : html`<table class="reply-intents">
-                <caption>
-                  By intent
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Intent</th>
-                    <th scope="col">Replies</th>
-                    <th scope="col">Share</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${report.intents.map(
-                    (i) =>
-                      html`<tr>
-                        <td>${i.intent}</td>
-                        <td>${i.count}</td>
-                        <td>${percent(i.share)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
+          : html`${intentsTable(report.intents, 'reply-intents')}
               <h2>By the message they answer</h2>
               ${report.prompts.map(
                 (p) =>

@@ -44,7 +44,7 @@ function deliveryRow(session: ConsoleSession, d: DeliveryRow): SafeHtml {
     <td><span class="status status-${d.status}">${statusLabels[d.status]}</span></td>
     <td>
       ${d.last_response_status !== null ? `HTTP ${d.last_response_status}` : ''}
-      ${d.last_error ? html`<span class="last-error">${d.last_error}</span>` : ''}
+      ${d.last_error && d.last_error !== `HTTP ${d.last_response_status}` ? html`<span class="last-error">${d.last_error}</span>` : ''}
       ${d.status === 'pending' && d.next_attempt_at !== null ? html`<span class="next">next ${when(d.next_attempt_at)}</span>` : ''}
       ${d.delivered_at !== null ? html`<span class="next">at ${when(d.delivered_at)}</span>` : ''}
     </td>

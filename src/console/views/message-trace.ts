@@ -138,7 +138,7 @@ function inboundSteps(trace: MessageTrace, steps: Step[]): void {
           }
         </dl>
         ${request ? headersTable(request.headers) : html`<p class="muted">Its request line and headers were not kept (stored before traces were).</p>`}
-        <h4>Body, as received</h4>
+        <h3>Body, as received</h3>
         <pre class="raw-body">${webhook.body}</pre>`,
     });
     if (request) {
@@ -297,7 +297,7 @@ function outboundSteps(trace: MessageTrace, steps: Step[]): void {
 }
 
 function summary(message: MessageRow): SafeHtml {
-  return html`<dl class="facts summary">
+  return html`<dl class="facts summary trace-summary">
     <dt>Message</dt>
     <dd><code>${message.id}</code> · ${message.direction} · channel ${message.channel}</dd>
     <dt>From → to</dt>
@@ -328,12 +328,13 @@ export function messageTraceView(session: ConsoleSession, trace: MessageTrace): 
     title: `Trace of ${message.id}`,
     session,
     current: 'inbox',
+    styles: ['trace.css'],
     body: html`<p class="crumbs">
         ${message.conversation_id ? html`<a href="/console/conversations/${message.conversation_id}#${message.id}">← Conversation</a>` : ''}
       </p>
       <h1>Trace of a${message.direction === 'inbound' ? 'n inbound' : 'n outbound'} message</h1>
       ${summary(message)}
-      <p class="muted">
+      <p class="trace-origin">
         Times are after ${message.direction === 'inbound' ? 'the webhook arrived' : 'it was queued'}, ${when(trace.origin)} UTC.
       </p>
       <ol class="trace" aria-label="What happened to it">
@@ -342,7 +343,7 @@ export function messageTraceView(session: ConsoleSession, trace: MessageTrace): 
             html`<li class="step step-${s.kind}">
               <span class="offset">${offset(s.at - trace.origin)}</span>
               <div class="what">
-                <p class="title">${s.title}</p>
+                <h2 class="title">${s.title}</h2>
                 ${s.detail ?? ''}
               </div>
             </li>`,
@@ -356,6 +357,7 @@ export function messageLookupView(session: ConsoleSession, id: string, found: Me
     title: 'Find a message',
     session,
     current: 'inbox',
+    styles: ['trace.css'],
     body: html`<h1>Find a message</h1>
       <form method="get" action="/console/messages" class="lookup">
         <label for="lookup-id">Parley's message id or the provider's</label>
