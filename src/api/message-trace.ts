@@ -167,19 +167,23 @@ export function traceJson(trace: MessageTrace) {
             reply_held: trace.routing.reply_held ?? false,
           }
         : null,
-    replies: trace.replies.map((r) => ({ ...r, ...at(r.created_at) })),
-    reply_to: trace.reply_to && { ...trace.reply_to, ...at(trace.reply_to.created_at) },
-    send_attempts: trace.send_attempts.map((a) => ({ ...a, ...at(a.started_at) })),
-    receipts: trace.receipts.map((r) => ({
+    replies: trace.replies.map(({ created_at, ...r }) => ({ ...r, ...at(created_at) })),
+    reply_to: trace.reply_to && (({ created_at, ...r }) => ({ ...r, ...at(created_at) }))(trace.reply_to),
+    send_attempts: trace.send_attempts.map(({ started_at, ...a }) => ({ ...a, ...at(started_at) })),
+    // The receipt's row id and the raw millisecond times are not shown: `at` and `offset_ms` say when.
+    receipts: trace.receipts.map(({ id: _id, received_at, ...r }) => ({
       ...r,
-      ...at(r.received_at),
+      ...at(received_at),
       provider_time: isoOrNull(r.provider_time),
       applied_at: isoOrNull(r.applied_at),
     })),
-    events: trace.events.map((e) => ({
+    events: trace.events.map(({ occurred_at, ...e }) => ({
       ...e,
-      ...at(e.occurred_at),
-      deliveries: e.deliveries.map((d) => ({ ...d, attempts: d.attempts.map((a) => ({ ...a, ...at(a.attempted_at) })) })),
+      ...at(occurred_at),
+      deliveries: e.deliveries.map((d) => ({
+        ...d,
+        attempts: d.attempts.map(({ attempted_at, ...a }) => ({ ...a, ...at(attempted_at) })),
+      })),
     })),
   };
 }

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { eventCatalog, envelopeSchema } from '../events/catalog.js';
+import { eventTypes } from '../events/events.js';
 import { addSharedSchemas, type Schema } from './schemas.js';
 
 // The API described from the routes' own schemas (OpenAPI 3.1) at /openapi.json, and the reference
@@ -35,6 +37,27 @@ const docsCsp = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * The event webhooks Parley sends to the business's endpoints (OpenAPI 3.1 `webhooks`), one per
+ * event type, from the catalog: signed with Standard Webhooks headers (docs/webhooks.md).
+ */
+function eventWebhooks(): Record<string, never> {
+  // The catalog's schemas are JSON Schema 2020-12, which OpenAPI 3.1 takes as they are; the
+  // package's types for path items are narrower than that, hence the cast.
+  return Object.fromEntries(
+    eventTypes.map((type) => [
+      type,
+      {
+        post: {
+          summary: eventCatalog[type].description,
+          requestBody: { required: true, content: { 'application/json': { schema: envelopeSchema(type) } } },
+          responses: { '2XX': { description: 'Received; any other answer is retried.' } },
+        },
+      },
+    ]),
+  ) as Record<string, never>;
+}
 
 /** Which routes the document describes: the API, the webhooks and the probes; not the console or the page itself. */
 export function isDescribed(url: string): boolean {
@@ -80,6 +103,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           'The `/v1` API (a bearer API key), the provider webhooks (`/hooks/:channel/...`, signed by the provider) and the business-event triggers (`/hooks/triggers/:name`). Errors are `{"error":{"code","message"}}` with the codes of docs/errors.md.',
         license: { name: 'MIT', identifier: 'MIT' },
       },
+      webhooks: eventWebhooks(),
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'The API key of parley.yaml (`api_key`).' } },
       },
