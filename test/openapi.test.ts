@@ -11,6 +11,7 @@ import type { Store } from '../src/store/database.js';
 import { apiCall } from './helpers/api-call.js';
 import { FakeProvider } from './helpers/fake-provider.js';
 import { startTestParley, type TestParley } from './helpers/parley.js';
+import { chromiumMissing, launchChromium } from './helpers/chromium.js';
 import { forEachStore } from './helpers/stores.js';
 
 // The API's description: every route the document covers has its schemas, the document is valid
@@ -97,7 +98,7 @@ describe('OpenAPI document', () => {
     assert.equal(page.statusCode, 200);
     const csp = String(page.headers['content-security-policy']);
     assert.match(csp, /default-src 'none'/);
-    assert.doesNotMatch(csp, /https?:|unsafe-inline|unsafe-eval/);
+    assert.doesNotMatch(csp, /https?:|unsafe-inline|unsafe-eval|\*/);
     for (const [, src] of html.matchAll(/src="([^"]+)"/g)) {
       assert.ok(!/^https?:/.test(src!), `${src} is not served by Parley`);
       const asset = await request(new URL(src!, `${parley.base}/docs`));
@@ -105,6 +106,30 @@ describe('OpenAPI document', () => {
       assert.equal(asset.statusCode, 200, src);
     }
   });
+
+  it(
+    'renders the reference in a real browser with nothing refused by its CSP and nothing fetched elsewhere',
+    { skip: chromiumMissing },
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error') problems.push(message.text());
+        });
+        page.on('request', (sent) => {
+          if (!sent.url().startsWith(parley.base) && !sent.url().startsWith('data:')) problems.push(`fetched ${sent.url()}`);
+        });
+        await page.goto(`${parley.base}/docs`);
+        // Operations appear once the page has read /docs/json: the document rendered.
+        await page.locator('.opblock-summary-path', { hasText: '/v1/messages' }).first().waitFor({ timeout: 15_000 });
+        assert.deepEqual(problems, []);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });
 
 describe('the response check', () => {

@@ -6,7 +6,7 @@ import { ParleyError } from '../errors.js';
 import type { EngineContext } from '../runtime/context.js';
 import { jsonArrayHas, jsonTextEquals } from '../store/json-sql.js';
 import { afterCursor, page, type ListSort } from './cursor.js';
-import { pagedQuery, pageOf, params, ref, v1Responses } from '../http/schemas.js';
+import { pagedQuery, params, ref, v1Responses, pagedList } from '../http/schemas.js';
 import { contactJson } from './serialize.js';
 
 interface ChangesBody {
@@ -115,13 +115,7 @@ export function registerContactProfileRoutes(api: FastifyInstance, ctx: EngineCo
 
   api.get<{ Querystring: ListQuery }>(
     '/v1/contacts',
-    {
-      schema: {
-        summary: 'Contacts, newest first, by tag, field or phone',
-        querystring: listQuerySchema,
-        response: v1Responses({ 200: pageOf(ref('Contact')) }, 'invalid_phone_number', 'invalid_cursor'),
-      },
-    },
+    { schema: pagedList('Contacts, newest first, by tag, field or phone', listQuerySchema, ref('Contact'), 'invalid_phone_number') },
     async (request) => {
       const q = request.query;
       let query = db

@@ -6,7 +6,7 @@ import { upsertContact } from '../conversations/conversations.js';
 import { eraseContact } from '../housekeeping/erasure.js';
 import { endSessionsOnOptOut } from '../conversations/flow-sessions.js';
 import { ParleyError } from '../errors.js';
-import { dateTime, nullable, object, pagedQuery, pageOf, params, v1Responses } from '../http/schemas.js';
+import { contactProperties, dateTime, nullable, object, pagedQuery, params, v1Responses, pagedList } from '../http/schemas.js';
 import { afterCursor, page, type ListSort } from './cursor.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -27,14 +27,10 @@ const addOptOutsSchema = {
 
 const numberOrAll = { type: 'string', description: 'A business number, or "all" for every number of the deployment.' };
 
+// The contact's profile without its update time (not shown here), with its consent state and history.
+const { updated_at: _updatedAt, ...profile } = contactProperties;
 const contactWithConsent = object({
-  id: { type: 'string' },
-  phone: { type: 'string' },
-  fields: { type: 'object', additionalProperties: true },
-  tags: { type: 'array', items: { type: 'string' } },
-  timezone: nullable('string'),
-  language: nullable('string'),
-  opted_out: { type: 'boolean' },
+  ...profile,
   suppressed_for: {
     type: 'array',
     items: object({ number: numberOrAll, source: { type: 'string', enum: ['contact', 'api'] }, since: dateTime }),
@@ -230,13 +226,7 @@ export function registerContactRoutes(api: FastifyInstance, ctx: EngineContext):
 
   api.get<{ Querystring: { cursor?: string; limit: number } }>(
     '/v1/opt-outs',
-    {
-      schema: {
-        summary: 'Suppressed numbers, the latest first',
-        querystring: pagedQuery({}, { max: 1000, default: 100 }),
-        response: v1Responses({ 200: pageOf(optOutSchema) }, 'invalid_cursor'),
-      },
-    },
+    { schema: pagedList('Suppressed numbers, the latest first', pagedQuery({}, { max: 1000, default: 100 }), optOutSchema) },
     async (request) => {
       const { cursor, limit } = request.query;
       let query = db

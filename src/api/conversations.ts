@@ -4,7 +4,7 @@ import { closeConversation } from '../conversations/handoff.js';
 import { loadConversation, queueAgentReply } from '../outbound/agent-reply.js';
 import { messageJson } from './serialize.js';
 import { afterCursor, page, type ListSort } from './cursor.js';
-import { dateTime, nullable, object, pagedQuery, pageOf, params, ref, v1Responses } from '../http/schemas.js';
+import { dateTime, nullable, object, pagedQuery, params, ref, v1Responses, pagedList } from '../http/schemas.js';
 
 const listQuerySchema = pagedQuery({ status: { type: 'string', enum: ['open', 'needs_human', 'closed'] } }, { max: 500, default: 50 });
 
@@ -48,13 +48,7 @@ export function registerConversationRoutes(api: FastifyInstance, ctx: EngineCont
 
   api.get<{ Querystring: { status?: 'open' | 'needs_human' | 'closed'; cursor?: string; limit: number } }>(
     '/v1/conversations',
-    {
-      schema: {
-        summary: 'Conversations, the latest first',
-        querystring: listQuerySchema,
-        response: v1Responses({ 200: pageOf(conversationSchema) }, 'invalid_cursor'),
-      },
-    },
+    { schema: pagedList('Conversations, the latest first', listQuerySchema, conversationSchema) },
     async (request) => {
       const { status, cursor, limit } = request.query;
       let query = db

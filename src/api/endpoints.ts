@@ -23,6 +23,7 @@ import {
   params,
   v1Responses,
   type Schema,
+  pagedList,
 } from '../http/schemas.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -183,13 +184,7 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
 
   api.get<{ Querystring: { cursor?: string; limit: number } }>(
     '/v1/endpoints',
-    {
-      schema: {
-        summary: 'Endpoints, in the order they were registered',
-        querystring: pagedQuery({}, { max: 500, default: 100 }),
-        response: v1Responses({ 200: pageOf(endpointSchema) }, 'invalid_cursor'),
-      },
-    },
+    { schema: pagedList('Endpoints, in the order they were registered', pagedQuery({}, { max: 500, default: 100 }), endpointSchema) },
     async (request) => {
       const { cursor, limit } = request.query;
       let query = db

@@ -4,7 +4,7 @@ import type { EngineContext } from '../runtime/context.js';
 import type { SessionRow } from '../conversations/flow-sessions.js';
 import { startFlow } from '../sessions/turns.js';
 import { ParleyError } from '../errors.js';
-import { listOf, nullable, nullableDateTime, object, pagedQuery, pageOf, params, v1Responses, dateTime } from '../http/schemas.js';
+import { listOf, nullable, nullableDateTime, object, pagedQuery, params, v1Responses, dateTime, pagedList } from '../http/schemas.js';
 import { afterCursor, page, type ListSort } from './cursor.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -103,17 +103,18 @@ export function registerFlowRoutes(api: FastifyInstance, ctx: EngineContext): vo
   api.get<{ Querystring: { contact?: string; status?: string; cursor?: string; limit: number } }>(
     '/v1/sessions',
     {
-      schema: {
-        summary: 'Flow sessions, the latest first',
-        querystring: pagedQuery(
+      schema: pagedList(
+        'Flow sessions, the latest first',
+        pagedQuery(
           {
             contact: { type: 'string', minLength: 1, maxLength: 64, description: 'A contact id or phone number.' },
             status: { type: 'string', enum: sessionStatuses },
           },
           { max: 500, default: 100 },
         ),
-        response: v1Responses({ 200: pageOf(sessionSchema) }, 'invalid_phone_number', 'invalid_cursor'),
-      },
+        sessionSchema,
+        'invalid_phone_number',
+      ),
     },
     async (request) => {
       const { contact, status, cursor, limit } = request.query;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EngineContext } from '../runtime/context.js';
 import { ParleyError } from '../errors.js';
 import { retryDeadJob } from '../queue/retry.js';
-import { dateTime, nullable, object, pagedQuery, pageOf, params, v1Responses } from '../http/schemas.js';
+import { dateTime, nullable, object, pagedQuery, params, v1Responses, pagedList } from '../http/schemas.js';
 import { afterCursor, page, type ListSort } from './cursor.js';
 
 const listQuerySchema = pagedQuery({ state: { type: 'string', enum: ['pending', 'running', 'dead'] } }, { max: 500, default: 100 });
@@ -26,13 +26,7 @@ const jobSchema = object({
 export function registerJobRoutes(api: FastifyInstance, ctx: EngineContext): void {
   api.get<{ Querystring: { state?: 'pending' | 'running' | 'dead'; cursor?: string; limit: number } }>(
     '/v1/jobs',
-    {
-      schema: {
-        summary: 'Jobs of the queue, oldest first',
-        querystring: listQuerySchema,
-        response: v1Responses({ 200: pageOf(jobSchema) }, 'invalid_cursor'),
-      },
-    },
+    { schema: pagedList('Jobs of the queue, oldest first', listQuerySchema, jobSchema) },
     async (request) => {
       const { state, cursor, limit } = request.query;
       let query = ctx.store.db

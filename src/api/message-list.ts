@@ -5,7 +5,7 @@ import { toE164 } from '../core/phone.js';
 import { ParleyError } from '../errors.js';
 import type { EngineContext } from '../runtime/context.js';
 import { afterCursor, page, type ListSort } from './cursor.js';
-import { pagedQuery, pageOf, ref, v1Responses } from '../http/schemas.js';
+import { pagedQuery, ref, pagedList } from '../http/schemas.js';
 import { messageJson } from './serialize.js';
 import { readTime } from './time.js';
 
@@ -43,13 +43,7 @@ const sort: ListSort = { list: 'messages', columns: ['id'], direction: 'desc' };
 export function registerMessageListRoute(api: FastifyInstance, ctx: EngineContext): void {
   api.get<{ Querystring: ListQuery }>(
     '/v1/messages',
-    {
-      schema: {
-        summary: 'Messages, newest first',
-        querystring: listQuerySchema,
-        response: v1Responses({ 200: pageOf(ref('Message')) }, 'invalid_phone_number', 'invalid_cursor'),
-      },
-    },
+    { schema: pagedList('Messages, newest first', listQuerySchema, ref('Message'), 'invalid_phone_number') },
     async (request) => {
       const q = request.query;
       const phone = (value: string, field: string) => {

@@ -3,7 +3,7 @@ import type { EngineContext } from '../runtime/context.js';
 import { ParleyError } from '../errors.js';
 import type { UnreadableWebhookRow } from '../inbound/unreadable.js';
 import { discardUnreadable, findUnreadable, replayUnreadable } from '../inbound/unreadable-replay.js';
-import { dateTime, noContent, nullable, object, pagedQuery, pageOf, params, v1Responses, type Schema } from '../http/schemas.js';
+import { dateTime, noContent, nullable, object, pagedQuery, params, v1Responses, type Schema, pagedList } from '../http/schemas.js';
 import { afterCursor, page, type ListSort } from './cursor.js';
 
 const listQuerySchema = pagedQuery({ channel: { type: 'string', maxLength: 64 } }, { max: 500, default: 100 });
@@ -67,13 +67,7 @@ export function registerUnreadableWebhookRoutes(api: FastifyInstance, ctx: Engin
 
   api.get<{ Querystring: { channel?: string; cursor?: string; limit: number } }>(
     '/v1/unreadable-webhooks',
-    {
-      schema: {
-        summary: 'Verified webhooks Parley could not read, newest first',
-        querystring: listQuerySchema,
-        response: v1Responses({ 200: pageOf(unreadableSchema) }, 'invalid_cursor'),
-      },
-    },
+    { schema: pagedList('Verified webhooks Parley could not read, newest first', listQuerySchema, unreadableSchema) },
     async (request) => {
       const { channel, cursor, limit } = request.query;
       let query = ctx.store.db

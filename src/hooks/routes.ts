@@ -157,8 +157,15 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
     };
 
     for (const path of ['inbound', 'status', 'events'] as const) {
+      // One route per method: the document gives only POST a body.
       hooks.route<{ Params: HookParams }>({
-        method: ['GET', 'POST'],
+        method: 'GET',
+        url: `/hooks/:channel/${path}`,
+        schema: webhookSchema(path),
+        handler: handle(path),
+      });
+      hooks.route<{ Params: HookParams }>({
+        method: 'POST',
         url: `/hooks/:channel/${path}`,
         schema: webhookSchema(path),
         config: { rawBody: webhookBody },

@@ -29,7 +29,9 @@ declare module 'fastify' {
 const docsCsp = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self'",
+  // Swagger UI adds one fixed <style> element of its own at run time; its hash allows that one alone
+  // (test/openapi.test.ts renders the page in Chromium and fails on any refused style or script).
+  "style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='",
   "img-src 'self' data:",
   "font-src 'self' data:",
   "connect-src 'self'",

@@ -97,21 +97,20 @@ export const messageProperties = {
 
 const messageShape = { $id: 'Message', description: 'A text received or sent.', ...object(messageProperties) };
 
-const contactShape = {
-  $id: 'Contact',
-  description: 'A texter as the business knows them.',
-  ...object({
-    id: { type: 'string' },
-    phone: { type: 'string' },
-    fields: { type: 'object', additionalProperties: true },
-    tags: { type: 'array', items: { type: 'string' } },
-    timezone: nullable('string'),
-    language: nullable('string'),
-    opted_out: { type: 'boolean' },
-    created_at: dateTime,
-    updated_at: dateTime,
-  }),
+/** The properties of a Contact, for answers that add to it. */
+export const contactProperties = {
+  id: { type: 'string' },
+  phone: { type: 'string' },
+  fields: { type: 'object', additionalProperties: true },
+  tags: { type: 'array', items: { type: 'string' } },
+  timezone: nullable('string'),
+  language: nullable('string'),
+  opted_out: { type: 'boolean' },
+  created_at: dateTime,
+  updated_at: dateTime,
 };
+
+const contactShape = { $id: 'Contact', description: 'A texter as the business knows them.', ...object(contactProperties) };
 
 /** A point of a message's trace: when, and how long after the trace's origin. */
 const traceTimeShape = {
@@ -156,6 +155,14 @@ export const v1Errors = ['unauthorized', 'bad_request', 'invalid_payload', 'inva
 /** A route's `response` map: its successful answers and `apiErrors` of the v1 errors and `codes`. */
 export function v1Responses(ok: Record<string, Schema>, ...codes: ErrorCode[]): Record<string, Schema> {
   return { ...ok, ...apiErrors(...v1Errors, ...codes) };
+}
+
+/**
+ * A paged list's schema: its query (`cursor`, `limit` and the list's filters) and its answer, a
+ * page of `item`, with the v1 errors, `invalid_cursor` and `codes`.
+ */
+export function pagedList(summary: string, querystring: Schema, item: Schema, ...codes: ErrorCode[]): Schema {
+  return { summary, querystring, response: v1Responses({ 200: pageOf(item) }, 'invalid_cursor', ...codes) };
 }
 
 /** An empty 204 answer. */

@@ -294,16 +294,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                    "application/x-www-form-urlencoded": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
+            requestBody?: never;
             responses: {
                 /** @description Default Response */
                 200: {
@@ -560,16 +551,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                    "application/x-www-form-urlencoded": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
+            requestBody?: never;
             responses: {
                 /** @description Default Response */
                 200: {
@@ -826,16 +808,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                    "application/x-www-form-urlencoded": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
+            requestBody?: never;
             responses: {
                 /** @description Default Response */
                 200: {
@@ -1246,7 +1219,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`, `invalid_phone_number`, `invalid_cursor`. */
+                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`, `invalid_cursor`, `invalid_phone_number`. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2870,6 +2843,8 @@ export interface paths {
                             timezone: string | null;
                             language: string | null;
                             opted_out: boolean;
+                            /** Format: date-time */
+                            created_at: string;
                             suppressed_for: {
                                 /** @description A business number, or "all" for every number of the deployment. */
                                 number: string;
@@ -2887,8 +2862,6 @@ export interface paths {
                                 /** Format: date-time */
                                 at: string;
                             }[];
-                            /** Format: date-time */
-                            created_at: string;
                         };
                     };
                 };
@@ -3453,7 +3426,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`, `invalid_phone_number`, `invalid_cursor`. */
+                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`, `invalid_cursor`, `invalid_phone_number`. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5114,7 +5087,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`, `invalid_phone_number`, `invalid_cursor`. */
+                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`, `invalid_cursor`, `invalid_phone_number`. */
                 400: {
                     headers: {
                         [name: string]: unknown;
