@@ -21,6 +21,9 @@ import { capConnectionsPerAddress, timeoutOptions } from './http/connections.js'
 import { answerClientError, answerFrameworkError, installErrorHandling } from './http/errors.js';
 import { refuseNulCharacters } from './http/text-guard.js';
 import { metricsAccess } from './http/metrics-access.js';
+import { registerOpenApi } from './http/openapi.js';
+import { apiErrors, object } from './http/schemas.js';
+import { checkResponsesAgainstSchemas } from './http/response-check.js';
 import { logRequests, requestId } from './http/request-log.js';
 import { oldestDueJobAge } from './metrics.js';
 import { migrationsCurrent } from './store/migrate.js';
@@ -32,10 +35,12 @@ export interface AppDependencies {
   apiKeyHash: Buffer;
   /** The business-event triggers (triggers/definition.ts); none when absent. */
   triggers?: Map<string, Trigger>;
+  /** Fail every JSON answer its response schema would alter (http/response-check.ts); tests switch it on. */
+  checkResponses?: boolean;
 }
 
 /** Builds the HTTP app without listening: `parley start` listens, tests call `inject()`. */
-export async function buildApp({ ctx, apiKeyHash, triggers }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ ctx, apiKeyHash, triggers, checkResponses }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     // The cast picks Fastify's logger type for the app's generics; pino's Logger would carry through.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
@@ -58,26 +63,50 @@ export async function buildApp({ ctx, apiKeyHash, triggers }: AppDependencies): 
   installErrorHandling(app);
   logRequests(app, ctx.config.log.access);
   capConnectionsPerAddress(app, ctx.config.server.max_connections_per_address);
+  // Before any route: the document is built from the routes as they are added.
+  await registerOpenApi(app);
+  if (checkResponses) checkResponsesAgainstSchemas(app);
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      const current = await migrationsCurrent(ctx.store);
-      if (!current) return reply.status(503).send({ status: 'migrations_pending' });
-      const stuckFor = await oldestDueJobAge(ctx.store);
-      // Due jobs nobody has claimed for this long mean no worker is working the queue.
-      if (stuckFor > queueStuckAfterMs)
-        return reply.status(503).send({ status: 'queue_stuck', oldest_due_job_seconds: Math.round(stuckFor / 1000) });
-      return { status: 'ready', database: ctx.store.dialect };
-    } catch {
-      return reply.status(503).send({ status: 'database_unreachable' });
-    }
-  });
+  const probe = (summary: string, ok: Record<string, unknown>) => ({ schema: { summary, tags: ['probes'], response: ok } });
+  app.get('/healthz', probe('The process answers', { 200: object({ status: { type: 'string', enum: ['ok'] } }) }), async () => ({
+    status: 'ok',
+  }));
+  const readiness = {
+    type: 'object',
+    required: ['status'],
+    properties: {
+      status: { type: 'string', enum: ['ready', 'migrations_pending', 'queue_stuck', 'database_unreachable'] },
+      database: { type: 'string', enum: ['sqlite', 'postgres'] },
+      oldest_due_job_seconds: { type: 'integer' },
+    },
+  };
+  app.get(
+    '/readyz',
+    probe('Ready for traffic: migrations applied, database reachable, queue moving', { 200: readiness, 503: readiness }),
+    async (_request, reply) => {
+      try {
+        const current = await migrationsCurrent(ctx.store);
+        if (!current) return reply.status(503).send({ status: 'migrations_pending' });
+        const stuckFor = await oldestDueJobAge(ctx.store);
+        // Due jobs nobody has claimed for this long mean no worker is working the queue.
+        if (stuckFor > queueStuckAfterMs)
+          return reply.status(503).send({ status: 'queue_stuck', oldest_due_job_seconds: Math.round(stuckFor / 1000) });
+        return { status: 'ready', database: ctx.store.dialect };
+      } catch {
+        return reply.status(503).send({ status: 'database_unreachable' });
+      }
+    },
+  );
 
   // Prometheus text format; counts and queue figures only, nothing about message content. Not for
   // everyone: a token, or a request made on this machine (http/metrics-access.ts).
   const metricsGuard = metricsAccess({ token: ctx.config.metrics.token, trustProxy: ctx.config.server.trust_proxy });
-  app.get('/metrics', { onRequest: metricsGuard }, async (_request, reply) => {
+  const metricsSchema = {
+    summary: 'Prometheus metrics (metrics.token, or a request from this machine)',
+    tags: ['probes'],
+    response: { 200: { type: 'string', description: 'Prometheus text format.' }, ...apiErrors('unauthorized') },
+  };
+  app.get('/metrics', { onRequest: metricsGuard, schema: metricsSchema }, async (_request, reply) => {
     reply.type(ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });

@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
@@ -17,6 +16,7 @@ import { simRepliesSigningInput } from './hooks/simulator.js';
 import { createLogger } from './logger.js';
 import { loadFlows } from './flows/definition.js';
 import { hmacSha256Hex } from './providers/hmac.js';
+import { parleyVersion } from './http/openapi.js';
 import { adapterFor } from './providers/registry.js';
 import { startParley } from './server.js';
 import { openStore } from './store/database.js';
@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<void> {
       case '--version':
       case '-v':
       case 'version':
-        process.stdout.write(`parley ${version()}\n`);
+        process.stdout.write(`parley ${parleyVersion()}\n`);
         return;
       case undefined:
       case 'help':
@@ -144,11 +144,6 @@ function configFrom(values: { config?: string; database?: string; port?: string 
 
 function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
   return readOptions(args, { ...commonOptions, ...options });
-}
-
-/** The version in package.json, one folder above this file both in src/ and in dist/. */
-function version(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 async function start(args: string[]): Promise<void> {

@@ -7,6 +7,7 @@ export const errorCatalog = {
   bad_request: { status: 400, message: 'The request is malformed.' },
   invalid_json: { status: 400, message: 'The body is not valid JSON.' },
   invalid_payload: { status: 400, message: 'The payload is missing a field or has a field of the wrong type.' },
+  invalid_cursor: { status: 400, message: 'The cursor is not one this list gave out.' },
   invalid_phone_number: { status: 400, message: 'A phone number could not be read as an E.164 number.' },
   unauthorized: { status: 401, message: 'Missing or invalid API key.' },
   invalid_signature: { status: 401, message: 'The webhook signature is missing or does not match.' },

@@ -51,6 +51,8 @@ export interface StartOptions {
   store?: Store;
   /** How long shutdown waits for running jobs. */
   shutdownGraceMs?: number;
+  /** Fail every JSON answer its route's response schema would alter (tests; http/response-check.ts). */
+  checkResponses?: boolean;
 }
 
 export function jobHandlers(ctx: EngineContext): JobHandlers {
@@ -136,7 +138,7 @@ export async function startParley(config: Config, options: StartOptions): Promis
       kindLimits: { 'webhook.deliver': Math.min(config.webhooks.concurrency, config.queue.concurrency) },
       limitKeyMax: config.webhooks.per_endpoint_concurrency,
     });
-    const app = await buildApp({ ctx, apiKeyHash: apiKey.hash, triggers });
+    const app = await buildApp({ ctx, apiKeyHash: apiKey.hash, triggers, checkResponses: options.checkResponses ?? false });
     let url: string | undefined;
     if (options.listen) {
       try {

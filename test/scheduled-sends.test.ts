@@ -204,9 +204,9 @@ forEachStore('scheduled sends, idempotency and lists', (stores) => {
     assert.equal(window.body.data.length, 7);
     assert.equal((await api('GET', '/v1/messages?until=2023-11-14T22:13:20Z')).body.data.length, 0);
 
-    assert.equal((await api('GET', '/v1/messages?cursor=garbage')).body.error.code, 'invalid_payload');
+    assert.equal((await api('GET', '/v1/messages?cursor=garbage')).body.error.code, 'invalid_cursor');
     const contactsCursor = Buffer.from(JSON.stringify({ l: 'contacts', id: made[3] })).toString('base64url');
-    assert.equal((await api('GET', `/v1/messages?cursor=${contactsCursor}`)).body.error.code, 'invalid_payload');
+    assert.equal((await api('GET', `/v1/messages?cursor=${contactsCursor}`)).body.error.code, 'invalid_cursor');
     assert.equal((await api('GET', '/v1/messages?to=nobody')).body.error.code, 'invalid_phone_number');
     assert.equal((await api('GET', '/v1/messages?status=lost')).status, 400);
   });
@@ -242,6 +242,6 @@ forEachStore('scheduled sends, idempotency and lists', (stores) => {
     assert.deepEqual(await all('&phone=%2B15557200004'), [made[4]]);
     assert.equal((await api('GET', '/v1/contacts?field=nocolon')).body.error.code, 'invalid_payload');
     const messagesCursor = Buffer.from(JSON.stringify({ l: 'messages', id: made[3] })).toString('base64url');
-    assert.equal((await api('GET', `/v1/contacts?cursor=${messagesCursor}`)).body.error.code, 'invalid_payload');
+    assert.equal((await api('GET', `/v1/contacts?cursor=${messagesCursor}`)).body.error.code, 'invalid_cursor');
   });
 });

@@ -3,6 +3,7 @@ import { summarizeReplies } from '../core/reply-analytics.js';
 import { readReplies } from '../conversations/replies.js';
 import type { EngineContext } from '../runtime/context.js';
 import { readTime } from './time.js';
+import { dateTime, nullable, object, v1Responses } from '../http/schemas.js';
 
 const querySchema = {
   type: 'object',
@@ -13,6 +14,25 @@ const querySchema = {
   },
 } as const;
 
+const counted = (name: string) => ({
+  type: 'array',
+  items: object({ [name]: { type: 'string' }, count: { type: 'integer' }, share: { type: 'number' } }),
+});
+
+const reportSchema = object({
+  since: dateTime,
+  replies: { type: 'integer' },
+  data: {
+    type: 'array',
+    items: object({
+      prompt: { ...nullable('string'), description: 'What the business last sent before these replies.' },
+      replies: { type: 'integer' },
+      intents: counted('intent'),
+      top_unrecognized: counted('text'),
+    }),
+  },
+});
+
 /** Most replies read in one report; a wider window is sampled from its most recent replies. */
 const maxReplies = 50_000;
 
@@ -20,7 +40,13 @@ const maxReplies = 50_000;
 export function registerAnalyticsRoutes(api: FastifyInstance, ctx: EngineContext): void {
   api.get<{ Querystring: { since?: string; top: number } }>(
     '/v1/analytics/replies',
-    { schema: { querystring: querySchema } },
+    {
+      schema: {
+        summary: 'How people answer each message the business sends',
+        querystring: querySchema,
+        response: v1Responses({ 200: reportSchema }),
+      },
+    },
     async (request) => {
       const since = request.query.since ? readTime(request.query.since, 'since') : Date.now() - 30 * 86_400_000;
       const records = await readReplies(ctx.store.db, since, maxReplies);

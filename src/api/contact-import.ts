@@ -7,6 +7,7 @@ import { toE164 } from '../core/phone.js';
 import { saveContactByPhone, type ContactChanges } from '../conversations/contact-profile.js';
 import { ParleyError } from '../errors.js';
 import type { EngineContext } from '../runtime/context.js';
+import { object, ref, v1Responses } from '../http/schemas.js';
 
 // `POST /v1/contacts/import`: a CSV file of contacts, created or updated by phone. The body is read
 // as it arrives, a piece at a time, and each row is checked as it is read; the file itself is never
@@ -64,30 +65,36 @@ const importSchema = {
   // The body is CSV (text/csv), read by the route itself as it arrives: a header row naming phone and
   // any of tags, timezone, language and field names, then one contact per row.
   consumes: ['text/csv'],
-  response: {
-    200: {
-      type: 'object',
-      required: ['mode', 'rows', 'created', 'updated', 'failed', 'bad_rows'],
-      properties: {
-        mode: { type: 'string', enum: ['all_or_nothing', 'good_rows'] },
-        rows: { type: 'integer', description: 'Contact rows read (the header not counted).' },
-        created: { type: 'integer' },
-        updated: { type: 'integer' },
-        failed: { type: 'integer' },
-        bad_rows: { type: 'array', items: badRowSchema, maxItems: maxReported },
+  summary: 'Import contacts from a CSV file',
+  response: v1Responses(
+    {
+      200: {
+        type: 'object',
+        required: ['mode', 'rows', 'created', 'updated', 'failed', 'bad_rows'],
+        properties: {
+          mode: { type: 'string', enum: ['all_or_nothing', 'good_rows'] },
+          rows: { type: 'integer', description: 'Contact rows read (the header not counted).' },
+          created: { type: 'integer' },
+          updated: { type: 'integer' },
+          failed: { type: 'integer' },
+          bad_rows: { type: 'array', items: badRowSchema, maxItems: maxReported },
+        },
+      },
+      // `import_rows_invalid`: the one error shape, with the rows that could not be imported.
+      422: {
+        description: 'Error: `import_rows_invalid` (all_or_nothing), with every bad row.',
+        allOf: [
+          ref('Error'),
+          object({
+            rows: { type: 'integer' },
+            failed: { type: 'integer' },
+            bad_rows: { type: 'array', items: badRowSchema, maxItems: maxReported },
+          }),
+        ],
       },
     },
-    422: {
-      type: 'object',
-      required: ['error', 'rows', 'failed', 'bad_rows'],
-      properties: {
-        error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
-        rows: { type: 'integer' },
-        failed: { type: 'integer' },
-        bad_rows: { type: 'array', items: badRowSchema, maxItems: maxReported },
-      },
-    },
-  },
+    'unsupported_media_type',
+  ),
 } as const;
 
 export function registerContactImportRoute(api: FastifyInstance, ctx: EngineContext): void {
@@ -96,7 +103,15 @@ export function registerContactImportRoute(api: FastifyInstance, ctx: EngineCont
 
     scope.post<{ Querystring: { mode: Mode }; Body: CsvUpload }>(
       '/v1/contacts/import',
-      { schema: importSchema },
+      {
+        schema: importSchema,
+        config: {
+          rawBody: {
+            description: 'A header row naming phone and any of tags, timezone, language and field names, then one contact per row.',
+            content: { 'text/csv': { schema: { type: 'string' } } },
+          },
+        },
+      },
       async (request, reply) => {
         if (!(request.body instanceof CsvUpload)) {
           throw new ParleyError('unsupported_media_type', 'Send the file as text/csv.');

@@ -11,6 +11,20 @@ import { recoverFailed, reenabledColumns, replayDelivery, resumePending } from '
 import { newEndpointSecret } from '../core/webhook-signature.js';
 import { checkEndpointUrl, DestinationRefused } from '../net/url-guard.js';
 import { readTime } from './time.js';
+import { afterCursor, page, type ListSort } from './cursor.js';
+import {
+  dateTime,
+  noContent,
+  nullable,
+  nullableDateTime,
+  object,
+  pagedQuery,
+  pageOf,
+  params,
+  v1Responses,
+  type Schema,
+  pagedList,
+} from '../http/schemas.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -21,6 +35,62 @@ const endpointFields = {
   rate_limit: { type: ['integer', 'null'], minimum: 1, maximum: 1000 },
   ordered: { type: 'boolean' },
 } as const;
+
+const endpointProperties = {
+  id: { type: 'string' },
+  url: { type: 'string' },
+  description: nullable('string'),
+  events: { type: 'array', items: { type: 'string' }, description: 'The event types sent; empty for all.' },
+  rate_limit: { ...nullable('integer'), description: 'Deliveries per second at most; null for no limit.' },
+  ordered: { type: 'boolean' },
+  status: { type: 'string', enum: ['enabled', 'disabled'] },
+  disabled_reason: nullable('string'),
+  failing_since: nullableDateTime,
+  paused_until: nullableDateTime,
+  created_at: dateTime,
+  updated_at: dateTime,
+};
+const endpointSchema = object(endpointProperties);
+
+const deliverySchema = object({
+  id: { type: 'string' },
+  event_id: { type: 'string' },
+  event_type: { type: 'string' },
+  status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+  attempts: { type: 'integer' },
+  next_attempt_at: nullableDateTime,
+  last_response_status: nullable('integer'),
+  last_error: nullable('string'),
+  delivered_at: nullableDateTime,
+  created_at: dateTime,
+});
+
+const attemptSchema = object({
+  at: dateTime,
+  duration_ms: { type: 'integer' },
+  request_headers: { type: 'object', additionalProperties: { type: 'string' } },
+  response_status: nullable('integer'),
+  response_body: nullable('string'),
+  error: nullable('string'),
+});
+
+const catalogSchema = object({
+  version: { type: 'integer' },
+  data: {
+    type: 'array',
+    items: object({
+      type: { type: 'string' },
+      description: { type: 'string' },
+      schema: { type: 'object', additionalProperties: true, description: "The event's JSON Schema." },
+      example: { type: 'object', additionalProperties: true },
+    }),
+  },
+});
+
+/** Endpoints in the order they were registered. */
+const endpointSort: ListSort = { list: 'endpoints', columns: ['created_at', 'id'], direction: 'asc' };
+/** An endpoint's latest deliveries first. */
+const deliverySort: ListSort = { list: 'deliveries', columns: ['created_at', 'id'], direction: 'desc' };
 
 function endpointJson(row: Selectable<EndpointsTable>) {
   return {
@@ -66,7 +136,16 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
   };
   api.post<{ Body: { url: string; events?: string[]; description?: string; rate_limit?: number | null; ordered?: boolean } }>(
     '/v1/endpoints',
-    { schema: { body: { type: 'object', required: ['url'], additionalProperties: false, properties: endpointFields } } },
+    {
+      schema: {
+        summary: 'Register an endpoint for event webhooks',
+        body: { type: 'object', required: ['url'], additionalProperties: false, properties: endpointFields },
+        response: v1Responses(
+          { 201: object({ ...endpointProperties, secret: { type: 'string', description: 'Shown once: it signs the deliveries.' } }) },
+          'destination_not_allowed',
+        ),
+      },
+    },
     async (request, reply) => {
       const now = Date.now();
       const row: Selectable<EndpointsTable> = {
@@ -93,13 +172,36 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     },
   );
 
-  api.get('/v1/event-types', async () => catalogJson());
+  const byId = (summary: string, ok: Record<string, Schema>, ...codes: Parameters<typeof v1Responses>[1][]) => ({
+    schema: { summary, params: params('id'), response: v1Responses(ok, 'not_found', ...codes) },
+  });
 
-  api.get('/v1/endpoints', async () => ({
-    data: (await db.selectFrom('endpoints').selectAll().orderBy('created_at').execute()).map(endpointJson),
-  }));
+  api.get(
+    '/v1/event-types',
+    { schema: { summary: 'The event types, with their JSON Schema and an example', response: v1Responses({ 200: catalogSchema }) } },
+    async () => catalogJson(),
+  );
 
-  api.get<{ Params: { id: string } }>('/v1/endpoints/:id', async (request) => endpointJson(await load(request.params.id)));
+  api.get<{ Querystring: { cursor?: string; limit: number } }>(
+    '/v1/endpoints',
+    { schema: pagedList('Endpoints, in the order they were registered', pagedQuery({}, { max: 500, default: 100 }), endpointSchema) },
+    async (request) => {
+      const { cursor, limit } = request.query;
+      let query = db
+        .selectFrom('endpoints')
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit + 1);
+      if (cursor !== undefined) query = query.where(afterCursor(endpointSort, cursor));
+      const { rows, next_cursor } = page(endpointSort, await query.execute(), limit, (row) => [row.created_at, row.id]);
+      return { data: rows.map(endpointJson), next_cursor };
+    },
+  );
+
+  api.get<{ Params: { id: string } }>('/v1/endpoints/:id', byId('An endpoint', { 200: endpointSchema }), async (request) =>
+    endpointJson(await load(request.params.id)),
+  );
 
   api.patch<{
     Params: { id: string };
@@ -115,6 +217,9 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     '/v1/endpoints/:id',
     {
       schema: {
+        summary: 'Change an endpoint (re-enabling one resumes its deliveries)',
+        params: params('id'),
+        response: v1Responses({ 200: endpointSchema }, 'not_found', 'destination_not_allowed'),
         body: {
           type: 'object',
           additionalProperties: false,
@@ -151,52 +256,62 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     },
   );
 
-  api.delete<{ Params: { id: string } }>('/v1/endpoints/:id', async (request, reply) => {
+  api.delete<{ Params: { id: string } }>('/v1/endpoints/:id', byId('Delete an endpoint', { 204: noContent }), async (request, reply) => {
     const endpoint = await load(request.params.id);
     await ctx.store.write((trx) => trx.deleteFrom('endpoints').where('id', '=', endpoint.id).execute());
     return reply.status(204).send();
   });
 
-  api.post<{ Params: { id: string } }>('/v1/endpoints/:id/rotate-secret', async (request) => {
-    const endpoint = await load(request.params.id);
-    const now = Date.now();
-    const secret = newEndpointSecret();
-    const overlapUntil = now + ctx.config.webhooks.rotation_overlap;
-    await ctx.store.write((trx) =>
-      trx
-        .updateTable('endpoints')
-        .set({ secret, previous_secret: endpoint.secret, previous_secret_expires_at: overlapUntil, updated_at: now })
-        .where('id', '=', endpoint.id)
-        .execute(),
-    );
-    return { id: endpoint.id, secret, previous_secret_valid_until: iso(overlapUntil) };
+  const rotated = object({
+    id: { type: 'string' },
+    secret: { type: 'string' },
+    previous_secret_valid_until: { ...dateTime, description: 'Deliveries carry signatures with both secrets until then.' },
   });
+  api.post<{ Params: { id: string } }>(
+    '/v1/endpoints/:id/rotate-secret',
+    byId("Rotate an endpoint's secret", { 200: rotated }),
+    async (request) => {
+      const endpoint = await load(request.params.id);
+      const now = Date.now();
+      const secret = newEndpointSecret();
+      const overlapUntil = now + ctx.config.webhooks.rotation_overlap;
+      await ctx.store.write((trx) =>
+        trx
+          .updateTable('endpoints')
+          .set({ secret, previous_secret: endpoint.secret, previous_secret_expires_at: overlapUntil, updated_at: now })
+          .where('id', '=', endpoint.id)
+          .execute(),
+      );
+      return { id: endpoint.id, secret, previous_secret_valid_until: iso(overlapUntil) };
+    },
+  );
 
-  api.get<{ Params: { id: string }; Querystring: { status?: 'pending' | 'delivered' | 'failed'; limit: number } }>(
+  api.get<{ Params: { id: string }; Querystring: { status?: 'pending' | 'delivered' | 'failed'; cursor?: string; limit: number } }>(
     '/v1/endpoints/:id/deliveries',
     {
       schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
-            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-          },
-        },
+        summary: "An endpoint's deliveries, the latest first",
+        params: params('id'),
+        querystring: pagedQuery({ status: { type: 'string', enum: ['pending', 'delivered', 'failed'] } }, { max: 500, default: 100 }),
+        response: v1Responses({ 200: pageOf(deliverySchema) }, 'not_found', 'invalid_cursor'),
       },
     },
     async (request) => {
       const endpoint = await load(request.params.id);
+      const { status, cursor, limit } = request.query;
       let query = db
         .selectFrom('deliveries')
         .selectAll()
         .where('endpoint_id', '=', endpoint.id)
         .orderBy('created_at', 'desc')
-        .limit(request.query.limit);
-      if (request.query.status) query = query.where('status', '=', request.query.status);
+        .orderBy('id', 'desc')
+        .limit(limit + 1);
+      if (status) query = query.where('status', '=', status);
+      if (cursor !== undefined) query = query.where(afterCursor(deliverySort, cursor));
+      const { rows, next_cursor } = page(deliverySort, await query.execute(), limit, (row) => [row.created_at, row.id]);
       return {
-        data: (await query.execute()).map((d) => ({
+        next_cursor,
+        data: rows.map((d) => ({
           id: d.id,
           event_id: d.event_id,
           event_type: d.event_type,
@@ -212,23 +327,28 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     },
   );
 
-  api.get<{ Params: { id: string } }>('/v1/deliveries/:id/attempts', async (request) => {
-    const delivery = await db.selectFrom('deliveries').select('id').where('id', '=', request.params.id).executeTakeFirst();
-    if (!delivery) throw new ParleyError('not_found', 'No delivery has this id.');
-    const attempts = await db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', delivery.id).orderBy('id').execute();
-    return {
-      data: attempts.map((a) => ({
-        at: iso(a.attempted_at),
-        duration_ms: a.duration_ms,
-        request_headers: JSON.parse(a.request_headers) as Record<string, string>,
-        response_status: a.response_status,
-        response_body: a.response_body,
-        error: a.error,
-      })),
-    };
-  });
+  api.get<{ Params: { id: string } }>(
+    '/v1/deliveries/:id/attempts',
+    byId("A delivery's attempts, oldest first", { 200: object({ data: { type: 'array', items: attemptSchema } }) }),
+    async (request) => {
+      const delivery = await db.selectFrom('deliveries').select('id').where('id', '=', request.params.id).executeTakeFirst();
+      if (!delivery) throw new ParleyError('not_found', 'No delivery has this id.');
+      const attempts = await db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', delivery.id).orderBy('id').execute();
+      return {
+        data: attempts.map((a) => ({
+          at: iso(a.attempted_at),
+          duration_ms: a.duration_ms,
+          request_headers: JSON.parse(a.request_headers) as Record<string, string>,
+          response_status: a.response_status,
+          response_body: a.response_body,
+          error: a.error,
+        })),
+      };
+    },
+  );
 
-  api.post<{ Params: { id: string } }>('/v1/deliveries/:id/retry', async (request, reply) => {
+  const requeued = object({ id: { type: 'string' }, status: { type: 'string', enum: ['pending'] } });
+  api.post<{ Params: { id: string } }>('/v1/deliveries/:id/retry', byId('Deliver again', { 202: requeued }), async (request, reply) => {
     const replayed = await ctx.store.write((trx) => replayDelivery(trx, request.params.id, Date.now()));
     if (!replayed) throw new ParleyError('not_found', 'No delivery has this id.');
     ctx.jobsQueued();
@@ -239,6 +359,9 @@ export function registerEndpointRoutes(api: FastifyInstance, ctx: EngineContext)
     '/v1/endpoints/:id/recover',
     {
       schema: {
+        summary: 'Deliver again what failed since a time',
+        params: params('id'),
+        response: v1Responses({ 202: object({ endpoint_id: { type: 'string' }, requeued: { type: 'integer' } }) }, 'not_found'),
         body: {
           type: 'object',
           required: ['since'],

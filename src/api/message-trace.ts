@@ -3,197 +3,134 @@ import { ParleyError } from '../errors.js';
 import type { EngineContext } from '../runtime/context.js';
 import { loadMessageTrace, type MessageTrace } from '../trace/message-trace.js';
 import { messageJson } from './serialize.js';
+import { dateTime, nullable, nullableDateTime, params, ref, v1Responses, type Schema } from '../http/schemas.js';
 
 // GET /v1/messages/:id/trace: the whole life of one message (trace/message-trace.ts), the same
 // facts the console's trace page shows. Every time is RFC 3339 with `offset_ms`, its distance from
 // the trace's origin (the webhook's arrival for an inbound message, the creation of an outbound one).
 
-const nullable = (type: string | string[]) => ({ type: [...[type].flat(), 'null'] });
-const time = { type: 'string', format: 'date-time' } as const;
-const offset = { type: 'integer' } as const;
+/** A point of the trace: TraceTime (`at`, `offset_ms`) with what happened then. */
+const timed = (properties: Record<string, unknown>, nullableObject = false): Schema => ({
+  allOf: [ref('TraceTime'), { type: nullableObject ? ['object', 'null'] : 'object', properties }],
+});
+const nullableObject = (properties: Record<string, unknown>): Schema => ({ type: ['object', 'null'], properties });
 
-const messageSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    direction: { type: 'string' },
-    channel: { type: 'string' },
-    conversation_id: nullable('string'),
-    from: { type: 'string' },
-    to: { type: 'string' },
-    body: { type: 'string' },
-    media_urls: { type: 'array', items: { type: 'string' } },
-    status: { type: 'string' },
-    provider_message_id: nullable('string'),
-    provider_status: nullable('string'),
-    error_code: nullable('string'),
-    error_message: nullable('string'),
-    segments: { type: 'integer' },
-    encoding: { type: 'string' },
-    reply_to_id: nullable('string'),
-    origin: nullable('string'),
-    intent: nullable('string'),
-    template: nullable('string'),
-    send_at: nullable('string'),
-    created_at: { type: 'string' },
-    updated_at: { type: 'string' },
-  },
-} as const;
-
-const relatedSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    body: { type: 'string' },
-    status: { type: 'string' },
-    origin: { type: 'string' },
-    at: time,
-    offset_ms: offset,
-  },
-} as const;
+const relatedSchema = { id: { type: 'string' }, body: { type: 'string' }, status: { type: 'string' }, origin: { type: 'string' } };
 
 export const traceResponseSchema = {
   type: 'object',
   properties: {
-    message: messageSchema,
-    origin: time,
+    message: ref('Message'),
+    origin: dateTime,
     webhook: {
-      type: ['object', 'null'],
-      properties: {
-        at: time,
-        offset_ms: offset,
-        stored_at: time,
-        stored_offset_ms: offset,
-        provider: nullable('string'),
-        method: nullable('string'),
-        url: nullable('string'),
-        headers: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
-        content_type: nullable('string'),
-        body: { type: 'string' },
-        replayed_at: nullable('string'),
-        request_id: nullable('string'),
-        signature: {
-          type: ['object', 'null'],
-          properties: { scheme: { type: 'string' }, mode: { type: 'string' }, verified: { type: 'boolean' }, reason: nullable('string') },
-        },
-      },
+      anyOf: [
+        { type: 'null' },
+        timed({
+          stored_at: dateTime,
+          stored_offset_ms: { type: 'integer' },
+          provider: nullable('string'),
+          method: nullable('string'),
+          url: nullable('string'),
+          headers: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
+          content_type: nullable('string'),
+          body: { type: 'string' },
+          replayed_at: nullableDateTime,
+          request_id: nullable('string'),
+          signature: nullableObject({
+            scheme: { type: 'string' },
+            mode: { type: 'string' },
+            verified: { type: 'boolean' },
+            reason: nullable('string'),
+          }),
+        }),
+      ],
     },
     routing: {
-      type: ['object', 'null'],
-      properties: {
-        at: time,
-        offset_ms: offset,
-        path: { type: 'string' },
-        intent: { type: 'string' },
-        confidence: { type: 'number' },
-        reason: { type: 'string' },
-        match: nullable('string'),
-        threshold: { type: 'number' },
-        opted_out_before: { type: 'boolean' },
-        scope: nullable('string'),
-        flow: {
-          type: ['object', 'null'],
-          properties: {
+      anyOf: [
+        { type: 'null' },
+        timed({
+          path: { type: 'string' },
+          intent: { type: 'string' },
+          confidence: { type: 'number' },
+          reason: { type: 'string' },
+          match: nullable('string'),
+          threshold: { type: 'number' },
+          opted_out_before: { type: 'boolean' },
+          scope: nullable('string'),
+          flow: nullableObject({
             flow: { type: 'string' },
             session_id: { type: 'string' },
             step_before: { type: 'string' },
             step_after: { type: 'string' },
             outcome: { type: 'string' },
-          },
-        },
-        rule: {
-          type: ['object', 'null'],
-          properties: {
+          }),
+          rule: nullableObject({
             name: { type: 'string' },
             matched_by: { type: 'string' },
             handoff: { type: 'boolean' },
             start_flow: nullable('string'),
             event: nullable('string'),
-          },
-        },
-        acknowledged: nullable('boolean'),
-        handoff: nullable('string'),
-        reply_held: { type: 'boolean' },
-      },
+          }),
+          acknowledged: nullable('boolean'),
+          handoff: nullable('string'),
+          reply_held: { type: 'boolean' },
+        }),
+      ],
     },
-    replies: { type: 'array', items: relatedSchema },
-    reply_to: { ...relatedSchema, type: ['object', 'null'] },
+    replies: { type: 'array', items: timed(relatedSchema) },
+    reply_to: { anyOf: [{ type: 'null' }, timed(relatedSchema)] },
     send_attempts: {
       type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          attempt: { type: 'integer' },
-          at: time,
-          offset_ms: offset,
-          duration_ms: { type: 'integer' },
-          outcome: { type: 'string' },
-          http_status: nullable('integer'),
-          provider_message_id: nullable('string'),
-          provider_status: nullable('string'),
-          error_kind: nullable('string'),
-          error_code: nullable('string'),
-          error_message: nullable('string'),
-        },
-      },
+      items: timed({
+        attempt: { type: 'integer' },
+        duration_ms: { type: 'integer' },
+        outcome: { type: 'string' },
+        http_status: nullable('integer'),
+        provider_message_id: nullable('string'),
+        provider_status: nullable('string'),
+        error_kind: nullable('string'),
+        error_code: nullable('string'),
+        error_message: nullable('string'),
+      }),
     },
     receipts: {
       type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          at: time,
-          offset_ms: offset,
-          status: { type: 'string' },
-          provider_status: { type: 'string' },
-          error_code: nullable('string'),
-          provider_time: nullable('string'),
-          applied_at: nullable('string'),
-          status_before: nullable('string'),
-          status_after: nullable('string'),
-          changed: nullable('boolean'),
-        },
-      },
+      items: timed({
+        status: { type: 'string' },
+        provider_status: { type: 'string' },
+        error_code: nullable('string'),
+        provider_time: nullableDateTime,
+        applied_at: nullableDateTime,
+        status_before: nullable('string'),
+        status_after: nullable('string'),
+        changed: nullable('boolean'),
+      }),
     },
     events: {
       type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          type: { type: 'string' },
-          at: time,
-          offset_ms: offset,
-          deliveries: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                id: { type: 'string' },
-                endpoint_id: { type: 'string' },
-                endpoint_url: nullable('string'),
-                status: { type: 'string' },
-                attempts: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    properties: {
-                      at: time,
-                      offset_ms: offset,
-                      duration_ms: { type: 'integer' },
-                      response_status: nullable('integer'),
-                      error: nullable('string'),
-                    },
-                  },
-                },
+      items: timed({
+        id: { type: 'string' },
+        type: { type: 'string' },
+        deliveries: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              endpoint_id: { type: 'string' },
+              endpoint_url: nullable('string'),
+              status: { type: 'string' },
+              attempts: {
+                type: 'array',
+                items: timed({ duration_ms: { type: 'integer' }, response_status: nullable('integer'), error: nullable('string') }),
               },
             },
           },
         },
-      },
+      }),
     },
   },
-} as const;
+};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -232,27 +169,37 @@ export function traceJson(trace: MessageTrace) {
             reply_held: trace.routing.reply_held ?? false,
           }
         : null,
-    replies: trace.replies.map((r) => ({ ...r, ...at(r.created_at) })),
-    reply_to: trace.reply_to && { ...trace.reply_to, ...at(trace.reply_to.created_at) },
-    send_attempts: trace.send_attempts.map((a) => ({ ...a, ...at(a.started_at) })),
-    receipts: trace.receipts.map((r) => ({
+    replies: trace.replies.map(({ created_at, ...r }) => ({ ...r, ...at(created_at) })),
+    reply_to: trace.reply_to && (({ created_at, ...r }) => ({ ...r, ...at(created_at) }))(trace.reply_to),
+    send_attempts: trace.send_attempts.map(({ started_at, ...a }) => ({ ...a, ...at(started_at) })),
+    // The receipt's row id and the raw millisecond times are not shown: `at` and `offset_ms` say when.
+    receipts: trace.receipts.map(({ id: _id, received_at, ...r }) => ({
       ...r,
-      ...at(r.received_at),
+      ...at(received_at),
       provider_time: isoOrNull(r.provider_time),
       applied_at: isoOrNull(r.applied_at),
     })),
-    events: trace.events.map((e) => ({
+    events: trace.events.map(({ occurred_at, ...e }) => ({
       ...e,
-      ...at(e.occurred_at),
-      deliveries: e.deliveries.map((d) => ({ ...d, attempts: d.attempts.map((a) => ({ ...a, ...at(a.attempted_at) })) })),
+      ...at(occurred_at),
+      deliveries: e.deliveries.map((d) => ({
+        ...d,
+        attempts: d.attempts.map(({ attempted_at, ...a }) => ({ ...a, ...at(attempted_at) })),
+      })),
     })),
   };
 }
 
 export function registerMessageTraceRoute(api: FastifyInstance, ctx: EngineContext): void {
-  api.get<{ Params: { id: string } }>('/v1/messages/:id/trace', { schema: { response: { 200: traceResponseSchema } } }, async (request) => {
-    const trace = await loadMessageTrace(ctx.store.db, request.params.id);
-    if (!trace) throw new ParleyError('not_found', 'No message has this id.');
-    return traceJson(trace);
-  });
+  api.get<{ Params: { id: string } }>(
+    '/v1/messages/:id/trace',
+    {
+      schema: { summary: "A message's whole life", params: params('id'), response: v1Responses({ 200: traceResponseSchema }, 'not_found') },
+    },
+    async (request) => {
+      const trace = await loadMessageTrace(ctx.store.db, request.params.id);
+      if (!trace) throw new ParleyError('not_found', 'No message has this id.');
+      return traceJson(trace);
+    },
+  );
 }

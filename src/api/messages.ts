@@ -3,6 +3,7 @@ import type { EngineContext } from '../runtime/context.js';
 import { queueComposed, type ComposedSend } from '../outbound/compose.js';
 import { cancelScheduled } from '../outbound/scheduled.js';
 import { ParleyError } from '../errors.js';
+import { messageProperties, object, params, ref, v1Responses, dateTime } from '../http/schemas.js';
 import { answerOnce } from './idempotency.js';
 import { registerMessageListRoute } from './message-list.js';
 import { registerMessageTraceRoute } from './message-trace.js';
@@ -34,11 +35,41 @@ const sendBodySchema = {
   },
 } as const;
 
+const messageWithEvents = object({
+  ...messageProperties,
+  events: {
+    type: 'array',
+    description: "The message's events, oldest first.",
+    items: object({ type: { type: 'string' }, at: dateTime, data: { description: "The event's data (GET /v1/event-types)." } }),
+  },
+});
+
 /** How far ahead a send may be scheduled: further is more likely a mistake (seconds read as milliseconds) than a plan. */
 const maxScheduleAheadMs = 366 * 86_400_000;
 
 export function registerMessageRoutes(api: FastifyInstance, ctx: EngineContext): void {
-  api.post<{ Body: SendBody }>('/v1/messages', { schema: { body: sendBodySchema } }, async (request, reply) => {
+  const sendSchema = {
+    summary: 'Send a text, now or at send_at',
+    body: sendBodySchema,
+    headers: {
+      type: 'object',
+      properties: {
+        'idempotency-key': { type: 'string', description: 'Makes a retry harmless: 1 to 255 printable ASCII characters, kept 24 hours.' },
+      },
+    },
+    response: v1Responses(
+      { 202: ref('Message') },
+      'invalid_phone_number',
+      'unknown_channel',
+      'opted_out',
+      'channel_unavailable',
+      'unknown_template',
+      'template_vars_missing',
+      'template_invalid',
+      'idempotency_key_reused',
+    ),
+  };
+  api.post<{ Body: SendBody }>('/v1/messages', { schema: sendSchema }, async (request, reply) => {
     const send = readSend(request.body);
     return answerOnce(ctx, request, reply, 'messages.create', async (trx) => {
       const row = await queueComposed(trx, ctx, send);
@@ -49,29 +80,49 @@ export function registerMessageRoutes(api: FastifyInstance, ctx: EngineContext):
   registerMessageListRoute(api, ctx);
   registerMessageTraceRoute(api, ctx);
 
-  api.get<{ Params: { id: string } }>('/v1/messages/:id', async (request) => {
-    const row = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', request.params.id).executeTakeFirst();
-    if (!row) throw new ParleyError('not_found', 'No message has this id.');
-    const history = await ctx.store.db
-      .selectFrom('events')
-      .select(['type', 'occurred_at', 'data'])
-      .where('message_id', '=', row.id)
-      .orderBy('occurred_at')
-      .orderBy('id')
-      .execute();
-    return {
-      ...messageJson(row),
-      events: history.map((e) => ({ type: e.type, at: new Date(e.occurred_at).toISOString(), data: JSON.parse(e.data) as unknown })),
-    };
-  });
+  api.get<{ Params: { id: string } }>(
+    '/v1/messages/:id',
+    {
+      schema: {
+        summary: 'A message with its events',
+        params: params('id'),
+        response: v1Responses({ 200: messageWithEvents }, 'not_found'),
+      },
+    },
+    async (request) => {
+      const row = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', request.params.id).executeTakeFirst();
+      if (!row) throw new ParleyError('not_found', 'No message has this id.');
+      const history = await ctx.store.db
+        .selectFrom('events')
+        .select(['type', 'occurred_at', 'data'])
+        .where('message_id', '=', row.id)
+        .orderBy('occurred_at')
+        .orderBy('id')
+        .execute();
+      return {
+        ...messageJson(row),
+        events: history.map((e) => ({ type: e.type, at: new Date(e.occurred_at).toISOString(), data: JSON.parse(e.data) as unknown })),
+      };
+    },
+  );
 
-  api.post<{ Params: { id: string } }>('/v1/messages/:id/cancel', async (request) => {
-    const row = await ctx.store.write(async (trx) => {
-      await cancelScheduled(trx, request.params.id);
-      return trx.selectFrom('messages').selectAll().where('id', '=', request.params.id).executeTakeFirstOrThrow();
-    });
-    return messageJson(row);
-  });
+  api.post<{ Params: { id: string } }>(
+    '/v1/messages/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel a scheduled message',
+        params: params('id'),
+        response: v1Responses({ 200: ref('Message') }, 'not_found', 'not_cancelable'),
+      },
+    },
+    async (request) => {
+      const row = await ctx.store.write(async (trx) => {
+        await cancelScheduled(trx, request.params.id);
+        return trx.selectFrom('messages').selectAll().where('id', '=', request.params.id).executeTakeFirstOrThrow();
+      });
+      return messageJson(row);
+    },
+  );
 
   /** The request as the outbound path takes it; what JSON Schema cannot say is checked here. */
   function readSend(body: SendBody): ComposedSend {

@@ -14,6 +14,7 @@ import {
   type TemplateInput,
 } from '../outbound/templates.js';
 import type { EngineContext } from '../runtime/context.js';
+import { dateTime, listOf, noContent, nullable, object, params, v1Responses } from '../http/schemas.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -75,6 +76,35 @@ const inlinePreviewSchema = {
   properties: { ...previewProperties, template: replaceSchema },
 } as const;
 
+const templateSchema = object({
+  name: { type: 'string' },
+  description: nullable('string'),
+  language: { type: 'string' },
+  body: { type: 'string' },
+  variants: { type: 'object', additionalProperties: { type: 'string' }, description: 'Language tag → text.' },
+  created_at: dateTime,
+  updated_at: dateTime,
+});
+
+const previewAnswer = object({
+  template: { type: 'string' },
+  language: { type: 'string' },
+  locale: { type: 'string' },
+  timezone: { type: 'string' },
+  text: { type: 'string' },
+  characters: { type: 'integer' },
+  segments: { type: 'integer' },
+  encoding: { type: 'string', enum: ['GSM-7', 'UCS-2'] },
+  warnings: {
+    type: 'array',
+    items: object({
+      code: { type: 'string', enum: ['missing_variable', 'invalid_value', 'too_long'] },
+      variable: nullable('string'),
+      message: { type: 'string' },
+    }),
+  },
+});
+
 /** Templates: saved, listed, replaced, deleted, and previewed for a contact before anything is sent. */
 export function registerTemplateRoutes(api: FastifyInstance, ctx: EngineContext): void {
   const db = ctx.store.db;
@@ -85,42 +115,87 @@ export function registerTemplateRoutes(api: FastifyInstance, ctx: EngineContext)
     return template;
   };
 
-  api.get('/v1/templates', async () => ({ data: (await listTemplates(db)).map(templateJson) }));
+  const named = { params: params('name') };
+  api.get(
+    '/v1/templates',
+    { schema: { summary: 'Templates, by name', response: v1Responses({ 200: listOf(templateSchema) }) } },
+    async () => ({
+      data: (await listTemplates(db)).map(templateJson),
+    }),
+  );
 
-  api.get<{ Params: { name: string } }>('/v1/templates/:name', async (request) => templateJson(await find(request.params.name)));
+  api.get<{ Params: { name: string } }>(
+    '/v1/templates/:name',
+    { schema: { summary: 'A template', ...named, response: v1Responses({ 200: templateSchema }, 'not_found') } },
+    async (request) => templateJson(await find(request.params.name)),
+  );
 
-  api.post<{ Body: TemplateInput & { name: string } }>('/v1/templates', { schema: { body: createSchema } }, async (request, reply) => {
-    const { name, ...input } = request.body;
-    const { template } = await ctx.store.write((trx) => saveTemplate(trx, name, input, 'create', defaultLanguage));
-    return reply.status(201).send(templateJson(template));
-  });
+  api.post<{ Body: TemplateInput & { name: string } }>(
+    '/v1/templates',
+    {
+      schema: {
+        summary: 'Save a new template',
+        body: createSchema,
+        response: v1Responses({ 201: templateSchema }, 'template_exists', 'template_invalid'),
+      },
+    },
+    async (request, reply) => {
+      const { name, ...input } = request.body;
+      const { template } = await ctx.store.write((trx) => saveTemplate(trx, name, input, 'create', defaultLanguage));
+      return reply.status(201).send(templateJson(template));
+    },
+  );
 
   api.put<{ Params: { name: string }; Body: TemplateInput }>(
     '/v1/templates/:name',
-    { schema: { body: replaceSchema } },
+    {
+      schema: {
+        summary: 'Replace (or create) a template',
+        ...named,
+        body: replaceSchema,
+        response: v1Responses({ 200: templateSchema, 201: templateSchema }, 'template_invalid'),
+      },
+    },
     async (request, reply) => {
       const saved = await ctx.store.write((trx) => saveTemplate(trx, request.params.name, request.body, 'replace', defaultLanguage));
       return reply.status(saved.created ? 201 : 200).send(templateJson(saved.template));
     },
   );
 
-  api.delete<{ Params: { name: string } }>('/v1/templates/:name', async (request, reply) => {
-    if (!(await ctx.store.write((trx) => deleteTemplate(trx, request.params.name)))) {
-      throw new ParleyError('not_found', `No template is named "${request.params.name.slice(0, 64)}".`);
-    }
-    return reply.status(204).send();
-  });
+  api.delete<{ Params: { name: string } }>(
+    '/v1/templates/:name',
+    { schema: { summary: 'Delete a template', ...named, response: v1Responses({ 204: noContent }, 'not_found') } },
+    async (request, reply) => {
+      if (!(await ctx.store.write((trx) => deleteTemplate(trx, request.params.name)))) {
+        throw new ParleyError('not_found', `No template is named "${request.params.name.slice(0, 64)}".`);
+      }
+      return reply.status(204).send();
+    },
+  );
 
   api.post<{ Params: { name: string }; Body: PreviewFor }>(
     '/v1/templates/:name/preview',
-    { schema: { body: previewSchema } },
+    {
+      schema: {
+        summary: 'Preview a template for a contact',
+        ...named,
+        body: previewSchema,
+        response: v1Responses({ 200: previewAnswer }, 'not_found', 'invalid_phone_number'),
+      },
+    },
     async (request) => preview(await find(request.params.name), request.body),
   );
 
   // A template not saved yet (an editor's draft), checked as saving would check it.
   api.post<{ Body: PreviewFor & { template: TemplateInput } }>(
     '/v1/templates/preview',
-    { schema: { body: inlinePreviewSchema } },
+    {
+      schema: {
+        summary: 'Preview a draft template',
+        body: inlinePreviewSchema,
+        response: v1Responses({ 200: previewAnswer }, 'template_invalid', 'invalid_phone_number'),
+      },
+    },
     async (request) => {
       const draft = readTemplateInput(request.body.template, defaultLanguage);
       return preview({ name: '(draft)', ...draft, created_at: 0, updated_at: 0 }, request.body);

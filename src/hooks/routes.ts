@@ -7,6 +7,7 @@ import { webhookRecord, type SignatureOutcome } from '../core/webhook-record.js'
 import { parleyIdParam, type WebhookEvent, type WebhookPath, type WebhookRequest } from '../providers/contract.js';
 import { isUnreadable, keepUnreadable } from '../inbound/unreadable.js';
 import { parseWebhook } from '../providers/webhook-body.js';
+import { apiErrors, params } from '../http/schemas.js';
 
 interface HookParams {
   channel: string;
@@ -27,6 +28,51 @@ function toWebhookRequest(request: FastifyRequest, channel: Channel): WebhookReq
     receivedAt: Date.now(),
   };
 }
+
+const webhookSchema = (path: WebhookPath) => ({
+  summary: {
+    inbound: "A provider's inbound message webhook",
+    status: "A provider's delivery receipt webhook",
+    events: "A provider's webhook for messages and receipts alike",
+  }[path],
+  description:
+    "Signed by the provider as its adapter expects (see docs/providers.md); the signature covers the exact bytes, so the body is read only after it is verified. GET carries the webhook in the query string, for providers configured that way. The answer is the provider's expected answer where it has one (TwiML, plain text), else the JSON below.",
+  params: params('channel'),
+  response: {
+    200: {
+      type: 'object',
+      required: ['ok'],
+      properties: {
+        ok: { type: 'boolean' },
+        message_id: { type: 'string', description: 'The stored message (inbound).' },
+        duplicate: { type: 'boolean', description: 'The provider sent this webhook before: nothing was stored again.' },
+        spooled: { type: 'boolean', description: 'Acknowledged from the spool while the database is away.' },
+        ignored: { type: 'string', description: 'Why the webhook carried nothing to store.' },
+      },
+    },
+    ...apiErrors(
+      'unknown_channel',
+      'source_not_allowed',
+      'invalid_signature',
+      'bad_request',
+      'invalid_json',
+      'invalid_payload',
+      'invalid_phone_number',
+      'unsupported_media_type',
+      'payload_too_large',
+      'uri_too_long',
+    ),
+  },
+});
+
+/** The webhook body as the document describes it: raw bytes in whichever format the channel's provider sends. */
+const webhookBody = {
+  description: "The provider's own format, as raw bytes: Parley's generic format is JSON; providers also send forms.",
+  content: {
+    'application/json': { schema: { type: 'object', additionalProperties: true } },
+    'application/x-www-form-urlencoded': { schema: { type: 'object', additionalProperties: true } },
+  },
+};
 
 /**
  * Provider webhooks: find the channel, check the source and the signature over the raw bytes,
@@ -111,7 +157,20 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: EngineContext):
     };
 
     for (const path of ['inbound', 'status', 'events'] as const) {
-      hooks.route<{ Params: HookParams }>({ method: ['GET', 'POST'], url: `/hooks/:channel/${path}`, handler: handle(path) });
+      // One route per method: the document gives only POST a body.
+      hooks.route<{ Params: HookParams }>({
+        method: 'GET',
+        url: `/hooks/:channel/${path}`,
+        schema: webhookSchema(path),
+        handler: handle(path),
+      });
+      hooks.route<{ Params: HookParams }>({
+        method: 'POST',
+        url: `/hooks/:channel/${path}`,
+        schema: webhookSchema(path),
+        config: { rawBody: webhookBody },
+        handler: handle(path),
+      });
     }
   });
 }

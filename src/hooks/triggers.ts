@@ -6,6 +6,7 @@ import type { EngineContext } from '../runtime/context.js';
 import type { Trigger } from '../triggers/definition.js';
 import { MissingFields, runTrigger } from '../triggers/run.js';
 import { maxUnreadableKept } from '../inbound/unreadable.js';
+import { apiErrors } from '../http/schemas.js';
 
 // POST /hooks/triggers/:name: a business event, signed with the trigger's secret (Standard
 // Webhooks: webhook-id, webhook-timestamp, webhook-signature over the exact bytes) or sent with the
@@ -32,6 +33,9 @@ const outcomeSchema = {
 } as const;
 
 const schema = {
+  summary: 'A business event for a trigger',
+  description:
+    "Signed with the trigger's secret (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature over the exact bytes), or sent with the API key and an Idempotency-Key. The event's id makes a retry harmless.",
   params: {
     type: 'object',
     required: ['name'],
@@ -59,8 +63,20 @@ const schema = {
         actions: { type: 'array', items: outcomeSchema },
       },
     },
+    ...apiErrors(
+      'not_found',
+      'unauthorized',
+      'invalid_signature',
+      'invalid_json',
+      'invalid_payload',
+      'trigger_field_missing',
+      'trigger_field_invalid',
+      'opted_out',
+      'invalid_phone_number',
+      'payload_too_large',
+    ),
   },
-} as const;
+};
 
 export function registerTriggerRoutes(
   app: FastifyInstance,
@@ -73,7 +89,11 @@ export function registerTriggerRoutes(
     hooks.removeAllContentTypeParsers();
     hooks.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-    hooks.post<{ Params: { name: string } }>('/hooks/triggers/:name', { schema }, async (request) => {
+    const rawBody = {
+      description: "The business's event as JSON, read from the exact bytes signed.",
+      content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
+    };
+    hooks.post<{ Params: { name: string } }>('/hooks/triggers/:name', { schema, config: { rawBody } }, async (request) => {
       const trigger = triggers.get(request.params.name);
       if (!trigger) throw new ParleyError('not_found', `No trigger is named "${request.params.name.slice(0, 64)}".`);
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

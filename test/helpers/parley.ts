@@ -57,7 +57,15 @@ export async function startTestParley(
     },
     { env: {} },
   );
-  const parley = await startParley(config, { log: testLog, listen: true, store, shutdownGraceMs: 2_000, work: options.work ?? true });
+  const parley = await startParley(config, {
+    log: testLog,
+    listen: true,
+    store,
+    shutdownGraceMs: 2_000,
+    work: options.work ?? true,
+    // Every answer of a test Parley is checked against its route's response schema (http/response-check.ts).
+    checkResponses: true,
+  });
   const base = parley.url!;
   return {
     ...parley,
