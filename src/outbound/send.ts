@@ -43,6 +43,13 @@ export interface OutboundDraft {
   template?: string | null;
   /** Quiet hours over the channel's and the deployment's (a broadcast's own). */
   quietHours?: QuietHoursConfig | null;
+  /** The broadcast it is part of: bulk traffic that is never a reply, whoever wrote last. */
+  broadcastId?: string | null;
+  /**
+   * Gives a slot on the sender's clock that the caller reserves (a broadcast's dispatch); called only
+   * when the text is queued to go now. The send job runs at that slot.
+   */
+  takeSlot?: () => number;
 }
 
 export interface QueueOptions {
@@ -91,7 +98,14 @@ export async function queueOutbound(
     const hold = await quietHoursHold(
       trx,
       ctx,
-      { to, channel: channel.config, origin, conversationId: conversation.id, override: draft.quietHours },
+      {
+        to,
+        channel: channel.config,
+        origin,
+        conversationId: conversation.id,
+        override: draft.quietHours,
+        bulk: draft.broadcastId !== undefined && draft.broadcastId !== null,
+      },
       now,
     );
     if (hold !== null) sendAt = hold;
@@ -121,6 +135,7 @@ export async function queueOutbound(
     send_at: sendAt,
     template: draft.template ?? null,
     routing: null,
+    broadcast_id: draft.broadcastId ?? null,
     created_at: now,
     updated_at: now,
   };
@@ -140,12 +155,14 @@ export async function queueOutbound(
     );
     return row;
   }
-  await enqueue(
-    trx,
-    'message.send',
-    { messageId: row.id },
-    { groupKey: sendGroup(to), now, maxAttempts: ctx.config.queue.max_attempts, priority: sendPriority(origin) },
-  );
+  const slotAt = draft.takeSlot?.();
+  await enqueue(trx, 'message.send', slotAt === undefined ? { messageId: row.id } : { messageId: row.id, slotAt }, {
+    groupKey: sendGroup(to),
+    now,
+    maxAttempts: ctx.config.queue.max_attempts,
+    priority: sendPriority(origin),
+    ...(slotAt === undefined ? {} : { runAt: slotAt }),
+  });
   return row;
 }
 
@@ -244,7 +261,8 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         }
       }
     }
-    if (message.status === 'queued') await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending'));
+    // Over `queued` only: a broadcast's cancel may have withdrawn it since it was read.
+    if (message.status === 'queued' && !(await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending')))) return;
 
     let result;
     const started = Date.now();

@@ -1,0 +1,229 @@
+import { sql, type Kysely } from 'kysely';
+import type { QuietHoursConfig } from '../config-fields.js';
+import { ParleyError } from '../errors.js';
+import { queueOutbound } from '../outbound/send.js';
+import { nextSenderSlot, reserveSenderSlots, spacingMs } from '../outbound/sender-clock.js';
+import { withdrawUnsent } from '../outbound/scheduled.js';
+import { readerOf, renderForReader } from '../outbound/template-render.js';
+import type { Template } from '../outbound/templates.js';
+import type { JobHandler } from '../queue/worker.js';
+import type { EngineContext } from '../runtime/context.js';
+import type { BroadcastRow, Database } from '../store/schema.js';
+import { readAudiencePage, type Audience } from './audience.js';
+import { queueRun } from './create.js';
+
+// A broadcast moves on one page per run of its `broadcast.run` job, each page one commit with the
+// job's completion and its next run: the fill writes up to `fillPage` recipients; the dispatch
+// turns pending recipients into queued texts, no further ahead of the sender's rate limit than
+// `dispatchAheadMs`; a cancel withdraws what has not gone. Everything a run knows is in the
+// database, so a restart (or another instance) takes over at the next page, and since a recipient
+// leaves `pending` in the commit that makes its message, none is sent twice or lost.
+
+const fillPage = 1_000;
+const dispatchPage = 500;
+const cancelPage = 500;
+/** How far ahead of the sender's clock texts are queued: enough to keep it busy, little to withdraw on a pause. */
+export const dispatchAheadMs = 2_000;
+/** A broadcast whose channel is no longer configured tries again this much later. */
+const missingChannelRetryMs = 60_000;
+
+export function broadcastRunHandler(ctx: EngineContext): JobHandler<'broadcast.run'> {
+  return async (job, { finish, log }) => {
+    await finish(async (trx) => {
+      const now = Date.now();
+      const broadcast = await lockBroadcast(trx, job.payload.broadcastId, now);
+      if (!broadcast) return;
+      const nextRun = await step(trx, ctx, broadcast, now);
+      if (nextRun === 'missing_channel') {
+        log.warn({ broadcast: broadcast.id, channel: broadcast.channel }, "a broadcast's channel is not configured; it waits");
+        await queueRun(trx, broadcast.id, now + missingChannelRetryMs, now);
+      } else if (nextRun !== null) await queueRun(trx, broadcast.id, nextRun, now);
+    });
+    ctx.jobsQueued();
+  };
+}
+
+/**
+ * Reads the broadcast after writing it: on PostgreSQL its row is then held until this commits, so a
+ * pause, resume or cancel waits for the page in progress and the page sees the state they leave.
+ */
+export async function lockBroadcast(trx: Kysely<Database>, id: string, now: number): Promise<BroadcastRow | undefined> {
+  await trx.updateTable('broadcasts').set({ updated_at: now }).where('id', '=', id).execute();
+  return trx.selectFrom('broadcasts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+type NextRun = number | null | 'missing_channel';
+
+async function step(trx: Kysely<Database>, ctx: EngineContext, broadcast: BroadcastRow, now: number): Promise<NextRun> {
+  switch (broadcast.state) {
+    case 'scheduled':
+      await setState(trx, broadcast.id, { state: 'filling', started_at: now });
+      return fill(trx, ctx, broadcast, now);
+    case 'filling':
+      return fill(trx, ctx, broadcast, now);
+    case 'sending':
+      return dispatch(trx, ctx, broadcast, now);
+    case 'cancelled':
+      return withdraw(trx, broadcast, now);
+    case 'paused':
+    case 'completed':
+      return null;
+  }
+}
+
+function setState(trx: Kysely<Database>, id: string, changes: Partial<Omit<BroadcastRow, 'id'>>) {
+  return trx.updateTable('broadcasts').set(changes).where('id', '=', id).execute();
+}
+
+/** Writes the next page of recipients; a number already written (listed twice, or tagged twice over) is kept once. */
+async function fill(trx: Kysely<Database>, ctx: EngineContext, broadcast: BroadcastRow, now: number): Promise<NextRun> {
+  const audience = JSON.parse(broadcast.audience) as Audience;
+  const page = await readAudiencePage(trx, ctx.store.capabilities, audience, broadcast.fill_cursor, fillPage);
+  for (let i = 0; i < page.recipients.length; i += 250) {
+    await trx
+      .insertInto('broadcast_recipients')
+      .values(
+        page.recipients.slice(i, i + 250).map((r) => ({
+          broadcast_id: broadcast.id,
+          phone: r.phone,
+          contact_id: r.contact_id,
+          state: 'pending' as const,
+          message_id: null,
+          error: null,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['broadcast_id', 'phone']).doNothing())
+      .execute();
+  }
+  if (page.next !== null) {
+    await setState(trx, broadcast.id, { fill_cursor: page.next });
+    return now;
+  }
+  await setState(trx, broadcast.id, { state: 'sending', fill_cursor: null, filled_at: now });
+  return now;
+}
+
+/**
+ * Queues the texts of the next pending recipients: as many as fit in `dispatchAheadMs` of the
+ * sending number's clock (a page when the channel has no rate limit: the next page then waits
+ * behind this one's sends in the queue, which claims by priority, then age).
+ */
+async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: BroadcastRow, now: number): Promise<NextRun> {
+  const channel = ctx.channels.get(broadcast.channel);
+  if (!channel) return 'missing_channel';
+  const from = channel.config.numbers[0]!;
+  const perSecond = channel.config.rate_limit;
+  let budget = dispatchPage;
+  let slots: { next: number; spacing: number; taken: number } | null = null;
+  if (perSecond !== undefined) {
+    const spacing = spacingMs(perSecond);
+    const clock = await nextSenderSlot(trx, channel.name, from, now);
+    const room = Math.floor((now + dispatchAheadMs - clock) / spacing);
+    // The texts queued already cover the time ahead: come back when about half of it has gone.
+    if (room <= 0) return clock - dispatchAheadMs / 2;
+    budget = Math.min(budget, room);
+    slots = { next: clock, spacing, taken: 0 };
+  }
+  const pending = await trx
+    .selectFrom('broadcast_recipients')
+    .select(['phone'])
+    .where('broadcast_id', '=', broadcast.id)
+    // Written out so SQLite uses the partial index of pending recipients.
+    .where(sql<boolean>`state = ${sql.lit('pending')}`)
+    .orderBy('phone')
+    .limit(budget)
+    .execute();
+  if (pending.length === 0) {
+    await setState(trx, broadcast.id, { state: 'completed', finished_at: now });
+    return null;
+  }
+  const template = broadcast.template_json === null ? null : (JSON.parse(broadcast.template_json) as Template);
+  const vars = JSON.parse(broadcast.vars) as Record<string, unknown>;
+  const quietHours = broadcast.quiet_hours === null ? null : (JSON.parse(broadcast.quiet_hours) as QuietHoursConfig);
+  const takeSlot =
+    slots === null
+      ? undefined
+      : () => {
+          const slot = slots.next;
+          slots.next += slots.spacing;
+          slots.taken++;
+          return slot;
+        };
+  for (const { phone } of pending) {
+    let body = broadcast.body ?? '';
+    if (template !== null) {
+      const contact = await trx.selectFrom('contacts').selectAll().where('phone', '=', phone).executeTakeFirst();
+      const rendered = renderForReader(template, readerOf(contact, phone), vars, ctx.config);
+      if (rendered.missing.length + rendered.invalid.length > 0) {
+        await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: 'template_vars_missing' });
+        continue;
+      }
+      body = rendered.text;
+    }
+    try {
+      const message = await queueOutbound(
+        trx,
+        ctx,
+        {
+          channel: channel.name,
+          from,
+          to: phone,
+          body,
+          template: broadcast.template,
+          quietHours,
+          broadcastId: broadcast.id,
+          ...(takeSlot === undefined ? {} : { takeSlot }),
+        },
+        // An opted-out recipient's message is recorded failed (`opted_out`): counted, and visible in their conversation.
+        { onSuppressed: 'record' },
+      );
+      await settleRecipient(trx, broadcast.id, phone, { state: 'dispatched', message_id: message.id });
+    } catch (error) {
+      // Refused before anything was written (a text too long once written for this contact): this recipient only.
+      if (!(error instanceof ParleyError)) throw error;
+      await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: error.code });
+    }
+  }
+  if (slots !== null && slots.taken > 0) {
+    await reserveSenderSlots(trx, channel.name, from, perSecond!, slots.taken, now);
+  }
+  return now;
+}
+
+function settleRecipient(
+  trx: Kysely<Database>,
+  broadcastId: string,
+  phone: string,
+  changes: { state: 'dispatched' | 'skipped'; message_id?: string; error?: string },
+) {
+  return trx.updateTable('broadcast_recipients').set(changes).where('broadcast_id', '=', broadcastId).where('phone', '=', phone).execute();
+}
+
+/** A cancelled broadcast: its pending recipients cancelled, then its texts that have not gone withdrawn, a page at a time. */
+async function withdraw(trx: Kysely<Database>, broadcast: BroadcastRow, now: number): Promise<NextRun> {
+  const cancelled = await trx
+    .updateTable('broadcast_recipients')
+    .set({ state: 'cancelled' })
+    .where('broadcast_id', '=', broadcast.id)
+    .where('phone', 'in', (eb) =>
+      eb
+        .selectFrom('broadcast_recipients')
+        .select('phone')
+        .where('broadcast_id', '=', broadcast.id)
+        .where(sql<boolean>`state = ${sql.lit('pending')}`)
+        .limit(fillPage),
+    )
+    .executeTakeFirst();
+  if (Number(cancelled.numUpdatedRows) > 0) return now;
+  const unsent = await trx
+    .selectFrom('messages')
+    .select('id')
+    .where('broadcast_id', '=', broadcast.id)
+    .where('status', 'in', ['scheduled', 'queued'])
+    .limit(cancelPage)
+    .execute();
+  for (const { id } of unsent) await withdrawUnsent(trx, id, now);
+  if (unsent.length === cancelPage) return now;
+  await setState(trx, broadcast.id, { finished_at: now });
+  return null;
+}
