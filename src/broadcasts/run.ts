@@ -24,6 +24,13 @@ const dispatchPage = 500;
 const cancelPage = 500;
 /** How far ahead of the sender's clock texts are queued: enough to keep it busy, little to withdraw on a pause. */
 export const dispatchAheadMs = 2_000;
+/**
+ * A page stops taking recipients after this long, and its first slot is no sooner than this after
+ * it began: its texts must not be due before it commits (on PostgreSQL a page of 500 can take a
+ * second), or they would leave in a burst to catch up. Short, too, because SQLite's calls hold the
+ * event loop for the whole page.
+ */
+const pageTimeMs = 150;
 /** A broadcast whose channel is no longer configured tries again this much later. */
 const missingChannelRetryMs = 60_000;
 
@@ -118,11 +125,12 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
   if (perSecond !== undefined) {
     const spacing = spacingMs(perSecond);
     const clock = await nextSenderSlot(trx, channel.name, from, now);
-    const room = Math.floor((now + dispatchAheadMs - clock) / spacing);
+    const first = Math.max(clock, now + pageTimeMs);
+    const room = Math.floor((now + dispatchAheadMs - first) / spacing);
     // The texts queued already cover the time ahead: come back when about half of it has gone.
     if (room <= 0) return clock - dispatchAheadMs / 2;
     budget = Math.min(budget, room);
-    slots = { next: clock, spacing, taken: 0 };
+    slots = { next: first, spacing, taken: 0 };
   }
   const pending = await trx
     .selectFrom('broadcast_recipients')
@@ -150,6 +158,7 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
           return slot;
         };
   for (const { phone } of pending) {
+    if (Date.now() - now > pageTimeMs) break;
     let body = broadcast.body ?? '';
     if (template !== null) {
       const contact = await trx.selectFrom('contacts').selectAll().where('phone', '=', phone).executeTakeFirst();
@@ -185,7 +194,8 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
     }
   }
   if (slots !== null && slots.taken > 0) {
-    await reserveSenderSlots(trx, channel.name, from, perSecond!, slots.taken, now);
+    // The clock moves to the end of the slots given out (from where they began, if it was behind).
+    await reserveSenderSlots(trx, channel.name, from, perSecond!, slots.taken, slots.next - slots.taken * slots.spacing);
   }
   return now;
 }
