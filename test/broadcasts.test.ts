@@ -210,6 +210,11 @@ forEachStore('broadcasts', (stores) => {
     const created = await parley.api('POST', '/v1/broadcasts', { template: 'sale', audience: { tag: 'vip' } });
     assert.equal(created.status, 201);
     const done = await settled(created.body.id, 'completed');
+    const completed = await store.db.selectFrom('events').select('data').where('type', '=', 'broadcast.completed').execute();
+    assert.deepEqual(
+      completed.map((e) => JSON.parse(e.data)),
+      [{ broadcast_id: created.body.id, channel: 'main', recipients: 5 }],
+    );
     assert.equal(done.counts.total, 5);
     assert.equal(done.counts.skipped_missing_vars, 1);
     assert.equal(done.counts.sent, 4);

@@ -68,7 +68,7 @@ function broadcastJson(row: BroadcastRow) {
     template: row.template,
     vars: JSON.parse(row.vars) as Record<string, unknown>,
     // A list of numbers is shown by its size: it may be 100,000 long.
-    audience: 'phones' in audience ? { phones: (audience.phones as string[]).length } : audience,
+    audience: 'phones' in audience ? { phones: Array.isArray(audience.phones) ? audience.phones.length : audience.phones } : audience,
     quiet_hours: row.quiet_hours === null ? null : (JSON.parse(row.quiet_hours) as QuietHoursConfig),
     send_at: iso(row.send_at),
     created_at: iso(row.created_at),

@@ -6,9 +6,10 @@ import { jsonArrayHas, jsonTextEquals } from '../store/json-sql.js';
 import type { Database } from '../store/schema.js';
 
 // Who a broadcast goes to, as the business asked: a list of numbers, the contacts with a tag, or the
-// contacts matching a filter (every tag listed, every field equal). The audience is stored as asked
-// and read a page at a time by the fill (broadcasts/run.ts), which writes one recipient per number:
-// no step ever holds the whole audience.
+// contacts matching a filter (every tag listed, every field equal). The fill (broadcasts/run.ts)
+// reads it a page at a time and writes one recipient per number. Contacts by tag or filter are read
+// from the database page by page, so no step holds them all; a list of numbers came whole in its
+// request and is kept as it came only until the fill has written it.
 
 export interface ContactFilter {
   /** Contacts with every one of these tags. */

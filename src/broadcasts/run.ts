@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { QuietHoursConfig } from '../config-fields.js';
 import { ParleyError } from '../errors.js';
+import { recordEvent } from '../events/events.js';
 import { queueOutbound } from '../outbound/send.js';
 import { nextSenderSlot, reserveSenderSlots, spacingMs } from '../outbound/sender-clock.js';
 import { withdrawUnsent } from '../outbound/scheduled.js';
@@ -30,7 +31,7 @@ export const dispatchAheadMs = 2_000;
  * second), or they would leave in a burst to catch up. Short, too, because SQLite's calls hold the
  * event loop for the whole page.
  */
-const pageTimeMs = 150;
+const pageTimeMs = 50;
 /** A broadcast whose channel is no longer configured tries again this much later. */
 const missingChannelRetryMs = 60_000;
 
@@ -106,7 +107,9 @@ async function fill(trx: Kysely<Database>, ctx: EngineContext, broadcast: Broadc
     await setState(trx, broadcast.id, { fill_cursor: page.next });
     return now;
   }
-  await setState(trx, broadcast.id, { state: 'sending', fill_cursor: null, filled_at: now });
+  // A list of numbers is not kept past its use: the recipients hold them now (and erasure finds them there).
+  const kept = 'phones' in audience ? JSON.stringify({ phones: audience.phones.length }) : broadcast.audience;
+  await setState(trx, broadcast.id, { state: 'sending', fill_cursor: null, filled_at: now, audience: kept });
   return now;
 }
 
@@ -143,6 +146,17 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
     .execute();
   if (pending.length === 0) {
     await setState(trx, broadcast.id, { state: 'completed', finished_at: now });
+    const { n } = await trx
+      .selectFrom('broadcast_recipients')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('broadcast_id', '=', broadcast.id)
+      .executeTakeFirstOrThrow();
+    await recordEvent(
+      trx,
+      'broadcast.completed',
+      { broadcast_id: broadcast.id, channel: broadcast.channel, recipients: Number(n) },
+      { now },
+    );
     return null;
   }
   const template = broadcast.template_json === null ? null : (JSON.parse(broadcast.template_json) as Template);

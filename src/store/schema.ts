@@ -489,7 +489,7 @@ export interface BroadcastsTable {
   /** The template as it was when the broadcast was made (`Template`, JSON): later edits do not change it. */
   template_json: JsonText | null;
   vars: JsonText;
-  /** `{"phones": […]}`, `{"tag": "…"}` or `{"filter": {…}}` (broadcasts/audience.ts). */
+  /** `{"phones": […]}`, `{"tag": "…"}` or `{"filter": {…}}` (broadcasts/audience.ts); once filled, a list is replaced by its length. */
   audience: JsonText;
   /** `{"allowed": "HH:MM-HH:MM"}`: the broadcast's own quiet hours. */
   quiet_hours: JsonText | null;

@@ -49,6 +49,9 @@ export async function up(db: Kysely<unknown>, { bigint }: MigrationContext): Pro
     .where(sql.ref('state'), '=', sql.lit('pending'))
     .execute();
 
+  // Erasure finds a number's rows in every broadcast.
+  await db.schema.createIndex('broadcast_recipients_phone').on('broadcast_recipients').column('phone').execute();
+
   await db.schema.alterTable('messages').addColumn('broadcast_id', 'text').execute();
   // Only broadcast messages are in it, so the hot path's inserts of every other message pay nothing.
   await db.schema
