@@ -2,14 +2,17 @@ import { sql, type Kysely } from 'kysely';
 import type { QuietHoursConfig } from '../config-fields.js';
 import { ParleyError } from '../errors.js';
 import { recordEvent } from '../events/events.js';
-import { queueOutbound } from '../outbound/send.js';
+import { queueOutbound, sendPriority } from '../outbound/send.js';
+import { enqueueMany } from '../queue/enqueue.js';
+import { sendGroup } from '../queue/groups.js';
 import { nextSenderSlot, reserveSenderSlots, spacingMs } from '../outbound/sender-clock.js';
 import { withdrawUnsent } from '../outbound/scheduled.js';
 import { readerOf, renderForReader } from '../outbound/template-render.js';
 import type { Template } from '../outbound/templates.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { EngineContext } from '../runtime/context.js';
-import type { BroadcastRow, Database } from '../store/schema.js';
+import type { DialectCapabilities } from '../store/database.js';
+import type { BroadcastRow, Database, MessageRow } from '../store/schema.js';
 import { readAudiencePage, type Audience } from './audience.js';
 import { queueRun } from './create.js';
 
@@ -26,12 +29,12 @@ const cancelPage = 500;
 /** How far ahead of the sender's clock texts are queued: enough to keep it busy, little to withdraw on a pause. */
 export const dispatchAheadMs = 2_000;
 /**
- * A page stops taking recipients after this long, and its first slot is no sooner than this after
- * it began: its texts must not be due before it commits (on PostgreSQL a page of 500 can take a
- * second), or they would leave in a burst to catch up. Short, too, because SQLite's calls hold the
- * event loop for the whole page.
+ * A page stops taking recipients after this long: briefly where the database's calls hold the event
+ * loop (SQLite), so live replies wait little; longer elsewhere, where it only holds the rows it wrote.
  */
-const pageTimeMs = 50;
+const pageTimeMs = (capabilities: DialectCapabilities) => (capabilities.blockingCalls ? 50 : 250);
+/** The first slot of a page is at least this far after its writes, so that it commits before its texts are due. */
+const commitMarginMs = 20;
 /** A broadcast whose channel is no longer configured tries again this much later. */
 const missingChannelRetryMs = 60_000;
 
@@ -116,7 +119,9 @@ async function fill(trx: Kysely<Database>, ctx: EngineContext, broadcast: Broadc
 /**
  * Queues the texts of the next pending recipients: as many as fit in `dispatchAheadMs` of the
  * sending number's clock (a page when the channel has no rate limit: the next page then waits
- * behind this one's sends in the queue, which claims by priority, then age).
+ * behind this one's sends in the queue, which claims by priority, then age). The page's send jobs
+ * are queued at its end, in one statement, each at its slot: the slots begin after the page's
+ * writes, so none is due before the page commits.
  */
 async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: BroadcastRow, now: number): Promise<NextRun> {
   const channel = ctx.channels.get(broadcast.channel);
@@ -124,16 +129,12 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
   const from = channel.config.numbers[0]!;
   const perSecond = channel.config.rate_limit;
   let budget = dispatchPage;
-  let slots: { next: number; spacing: number; taken: number } | null = null;
   if (perSecond !== undefined) {
-    const spacing = spacingMs(perSecond);
     const clock = await nextSenderSlot(trx, channel.name, from, now);
-    const first = Math.max(clock, now + pageTimeMs);
-    const room = Math.floor((now + dispatchAheadMs - first) / spacing);
+    const room = Math.floor((now + dispatchAheadMs - clock) / spacingMs(perSecond));
     // The texts queued already cover the time ahead: come back when about half of it has gone.
     if (room <= 0) return clock - dispatchAheadMs / 2;
     budget = Math.min(budget, room);
-    slots = { next: first, spacing, taken: 0 };
   }
   const pending = await trx
     .selectFrom('broadcast_recipients')
@@ -145,34 +146,16 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
     .limit(budget)
     .execute();
   if (pending.length === 0) {
-    await setState(trx, broadcast.id, { state: 'completed', finished_at: now });
-    const { n } = await trx
-      .selectFrom('broadcast_recipients')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('broadcast_id', '=', broadcast.id)
-      .executeTakeFirstOrThrow();
-    await recordEvent(
-      trx,
-      'broadcast.completed',
-      { broadcast_id: broadcast.id, channel: broadcast.channel, recipients: Number(n) },
-      { now },
-    );
+    await complete(trx, broadcast, now);
     return null;
   }
   const template = broadcast.template_json === null ? null : (JSON.parse(broadcast.template_json) as Template);
   const vars = JSON.parse(broadcast.vars) as Record<string, unknown>;
   const quietHours = broadcast.quiet_hours === null ? null : (JSON.parse(broadcast.quiet_hours) as QuietHoursConfig);
-  const takeSlot =
-    slots === null
-      ? undefined
-      : () => {
-          const slot = slots.next;
-          slots.next += slots.spacing;
-          slots.taken++;
-          return slot;
-        };
+  const toSend: MessageRow[] = [];
+  const pageTime = pageTimeMs(ctx.store.capabilities);
   for (const { phone } of pending) {
-    if (Date.now() - now > pageTimeMs) break;
+    if (Date.now() - now > pageTime) break;
     let body = broadcast.body ?? '';
     if (template !== null) {
       const contact = await trx.selectFrom('contacts').selectAll().where('phone', '=', phone).executeTakeFirst();
@@ -195,7 +178,7 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
           template: broadcast.template,
           quietHours,
           broadcastId: broadcast.id,
-          ...(takeSlot === undefined ? {} : { takeSlot }),
+          deferSend: (row) => toSend.push(row),
         },
         // An opted-out recipient's message is recorded failed (`opted_out`): counted, and visible in their conversation.
         { onSuppressed: 'record' },
@@ -207,11 +190,51 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
       await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: error.code });
     }
   }
-  if (slots !== null && slots.taken > 0) {
-    // The clock moves to the end of the slots given out (from where they began, if it was behind).
-    await reserveSenderSlots(trx, channel.name, from, perSecond!, slots.taken, slots.next - slots.taken * slots.spacing);
-  }
+  await queueSends(trx, ctx, toSend, perSecond === undefined ? null : { channel: channel.name, from, perSecond });
   return now;
+}
+
+/** Queues the page's send jobs, each at its own slot on the sender's clock when the channel has a rate limit. */
+async function queueSends(
+  trx: Kysely<Database>,
+  ctx: EngineContext,
+  messages: MessageRow[],
+  sender: { channel: string; from: string; perSecond: number } | null,
+): Promise<void> {
+  if (messages.length === 0) return;
+  const now = Date.now();
+  const spacing = sender === null ? 0 : spacingMs(sender.perSecond);
+  const first =
+    sender === null
+      ? now
+      : await reserveSenderSlots(trx, sender.channel, sender.from, sender.perSecond, messages.length, now + commitMarginMs);
+  await enqueueMany(
+    trx,
+    messages.map((message, i) => {
+      const slotAt = first + i * spacing;
+      return {
+        kind: 'message.send' as const,
+        payload: sender === null ? { messageId: message.id } : { messageId: message.id, slotAt },
+        options: {
+          groupKey: sendGroup(message.to_number),
+          runAt: slotAt,
+          priority: sendPriority(message.origin),
+          maxAttempts: ctx.config.queue.max_attempts,
+          now,
+        },
+      };
+    }),
+  );
+}
+
+async function complete(trx: Kysely<Database>, broadcast: BroadcastRow, now: number): Promise<void> {
+  await setState(trx, broadcast.id, { state: 'completed', finished_at: now });
+  const { n } = await trx
+    .selectFrom('broadcast_recipients')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('broadcast_id', '=', broadcast.id)
+    .executeTakeFirstOrThrow();
+  await recordEvent(trx, 'broadcast.completed', { broadcast_id: broadcast.id, channel: broadcast.channel, recipients: Number(n) }, { now });
 }
 
 function settleRecipient(

@@ -46,10 +46,10 @@ export interface OutboundDraft {
   /** The broadcast it is part of: bulk traffic that is never a reply, whoever wrote last. */
   broadcastId?: string | null;
   /**
-   * Gives a slot on the sender's clock that the caller reserves (a broadcast's dispatch); called only
-   * when the text is queued to go now. The send job runs at that slot.
+   * The caller queues the send job itself (a broadcast's dispatch, which gives its page's texts their
+   * slots on the sender's clock once the page is written); called only for a text to go now.
    */
-  takeSlot?: () => number;
+  deferSend?: (message: MessageRow) => void;
 }
 
 export interface QueueOptions {
@@ -155,14 +155,16 @@ export async function queueOutbound(
     );
     return row;
   }
-  const slotAt = draft.takeSlot?.();
-  await enqueue(trx, 'message.send', slotAt === undefined ? { messageId: row.id } : { messageId: row.id, slotAt }, {
-    groupKey: sendGroup(to),
-    now,
-    maxAttempts: ctx.config.queue.max_attempts,
-    priority: sendPriority(origin),
-    ...(slotAt === undefined ? {} : { runAt: slotAt }),
-  });
+  if (draft.deferSend) {
+    draft.deferSend(row);
+    return row;
+  }
+  await enqueue(
+    trx,
+    'message.send',
+    { messageId: row.id },
+    { groupKey: sendGroup(to), now, maxAttempts: ctx.config.queue.max_attempts, priority: sendPriority(origin) },
+  );
   return row;
 }
 
