@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { startChild, type Child } from './child.js';
+import { percentile, textIn } from './text-in.js';
 import { pinSelf } from './ingest.js';
 
 // Broadcasts: (1) the rate a broadcast actually reaches the provider at, against the channel's
@@ -55,10 +55,6 @@ async function provider() {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/send`, broadcastAt, replyAt };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 async function startParley(dir: string, name: string, sendUrl: string, rate: number, pinned: boolean): Promise<Child> {
   const channels = [{ name: 'main', provider: 'generic', numbers: [business], secret, send_url: sendUrl, rate_limit: rate }];
   return startChild('bench/parley-process.ts', [join(dir, `${name}.db`), secret, sendUrl], pinned ? 0 : null, true, {
@@ -75,32 +71,6 @@ async function startBroadcast(url: string, agent: Agent, recipients: number): Pr
   });
   if (res.statusCode !== 201) throw new Error(`broadcast refused: ${res.statusCode} ${await res.body.text()}`);
   await res.body.dump();
-}
-
-/** Texters write HELP at `perSecond`; returns when each wrote. */
-async function textIn(url: string, agent: Agent, count: number, perSecond: number): Promise<Map<string, number>> {
-  const sentAt = new Map<string, number>();
-  const started = performance.now();
-  const pending: Array<Promise<unknown>> = [];
-  for (let next = 0; next < count;) {
-    const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * perSecond) + 1);
-    for (; next < due; next++) {
-      const from = texter(next);
-      const body = JSON.stringify({ from, to: business, body: 'HELP', message_id: `bc-bench-${process.pid}-${next}-${started}` });
-      sentAt.set(from, performance.now());
-      pending.push(
-        request(`${url}/hooks/main/inbound`, {
-          method: 'POST',
-          dispatcher: agent,
-          headers: { 'content-type': 'application/json', 'x-signature': createHmac('sha256', secret).update(body).digest('hex') },
-          body,
-        }).then((r) => r.body.dump()),
-      );
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await Promise.all(pending);
-  return sentAt;
 }
 
 async function replyLatencies(replyAt: Map<string, number>, sentAt: Map<string, number>): Promise<number[]> {
@@ -128,7 +98,8 @@ export async function benchBroadcasts(
   try {
     // Replies with no broadcast: the baseline.
     let child = await startParley(dir, 'quiet', stub.url, rate, pinned);
-    const quietSent = await textIn(child.url, agent, texters, textersPerSecond);
+    const help = { count: texters, perSecond: textersPerSecond, secret, from: texter, body: 'HELP' };
+    const quietSent = await textIn(child.url, agent, { ...help, idPrefix: 'bc-quiet' });
     const quiet = await replyLatencies(stub.replyAt, quietSent);
     await child.stop();
     stub.replyAt.clear();
@@ -137,7 +108,7 @@ export async function benchBroadcasts(
     child = await startParley(dir, 'broadcast', stub.url, rate, pinned);
     await startBroadcast(child.url, agent, recipients);
     await waitFor(() => stub.broadcastAt.length >= Math.min(recipients, rate), 30_000);
-    const busySent = await textIn(child.url, agent, texters, textersPerSecond);
+    const busySent = await textIn(child.url, agent, { ...help, idPrefix: 'bc-busy' });
     const busy = await replyLatencies(stub.replyAt, busySent);
     const duringBroadcast = stub.broadcastAt.length;
     await waitFor(() => stub.broadcastAt.length >= recipients, recipients * (2_000 / rate) + 30_000);

@@ -4,6 +4,7 @@ import { localMinuteOfDay } from '../src/core/quiet-hours.js';
 import type { Store } from '../src/store/database.js';
 import { FakeProvider } from './helpers/fake-provider.js';
 import { genericChannel, inbound, startTestParley, type TestParley } from './helpers/parley.js';
+import { hhmm } from './helpers/local-time.js';
 import { forEachStore } from './helpers/stores.js';
 
 // Broadcasts end to end: real Parley, real databases, the provider a real local HTTP server that
@@ -17,11 +18,6 @@ const text = 'Spring sale: 20% off everything this weekend. Reply STOP to opt ou
 /** `n` New York numbers from `offset` on. */
 function numbers(n: number, offset = 0): string[] {
   return Array.from({ length: n }, (_, i) => `+12125${String(offset + i).padStart(6, '0')}`);
-}
-
-function hhmm(minuteOfDay: number): string {
-  const m = ((minuteOfDay % 1440) + 1440) % 1440;
-  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 }
 
 forEachStore('broadcasts', (stores) => {
