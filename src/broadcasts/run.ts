@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { QuietHoursConfig } from '../config-fields.js';
 import { ParleyError } from '../errors.js';
 import { recordEvent } from '../events/events.js';
+import { upsertConversations } from '../conversations/conversations.js';
 import { queueOutbound, sendPriority } from '../outbound/send.js';
 import { enqueueMany } from '../queue/enqueue.js';
 import { sendGroup } from '../queue/groups.js';
@@ -12,7 +13,7 @@ import type { Template } from '../outbound/templates.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { EngineContext } from '../runtime/context.js';
 import type { DialectCapabilities } from '../store/database.js';
-import type { BroadcastRow, Database, MessageRow } from '../store/schema.js';
+import type { BroadcastRow, ContactRow, ConversationRow, Database, MessageRow } from '../store/schema.js';
 import { readAudiencePage, type Audience } from './audience.js';
 import { queueRun } from './create.js';
 
@@ -35,6 +36,8 @@ export const dispatchAheadMs = 2_000;
 const pageTimeMs = (capabilities: DialectCapabilities) => (capabilities.blockingCalls ? 50 : 250);
 /** The first slot of a page is at least this far after its writes, so that it commits before its texts are due. */
 const commitMarginMs = 20;
+/** Recipients whose contacts and conversations are written (or found) with one statement each. */
+const peoplePerStatement = 25;
 /** A broadcast whose channel is no longer configured tries again this much later. */
 const missingChannelRetryMs = 60_000;
 
@@ -154,44 +157,68 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
   const quietHours = broadcast.quiet_hours === null ? null : (JSON.parse(broadcast.quiet_hours) as QuietHoursConfig);
   const toSend: MessageRow[] = [];
   const pageTime = pageTimeMs(ctx.store.capabilities);
-  for (const { phone } of pending) {
-    if (Date.now() - now > pageTime) break;
-    let body = broadcast.body ?? '';
-    if (template !== null) {
-      const contact = await trx.selectFrom('contacts').selectAll().where('phone', '=', phone).executeTakeFirst();
-      const rendered = renderForReader(template, readerOf(contact, phone), vars, ctx.config);
-      if (rendered.missing.length + rendered.invalid.length > 0) {
-        await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: 'template_vars_missing' });
-        continue;
-      }
-      body = rendered.text;
-    }
-    try {
-      const message = await queueOutbound(
-        trx,
-        ctx,
-        {
-          channel: channel.name,
-          from,
-          to: phone,
-          body,
-          template: broadcast.template,
-          quietHours,
-          broadcastId: broadcast.id,
-          deferSend: (row) => toSend.push(row),
-        },
-        // An opted-out recipient's message is recorded failed (`opted_out`): counted, and visible in their conversation.
-        { onSuppressed: 'record' },
-      );
-      await settleRecipient(trx, broadcast.id, phone, { state: 'dispatched', message_id: message.id });
-    } catch (error) {
-      // Refused before anything was written (a text too long once written for this contact): this recipient only.
-      if (!(error instanceof ParleyError)) throw error;
-      await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: error.code });
+  const recipient: Omit<RecipientDraft, 'phone' | 'people'> = { broadcast, from, template, vars, quietHours, toSend };
+  page: for (let i = 0; i < pending.length; i += peoplePerStatement) {
+    const chunk = pending.slice(i, i + peoplePerStatement).map((r) => r.phone);
+    const people = await upsertConversations(trx, chunk, channel.name, from, now);
+    for (const phone of chunk) {
+      if (Date.now() - now > pageTime) break page;
+      await dispatchOne(trx, ctx, { ...recipient, phone, people });
     }
   }
   await queueSends(trx, ctx, toSend, perSecond === undefined ? null : { channel: channel.name, from, perSecond });
   return now;
+}
+
+interface RecipientDraft {
+  broadcast: BroadcastRow;
+  phone: string;
+  from: string;
+  people: Map<string, { contact: ContactRow; conversation: ConversationRow }>;
+  template: Template | null;
+  vars: Record<string, unknown>;
+  quietHours: QuietHoursConfig | null;
+  /** The texts to go now, whose send jobs the page queues at its end. */
+  toSend: MessageRow[];
+}
+
+/** One recipient's text written and queued (or deferred, or recorded refused), or the recipient skipped. */
+async function dispatchOne(trx: Kysely<Database>, ctx: EngineContext, r: RecipientDraft): Promise<void> {
+  const { broadcast, phone } = r;
+  const { contact, conversation } = r.people.get(phone)!;
+  let body = broadcast.body ?? '';
+  if (r.template !== null) {
+    const rendered = renderForReader(r.template, readerOf(contact, phone), r.vars, ctx.config);
+    if (rendered.missing.length + rendered.invalid.length > 0) {
+      await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: 'template_vars_missing' });
+      return;
+    }
+    body = rendered.text;
+  }
+  try {
+    const message = await queueOutbound(
+      trx,
+      ctx,
+      {
+        channel: broadcast.channel,
+        from: r.from,
+        to: phone,
+        body,
+        template: broadcast.template,
+        quietHours: r.quietHours,
+        broadcastId: broadcast.id,
+        conversation,
+        deferSend: (row) => r.toSend.push(row),
+      },
+      // An opted-out recipient's message is recorded failed (`opted_out`): counted, and visible in their conversation.
+      { onSuppressed: 'record' },
+    );
+    await settleRecipient(trx, broadcast.id, phone, { state: 'dispatched', message_id: message.id });
+  } catch (error) {
+    // Refused before anything was written (a text too long once written for this contact): this recipient only.
+    if (!(error instanceof ParleyError)) throw error;
+    await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: error.code });
+  }
 }
 
 /** Queues the page's send jobs, each at its own slot on the sender's clock when the channel has a rate limit. */
