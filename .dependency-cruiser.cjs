@@ -25,6 +25,7 @@ const layers = [
   ['outbound', '^src/outbound/'],
   ['sessions', '^src/sessions/'],
   ['triggers', '^src/triggers/'],
+  ['broadcasts', '^src/broadcasts/'],
   ['routing', '^src/routing/'],
   ['inbound', '^src/inbound/'],
   ['housekeeping', '^src/housekeeping/'],

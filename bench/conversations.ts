@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { startChild } from './child.js';
+import { percentile, textIn } from './text-in.js';
 import { pinSelf } from './ingest.js';
 
 // Conversations end to end: many texters each in a flow session answer at a fixed rate; the figure
@@ -62,37 +62,6 @@ async function provider(): Promise<{ server: Server; url: string; arrivals: Map<
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/send`, arrivals };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Sends one inbound reply per conversation at `rate`/s; returns when each was sent. */
-async function fire(url: string, count: number, rate: number, agent: Agent): Promise<Map<string, number>> {
-  const sentAt = new Map<string, number>();
-  const started = performance.now();
-  let next = 0;
-  const pending: Array<Promise<unknown>> = [];
-  while (next < count) {
-    const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
-    for (; next < due; next++) {
-      const from = phone(next);
-      const body = JSON.stringify({ from, to: '+18005550100', body: '1', message_id: `conv-${process.pid}-${next}` });
-      sentAt.set(from, performance.now());
-      pending.push(
-        request(`${url}/hooks/main/inbound`, {
-          method: 'POST',
-          dispatcher: agent,
-          headers: { 'content-type': 'application/json', 'x-signature': createHmac('sha256', secret).update(body).digest('hex') },
-          body,
-        }).then((r) => r.body.dump()),
-      );
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(pending);
-  return sentAt;
-}
-
 async function latencies(arrivals: Map<string, number[]>, sentAt: Map<string, number>, expected: number, which: number): Promise<number[]> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -138,14 +107,14 @@ export async function benchConversations(
       );
     }
     await latencies(stub.arrivals, new Map(Array.from({ length: count }, (_, i) => [phone(i), 0])), count, 1);
-    const sentAt = await fire(child.url, count, rate, agent);
+    const sentAt = await textIn(child.url, agent, { count, perSecond: rate, secret, from: phone, body: '1', idPrefix: 'conv' });
     const parley = await latencies(stub.arrivals, sentAt, count, 2);
     await child.stop();
 
     for (const list of stub.arrivals.values()) list.length = 0;
     stub.arrivals.clear();
     const relay = await startChild('bench/relay-server.ts', [stub.url], pinned ? 0 : null);
-    const baselineSent = await fire(relay.url, count, rate, agent);
+    const baselineSent = await textIn(relay.url, agent, { count, perSecond: rate, secret, from: phone, body: '1', idPrefix: 'conv-relay' });
     const baseline = await latencies(stub.arrivals, baselineSent, count, 1);
     await relay.stop();
 

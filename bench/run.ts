@@ -1,21 +1,29 @@
 // `npm run bench`: each figure next to a baseline measured in the same run.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { benchBroadcasts } from './broadcasts.js';
 import { benchClassify } from './classify.js';
 import { benchConversations } from './conversations.js';
 import { benchIngest, type IngestFigures } from './ingest.js';
 import { benchWebhooks } from './webhooks.js';
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+// BENCH_ONLY=broadcasts,conversations runs only those cases.
+const only = process.env.BENCH_ONLY?.split(',');
+const wanted = (name: string) => only === undefined || only.includes(name);
+const results: Record<string, unknown> = { at: new Date().toISOString() };
 
-const classifier = await benchClassify();
-console.log('\nReply classifier (one core, this process)');
-console.log(`  classify:             ${round(classifier.messagesPerSecond).toLocaleString('en-US')} messages/s`);
-console.log(`  baseline (normalize): ${round(classifier.baselinePerSecond).toLocaleString('en-US')} messages/s`);
-console.log(`  ratio:                ${round(classifier.ratio, 2)}`);
+if (wanted('classify')) {
+  const classifier = await benchClassify();
+  results.classifier = classifier;
+  console.log('\nReply classifier (one core, this process)');
+  console.log(`  classify:             ${round(classifier.messagesPerSecond).toLocaleString('en-US')} messages/s`);
+  console.log(`  baseline (normalize): ${round(classifier.baselinePerSecond).toLocaleString('en-US')} messages/s`);
+  console.log(`  ratio:                ${round(classifier.ratio, 2)}`);
+}
 
 const ingestRuns: IngestFigures[] = [];
 let durable = true;
-for (const worker of [false, true]) {
+for (const worker of wanted('ingest') ? [false, true] : []) {
   const ingest = await benchIngest(worker);
   ingestRuns.push(ingest);
   console.log(
@@ -46,32 +54,59 @@ for (const worker of [false, true]) {
   );
 }
 
-const webhooks = await benchWebhooks();
-console.log(`\nEvent webhooks: ${webhooks.events} stored events delivered to a local endpoint answering 200 at once (Parley on one core)`);
-console.log(`  parley:   ${round(webhooks.parleyPerSecond).toLocaleString('en-US')} deliveries/s (signed, logged, SQLite)`);
-console.log(
-  `  baseline: ${round(webhooks.baselinePerSecond).toLocaleString('en-US')} signed POSTs/s (bare loop, same concurrency, own process)`,
-);
-console.log(`  ratio:    ${round(webhooks.ratio, 2)}`);
-console.log(
-  `  with a second endpoint that never answers: ${round(webhooks.withHangingPerSecond).toLocaleString('en-US')} deliveries/s to the healthy one (${round(webhooks.hangingRatio, 2)} of its rate alone)`,
-);
+if (ingestRuns.length > 0) results.ingest = ingestRuns;
+if (wanted('webhooks')) {
+  const webhooks = await benchWebhooks();
+  results.webhooks = webhooks;
+  console.log(
+    `\nEvent webhooks: ${webhooks.events} stored events delivered to a local endpoint answering 200 at once (Parley on one core)`,
+  );
+  console.log(`  parley:   ${round(webhooks.parleyPerSecond).toLocaleString('en-US')} deliveries/s (signed, logged, SQLite)`);
+  console.log(
+    `  baseline: ${round(webhooks.baselinePerSecond).toLocaleString('en-US')} signed POSTs/s (bare loop, same concurrency, own process)`,
+  );
+  console.log(`  ratio:    ${round(webhooks.ratio, 2)}`);
+  console.log(
+    `  with a second endpoint that never answers: ${round(webhooks.withHangingPerSecond).toLocaleString('en-US')} deliveries/s to the healthy one (${round(webhooks.hangingRatio, 2)} of its rate alone)`,
+  );
+}
 
-const conversations = await benchConversations();
-console.log(
-  `\nConversations: ${conversations.conversations} texters in a flow answer at ${conversations.rate}/s; from the inbound webhook to the flow's reply at the provider (Parley on one core, SQLite)`,
-);
-console.log(
-  `  parley:   p50 ${round(conversations.parley.p50, 1)} ms  p99 ${round(conversations.parley.p99, 1)} ms  max ${round(conversations.parley.max, 1)} ms  (${conversations.parley.replies} replies)`,
-);
-console.log(
-  `  baseline: p50 ${round(conversations.baseline.p50, 1)} ms  p99 ${round(conversations.baseline.p99, 1)} ms  (bare server answering and relaying a reply at once)`,
-);
-console.log(`  ratio:    ${round(conversations.ratio, 3)} (baseline p99 / parley p99)`);
+if (wanted('conversations')) {
+  const conversations = await benchConversations();
+  results.conversations = conversations;
+  console.log(
+    `\nConversations: ${conversations.conversations} texters in a flow answer at ${conversations.rate}/s; from the inbound webhook to the flow's reply at the provider (Parley on one core, SQLite)`,
+  );
+  console.log(
+    `  parley:   p50 ${round(conversations.parley.p50, 1)} ms  p99 ${round(conversations.parley.p99, 1)} ms  max ${round(conversations.parley.max, 1)} ms  (${conversations.parley.replies} replies)`,
+  );
+  console.log(
+    `  baseline: p50 ${round(conversations.baseline.p50, 1)} ms  p99 ${round(conversations.baseline.p99, 1)} ms  (bare server answering and relaying a reply at once)`,
+  );
+  console.log(`  ratio:    ${round(conversations.ratio, 3)} (baseline p99 / parley p99)`);
+}
+
+if (wanted('broadcasts')) {
+  const broadcasts = await benchBroadcasts();
+  results.broadcasts = broadcasts;
+  console.log(
+    `\nBroadcasts: ${broadcasts.recipients.toLocaleString('en-US')} recipients on one number with rate_limit ${broadcasts.rate}/s (Parley on one core, SQLite)`,
+  );
+  console.log(
+    `  throughput: ${round(broadcasts.measuredPerSecond, 1)} texts/s at the provider (the broadcast and the live replies that took its slots)`,
+  );
+  console.log(`  baseline:   ${broadcasts.rate} texts/s (the configured rate)`);
+  console.log(`  ratio:      ${round(broadcasts.throughputRatio, 3)}`);
+  console.log(
+    `  live replies (${broadcasts.texters} texters writing HELP at ${broadcasts.textersPerSecond}/s), webhook in to reply at the provider:`,
+  );
+  console.log(
+    `    while the broadcast drains: p50 ${round(broadcasts.whileBroadcasting.p50, 1)} ms  p99 ${round(broadcasts.whileBroadcasting.p99, 1)} ms  (${broadcasts.whileBroadcasting.broadcastTexts} broadcast texts out meanwhile)`,
+  );
+  console.log(`    baseline, no broadcast:     p50 ${round(broadcasts.quiet.p50, 1)} ms  p99 ${round(broadcasts.quiet.p99, 1)} ms`);
+  console.log(`    ratio:                      ${round(broadcasts.latencyRatio, 3)} (baseline p99 / p99 while broadcasting)`);
+}
 
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(
-  'bench/results/latest.json',
-  `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns, webhooks, conversations }, null, 2)}\n`,
-);
+writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
 if (!durable) process.exitCode = 1;

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAnalyticsRoutes } from './api/analytics.js';
+import { registerBroadcastRoutes } from './api/broadcasts.js';
 import { requireApiKey } from './api/auth.js';
 import { registerContactRoutes } from './api/contacts.js';
 import { registerContactImportRoute } from './api/contact-import.js';
@@ -129,6 +130,7 @@ export async function buildApp({ ctx, apiKeyHash, triggers, checkResponses }: Ap
     registerEndpointRoutes(api, ctx);
     registerFlowRoutes(api, ctx);
     registerTemplateRoutes(api, ctx);
+    registerBroadcastRoutes(api, ctx);
   });
 
   await registerConsole(app, ctx);

@@ -15,6 +15,7 @@ import { Spool, spooledBody, type SpoolEntry } from './store/spool.js';
 import { routeInboundHandler } from './routing/router.js';
 import { sendHandler } from './outbound/send.js';
 import { releaseHandler } from './outbound/scheduled.js';
+import { broadcastRunHandler } from './broadcasts/run.js';
 import { applyStatusHandler } from './outbound/status.js';
 import { ConfigError } from './errors.js';
 import { loadFlows, type Flow } from './flows/definition.js';
@@ -60,6 +61,7 @@ export function jobHandlers(ctx: EngineContext): JobHandlers {
     'inbound.process': routeInboundHandler(ctx),
     'message.send': sendHandler(ctx),
     'message.release': releaseHandler(ctx),
+    'broadcast.run': broadcastRunHandler(ctx),
     'status.apply': applyStatusHandler(ctx),
     'inbound.assemble': assembleHandler(ctx),
     'flow.start': startFlowHandler(ctx),

@@ -15,6 +15,8 @@ import { forEachStore } from './helpers/stores.js';
 
 const tables = [
   'messages',
+  'broadcasts',
+  'broadcast_recipients',
   'webhook_receipts',
   'status_receipts',
   'inbound_parts',
@@ -250,6 +252,12 @@ forEachStore('hostile input', (stores) => {
       'GET /v1/unreadable-webhooks/:id',
       'POST /v1/unreadable-webhooks/:id/replay',
       'DELETE /v1/unreadable-webhooks/:id',
+      'POST /v1/broadcasts',
+      'GET /v1/broadcasts',
+      'GET /v1/broadcasts/:id',
+      'POST /v1/broadcasts/:id/pause',
+      'POST /v1/broadcasts/:id/resume',
+      'POST /v1/broadcasts/:id/cancel',
     ];
     const auth = fc.oneof(
       { weight: 8, arbitrary: fc.constant(`Bearer ${apiKey}`) },

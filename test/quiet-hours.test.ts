@@ -4,6 +4,7 @@ import { localMinuteOfDay } from '../src/core/quiet-hours.js';
 import type { Store } from '../src/store/database.js';
 import { FakeProvider } from './helpers/fake-provider.js';
 import { inbound, startTestParley, type TestParley } from './helpers/parley.js';
+import { hhmm } from './helpers/local-time.js';
 import { forEachStore } from './helpers/stores.js';
 
 // Quiet hours over HTTP, without a fake clock: the window is chosen around the real time so that
@@ -12,11 +13,6 @@ import { forEachStore } from './helpers/stores.js';
 const eastern = '+12125550123';
 const pacific = '+14155550123';
 const minute = 60_000;
-
-function hhmm(minuteOfDay: number): string {
-  const m = ((minuteOfDay % 1440) + 1440) % 1440;
-  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-}
 
 forEachStore('quiet hours', (stores) => {
   let store: Store;

@@ -8,7 +8,7 @@ import { answerOnce } from './idempotency.js';
 import { registerMessageListRoute } from './message-list.js';
 import { registerMessageTraceRoute } from './message-trace.js';
 import { messageJson } from './serialize.js';
-import { readTime } from './time.js';
+import { readSendAt } from './send-at.js';
 
 interface SendBody {
   channel?: string;
@@ -43,9 +43,6 @@ const messageWithEvents = object({
     items: object({ type: { type: 'string' }, at: dateTime, data: { description: "The event's data (GET /v1/event-types)." } }),
   },
 });
-
-/** How far ahead a send may be scheduled: further is more likely a mistake (seconds read as milliseconds) than a plan. */
-const maxScheduleAheadMs = 366 * 86_400_000;
 
 export function registerMessageRoutes(api: FastifyInstance, ctx: EngineContext): void {
   const sendSchema = {
@@ -136,22 +133,7 @@ export function registerMessageRoutes(api: FastifyInstance, ctx: EngineContext):
     if (body.body !== undefined) send.body = body.body;
     if (body.template !== undefined) send.template = body.template;
     if (body.vars !== undefined) send.vars = body.vars;
-    if (body.send_at !== undefined) send.sendAt = readSendAt(body.send_at);
+    if (body.send_at !== undefined) send.sendAt = readSendAt(ctx, body.send_at);
     return send;
-  }
-
-  /** A time to send at: not so long ago that a late scheduled send would be dropped, nor over a year ahead. */
-  function readSendAt(value: string): number {
-    const at = readTime(value, 'send_at');
-    const now = Date.now();
-    const maxLateness = ctx.config.outbound.max_lateness;
-    if (maxLateness !== null && at < now - maxLateness) {
-      throw new ParleyError(
-        'invalid_payload',
-        `send_at: ${value} is further in the past than outbound.max_lateness allows; leave it out to send now.`,
-      );
-    }
-    if (at > now + maxScheduleAheadMs) throw new ParleyError('invalid_payload', `send_at: ${value} is more than 366 days ahead.`);
-    return at;
   }
 }

@@ -24,6 +24,7 @@ export function messageJson(row: MessageRow) {
     origin: row.direction === 'outbound' ? row.origin : null,
     intent: row.direction === 'inbound' ? row.intent : null,
     template: row.template,
+    broadcast_id: row.broadcast_id,
     send_at: iso(row.send_at),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),

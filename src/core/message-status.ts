@@ -39,6 +39,12 @@ export function canAdvance(current: MessageStatus, next: MessageStatus): boolean
   return !isFinalStatus(current) && rank[next] > rank[current];
 }
 
+/**
+ * The statuses a broadcast's cancel withdraws a message from: scheduled, or queued with its send not
+ * begun (the send job moves it to `sending` only over `queued`, so the two cannot both win).
+ */
+export const withdrawableStatuses: readonly MessageStatus[] = ['scheduled', 'queued'];
+
 export function isOutboundStatus(value: unknown): value is OutboundStatus {
   return typeof value === 'string' && (outboundStatuses as readonly string[]).includes(value);
 }

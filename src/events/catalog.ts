@@ -186,6 +186,12 @@ export const eventCatalog: { [T in EventType]: CatalogEntry<T> } = {
     schema: object({ ...flowBase, step: text, name: text, vars: { type: 'object' } }),
     example: { ...flowExample, step: 'booked', name: 'appointment.rescheduled', vars: { appointment_id: 'apt_1001' } },
   },
+  'broadcast.completed': {
+    description:
+      "A broadcast's dispatch is done: every recipient's text was queued (some may wait for their quiet hours) or skipped (opted out, a template value missing). Sends and receipts still follow; GET /v1/broadcasts/:id has the counts as they move.",
+    schema: object({ broadcast_id: id('bc'), channel: text, recipients: { type: 'integer', minimum: 0 } }),
+    example: { broadcast_id: 'bc_01KAQ3FG0000000000000000GG', channel: 'us-main', recipients: 12480 },
+  },
   'endpoint.disabled': {
     description: 'An event webhook endpoint was disabled: it answered 410 Gone, or every attempt failed for `webhooks.disable_after`.',
     schema: object({ endpoint_id: id('ep'), url: text, reason: text }),

@@ -46,6 +46,8 @@ export interface EventPayloads {
   'endpoint.disabled': { endpoint_id: string; url: string; reason: string };
   /** A keyword or intent rule with an `event:` matched an inbound message. */
   'rule.matched': { rule: string; event: string; intent: string | null; message_id: string; conversation_id: string; contact_id: string };
+  /** Every recipient of a broadcast has had its text queued (or was skipped); sends and receipts may still follow. */
+  'broadcast.completed': { broadcast_id: string; channel: string; recipients: number };
 }
 
 /** What Parley does with a send whose outcome is unknown: send it again (same Parley id), or fail the message. */
@@ -92,6 +94,7 @@ export const eventTypes = [
   'flow.expired',
   'flow.event',
   'endpoint.disabled',
+  'broadcast.completed',
 ] as const satisfies readonly EventType[];
 const everyTypeListed: Exclude<EventType, (typeof eventTypes)[number]> extends never ? true : never = true;
 void everyTypeListed;

@@ -54,6 +54,8 @@ export async function eraseContact(store: Store, contact: { id: string; phone: s
     await trx.deleteFrom('outbound_part_ids').where('message_id', 'in', messages).execute();
     await trx.deleteFrom('send_attempts').where('message_id', 'in', messages).execute();
     await trx.deleteFrom('inbound_parts').where('from_number', '=', contact.phone).execute();
+    // Their place in broadcasts (a broadcast's list of numbers is dropped once its recipients are written).
+    await trx.deleteFrom('broadcast_recipients').where('phone', '=', contact.phone).execute();
     await trx.deleteFrom('inbound_part_sets').where('from_number', '=', contact.phone).execute();
     // Running jobs hold a lease and are left alone: one that commits after this may record a new
     // contact for the number, as a new text would.

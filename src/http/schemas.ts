@@ -91,6 +91,7 @@ export const messageProperties = {
   intent: nullable('string'),
   template: nullable('string'),
   send_at: nullableDateTime,
+  broadcast_id: { ...nullable('string'), description: 'The broadcast this text is part of (outbound only).' },
   created_at: dateTime,
   updated_at: dateTime,
 };

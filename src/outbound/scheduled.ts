@@ -4,6 +4,7 @@ import { enqueue } from '../queue/enqueue.js';
 import { releaseGroup, sendGroup } from '../queue/groups.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Database } from '../store/schema.js';
+import type { QuietHoursConfig } from '../config-fields.js';
 import type { EngineContext } from '../runtime/context.js';
 import { advanceStatus } from './status.js';
 import { quietHoursHold } from './quiet-hours.js';
@@ -32,7 +33,7 @@ export function releaseHandler(ctx: EngineContext): JobHandler<'message.release'
   return async (job, { finish, log }) => {
     const message = await ctx.store.db
       .selectFrom('messages')
-      .select(['id', 'status', 'send_at', 'to_number', 'conversation_id', 'channel', 'origin'])
+      .select(['id', 'status', 'send_at', 'to_number', 'conversation_id', 'channel', 'origin', 'broadcast_id'])
       .where('id', '=', job.payload.messageId)
       .executeTakeFirst();
     // Canceled, or erased with its contact: nothing to do.
@@ -57,7 +58,14 @@ export function releaseHandler(ctx: EngineContext): JobHandler<'message.release'
       ? await quietHoursHold(
           ctx.store.db,
           ctx,
-          { to: message.to_number, channel: channel.config, origin: message.origin, conversationId: message.conversation_id },
+          {
+            to: message.to_number,
+            channel: channel.config,
+            origin: message.origin,
+            conversationId: message.conversation_id,
+            override: message.broadcast_id === null ? null : await broadcastQuietHours(ctx.store.db, message.broadcast_id),
+            bulk: message.broadcast_id !== null,
+          },
           now,
         )
       : null;
@@ -88,6 +96,22 @@ export function releaseHandler(ctx: EngineContext): JobHandler<'message.release'
     });
     ctx.jobsQueued();
   };
+}
+
+/** A broadcast's own quiet hours, which its deferred texts keep to when their time comes. */
+async function broadcastQuietHours(db: Kysely<Database>, broadcastId: string): Promise<QuietHoursConfig | null> {
+  const row = await db.selectFrom('broadcasts').select('quiet_hours').where('id', '=', broadcastId).executeTakeFirst();
+  return row?.quiet_hours ? (JSON.parse(row.quiet_hours) as QuietHoursConfig) : null;
+}
+
+/**
+ * Withdraws a broadcast's text that has not gone (scheduled, or queued with its send not begun), in
+ * the caller's transaction; false when it had already gone or settled.
+ */
+export async function withdrawUnsent(trx: Kysely<Database>, messageId: string, now = Date.now()): Promise<boolean> {
+  if (!(await advanceStatus(trx, messageId, 'canceled', { now, withdraw: true }))) return false;
+  await trx.deleteFrom('jobs').where('group_key', '=', releaseGroup(messageId)).where('state', '!=', 'running').execute();
+  return true;
 }
 
 /**

@@ -43,6 +43,13 @@ export interface OutboundDraft {
   template?: string | null;
   /** Quiet hours over the channel's and the deployment's (a broadcast's own). */
   quietHours?: QuietHoursConfig | null;
+  /** The broadcast it is part of: bulk traffic that is never a reply, whoever wrote last. */
+  broadcastId?: string | null;
+  /**
+   * The caller queues the send job itself (a broadcast's dispatch, which gives its page's texts their
+   * slots on the sender's clock once the page is written); called only for a text to go now.
+   */
+  deferSend?: (message: MessageRow) => void;
 }
 
 export interface QueueOptions {
@@ -91,7 +98,14 @@ export async function queueOutbound(
     const hold = await quietHoursHold(
       trx,
       ctx,
-      { to, channel: channel.config, origin, conversationId: conversation.id, override: draft.quietHours },
+      {
+        to,
+        channel: channel.config,
+        origin,
+        conversationId: conversation.id,
+        override: draft.quietHours,
+        bulk: draft.broadcastId !== undefined && draft.broadcastId !== null,
+      },
       now,
     );
     if (hold !== null) sendAt = hold;
@@ -121,6 +135,7 @@ export async function queueOutbound(
     send_at: sendAt,
     template: draft.template ?? null,
     routing: null,
+    broadcast_id: draft.broadcastId ?? null,
     created_at: now,
     updated_at: now,
   };
@@ -138,6 +153,10 @@ export async function queueOutbound(
       { message_id: row.id, status: 'failed', previous_status: 'queued', provider_status: null, error_code: 'opted_out' },
       { messageId: row.id, contactId, now },
     );
+    return row;
+  }
+  if (draft.deferSend) {
+    draft.deferSend(row);
     return row;
   }
   await enqueue(
@@ -244,7 +263,8 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         }
       }
     }
-    if (message.status === 'queued') await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending'));
+    // Over `queued` only: a broadcast's cancel may have withdrawn it since it was read.
+    if (message.status === 'queued' && !(await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending')))) return;
 
     let result;
     const started = Date.now();

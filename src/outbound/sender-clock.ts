@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Store } from '../store/database.js';
+import type { Database } from '../store/schema.js';
 
 // One slot clock per sending number, in the database, so every instance draws from the same budget
 // (the idea of webhooks/rate-limit.ts). `next_slot_at` is the earliest time the number's next bulk
@@ -7,25 +8,54 @@ import type { Store } from '../store/database.js';
 // at once and moves the clock on too, so it takes its place from the bulk traffic behind it instead
 // of waiting behind that traffic; a provider's 429 moves the clock to the end of its Retry-After.
 
-function spacingMs(perSecond: number): number {
+export function spacingMs(perSecond: number): number {
   return Math.max(1, Math.round(1000 / perSecond));
 }
 
 /** Moves the clock to `max(clock, now) + spacing` and returns the slot taken: `max(clock, now)`. */
 async function advance(store: Store, channel: string, number: string, spacing: number, now: number): Promise<number> {
-  const row = await store.write((trx) =>
-    trx
-      .insertInto('sender_clocks')
-      .values({ channel, number, next_slot_at: now + spacing })
-      .onConflict((oc) =>
-        oc.columns(['channel', 'number']).doUpdateSet({
-          next_slot_at: sql<number>`(case when sender_clocks.next_slot_at < ${now} then ${now} else sender_clocks.next_slot_at end) + ${spacing}`,
-        }),
-      )
-      .returning('next_slot_at')
-      .executeTakeFirstOrThrow(),
-  );
-  return Number(row.next_slot_at) - spacing;
+  return store.write((trx) => advanceIn(trx, channel, number, spacing, now));
+}
+
+/** `advance` in the caller's transaction, by any span (several slots at once). */
+async function advanceIn(trx: Kysely<Database>, channel: string, number: string, span: number, now: number): Promise<number> {
+  const row = await trx
+    .insertInto('sender_clocks')
+    .values({ channel, number, next_slot_at: now + span })
+    .onConflict((oc) =>
+      oc.columns(['channel', 'number']).doUpdateSet({
+        next_slot_at: sql<number>`(case when sender_clocks.next_slot_at < ${now} then ${now} else sender_clocks.next_slot_at end) + ${span}`,
+      }),
+    )
+    .returning('next_slot_at')
+    .executeTakeFirstOrThrow();
+  return Number(row.next_slot_at) - span;
+}
+
+/**
+ * Reserves `count` consecutive bulk slots in the caller's transaction (a broadcast's page, committed
+ * with the sends that take them) and returns the first; the others follow one spacing apart.
+ */
+export function reserveSenderSlots(
+  trx: Kysely<Database>,
+  channel: string,
+  number: string,
+  perSecond: number,
+  count: number,
+  now = Date.now(),
+): Promise<number> {
+  return advanceIn(trx, channel, number, spacingMs(perSecond) * count, now);
+}
+
+/** When the number's next bulk slot is (now when it has none ahead). */
+export async function nextSenderSlot(db: Kysely<Database>, channel: string, number: string, now = Date.now()): Promise<number> {
+  const row = await db
+    .selectFrom('sender_clocks')
+    .select('next_slot_at')
+    .where('channel', '=', channel)
+    .where('number', '=', number)
+    .executeTakeFirst();
+  return Math.max(now, row === undefined ? now : Number(row.next_slot_at));
 }
 
 /** Reserves the number's next bulk slot under `perSecond` and returns when it is. */

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { canAdvance, messageStatuses, type MessageStatus, type OutboundStatus } from '../core/message-status.js';
+import { canAdvance, messageStatuses, withdrawableStatuses, type MessageStatus, type OutboundStatus } from '../core/message-status.js';
 import type { JobHandler } from '../queue/worker.js';
 import { precompile } from '../store/precompiled.js';
 import type { Database, StatusReceiptsTable } from '../store/schema.js';
@@ -12,6 +12,8 @@ export interface StatusChange {
   errorCode?: string | null;
   errorMessage?: string | null;
   now?: number;
+  /** To `canceled` from `queued` too (a broadcast's cancel): see `withdrawableStatuses`. */
+  withdraw?: boolean;
 }
 
 /**
@@ -36,7 +38,8 @@ async function moveForward(
   change: StatusChange,
 ): Promise<{ moved: boolean; before: string | null }> {
   const now = change.now ?? Date.now();
-  const predecessors = messageStatuses.filter((s) => canAdvance(s, next));
+  const predecessors =
+    change.withdraw === true && next === 'canceled' ? withdrawableStatuses : messageStatuses.filter((s) => canAdvance(s, next));
   const [before] = (await selectStatus(trx, { id: messageId })).rows;
   const found = before?.status ?? null;
   if (!before || !predecessors.includes(before.status as MessageStatus)) return { moved: false, before: found };

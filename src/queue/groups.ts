@@ -19,3 +19,8 @@ export function sendGroup(phone: string): string {
 export function releaseGroup(messageId: string): string {
   return `release:${messageId}`;
 }
+
+/** A broadcast's own jobs run one at a time, whichever instance claims them. */
+export function broadcastGroup(broadcastId: string): string {
+  return `broadcast:${broadcastId}`;
+}

@@ -15,6 +15,8 @@ export interface JobPayloads {
   'message.release': { messageId: string };
   /** Hand one outbound message to its channel's provider. */
   'message.send': { messageId: string; /** A slot already reserved on the sender's clock (outbound/sender-clock.ts). */ slotAt?: number };
+  /** Move a broadcast on by one page: fill recipients, queue their texts, or withdraw them (cancel). */
+  'broadcast.run': { broadcastId: string };
   /** Apply one delivery receipt to the message it refers to. */
   'status.apply': { receiptId: number };
   /** Make one attempt to deliver an event to one of the business's endpoints. */

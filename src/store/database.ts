@@ -21,6 +21,11 @@ export interface DialectCapabilities {
    * one fsync) instead of each paying for its own.
    */
   groupCommit: boolean;
+  /**
+   * Statements run synchronously in the process (better-sqlite3): a long transaction holds the event
+   * loop, and every request and job of the process waits for it. Long work goes in short pieces.
+   */
+  blockingCalls: boolean;
   /** How JSON stored as text is read in SQL: SQLite's JSON1 functions or PostgreSQL's jsonb (store/json-sql.ts). */
   json: 'json1' | 'jsonb';
 }
@@ -71,7 +76,7 @@ function openSqlite(path: string): Store {
   return {
     db,
     dialect: 'sqlite',
-    capabilities: { skipLocked: false, groupCommit: true, json: 'json1' },
+    capabilities: { skipLocked: false, groupCommit: true, blockingCalls: true, json: 'json1' },
     write: groupCommitWriter(db),
     describe: `sqlite:${path}`,
     file: path,
@@ -126,7 +131,7 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   return {
     db,
     dialect: 'postgres',
-    capabilities: { skipLocked: true, groupCommit: false, json: 'jsonb' },
+    capabilities: { skipLocked: true, groupCommit: false, blockingCalls: false, json: 'jsonb' },
     write: (work) => db.transaction().execute(work),
     describe: `postgres://${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
     ...(options.schema ? { schema: options.schema } : {}),

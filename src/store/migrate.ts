@@ -25,6 +25,7 @@ import * as messageTrace from './migrations/0020_message_trace.js';
 import * as savedReplies from './migrations/0021_saved_replies.js';
 import * as sending from './migrations/0022_sending.js';
 import * as triggers from './migrations/0023_triggers.js';
+import * as broadcasts from './migrations/0024_broadcasts.js';
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
@@ -55,6 +56,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0021_saved_replies': savedReplies,
   '0022_sending': sending,
   '0023_triggers': triggers,
+  '0024_broadcasts': broadcasts,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -72,6 +72,8 @@ export interface MessagesTable {
   template: ColumnType<string | null, string | null | undefined, string | null>;
   /** Inbound: JSON `RoutingRecord` (routing/decision.ts), what the router decided and why. */
   routing: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
+  /** The broadcast it was sent for. */
+  broadcast_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -472,6 +474,46 @@ export interface Database {
   sender_clocks: SenderClocksTable;
   saved_replies: SavedRepliesTable;
   send_attempts: SendAttemptsTable;
+  broadcasts: BroadcastsTable;
+  broadcast_recipients: BroadcastRecipientsTable;
+}
+
+export type BroadcastState = 'scheduled' | 'filling' | 'sending' | 'paused' | 'cancelled' | 'completed';
+
+export interface BroadcastsTable {
+  id: string;
+  state: BroadcastState;
+  channel: string;
+  body: string | null;
+  template: string | null;
+  /** The template as it was when the broadcast was made (`Template`, JSON): later edits do not change it. */
+  template_json: JsonText | null;
+  vars: JsonText;
+  /** `{"phones": […]}`, `{"tag": "…"}` or `{"filter": {…}}` (broadcasts/audience.ts); once filled, a list is replaced by its length. */
+  audience: JsonText;
+  /** `{"allowed": "HH:MM-HH:MM"}`: the broadcast's own quiet hours. */
+  quiet_hours: JsonText | null;
+  send_at: Millis | null;
+  /** The fill's place: an index into the phones, or the last contact id read; null before it starts. */
+  fill_cursor: string | null;
+  /** When every recipient had been written (a resumed broadcast goes on filling until then). */
+  filled_at: Millis | null;
+  created_at: Millis;
+  started_at: Millis | null;
+  finished_at: Millis | null;
+  updated_at: Millis;
+}
+
+export type BroadcastRecipientState = 'pending' | 'dispatched' | 'skipped' | 'cancelled';
+
+export interface BroadcastRecipientsTable {
+  broadcast_id: string;
+  phone: string;
+  contact_id: string | null;
+  state: BroadcastRecipientState;
+  message_id: string | null;
+  /** Why a skipped recipient got nothing (`template_vars_missing`). */
+  error: string | null;
 }
 
 export interface SenderClocksTable {
@@ -487,3 +529,4 @@ export type JobRow = Selectable<JobsTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
 export type ContactRow = Selectable<ContactsTable>;
 export type TemplateRow = Selectable<TemplatesTable>;
+export type BroadcastRow = Selectable<BroadcastsTable>;

@@ -1416,6 +1416,7 @@ export interface paths {
                                 body?: string;
                                 /** Format: date-time */
                                 replayed_at?: string | null;
+                                request_id?: string | null;
                                 signature?: {
                                     scheme?: string;
                                     mode?: string;
@@ -1616,6 +1617,8 @@ export interface paths {
                             template: string | null;
                             /** Format: date-time */
                             send_at: string | null;
+                            /** @description The broadcast this text is part of (outbound only). */
+                            broadcast_id: string | null;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -3786,7 +3789,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         url: string;
-                        events?: ("message.received" | "message.sent" | "message.unknown_outcome" | "message.status" | "conversation.needs_human" | "conversation.closed" | "contact.opted_out" | "contact.opted_in" | "rule.matched" | "flow.started" | "flow.step" | "flow.completed" | "flow.expired" | "flow.event" | "endpoint.disabled")[];
+                        events?: ("message.received" | "message.sent" | "message.unknown_outcome" | "message.status" | "conversation.needs_human" | "conversation.closed" | "contact.opted_out" | "contact.opted_in" | "rule.matched" | "flow.started" | "flow.step" | "flow.completed" | "flow.expired" | "flow.event" | "endpoint.disabled" | "broadcast.completed")[];
                         description?: string;
                         rate_limit?: number | null;
                         ordered?: boolean;
@@ -4178,7 +4181,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         url?: string;
-                        events?: ("message.received" | "message.sent" | "message.unknown_outcome" | "message.status" | "conversation.needs_human" | "conversation.closed" | "contact.opted_out" | "contact.opted_in" | "rule.matched" | "flow.started" | "flow.step" | "flow.completed" | "flow.expired" | "flow.event" | "endpoint.disabled")[];
+                        events?: ("message.received" | "message.sent" | "message.unknown_outcome" | "message.status" | "conversation.needs_human" | "conversation.closed" | "contact.opted_out" | "contact.opted_in" | "rule.matched" | "flow.started" | "flow.step" | "flow.completed" | "flow.expired" | "flow.event" | "endpoint.disabled" | "broadcast.completed")[];
                         description?: string;
                         rate_limit?: number | null;
                         ordered?: boolean;
@@ -5897,6 +5900,760 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/broadcasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Broadcasts, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    state?: "scheduled" | "filling" | "sending" | "paused" | "cancelled" | "completed";
+                    /** @description next_cursor of the previous page, as it was. */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /** @enum {string} */
+                                state: "scheduled" | "filling" | "sending" | "paused" | "cancelled" | "completed";
+                                channel: string;
+                                body: string | null;
+                                template: string | null;
+                                vars: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description As given, except that a list of numbers is shown by its length: {"phones": 20000}. */
+                                audience: {
+                                    [key: string]: unknown;
+                                };
+                                quiet_hours: null | {
+                                    allowed: string;
+                                };
+                                /** Format: date-time */
+                                send_at: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                started_at: string | null;
+                                /** Format: date-time */
+                                finished_at: string | null;
+                            }[];
+                            /** @description Pass as `cursor` to read the next page; null on the last page. */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`, `invalid_cursor`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unauthorized`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `payload_too_large`. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `internal`. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unavailable`. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Send one text to many */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes a retry harmless: 1 to 255 printable ASCII characters, kept 24 hours. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        channel?: string;
+                        body?: string;
+                        template?: string;
+                        vars?: Record<string, never>;
+                        audience: Record<string, never>;
+                        /** Format: date-time */
+                        send_at?: string;
+                        quiet_hours?: {
+                            allowed: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "scheduled" | "filling" | "sending" | "paused" | "cancelled" | "completed";
+                            channel: string;
+                            body: string | null;
+                            template: string | null;
+                            vars: {
+                                [key: string]: unknown;
+                            };
+                            /** @description As given, except that a list of numbers is shown by its length: {"phones": 20000}. */
+                            audience: {
+                                [key: string]: unknown;
+                            };
+                            quiet_hours: null | {
+                                allowed: string;
+                            };
+                            /** Format: date-time */
+                            send_at: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            started_at: string | null;
+                            /** Format: date-time */
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unauthorized`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unknown_channel`. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `payload_too_large`. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `channel_unavailable`, `unknown_template`, `template_invalid`, `broadcast_content_invalid`, `broadcast_audience_invalid`, `broadcast_audience_empty`, `idempotency_key_reused`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `internal`. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unavailable`. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/broadcasts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A broadcast, its counts and reply intents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "scheduled" | "filling" | "sending" | "paused" | "cancelled" | "completed";
+                            channel: string;
+                            body: string | null;
+                            template: string | null;
+                            vars: {
+                                [key: string]: unknown;
+                            };
+                            /** @description As given, except that a list of numbers is shown by its length: {"phones": 20000}. */
+                            audience: {
+                                [key: string]: unknown;
+                            };
+                            quiet_hours: null | {
+                                allowed: string;
+                            };
+                            /** Format: date-time */
+                            send_at: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            started_at: string | null;
+                            /** Format: date-time */
+                            finished_at: string | null;
+                            counts: {
+                                total: number;
+                                pending: number;
+                                queued: number;
+                                sent: number;
+                                delivered: number;
+                                failed: number;
+                                replied: number;
+                                opted_out: number;
+                                skipped_opted_out: number;
+                                skipped_missing_vars: number;
+                                deferred_quiet_hours: number;
+                                cancelled: number;
+                            };
+                            /** @description How many recipients' first reply had each intent (confirm, decline, opt_out, unknown…). */
+                            reply_intents: {
+                                [key: string]: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unauthorized`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `not_found`. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `payload_too_large`. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `internal`. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unavailable`. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/broadcasts/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a broadcast */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "scheduled" | "filling" | "sending" | "paused" | "cancelled" | "completed";
+                            channel: string;
+                            body: string | null;
+                            template: string | null;
+                            vars: {
+                                [key: string]: unknown;
+                            };
+                            /** @description As given, except that a list of numbers is shown by its length: {"phones": 20000}. */
+                            audience: {
+                                [key: string]: unknown;
+                            };
+                            quiet_hours: null | {
+                                allowed: string;
+                            };
+                            /** Format: date-time */
+                            send_at: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            started_at: string | null;
+                            /** Format: date-time */
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unauthorized`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `not_found`. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `broadcast_state_conflict`. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `payload_too_large`. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `internal`. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unavailable`. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/broadcasts/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a broadcast */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "scheduled" | "filling" | "sending" | "paused" | "cancelled" | "completed";
+                            channel: string;
+                            body: string | null;
+                            template: string | null;
+                            vars: {
+                                [key: string]: unknown;
+                            };
+                            /** @description As given, except that a list of numbers is shown by its length: {"phones": 20000}. */
+                            audience: {
+                                [key: string]: unknown;
+                            };
+                            quiet_hours: null | {
+                                allowed: string;
+                            };
+                            /** Format: date-time */
+                            send_at: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            started_at: string | null;
+                            /** Format: date-time */
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unauthorized`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `not_found`. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `broadcast_state_conflict`. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `payload_too_large`. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `internal`. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unavailable`. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/broadcasts/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a broadcast */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "scheduled" | "filling" | "sending" | "paused" | "cancelled" | "completed";
+                            channel: string;
+                            body: string | null;
+                            template: string | null;
+                            vars: {
+                                [key: string]: unknown;
+                            };
+                            /** @description As given, except that a list of numbers is shown by its length: {"phones": 20000}. */
+                            audience: {
+                                [key: string]: unknown;
+                            };
+                            quiet_hours: null | {
+                                allowed: string;
+                            };
+                            /** Format: date-time */
+                            send_at: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            started_at: string | null;
+                            /** Format: date-time */
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description Error: `bad_request`, `invalid_payload`, `invalid_json`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unauthorized`. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `not_found`. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `broadcast_state_conflict`. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `payload_too_large`. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `internal`. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `unavailable`. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/contacts/import": {
         parameters: {
             query?: never;
@@ -6795,6 +7552,55 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "broadcast.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A broadcast's dispatch is done: every recipient's text was queued (some may wait for their quiet hours) or skipped (opted out, a template value missing). Sends and receipts still follow; GET /v1/broadcasts/:id has the counts as they move. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        type: "broadcast.completed";
+                        /** Format: date-time */
+                        timestamp: string;
+                        data: {
+                            broadcast_id: string;
+                            channel: string;
+                            recipients: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -6802,7 +7608,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "bad_request" | "invalid_json" | "invalid_payload" | "invalid_cursor" | "invalid_phone_number" | "unauthorized" | "invalid_signature" | "source_not_allowed" | "forbidden" | "invalid_csrf_token" | "not_found" | "unknown_channel" | "request_timeout" | "session_active" | "opted_out_by_contact" | "template_exists" | "not_cancelable" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "opted_out" | "channel_unavailable" | "vars_missing" | "vars_not_declared" | "idempotency_key_reused" | "unknown_template" | "template_invalid" | "template_vars_missing" | "trigger_field_missing" | "trigger_field_invalid" | "import_rows_invalid" | "destination_not_allowed" | "headers_too_large" | "too_many_requests" | "internal" | "unavailable" | "too_many_connections";
+                code: "bad_request" | "invalid_json" | "invalid_payload" | "invalid_cursor" | "invalid_phone_number" | "unauthorized" | "invalid_signature" | "source_not_allowed" | "forbidden" | "invalid_csrf_token" | "not_found" | "unknown_channel" | "request_timeout" | "session_active" | "opted_out_by_contact" | "template_exists" | "not_cancelable" | "broadcast_state_conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "opted_out" | "channel_unavailable" | "vars_missing" | "vars_not_declared" | "idempotency_key_reused" | "unknown_template" | "template_invalid" | "template_vars_missing" | "trigger_field_missing" | "trigger_field_invalid" | "import_rows_invalid" | "broadcast_content_invalid" | "broadcast_audience_invalid" | "broadcast_audience_empty" | "destination_not_allowed" | "headers_too_large" | "too_many_requests" | "internal" | "unavailable" | "too_many_connections";
                 message: string;
             };
         };
@@ -6831,6 +7637,8 @@ export interface components {
             template: string | null;
             /** Format: date-time */
             send_at: string | null;
+            /** @description The broadcast this text is part of (outbound only). */
+            broadcast_id: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */

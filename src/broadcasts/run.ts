@@ -1,0 +1,303 @@
+import { sql, type Kysely } from 'kysely';
+import type { QuietHoursConfig } from '../config-fields.js';
+import { ParleyError } from '../errors.js';
+import { recordEvent } from '../events/events.js';
+import { upsertConversations } from '../conversations/conversations.js';
+import { queueOutbound, sendPriority } from '../outbound/send.js';
+import { enqueueMany } from '../queue/enqueue.js';
+import { sendGroup } from '../queue/groups.js';
+import { nextSenderSlot, reserveSenderSlots, spacingMs } from '../outbound/sender-clock.js';
+import { withdrawUnsent } from '../outbound/scheduled.js';
+import { readerOf, renderForReader } from '../outbound/template-render.js';
+import type { Template } from '../outbound/templates.js';
+import type { JobHandler } from '../queue/worker.js';
+import type { EngineContext } from '../runtime/context.js';
+import type { DialectCapabilities } from '../store/database.js';
+import type { BroadcastRow, ContactRow, ConversationRow, Database, MessageRow } from '../store/schema.js';
+import { readAudiencePage, type Audience } from './audience.js';
+import { queueRun } from './create.js';
+
+// A broadcast moves on one page per run of its `broadcast.run` job, each page one commit with the
+// job's completion and its next run: the fill writes up to `fillPage` recipients; the dispatch
+// turns pending recipients into queued texts, no further ahead of the sender's rate limit than
+// `dispatchAheadMs`; a cancel withdraws what has not gone. Everything a run knows is in the
+// database, so a restart (or another instance) takes over at the next page, and since a recipient
+// leaves `pending` in the commit that makes its message, none is sent twice or lost.
+
+const fillPage = 1_000;
+const dispatchPage = 500;
+const cancelPage = 500;
+/** How far ahead of the sender's clock texts are queued: enough to keep it busy, little to withdraw on a pause. */
+export const dispatchAheadMs = 2_000;
+/**
+ * A page stops taking recipients after this long: briefly where the database's calls hold the event
+ * loop (SQLite), so live replies wait little; longer elsewhere, where it only holds the rows it wrote.
+ */
+const pageTimeMs = (capabilities: DialectCapabilities) => (capabilities.blockingCalls ? 50 : 250);
+/** The first slot of a page is at least this far after its writes, so that it commits before its texts are due. */
+const commitMarginMs = 20;
+/** Recipients whose contacts and conversations are written (or found) with one statement each. */
+const peoplePerStatement = 25;
+/** A broadcast whose channel is no longer configured tries again this much later. */
+const missingChannelRetryMs = 60_000;
+
+export function broadcastRunHandler(ctx: EngineContext): JobHandler<'broadcast.run'> {
+  return async (job, { finish, log }) => {
+    await finish(async (trx) => {
+      const now = Date.now();
+      const broadcast = await lockBroadcast(trx, job.payload.broadcastId, now);
+      if (!broadcast) return;
+      const nextRun = await step(trx, ctx, broadcast, now);
+      if (nextRun === 'missing_channel') {
+        log.warn({ broadcast: broadcast.id, channel: broadcast.channel }, "a broadcast's channel is not configured; it waits");
+        await queueRun(trx, broadcast.id, now + missingChannelRetryMs, now);
+      } else if (nextRun !== null) await queueRun(trx, broadcast.id, nextRun, now);
+    });
+    ctx.jobsQueued();
+  };
+}
+
+/**
+ * Reads the broadcast after writing it: on PostgreSQL its row is then held until this commits, so a
+ * pause, resume or cancel waits for the page in progress and the page sees the state they leave.
+ */
+export async function lockBroadcast(trx: Kysely<Database>, id: string, now: number): Promise<BroadcastRow | undefined> {
+  await trx.updateTable('broadcasts').set({ updated_at: now }).where('id', '=', id).execute();
+  return trx.selectFrom('broadcasts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+type NextRun = number | null | 'missing_channel';
+
+async function step(trx: Kysely<Database>, ctx: EngineContext, broadcast: BroadcastRow, now: number): Promise<NextRun> {
+  switch (broadcast.state) {
+    case 'scheduled':
+      await setState(trx, broadcast.id, { state: 'filling', started_at: now });
+      return fill(trx, ctx, broadcast, now);
+    case 'filling':
+      return fill(trx, ctx, broadcast, now);
+    case 'sending':
+      return dispatch(trx, ctx, broadcast, now);
+    case 'cancelled':
+      return withdraw(trx, broadcast, now);
+    case 'paused':
+    case 'completed':
+      return null;
+  }
+}
+
+function setState(trx: Kysely<Database>, id: string, changes: Partial<Omit<BroadcastRow, 'id'>>) {
+  return trx.updateTable('broadcasts').set(changes).where('id', '=', id).execute();
+}
+
+/** Writes the next page of recipients; a number already written (listed twice, or tagged twice over) is kept once. */
+async function fill(trx: Kysely<Database>, ctx: EngineContext, broadcast: BroadcastRow, now: number): Promise<NextRun> {
+  const audience = JSON.parse(broadcast.audience) as Audience;
+  const page = await readAudiencePage(trx, ctx.store.capabilities, audience, broadcast.fill_cursor, fillPage);
+  for (let i = 0; i < page.recipients.length; i += 250) {
+    await trx
+      .insertInto('broadcast_recipients')
+      .values(
+        page.recipients.slice(i, i + 250).map((r) => ({
+          broadcast_id: broadcast.id,
+          phone: r.phone,
+          contact_id: r.contact_id,
+          state: 'pending' as const,
+          message_id: null,
+          error: null,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['broadcast_id', 'phone']).doNothing())
+      .execute();
+  }
+  if (page.next !== null) {
+    await setState(trx, broadcast.id, { fill_cursor: page.next });
+    return now;
+  }
+  // A list of numbers is not kept past its use: the recipients hold them now (and erasure finds them there).
+  const kept = 'phones' in audience ? JSON.stringify({ phones: audience.phones.length }) : broadcast.audience;
+  await setState(trx, broadcast.id, { state: 'sending', fill_cursor: null, filled_at: now, audience: kept });
+  return now;
+}
+
+/**
+ * Queues the texts of the next pending recipients: as many as fit in `dispatchAheadMs` of the
+ * sending number's clock (a page when the channel has no rate limit: the next page then waits
+ * behind this one's sends in the queue, which claims by priority, then age). The page's send jobs
+ * are queued at its end, in one statement, each at its slot: the slots begin after the page's
+ * writes, so none is due before the page commits.
+ */
+async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: BroadcastRow, now: number): Promise<NextRun> {
+  const channel = ctx.channels.get(broadcast.channel);
+  if (!channel) return 'missing_channel';
+  const from = channel.config.numbers[0]!;
+  const perSecond = channel.config.rate_limit;
+  let budget = dispatchPage;
+  if (perSecond !== undefined) {
+    const clock = await nextSenderSlot(trx, channel.name, from, now);
+    const room = Math.floor((now + dispatchAheadMs - clock) / spacingMs(perSecond));
+    // The texts queued already cover the time ahead: come back when about half of it has gone.
+    if (room <= 0) return clock - dispatchAheadMs / 2;
+    budget = Math.min(budget, room);
+  }
+  const pending = await trx
+    .selectFrom('broadcast_recipients')
+    .select(['phone'])
+    .where('broadcast_id', '=', broadcast.id)
+    // Written out so SQLite uses the partial index of pending recipients.
+    .where(sql<boolean>`state = ${sql.lit('pending')}`)
+    .orderBy('phone')
+    .limit(budget)
+    .execute();
+  if (pending.length === 0) {
+    await complete(trx, broadcast, now);
+    return null;
+  }
+  const template = broadcast.template_json === null ? null : (JSON.parse(broadcast.template_json) as Template);
+  const vars = JSON.parse(broadcast.vars) as Record<string, unknown>;
+  const quietHours = broadcast.quiet_hours === null ? null : (JSON.parse(broadcast.quiet_hours) as QuietHoursConfig);
+  const toSend: MessageRow[] = [];
+  const pageTime = pageTimeMs(ctx.store.capabilities);
+  const recipient: Omit<RecipientDraft, 'phone' | 'people'> = { broadcast, from, template, vars, quietHours, toSend };
+  page: for (let i = 0; i < pending.length; i += peoplePerStatement) {
+    const chunk = pending.slice(i, i + peoplePerStatement).map((r) => r.phone);
+    const people = await upsertConversations(trx, chunk, channel.name, from, now);
+    for (const phone of chunk) {
+      if (Date.now() - now > pageTime) break page;
+      await dispatchOne(trx, ctx, { ...recipient, phone, people });
+    }
+  }
+  await queueSends(trx, ctx, toSend, perSecond === undefined ? null : { channel: channel.name, from, perSecond });
+  return now;
+}
+
+interface RecipientDraft {
+  broadcast: BroadcastRow;
+  phone: string;
+  from: string;
+  people: Map<string, { contact: ContactRow; conversation: ConversationRow }>;
+  template: Template | null;
+  vars: Record<string, unknown>;
+  quietHours: QuietHoursConfig | null;
+  /** The texts to go now, whose send jobs the page queues at its end. */
+  toSend: MessageRow[];
+}
+
+/** One recipient's text written and queued (or deferred, or recorded refused), or the recipient skipped. */
+async function dispatchOne(trx: Kysely<Database>, ctx: EngineContext, r: RecipientDraft): Promise<void> {
+  const { broadcast, phone } = r;
+  const { contact, conversation } = r.people.get(phone)!;
+  let body = broadcast.body ?? '';
+  if (r.template !== null) {
+    const rendered = renderForReader(r.template, readerOf(contact, phone), r.vars, ctx.config);
+    if (rendered.missing.length + rendered.invalid.length > 0) {
+      await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: 'template_vars_missing' });
+      return;
+    }
+    body = rendered.text;
+  }
+  try {
+    const message = await queueOutbound(
+      trx,
+      ctx,
+      {
+        channel: broadcast.channel,
+        from: r.from,
+        to: phone,
+        body,
+        template: broadcast.template,
+        quietHours: r.quietHours,
+        broadcastId: broadcast.id,
+        conversation,
+        deferSend: (row) => r.toSend.push(row),
+      },
+      // An opted-out recipient's message is recorded failed (`opted_out`): counted, and visible in their conversation.
+      { onSuppressed: 'record' },
+    );
+    await settleRecipient(trx, broadcast.id, phone, { state: 'dispatched', message_id: message.id });
+  } catch (error) {
+    // Refused before anything was written (a text too long once written for this contact): this recipient only.
+    if (!(error instanceof ParleyError)) throw error;
+    await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: error.code });
+  }
+}
+
+/** Queues the page's send jobs, each at its own slot on the sender's clock when the channel has a rate limit. */
+async function queueSends(
+  trx: Kysely<Database>,
+  ctx: EngineContext,
+  messages: MessageRow[],
+  sender: { channel: string; from: string; perSecond: number } | null,
+): Promise<void> {
+  if (messages.length === 0) return;
+  const now = Date.now();
+  const spacing = sender === null ? 0 : spacingMs(sender.perSecond);
+  const first =
+    sender === null
+      ? now
+      : await reserveSenderSlots(trx, sender.channel, sender.from, sender.perSecond, messages.length, now + commitMarginMs);
+  await enqueueMany(
+    trx,
+    messages.map((message, i) => {
+      const slotAt = first + i * spacing;
+      return {
+        kind: 'message.send' as const,
+        payload: sender === null ? { messageId: message.id } : { messageId: message.id, slotAt },
+        options: {
+          groupKey: sendGroup(message.to_number),
+          runAt: slotAt,
+          priority: sendPriority(message.origin),
+          maxAttempts: ctx.config.queue.max_attempts,
+          now,
+        },
+      };
+    }),
+  );
+}
+
+async function complete(trx: Kysely<Database>, broadcast: BroadcastRow, now: number): Promise<void> {
+  await setState(trx, broadcast.id, { state: 'completed', finished_at: now });
+  const { n } = await trx
+    .selectFrom('broadcast_recipients')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('broadcast_id', '=', broadcast.id)
+    .executeTakeFirstOrThrow();
+  await recordEvent(trx, 'broadcast.completed', { broadcast_id: broadcast.id, channel: broadcast.channel, recipients: Number(n) }, { now });
+}
+
+function settleRecipient(
+  trx: Kysely<Database>,
+  broadcastId: string,
+  phone: string,
+  changes: { state: 'dispatched' | 'skipped'; message_id?: string; error?: string },
+) {
+  return trx.updateTable('broadcast_recipients').set(changes).where('broadcast_id', '=', broadcastId).where('phone', '=', phone).execute();
+}
+
+/** A cancelled broadcast: its pending recipients cancelled, then its texts that have not gone withdrawn, a page at a time. */
+async function withdraw(trx: Kysely<Database>, broadcast: BroadcastRow, now: number): Promise<NextRun> {
+  const cancelled = await trx
+    .updateTable('broadcast_recipients')
+    .set({ state: 'cancelled' })
+    .where('broadcast_id', '=', broadcast.id)
+    .where('phone', 'in', (eb) =>
+      eb
+        .selectFrom('broadcast_recipients')
+        .select('phone')
+        .where('broadcast_id', '=', broadcast.id)
+        .where(sql<boolean>`state = ${sql.lit('pending')}`)
+        .limit(fillPage),
+    )
+    .executeTakeFirst();
+  if (Number(cancelled.numUpdatedRows) > 0) return now;
+  const unsent = await trx
+    .selectFrom('messages')
+    .select('id')
+    .where('broadcast_id', '=', broadcast.id)
+    .where('status', 'in', ['scheduled', 'queued'])
+    .limit(cancelPage)
+    .execute();
+  for (const { id } of unsent) await withdrawUnsent(trx, id, now);
+  if (unsent.length === cancelPage) return now;
+  await setState(trx, broadcast.id, { finished_at: now });
+  return null;
+}
