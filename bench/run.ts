@@ -3,75 +3,130 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchClassify } from './classify.js';
 import { benchConversations } from './conversations.js';
 import { benchIngest, type IngestFigures } from './ingest.js';
+import { benchPipeline, type PipelineFigures } from './pipeline.js';
 import { benchWebhooks } from './webhooks.js';
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
-const classifier = await benchClassify();
-console.log('\nReply classifier (one core, this process)');
-console.log(`  classify:             ${round(classifier.messagesPerSecond).toLocaleString('en-US')} messages/s`);
-console.log(`  baseline (normalize): ${round(classifier.baselinePerSecond).toLocaleString('en-US')} messages/s`);
-console.log(`  ratio:                ${round(classifier.ratio, 2)}`);
-
-const ingestRuns: IngestFigures[] = [];
+// `npm run bench` runs every case; `npm run bench -- pipeline webhooks` only the named ones.
+const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'pipeline'] as const;
+const asked = process.argv.slice(2);
+const unknown = asked.filter((name) => !(cases as readonly string[]).includes(name));
+if (unknown.length > 0) {
+  console.error(`unknown bench case: ${unknown.join(', ')} (cases: ${cases.join(', ')})`);
+  process.exit(2);
+}
+const runs = (name: (typeof cases)[number]) => asked.length === 0 || asked.includes(name);
+const results: Record<string, unknown> = { at: new Date().toISOString() };
 let durable = true;
-for (const worker of [false, true]) {
-  const ingest = await benchIngest(worker);
-  ingestRuns.push(ingest);
-  console.log(
-    `\nIngest${worker ? ' while routing and replying (worker on, same core)' : ' alone (worker off)'}: signed generic webhooks, SQLite synchronous=FULL, ${ingest.connections} connections, ${ingest.durationSeconds}s per run`,
-  );
-  console.log(`  servers pinned to one core: ${ingest.pinned ? 'yes (taskset)' : 'no (taskset unavailable)'}`);
-  console.log(
-    `  parley:   ${round(ingest.parley.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.parley.p50} ms  p99 ${ingest.parley.p99} ms  non-2xx ${ingest.parley.non2xx}  errors ${ingest.parley.errors}`,
-  );
-  console.log(
-    `  baseline: ${round(ingest.baseline.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.baseline.p50} ms  p99 ${ingest.baseline.p99} ms  (bare node:http)`,
-  );
-  console.log(`  ratio:    ${round(ingest.ratio, 2)}`);
-  console.log(
-    `  at ${ingest.atFixedRate.rate} req/s: p50 ${ingest.atFixedRate.p50} ms  p99 ${ingest.atFixedRate.p99} ms  (achieved ${round(ingest.atFixedRate.requestsPerSecond)} req/s, non-2xx ${ingest.atFixedRate.non2xx})`,
-  );
-  if (worker) {
+
+if (runs('classify')) {
+  const classifier = await benchClassify();
+  results.classifier = classifier;
+  console.log('\nReply classifier (one core, this process)');
+  console.log(`  classify:             ${round(classifier.messagesPerSecond).toLocaleString('en-US')} messages/s`);
+  console.log(`  baseline (normalize): ${round(classifier.baselinePerSecond).toLocaleString('en-US')} messages/s`);
+  console.log(`  ratio:                ${round(classifier.ratio, 2)}`);
+}
+
+if (runs('ingest')) {
+  const ingestRuns: IngestFigures[] = [];
+  results.ingest = ingestRuns;
+  for (const worker of [false, true]) {
+    const ingest = await benchIngest(worker);
+    ingestRuns.push(ingest);
     console.log(
-      `  routed:   ${ingest.routed} of ${ingest.stored} stored, ${round(ingest.routedPerSecond).toLocaleString('en-US')} messages/s (classified, answered, replies handed to the provider: ${ingest.repliesSent})`,
+      `\nIngest${worker ? ' while routing and replying (worker on, same core)' : ' alone (worker off)'}: signed generic webhooks, SQLite synchronous=FULL, ${ingest.connections} connections, ${ingest.durationSeconds}s per run`,
+    );
+    console.log(`  servers pinned to one core: ${ingest.pinned ? 'yes (taskset)' : 'no (taskset unavailable)'}`);
+    console.log(
+      `  parley:   ${round(ingest.parley.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.parley.p50} ms  p99 ${ingest.parley.p99} ms  non-2xx ${ingest.parley.non2xx}  errors ${ingest.parley.errors}`,
+    );
+    console.log(
+      `  baseline: ${round(ingest.baseline.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.baseline.p50} ms  p99 ${ingest.baseline.p99} ms  (bare node:http)`,
+    );
+    console.log(`  ratio:    ${round(ingest.ratio, 2)}`);
+    console.log(
+      `  at ${ingest.atFixedRate.rate} req/s: p50 ${ingest.atFixedRate.p50} ms  p99 ${ingest.atFixedRate.p99} ms  (achieved ${round(ingest.atFixedRate.requestsPerSecond)} req/s, non-2xx ${ingest.atFixedRate.non2xx})`,
+    );
+    if (worker) {
+      console.log(
+        `  routed:   ${ingest.routed} of ${ingest.stored} stored, ${round(ingest.routedPerSecond).toLocaleString('en-US')} messages/s (classified, answered, replies handed to the provider: ${ingest.repliesSent})`,
+      );
+    }
+    // Every 2xx must be stored; requests in flight when a run's clock stopped may be stored without
+    // their 2xx being counted, so stored may exceed acked by at most the connections of each run.
+    const ok = ingest.stored >= ingest.acked && ingest.stored - ingest.acked <= ingest.connections * 3;
+    durable &&= ok;
+    console.log(
+      `  durable: stored ${ingest.stored} ≥ acked ${ingest.acked} (in flight at the ends of runs: ${ingest.stored - ingest.acked})${ok ? '' : '  FAILED'}`,
     );
   }
-  // Every 2xx must be stored; requests in flight when a run's clock stopped may be stored without
-  // their 2xx being counted, so stored may exceed acked by at most the connections of each run.
-  const ok = ingest.stored >= ingest.acked && ingest.stored - ingest.acked <= ingest.connections * 3;
-  durable &&= ok;
+}
+
+if (runs('webhooks')) {
+  const webhooks = await benchWebhooks();
+  results.webhooks = webhooks;
   console.log(
-    `  durable: stored ${ingest.stored} ≥ acked ${ingest.acked} (in flight at the ends of runs: ${ingest.stored - ingest.acked})${ok ? '' : '  FAILED'}`,
+    `\nEvent webhooks: ${webhooks.events} stored events delivered to a local endpoint answering 200 at once (Parley on one core)`,
+  );
+  console.log(`  parley:   ${round(webhooks.parleyPerSecond).toLocaleString('en-US')} deliveries/s (signed, logged, SQLite)`);
+  console.log(
+    `  baseline: ${round(webhooks.baselinePerSecond).toLocaleString('en-US')} signed POSTs/s (bare loop, same concurrency, own process)`,
+  );
+  console.log(`  ratio:    ${round(webhooks.ratio, 2)}`);
+  console.log(
+    `  with a second endpoint that never answers: ${round(webhooks.withHangingPerSecond).toLocaleString('en-US')} deliveries/s to the healthy one (${round(webhooks.hangingRatio, 2)} of its rate alone)`,
   );
 }
 
-const webhooks = await benchWebhooks();
-console.log(`\nEvent webhooks: ${webhooks.events} stored events delivered to a local endpoint answering 200 at once (Parley on one core)`);
-console.log(`  parley:   ${round(webhooks.parleyPerSecond).toLocaleString('en-US')} deliveries/s (signed, logged, SQLite)`);
-console.log(
-  `  baseline: ${round(webhooks.baselinePerSecond).toLocaleString('en-US')} signed POSTs/s (bare loop, same concurrency, own process)`,
-);
-console.log(`  ratio:    ${round(webhooks.ratio, 2)}`);
-console.log(
-  `  with a second endpoint that never answers: ${round(webhooks.withHangingPerSecond).toLocaleString('en-US')} deliveries/s to the healthy one (${round(webhooks.hangingRatio, 2)} of its rate alone)`,
-);
+if (runs('conversations')) {
+  const conversations = await benchConversations();
+  results.conversations = conversations;
+  console.log(
+    `\nConversations: ${conversations.conversations} texters in a flow answer at ${conversations.rate}/s; from the inbound webhook to the flow's reply at the provider (Parley on one core, SQLite)`,
+  );
+  console.log(
+    `  parley:   p50 ${round(conversations.parley.p50, 1)} ms  p99 ${round(conversations.parley.p99, 1)} ms  max ${round(conversations.parley.max, 1)} ms  (${conversations.parley.replies} replies)`,
+  );
+  console.log(
+    `  baseline: p50 ${round(conversations.baseline.p50, 1)} ms  p99 ${round(conversations.baseline.p99, 1)} ms  (bare server answering and relaying a reply at once)`,
+  );
+  console.log(`  ratio:    ${round(conversations.ratio, 3)} (baseline p99 / parley p99)`);
+}
 
-const conversations = await benchConversations();
-console.log(
-  `\nConversations: ${conversations.conversations} texters in a flow answer at ${conversations.rate}/s; from the inbound webhook to the flow's reply at the provider (Parley on one core, SQLite)`,
-);
-console.log(
-  `  parley:   p50 ${round(conversations.parley.p50, 1)} ms  p99 ${round(conversations.parley.p99, 1)} ms  max ${round(conversations.parley.max, 1)} ms  (${conversations.parley.replies} replies)`,
-);
-console.log(
-  `  baseline: p50 ${round(conversations.baseline.p50, 1)} ms  p99 ${round(conversations.baseline.p99, 1)} ms  (bare server answering and relaying a reply at once)`,
-);
-console.log(`  ratio:    ${round(conversations.ratio, 3)} (baseline p99 / parley p99)`);
+if (runs('pipeline')) {
+  const pipeline: PipelineFigures[] = [];
+  results.pipeline = pipeline;
+  for (const database of ['sqlite', 'postgres'] as const) {
+    const figures = await benchPipeline(database);
+    if (!figures) {
+      console.log(`\nPipeline on ${database}: skipped (no PostgreSQL reachable; set BENCH_DATABASE_URL)`);
+      continue;
+    }
+    pipeline.push(figures);
+    const { parley, baseline, openLoop } = figures;
+    console.log(
+      `\nPipeline on ${database}: ${parley.messages} signed webhooks from new texters, ${figures.concurrency} at a time, each stored, classified, answered and the answer handed to a local provider (Parley ${figures.pinned ? 'pinned to one core' : 'unpinned'})`,
+    );
+    console.log(
+      `  parley:   ${round(parley.messagesPerSecond).toLocaleString('en-US')} messages/s  CPU ${round(parley.cpuMsPerMessage, 3)} ms/message  SQL ${round(parley.statementsPerMessage, 1)} statements/message  ack p50 ${round(parley.ackP50, 1)} ms  p99 ${round(parley.ackP99, 1)} ms`,
+    );
+    console.log(
+      `  baseline: ${round(baseline.messagesPerSecond).toLocaleString('en-US')} messages/s  CPU ${round(baseline.cpuMsPerMessage, 3)} ms/message  (bare server answering and relaying a reply at once)`,
+    );
+    console.log(
+      `  ratio:    ${round(figures.ratio, 3)} (messages/s)  ${round(baseline.cpuMsPerMessage / parley.cpuMsPerMessage, 3)} (CPU per message)`,
+    );
+    console.log(
+      `  open loop at ${openLoop.rate}/s for ${openLoop.seconds} s: ack p50 ${round(openLoop.ackP50, 1)} ms  p99 ${round(openLoop.ackP99, 1)} ms  max ${round(openLoop.ackMax, 1)} ms  non-2xx ${openLoop.non2xx};  reply at the provider p50 ${round(openLoop.replyP50, 1)} ms  p99 ${round(openLoop.replyP99, 1)} ms  (${openLoop.replies} of ${openLoop.sent})`,
+    );
+  }
+}
 
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
-  'bench/results/latest.json',
-  `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns, webhooks, conversations }, null, 2)}\n`,
+  asked.length === 0 ? 'bench/results/latest.json' : `bench/results/latest-${asked.join('-')}.json`,
+  `${JSON.stringify(results, null, 2)}\n`,
 );
 if (!durable) process.exitCode = 1;
