@@ -98,7 +98,7 @@ if (runs('conversations')) {
 if (runs('pipeline')) {
   const pipeline: PipelineFigures[] = [];
   results.pipeline = pipeline;
-  for (const database of ['sqlite', 'postgres'] as const) {
+  for (const database of (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',') as Array<'sqlite' | 'postgres'>) {
     const figures = await benchPipeline(database);
     if (!figures) {
       console.log(`\nPipeline on ${database}: skipped (no PostgreSQL reachable; set BENCH_DATABASE_URL)`);

@@ -18,6 +18,15 @@ export async function templateValues(
     .select(['phone', 'fields', 'tags'])
     .where('id', '=', contactId)
     .executeTakeFirstOrThrow();
+  return templateValuesOf(ctx, inbound, contact);
+}
+
+/** `templateValues` from a contact the caller already read. */
+export function templateValuesOf(
+  ctx: EngineContext,
+  inbound: MessageRow,
+  contact: { phone: string; fields: string; tags: string },
+): Record<string, unknown> {
   return {
     business: ctx.config.automation.business_name,
     contact: { phone: contact.phone, fields: JSON.parse(contact.fields) as unknown, tags: JSON.parse(contact.tags) as unknown },
@@ -41,6 +50,8 @@ export async function autoReply(
   values: Record<string, unknown> | null,
   now: number,
   origin: MessageOrigin = 'automation',
+  /** Set when the caller read, in this transaction, that the texter has not opted out (queueOutbound then need not ask again). */
+  notSuppressed = false,
 ): Promise<MessageRow | null> {
   if (origin === 'automation') {
     const { max_replies, window } = ctx.config.automation.loop_protection;
@@ -68,6 +79,8 @@ export async function autoReply(
       replyToId: inbound.id,
       origin,
       conversation,
+      now,
+      ...(notSuppressed ? { suppressed: false } : {}),
     },
     { onSuppressed: 'record' },
   );

@@ -7,11 +7,12 @@ import type { ChannelConfig } from '../config.js';
 import { parleyIdParam, SendError } from '../providers/contract.js';
 import { observeProviderCalls, type ProviderCallsSeen } from '../providers/provider-http.js';
 import { enqueue } from '../queue/enqueue.js';
+import { precompile } from '../store/precompiled.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Database, MessageOrigin, MessageRow, SendAttemptOutcome, SendAttemptsTable } from '../store/schema.js';
 import { isSuppressed } from '../consent/consent.js';
 import type { EngineContext } from '../runtime/context.js';
-import { upsertContact, upsertConversation } from '../conversations/conversations.js';
+import { touchConversation, upsertContact, upsertConversation } from '../conversations/conversations.js';
 import { recordEvent } from '../events/events.js';
 import { suppressAtProviderWord } from '../consent/provider-opt-out.js';
 import { advanceStatus, applyWaitingReceipts } from './status.js';
@@ -35,14 +36,25 @@ export interface OutboundDraft {
   replyToId?: string | null;
   /** Who is sending; only `compliance` (the opt-out confirmation) may reach a suppressed number. */
   origin?: MessageOrigin;
-  /** The conversation, when the caller already holds it (a reply): saves looking it up again. */
-  conversation?: { id: string; contact_id: string };
+  /**
+   * The conversation, when the caller already holds it (a reply): saves looking it up again. With
+   * its activity times as the caller last wrote them, it is not written again when nothing would change.
+   */
+  conversation?: { id: string; contact_id: string; last_message_at?: number; updated_at?: number };
+  /** The time the caller acts at (the router's turn), for the message's creation; now when absent. */
+  now?: number;
   /** When to send it; a time not after now sends it at once (see outbound/scheduled.ts). */
   sendAt?: number | null;
   /** The template its body was written from, kept with the message. */
   template?: string | null;
   /** Quiet hours over the channel's and the deployment's (a broadcast's own). */
   quietHours?: QuietHoursConfig | null;
+  /**
+   * Whether the recipient has opted out of this sender, when the caller read it in the same
+   * transaction and nothing since could change it (the router); read here otherwise. The send job
+   * checks again before the provider call in any case.
+   */
+  suppressed?: boolean;
 }
 
 export interface QueueOptions {
@@ -76,12 +88,12 @@ export async function queueOutbound(
   if (draft.body.length > maxBodyLength) throw new ParleyError('invalid_payload', `body: longer than ${maxBodyLength} characters.`);
 
   const origin = draft.origin ?? 'api';
-  const refused = origin !== 'compliance' && (await isSuppressed(trx, to, from));
+  const refused = origin !== 'compliance' && (draft.suppressed ?? (await isSuppressed(trx, to, from)));
   if (refused && options.onSuppressed === 'throw') {
     throw new ParleyError('opted_out', `${to} has opted out of messages from ${from}.`);
   }
 
-  const now = Date.now();
+  const now = draft.now ?? Date.now();
   const conversation = draft.conversation ?? (await upsertConversation(trx, await upsertContact(trx, to, now), channel.name, from, now));
   const contactId = conversation.contact_id;
   const { encoding, segments } = countSegments(draft.body);
@@ -130,7 +142,9 @@ export async function queueOutbound(
     await scheduleRelease(trx, row.id, sendAt!, now);
     return row;
   }
-  await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
+  if (draft.conversation?.last_message_at !== now || draft.conversation.updated_at !== now) {
+    await touchConversation(trx, { id: conversation.id, now });
+  }
   if (refused) {
     await recordEvent(
       trx,
@@ -181,8 +195,9 @@ export async function sendMessage(ctx: EngineContext, draft: OutboundDraft): Pro
  */
 export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
   return async (job, { finish, log }) => {
-    const message = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', job.payload.messageId).executeTakeFirst();
-    if (!message || (message.status !== 'queued' && message.status !== 'sending')) return;
+    const [row] = (await selectSendable(ctx.store.db, { id: job.payload.messageId })).rows;
+    if (!row || (row.status !== 'queued' && row.status !== 'sending')) return;
+    const { suppressed, ...message } = row;
 
     const fail = (errorCode: string, errorMessage: string) =>
       finish(async (trx) => {
@@ -214,7 +229,7 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
       await ctx.store.write(unknownOutcome);
     }
     // Checked again now, not only when queued: a STOP may have arrived while this waited.
-    if (message.origin !== 'compliance' && (await isSuppressed(ctx.store.db, message.to_number, message.from_number))) {
+    if (message.origin !== 'compliance' && Boolean(suppressed)) {
       return fail('opted_out', 'the recipient opted out before this was sent; not sent');
     }
     const perSecond = channel.config.rate_limit;
@@ -244,7 +259,8 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         }
       }
     }
-    if (message.status === 'queued') await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending'));
+    // One conditional update with no event: it needs no transaction of its own (see Store.writeAlone).
+    if (message.status === 'queued') await ctx.store.writeAlone((db) => advanceStatus(db, message.id, 'sending', { from: 'queued' }));
 
     let result;
     const started = Date.now();
@@ -316,12 +332,19 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         provider_message_id: result.providerMessageId,
         provider_status: result.status,
       })(trx);
-      await trx
-        .updateTable('messages')
-        .set({ provider_message_id: result.providerMessageId, updated_at: now })
-        .where('id', '=', message.id)
-        .execute();
-      await advanceStatus(trx, message.id, result.status, { now });
+      // The provider id is written with the status; a message a receipt already moved past it gets the id alone.
+      const moved = await advanceStatus(trx, message.id, result.status, {
+        now,
+        from: 'sending',
+        providerMessageId: result.providerMessageId,
+      });
+      if (!moved) {
+        await trx
+          .updateTable('messages')
+          .set({ provider_message_id: result.providerMessageId, updated_at: now })
+          .where('id', '=', message.id)
+          .execute();
+      }
       const partIds = result.partIds && result.partIds.length > 1 ? result.partIds : [result.providerMessageId];
       if (partIds.length > 1) await recordPartIds(trx, message, partIds, now);
       await applyWaitingReceipts(trx, message.channel, partIds, message.id);
@@ -374,3 +397,23 @@ async function recordPartIds(trx: Kysely<Database>, message: MessageRow, partIds
     .onConflict((oc) => oc.columns(['channel', 'provider_message_id']).doNothing())
     .execute();
 }
+
+// Every send starts here: the message and, in the same read, whether its recipient has opted out
+// of its sender (asked again now, not only when it was queued: a STOP may have come meanwhile).
+const selectSendable = precompile(['id'], (db, p: { id: string }) =>
+  db
+    .selectFrom('messages as m')
+    .selectAll('m')
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('suppressions as s')
+            .select('s.phone')
+            .whereRef('s.phone', '=', 'm.to_number')
+            .where((w) => w.or([w('s.scope', '=', w.ref('m.from_number')), w('s.scope', '=', '*')])),
+        )
+        .as('suppressed'),
+    )
+    .where('m.id', '=', p.id),
+);
