@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { precompile } from '../store/precompiled.js';
 import type { ConversationRow, Database } from '../store/schema.js';
 import { recordEvent, type NeedsHumanReason } from '../events/events.js';
 
@@ -10,11 +11,7 @@ import { recordEvent, type NeedsHumanReason } from '../events/events.js';
  */
 export async function handOff(trx: Kysely<Database>, conversation: ConversationRow, reason: NeedsHumanReason, now: number): Promise<void> {
   if (conversation.status === 'needs_human' && (reason !== 'auto_reply_loop' || conversation.needs_human_reason === reason)) return;
-  await trx
-    .updateTable('conversations')
-    .set({ status: 'needs_human', needs_human_reason: reason, updated_at: now })
-    .where('id', '=', conversation.id)
-    .execute();
+  await markNeedsHuman(trx, { id: conversation.id, reason, now });
   conversation.status = 'needs_human';
   conversation.needs_human_reason = reason;
   await recordEvent(
@@ -42,3 +39,8 @@ export async function closeConversation(trx: Kysely<Database>, conversation: Con
   );
   return true;
 }
+
+// Most unanswered messages end here: compiled once (see store/precompiled.ts).
+const markNeedsHuman = precompile(['id', 'reason', 'now'], (db, p: { id: string; reason: string; now: number }) =>
+  db.updateTable('conversations').set({ status: 'needs_human', needs_human_reason: p.reason, updated_at: p.now }).where('id', '=', p.id),
+);

@@ -136,7 +136,7 @@ export async function queueOutbound(
     created_at: now,
     updated_at: now,
   };
-  await trx.insertInto('messages').values(row).execute();
+  await insertMessage(trx, row);
   if (scheduled) {
     // The conversation's activity moves when the text goes, not now.
     await scheduleRelease(trx, row.id, sendAt!, now);
@@ -372,11 +372,73 @@ async function recordSendAttempt(
   trx: Kysely<Database>,
   row: Omit<Insertable<SendAttemptsTable>, 'duration_ms'> & { duration_ms?: number },
 ): Promise<void> {
-  await trx
-    .insertInto('send_attempts')
-    .values({ ...row, duration_ms: row.duration_ms ?? Date.now() - row.started_at })
-    .execute();
+  await insertSendAttempt(trx, {
+    message_id: row.message_id,
+    attempt: row.attempt,
+    started_at: row.started_at,
+    duration_ms: row.duration_ms ?? Date.now() - row.started_at,
+    outcome: row.outcome,
+    http_status: row.http_status ?? null,
+    provider_message_id: row.provider_message_id ?? null,
+    provider_status: row.provider_status ?? null,
+    error_kind: row.error_kind ?? null,
+    error_code: row.error_code ?? null,
+    error_message: row.error_message ?? null,
+  });
 }
+
+type SendAttemptValues = Omit<Insertable<SendAttemptsTable>, 'id'>;
+const sendAttemptColumns = [
+  'message_id',
+  'attempt',
+  'started_at',
+  'duration_ms',
+  'outcome',
+  'http_status',
+  'provider_message_id',
+  'provider_status',
+  'error_kind',
+  'error_code',
+  'error_message',
+] as const satisfies ReadonlyArray<keyof SendAttemptValues>;
+// Every column is bound: a column added to the table and not listed here fails to compile.
+const everyAttemptColumn: Exclude<keyof SendAttemptValues, (typeof sendAttemptColumns)[number]> extends never ? true : never = true;
+void everyAttemptColumn;
+// One per provider call: compiled once (see store/precompiled.ts).
+const insertSendAttempt = precompile(sendAttemptColumns, (db, p: Required<SendAttemptValues>) => db.insertInto('send_attempts').values(p));
+
+type MessageValues = Required<Insertable<Database['messages']>>;
+const messageColumns = [
+  'id',
+  'conversation_id',
+  'direction',
+  'channel',
+  'from_number',
+  'to_number',
+  'body',
+  'media_urls',
+  'provider_message_id',
+  'status',
+  'provider_status',
+  'error_code',
+  'error_message',
+  'segments',
+  'encoding',
+  'reply_to_id',
+  'origin',
+  'intent',
+  'provider_time',
+  'processed_at',
+  'send_at',
+  'template',
+  'routing',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof MessageValues>;
+const everyMessageColumn: Exclude<keyof MessageValues, (typeof messageColumns)[number]> extends never ? true : never = true;
+void everyMessageColumn;
+// Every queued text: compiled once (see store/precompiled.ts).
+const insertMessage = precompile(messageColumns, (db, p: MessageValues) => db.insertInto('messages').values(p));
 
 /** Keeps the provider id of every part, so each part's receipt finds the message (see outbound/status.ts). */
 async function recordPartIds(trx: Kysely<Database>, message: MessageRow, partIds: string[], now: number): Promise<void> {

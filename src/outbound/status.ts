@@ -250,13 +250,27 @@ export async function applyWaitingReceipts(
   providerMessageIds: string[],
   messageId: string,
 ): Promise<void> {
-  const waiting = await trx
-    .selectFrom('status_receipts')
-    .selectAll()
-    .where('channel', '=', channel)
-    .where('provider_message_id', 'in', providerMessageIds)
-    .where('applied_at', 'is', null)
-    .orderBy('id')
-    .execute();
+  const waiting =
+    providerMessageIds.length === 1
+      ? (await selectWaitingReceipts(trx, { channel, provider_message_id: providerMessageIds[0]! })).rows
+      : await trx
+          .selectFrom('status_receipts')
+          .selectAll()
+          .where('channel', '=', channel)
+          .where('provider_message_id', 'in', providerMessageIds)
+          .where('applied_at', 'is', null)
+          .orderBy('id')
+          .execute();
   for (const receipt of waiting) await applyReceipt(trx, receipt, messageId);
 }
+
+// Every send of one part asks this: compiled once (see store/precompiled.ts).
+const selectWaitingReceipts = precompile(['channel', 'provider_message_id'], (db, p: { channel: string; provider_message_id: string }) =>
+  db
+    .selectFrom('status_receipts')
+    .selectAll()
+    .where('channel', '=', p.channel)
+    .where('provider_message_id', '=', p.provider_message_id)
+    .where('applied_at', 'is', null)
+    .orderBy('id'),
+);

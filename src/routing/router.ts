@@ -213,6 +213,10 @@ async function acknowledge(
     // Only reached when the texter has not opted out, read in this transaction (decide).
     true,
   );
-  if (sent) await trx.updateTable('conversations').set({ acknowledged_at: now }).where('id', '=', conversation.id).execute();
+  if (sent) await markAcknowledged(trx, { id: conversation.id, now });
   return sent !== null;
 }
+
+const markAcknowledged = precompile(['id', 'now'], (db, p: { id: string; now: number }) =>
+  db.updateTable('conversations').set({ acknowledged_at: p.now }).where('id', '=', p.id),
+);
