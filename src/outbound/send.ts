@@ -7,7 +7,7 @@ import type { ChannelConfig } from '../config.js';
 import { parleyIdParam, SendError } from '../providers/contract.js';
 import { observeProviderCalls, type ProviderCallsSeen } from '../providers/provider-http.js';
 import { enqueue } from '../queue/enqueue.js';
-import { precompile } from '../store/precompiled.js';
+import { everyColumn, precompile } from '../store/precompiled.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Database, MessageOrigin, MessageRow, SendAttemptOutcome, SendAttemptsTable } from '../store/schema.js';
 import { isSuppressed } from '../consent/consent.js';
@@ -388,7 +388,7 @@ async function recordSendAttempt(
 }
 
 type SendAttemptValues = Omit<Insertable<SendAttemptsTable>, 'id'>;
-const sendAttemptColumns = [
+const sendAttemptColumns = everyColumn<SendAttemptValues>()([
   'message_id',
   'attempt',
   'started_at',
@@ -400,15 +400,12 @@ const sendAttemptColumns = [
   'error_kind',
   'error_code',
   'error_message',
-] as const satisfies ReadonlyArray<keyof SendAttemptValues>;
-// Every column is bound: a column added to the table and not listed here fails to compile.
-const everyAttemptColumn: Exclude<keyof SendAttemptValues, (typeof sendAttemptColumns)[number]> extends never ? true : never = true;
-void everyAttemptColumn;
+]);
 // One per provider call: compiled once (see store/precompiled.ts).
 const insertSendAttempt = precompile(sendAttemptColumns, (db, p: Required<SendAttemptValues>) => db.insertInto('send_attempts').values(p));
 
 type MessageValues = Required<Insertable<Database['messages']>>;
-const messageColumns = [
+const messageColumns = everyColumn<MessageValues>()([
   'id',
   'conversation_id',
   'direction',
@@ -434,9 +431,7 @@ const messageColumns = [
   'routing',
   'created_at',
   'updated_at',
-] as const satisfies ReadonlyArray<keyof MessageValues>;
-const everyMessageColumn: Exclude<keyof MessageValues, (typeof messageColumns)[number]> extends never ? true : never = true;
-void everyMessageColumn;
+]);
 // Every queued text: compiled once (see store/precompiled.ts).
 const insertMessage = precompile(messageColumns, (db, p: MessageValues) => db.insertInto('messages').values(p));
 

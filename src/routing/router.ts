@@ -185,11 +185,13 @@ async function decide(
   }
 
   const acknowledged = await acknowledge(trx, ctx, message, conversation, values(), now);
-  await handOff(trx, conversation, 'unrecognized', now);
+  // The acknowledgment's time goes with the hand-off when the conversation enters the queue now.
+  const queued = await handOff(trx, conversation, 'unrecognized', now, acknowledged ? now : null);
+  if (acknowledged && !queued) await markAcknowledged(trx, { id: conversation.id, now });
   return record('handoff', { acknowledged });
 }
 
-/** "We'll get back to you", at most once per conversation per `acknowledgment.every`. */
+/** "We'll get back to you", at most once per conversation per `acknowledgment.every`; the caller records when. */
 async function acknowledge(
   trx: Kysely<Database>,
   ctx: EngineContext,
@@ -213,7 +215,6 @@ async function acknowledge(
     // Only reached when the texter has not opted out, read in this transaction (decide).
     true,
   );
-  if (sent) await markAcknowledged(trx, { id: conversation.id, now });
   return sent !== null;
 }
 
