@@ -4,15 +4,24 @@ import { benchBroadcasts } from './broadcasts.js';
 import { benchClassify } from './classify.js';
 import { benchConversations } from './conversations.js';
 import { benchIngest, type IngestFigures } from './ingest.js';
+import { benchPipeline, type PipelineFigures } from './pipeline.js';
 import { benchWebhooks } from './webhooks.js';
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
-// BENCH_ONLY=broadcasts,conversations runs only those cases.
-const only = process.env.BENCH_ONLY?.split(',');
-const wanted = (name: string) => only === undefined || only.includes(name);
-const results: Record<string, unknown> = { at: new Date().toISOString() };
 
-if (wanted('classify')) {
+// `npm run bench` runs every case; `npm run bench -- pipeline webhooks` only the named ones.
+const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'broadcasts', 'pipeline'] as const;
+const asked = process.argv.slice(2);
+const unknown = asked.filter((name) => !(cases as readonly string[]).includes(name));
+if (unknown.length > 0) {
+  console.error(`unknown bench case: ${unknown.join(', ')} (cases: ${cases.join(', ')})`);
+  process.exit(2);
+}
+const runs = (name: (typeof cases)[number]) => asked.length === 0 || asked.includes(name);
+const results: Record<string, unknown> = { at: new Date().toISOString() };
+let durable = true;
+
+if (runs('classify')) {
   const classifier = await benchClassify();
   results.classifier = classifier;
   console.log('\nReply classifier (one core, this process)');
@@ -21,41 +30,42 @@ if (wanted('classify')) {
   console.log(`  ratio:                ${round(classifier.ratio, 2)}`);
 }
 
-const ingestRuns: IngestFigures[] = [];
-let durable = true;
-for (const worker of wanted('ingest') ? [false, true] : []) {
-  const ingest = await benchIngest(worker);
-  ingestRuns.push(ingest);
-  console.log(
-    `\nIngest${worker ? ' while routing and replying (worker on, same core)' : ' alone (worker off)'}: signed generic webhooks, SQLite synchronous=FULL, ${ingest.connections} connections, ${ingest.durationSeconds}s per run`,
-  );
-  console.log(`  servers pinned to one core: ${ingest.pinned ? 'yes (taskset)' : 'no (taskset unavailable)'}`);
-  console.log(
-    `  parley:   ${round(ingest.parley.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.parley.p50} ms  p99 ${ingest.parley.p99} ms  non-2xx ${ingest.parley.non2xx}  errors ${ingest.parley.errors}`,
-  );
-  console.log(
-    `  baseline: ${round(ingest.baseline.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.baseline.p50} ms  p99 ${ingest.baseline.p99} ms  (bare node:http)`,
-  );
-  console.log(`  ratio:    ${round(ingest.ratio, 2)}`);
-  console.log(
-    `  at ${ingest.atFixedRate.rate} req/s: p50 ${ingest.atFixedRate.p50} ms  p99 ${ingest.atFixedRate.p99} ms  (achieved ${round(ingest.atFixedRate.requestsPerSecond)} req/s, non-2xx ${ingest.atFixedRate.non2xx})`,
-  );
-  if (worker) {
+if (runs('ingest')) {
+  const ingestRuns: IngestFigures[] = [];
+  results.ingest = ingestRuns;
+  for (const worker of [false, true]) {
+    const ingest = await benchIngest(worker);
+    ingestRuns.push(ingest);
     console.log(
-      `  routed:   ${ingest.routed} of ${ingest.stored} stored, ${round(ingest.routedPerSecond).toLocaleString('en-US')} messages/s (classified, answered, replies handed to the provider: ${ingest.repliesSent})`,
+      `\nIngest${worker ? ' while routing and replying (worker on, same core)' : ' alone (worker off)'}: signed generic webhooks, SQLite synchronous=FULL, ${ingest.connections} connections, ${ingest.durationSeconds}s per run`,
+    );
+    console.log(`  servers pinned to one core: ${ingest.pinned ? 'yes (taskset)' : 'no (taskset unavailable)'}`);
+    console.log(
+      `  parley:   ${round(ingest.parley.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.parley.p50} ms  p99 ${ingest.parley.p99} ms  non-2xx ${ingest.parley.non2xx}  errors ${ingest.parley.errors}`,
+    );
+    console.log(
+      `  baseline: ${round(ingest.baseline.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.baseline.p50} ms  p99 ${ingest.baseline.p99} ms  (bare node:http)`,
+    );
+    console.log(`  ratio:    ${round(ingest.ratio, 2)}`);
+    console.log(
+      `  at ${ingest.atFixedRate.rate} req/s: p50 ${ingest.atFixedRate.p50} ms  p99 ${ingest.atFixedRate.p99} ms  (achieved ${round(ingest.atFixedRate.requestsPerSecond)} req/s, non-2xx ${ingest.atFixedRate.non2xx})`,
+    );
+    if (worker) {
+      console.log(
+        `  routed:   ${ingest.routed} of ${ingest.stored} stored, ${round(ingest.routedPerSecond).toLocaleString('en-US')} messages/s (classified, answered, replies handed to the provider: ${ingest.repliesSent})`,
+      );
+    }
+    // Every 2xx must be stored; requests in flight when a run's clock stopped may be stored without
+    // their 2xx being counted, so stored may exceed acked by at most the connections of each run.
+    const ok = ingest.stored >= ingest.acked && ingest.stored - ingest.acked <= ingest.connections * 3;
+    durable &&= ok;
+    console.log(
+      `  durable: stored ${ingest.stored} ≥ acked ${ingest.acked} (in flight at the ends of runs: ${ingest.stored - ingest.acked})${ok ? '' : '  FAILED'}`,
     );
   }
-  // Every 2xx must be stored; requests in flight when a run's clock stopped may be stored without
-  // their 2xx being counted, so stored may exceed acked by at most the connections of each run.
-  const ok = ingest.stored >= ingest.acked && ingest.stored - ingest.acked <= ingest.connections * 3;
-  durable &&= ok;
-  console.log(
-    `  durable: stored ${ingest.stored} ≥ acked ${ingest.acked} (in flight at the ends of runs: ${ingest.stored - ingest.acked})${ok ? '' : '  FAILED'}`,
-  );
 }
 
-if (ingestRuns.length > 0) results.ingest = ingestRuns;
-if (wanted('webhooks')) {
+if (runs('webhooks')) {
   const webhooks = await benchWebhooks();
   results.webhooks = webhooks;
   console.log(
@@ -71,7 +81,7 @@ if (wanted('webhooks')) {
   );
 }
 
-if (wanted('conversations')) {
+if (runs('conversations')) {
   const conversations = await benchConversations();
   results.conversations = conversations;
   console.log(
@@ -86,7 +96,7 @@ if (wanted('conversations')) {
   console.log(`  ratio:    ${round(conversations.ratio, 3)} (baseline p99 / parley p99)`);
 }
 
-if (wanted('broadcasts')) {
+if (runs('broadcasts')) {
   const broadcasts = await benchBroadcasts();
   results.broadcasts = broadcasts;
   console.log(
@@ -107,6 +117,38 @@ if (wanted('broadcasts')) {
   console.log(`    ratio:                      ${round(broadcasts.latencyRatio, 3)} (baseline p99 / p99 while broadcasting)`);
 }
 
+if (runs('pipeline')) {
+  const pipeline: PipelineFigures[] = [];
+  results.pipeline = pipeline;
+  for (const database of (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',') as Array<'sqlite' | 'postgres'>) {
+    const figures = await benchPipeline(database);
+    if (!figures) {
+      console.log(`\nPipeline on ${database}: skipped (no PostgreSQL reachable; set BENCH_DATABASE_URL)`);
+      continue;
+    }
+    pipeline.push(figures);
+    const { parley, baseline, openLoop } = figures;
+    console.log(
+      `\nPipeline on ${database}: ${parley.messages} signed webhooks from new texters, ${figures.concurrency} at a time, each stored, classified, answered and the answer handed to a local provider (Parley ${figures.pinned ? 'pinned to one core' : 'unpinned'})`,
+    );
+    console.log(
+      `  parley:   ${round(parley.messagesPerSecond).toLocaleString('en-US')} messages/s  CPU ${round(parley.cpuMsPerMessage, 3)} ms/message  SQL ${round(parley.statementsPerMessage, 1)} statements/message  ack p50 ${round(parley.ackP50, 1)} ms  p99 ${round(parley.ackP99, 1)} ms`,
+    );
+    console.log(
+      `  baseline: ${round(baseline.messagesPerSecond).toLocaleString('en-US')} messages/s  CPU ${round(baseline.cpuMsPerMessage, 3)} ms/message  (bare server answering and relaying a reply at once)`,
+    );
+    console.log(
+      `  ratio:    ${round(figures.ratio, 3)} (messages/s)  ${round(baseline.cpuMsPerMessage / parley.cpuMsPerMessage, 3)} (CPU per message)`,
+    );
+    console.log(
+      `  open loop at ${openLoop.rate}/s for ${openLoop.seconds} s: ack p50 ${round(openLoop.ackP50, 1)} ms  p99 ${round(openLoop.ackP99, 1)} ms  max ${round(openLoop.ackMax, 1)} ms  non-2xx ${openLoop.non2xx};  reply at the provider p50 ${round(openLoop.replyP50, 1)} ms  p99 ${round(openLoop.replyP99, 1)} ms  (${openLoop.replies} of ${openLoop.sent})`,
+    );
+  }
+}
+
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(
+  asked.length === 0 ? 'bench/results/latest.json' : `bench/results/latest-${asked.join('-')}.json`,
+  `${JSON.stringify(results, null, 2)}\n`,
+);
 if (!durable) process.exitCode = 1;

@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { configFromObject } from '../src/config.js';
-import { newId } from '../src/core/ids.js';
 import { openStore } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
-import { enqueueDeliveries } from '../src/events/fan-out.js';
+import { recordEvent } from '../src/events/events.js';
 import { newEndpointSecret } from '../src/core/webhook-signature.js';
 import { startChild } from './child.js';
 import { pinSelf } from './ingest.js';
@@ -82,21 +81,20 @@ export async function seed(database: string, endpoints: Array<{ url: string; eve
   for (let start = 0; start < events; start += 500) {
     await store.write(async (trx) => {
       for (let i = start; i < Math.min(events, start + 500); i++) {
-        const id = newId('evt');
-        const data = JSON.stringify({
-          message_id: `msg_${i}`,
-          conversation_id: 'conv_1',
-          channel: 'main',
-          from: '+15551234567',
-          to: '+18005550100',
-          body: 'YES',
-          media_urls: [],
-        });
-        await trx
-          .insertInto('events')
-          .values({ id, type: 'message.received', occurred_at: now, contact_id: null, message_id: null, data })
-          .execute();
-        await enqueueDeliveries(trx, { id, type: 'message.received', contactId: null, now });
+        await recordEvent(
+          trx,
+          'message.received',
+          {
+            message_id: `msg_${i}`,
+            conversation_id: 'conv_1',
+            channel: 'main',
+            from: '+15551234567',
+            to: '+18005550100',
+            body: 'YES',
+            media_urls: [],
+          },
+          { now },
+        );
       }
     });
   }

@@ -9,10 +9,14 @@ const insertContact = precompile(['id', 'phone', 'now'], (db, p: { id: string; p
   db
     .insertInto('contacts')
     .values({ id: p.id, phone: p.phone, created_at: p.now, updated_at: p.now })
-    .onConflict((oc) => oc.column('phone').doNothing()),
+    .onConflict((oc) => oc.column('phone').doNothing())
+    .returning('id'),
 );
 const selectContactId = precompile(['phone'], (db, p: { phone: string }) =>
   db.selectFrom('contacts').select('id').where('phone', '=', p.phone),
+);
+const selectContactDetails = precompile(['phone'], (db, p: { phone: string }) =>
+  db.selectFrom('contacts').select(['id', 'fields', 'tags']).where('phone', '=', p.phone),
 );
 
 const insertConversation = precompile(
@@ -30,7 +34,8 @@ const insertConversation = precompile(
         created_at: p.now,
         updated_at: p.now,
       })
-      .onConflict((oc) => oc.columns(['contact_id', 'channel', 'local_number']).doNothing()),
+      .onConflict((oc) => oc.columns(['contact_id', 'channel', 'local_number']).doNothing())
+      .returningAll(),
 );
 const selectConversation = precompile(
   ['contact_id', 'channel', 'local_number'],
@@ -45,7 +50,8 @@ const selectConversation = precompile(
 
 /** The contact for a phone number, created on first sight. */
 export async function upsertContact(trx: Kysely<Database>, phone: string, now: number): Promise<string> {
-  await insertContact(trx, { id: newId('ct', now), phone, now });
+  const [inserted] = (await insertContact(trx, { id: newId('ct', now), phone, now })).rows;
+  if (inserted) return inserted.id;
   const [row] = (await selectContactId(trx, { phone })).rows;
   if (!row) throw new Error(`contact for ${phone} neither inserted nor found`);
   return row.id;
@@ -59,7 +65,10 @@ export async function upsertConversation(
   localNumber: string,
   now: number,
 ): Promise<ConversationRow> {
-  await insertConversation(trx, { id: newId('conv', now), contact_id: contactId, channel, local_number: localNumber, now });
+  const [inserted] = (
+    await insertConversation(trx, { id: newId('conv', now), contact_id: contactId, channel, local_number: localNumber, now })
+  ).rows;
+  if (inserted) return inserted;
   const [row] = (await selectConversation(trx, { contact_id: contactId, channel, local_number: localNumber })).rows;
   if (!row) throw new Error(`conversation of ${contactId} on ${channel} ${localNumber} neither inserted nor found`);
   return row;
@@ -115,3 +124,61 @@ export async function upsertConversations(
   for (const contact of contacts) found.set(contact.phone, { contact, conversation: byContact.get(contact.id)! });
   return found;
 }
+
+/** What a reply's template may read of its contact. */
+export interface ContactDetails {
+  phone: string;
+  /** JSON object. */
+  fields: string;
+  /** JSON array. */
+  tags: string;
+}
+
+// Every routed message starts here: one read finds the conversation and its contact's details.
+const selectContactConversation = precompile(
+  ['phone', 'channel', 'local_number'],
+  (db, p: { phone: string; channel: string; local_number: string }) =>
+    db
+      .selectFrom('contacts as ct')
+      .leftJoin('conversations as cv', (join) =>
+        join.onRef('cv.contact_id', '=', 'ct.id').on('cv.channel', '=', p.channel).on('cv.local_number', '=', p.local_number),
+      )
+      .selectAll('cv')
+      .select(['ct.id as ct_id', 'ct.fields as ct_fields', 'ct.tags as ct_tags'])
+      .where('ct.phone', '=', p.phone),
+);
+
+/**
+ * A texter's conversation with one of the business's numbers and the contact's details, both
+ * created on first sight. The usual case (both exist) is a single read.
+ */
+export async function contactConversation(
+  trx: Kysely<Database>,
+  phone: string,
+  channel: string,
+  localNumber: string,
+  now: number,
+): Promise<{ conversation: ConversationRow; contact: ContactDetails }> {
+  const [row] = (await selectContactConversation(trx, { phone, channel, local_number: localNumber })).rows;
+  if (row?.id) {
+    const { ct_id: _id, ct_fields: fields, ct_tags: tags, ...conversation } = row;
+    return { conversation: conversation as ConversationRow, contact: { phone, fields, tags } };
+  }
+  // First sight of the conversation, or of the contact too. A contact inserted here has no fields
+  // or tags yet; one another transaction inserted meanwhile is read.
+  let contact: ContactDetails & { id: string };
+  if (row) contact = { id: row.ct_id, phone, fields: row.ct_fields, tags: row.ct_tags };
+  else {
+    const [inserted] = (await insertContact(trx, { id: newId('ct', now), phone, now })).rows;
+    const found = inserted ? { id: inserted.id, fields: '{}', tags: '[]' } : (await selectContactDetails(trx, { phone })).rows[0];
+    if (!found) throw new Error(`contact for ${phone} neither inserted nor found`);
+    contact = { ...found, phone };
+  }
+  const conversation = await upsertConversation(trx, contact.id, channel, localNumber, now);
+  return { conversation, contact: { phone, fields: contact.fields, tags: contact.tags } };
+}
+
+/** A message in or out: the conversation's last activity is now. */
+export const touchConversation = precompile(['id', 'now'], (db, p: { id: string; now: number }) =>
+  db.updateTable('conversations').set({ last_message_at: p.now, updated_at: p.now }).where('id', '=', p.id),
+);

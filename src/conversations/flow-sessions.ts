@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { recordEvent, type FlowEndOutcome } from '../events/events.js';
+import { precompile } from '../store/precompiled.js';
 import type { Database, FlowSessionsTable } from '../store/schema.js';
 
 // Flow-session rows as the rest of the engine sees them: which session a texter is in, and ending
@@ -10,14 +11,18 @@ export type SessionRow = Selectable<FlowSessionsTable>;
 
 /** The texter's running session on one business number, if any. */
 export async function activeSession(db: Kysely<Database>, phone: string, localNumber: string): Promise<SessionRow | undefined> {
-  return db
+  return (await selectActiveSession(db, { phone, local_number: localNumber })).rows[0];
+}
+
+// Asked for every routed message: compiled once (see store/precompiled.ts).
+const selectActiveSession = precompile(['phone', 'local_number'], (db, p: { phone: string; local_number: string }) =>
+  db
     .selectFrom('flow_sessions')
     .selectAll()
-    .where('phone', '=', phone)
-    .where('local_number', '=', localNumber)
-    .where('status', '=', 'active')
-    .executeTakeFirst();
-}
+    .where('phone', '=', p.phone)
+    .where('local_number', '=', p.local_number)
+    .where('status', '=', 'active'),
+);
 
 /** Ends a session other than by its flow: opted out, replaced. */
 export async function endSession(

@@ -1,9 +1,9 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { MessageStatus } from '../core/message-status.js';
 import { precompile } from '../store/precompiled.js';
 import type { Database } from '../store/schema.js';
-import { enqueueDeliveries } from './fan-out.js';
+import { enqueueDeliveries, type EnabledEndpoint } from './fan-out.js';
 
 // The event catalog: each state change Parley reports, and the data it carries. Events are written
 // in the transaction of the change they describe, so none is ever lost or invented.
@@ -113,15 +113,18 @@ export async function recordEvent<T extends EventType>(
 ): Promise<string> {
   const now = refs.now ?? Date.now();
   const id = newId('evt', now);
-  await insertEvent(trx, {
-    id,
-    type,
-    occurred_at: now,
-    contact_id: refs.contactId ?? null,
-    message_id: refs.messageId ?? null,
-    data: JSON.stringify(data),
-  });
-  await enqueueDeliveries(trx, { id, type, contactId: refs.contactId ?? null, now });
+  const [inserted] = (
+    await insertEvent(trx, {
+      id,
+      type,
+      occurred_at: now,
+      contact_id: refs.contactId ?? null,
+      message_id: refs.messageId ?? null,
+      data: JSON.stringify(data),
+      separator: endpointSeparator,
+    })
+  ).rows;
+  await enqueueDeliveries(trx, { id, type, contactId: refs.contactId ?? null, now }, parseEnabledEndpoints(inserted?.endpoints ?? null));
   return id;
 }
 
@@ -141,9 +144,42 @@ export async function deleteEvents(
   return { events: Number(deleted.numDeletedRows), deliveries: Number(gone.numDeletedRows), attempts: Number(attempts.numDeletedRows) };
 }
 
-// Nearly every job records an event: compiled once (see store/precompiled.ts).
+// Nearly every job records an event: compiled once (see store/precompiled.ts). The same statement
+// reads the enabled endpoints the event fans out to (a subquery in RETURNING, which SQLite and
+// PostgreSQL both take): on PostgreSQL that is one round trip per event instead of two. One line
+// per endpoint: its id, whether it is ordered, and its event types (JSON, which has no newline).
 const insertEvent = precompile(
-  ['id', 'type', 'occurred_at', 'contact_id', 'message_id', 'data'],
-  (db, p: { id: string; type: string; occurred_at: number; contact_id: string | null; message_id: string | null; data: string }) =>
-    db.insertInto('events').values(p),
+  ['id', 'type', 'occurred_at', 'contact_id', 'message_id', 'data', 'separator'],
+  (
+    db,
+    p: {
+      id: string;
+      type: string;
+      occurred_at: number;
+      contact_id: string | null;
+      message_id: string | null;
+      data: string;
+      separator: string;
+    },
+  ) =>
+    db
+      .insertInto('events')
+      .values({ id: p.id, type: p.type, occurred_at: p.occurred_at, contact_id: p.contact_id, message_id: p.message_id, data: p.data })
+      .returning(
+        sql<
+          string | null
+        >`(select string_agg(e.id || ' ' || e.ordered || ' ' || e.event_types, ${p.separator}) from endpoints e where e.status = 'enabled')`.as(
+          'endpoints',
+        ),
+      ),
 );
+
+const endpointSeparator = '\n';
+
+function parseEnabledEndpoints(lines: string | null): EnabledEndpoint[] {
+  if (lines === null) return [];
+  return lines.split(endpointSeparator).map((line) => {
+    const [id, ordered] = line.split(' ', 2) as [string, string];
+    return { id, ordered: Number(ordered), event_types: line.slice(id.length + ordered.length + 2) };
+  });
+}

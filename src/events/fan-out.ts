@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.js';
-import { precompile } from '../store/precompiled.js';
 import type { Database } from '../store/schema.js';
 import { enqueueAttempt } from './attempt-job.js';
 import { takeOrderHead } from './ordering.js';
@@ -14,8 +13,9 @@ import { takeOrderHead } from './ordering.js';
 export async function enqueueDeliveries(
   trx: Kysely<Database>,
   event: { id: string; type: string; contactId: string | null; now: number },
+  /** The enabled endpoints, read by the event's own insert (events.ts), in the same transaction. */
+  endpoints: EnabledEndpoint[],
 ): Promise<void> {
-  const endpoints = (await selectEnabledEndpoints(trx, {})).rows;
   for (const endpoint of endpoints) {
     const types = JSON.parse(endpoint.event_types) as string[];
     if (types.length > 0 && !types.includes(event.type)) continue;
@@ -43,7 +43,10 @@ export async function enqueueDeliveries(
   }
 }
 
-// Run with every event: compiled once (see store/precompiled.ts).
-const selectEnabledEndpoints = precompile([], (db) =>
-  db.selectFrom('endpoints').select(['id', 'event_types', 'ordered']).where('status', '=', 'enabled'),
-);
+export interface EnabledEndpoint {
+  id: string;
+  /** 1 when the endpoint keeps one delivery per contact in flight. */
+  ordered: number;
+  /** JSON list of the types it takes; empty for all. */
+  event_types: string;
+}

@@ -7,11 +7,12 @@ import type { ChannelConfig } from '../config.js';
 import { parleyIdParam, SendError } from '../providers/contract.js';
 import { observeProviderCalls, type ProviderCallsSeen } from '../providers/provider-http.js';
 import { enqueue } from '../queue/enqueue.js';
+import { everyColumn, precompile } from '../store/precompiled.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Database, MessageOrigin, MessageRow, SendAttemptOutcome, SendAttemptsTable } from '../store/schema.js';
 import { isSuppressed } from '../consent/consent.js';
 import type { EngineContext } from '../runtime/context.js';
-import { upsertContact, upsertConversation } from '../conversations/conversations.js';
+import { touchConversation, upsertContact, upsertConversation } from '../conversations/conversations.js';
 import { recordEvent } from '../events/events.js';
 import { suppressAtProviderWord } from '../consent/provider-opt-out.js';
 import { advanceStatus, applyWaitingReceipts } from './status.js';
@@ -35,8 +36,13 @@ export interface OutboundDraft {
   replyToId?: string | null;
   /** Who is sending; only `compliance` (the opt-out confirmation) may reach a suppressed number. */
   origin?: MessageOrigin;
-  /** The conversation, when the caller already holds it (a reply): saves looking it up again. */
-  conversation?: { id: string; contact_id: string };
+  /**
+   * The conversation, when the caller already holds it (a reply): saves looking it up again. With
+   * its activity times as the caller last wrote them, it is not written again when nothing would change.
+   */
+  conversation?: { id: string; contact_id: string; last_message_at?: number; updated_at?: number };
+  /** The time the caller acts at (the router's turn), for the message's creation; now when absent. */
+  now?: number;
   /** When to send it; a time not after now sends it at once (see outbound/scheduled.ts). */
   sendAt?: number | null;
   /** The template its body was written from, kept with the message. */
@@ -50,6 +56,12 @@ export interface OutboundDraft {
    * slots on the sender's clock once the page is written); called only for a text to go now.
    */
   deferSend?: (message: MessageRow) => void;
+  /**
+   * Whether the recipient has opted out of this sender, when the caller read it in the same
+   * transaction and nothing since could change it (the router); read here otherwise. The send job
+   * checks again before the provider call in any case.
+   */
+  suppressed?: boolean;
 }
 
 export interface QueueOptions {
@@ -83,12 +95,12 @@ export async function queueOutbound(
   if (draft.body.length > maxBodyLength) throw new ParleyError('invalid_payload', `body: longer than ${maxBodyLength} characters.`);
 
   const origin = draft.origin ?? 'api';
-  const refused = origin !== 'compliance' && (await isSuppressed(trx, to, from));
+  const refused = origin !== 'compliance' && (draft.suppressed ?? (await isSuppressed(trx, to, from)));
   if (refused && options.onSuppressed === 'throw') {
     throw new ParleyError('opted_out', `${to} has opted out of messages from ${from}.`);
   }
 
-  const now = Date.now();
+  const now = draft.now ?? Date.now();
   const conversation = draft.conversation ?? (await upsertConversation(trx, await upsertContact(trx, to, now), channel.name, from, now));
   const contactId = conversation.contact_id;
   const { encoding, segments } = countSegments(draft.body);
@@ -139,13 +151,15 @@ export async function queueOutbound(
     created_at: now,
     updated_at: now,
   };
-  await trx.insertInto('messages').values(row).execute();
+  await insertMessage(trx, row);
   if (scheduled) {
     // The conversation's activity moves when the text goes, not now.
     await scheduleRelease(trx, row.id, sendAt!, now);
     return row;
   }
-  await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
+  if (draft.conversation?.last_message_at !== now || draft.conversation.updated_at !== now) {
+    await touchConversation(trx, { id: conversation.id, now });
+  }
   if (refused) {
     await recordEvent(
       trx,
@@ -200,8 +214,9 @@ export async function sendMessage(ctx: EngineContext, draft: OutboundDraft): Pro
  */
 export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
   return async (job, { finish, log }) => {
-    const message = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', job.payload.messageId).executeTakeFirst();
-    if (!message || (message.status !== 'queued' && message.status !== 'sending')) return;
+    const [row] = (await selectSendable(ctx.store.db, { id: job.payload.messageId })).rows;
+    if (!row || (row.status !== 'queued' && row.status !== 'sending')) return;
+    const { suppressed, ...message } = row;
 
     const fail = (errorCode: string, errorMessage: string) =>
       finish(async (trx) => {
@@ -233,7 +248,7 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
       await ctx.store.write(unknownOutcome);
     }
     // Checked again now, not only when queued: a STOP may have arrived while this waited.
-    if (message.origin !== 'compliance' && (await isSuppressed(ctx.store.db, message.to_number, message.from_number))) {
+    if (message.origin !== 'compliance' && Boolean(suppressed)) {
       return fail('opted_out', 'the recipient opted out before this was sent; not sent');
     }
     const perSecond = channel.config.rate_limit;
@@ -263,8 +278,10 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         }
       }
     }
-    // Over `queued` only: a broadcast's cancel may have withdrawn it since it was read.
-    if (message.status === 'queued' && !(await ctx.store.write((trx) => advanceStatus(trx, message.id, 'sending')))) return;
+    // Over `queued` only (a broadcast's cancel may have withdrawn it since it was read): one
+    // conditional update with no event, which needs no transaction of its own (see Store.writeAlone).
+    if (message.status === 'queued' && !(await ctx.store.writeAlone((db) => advanceStatus(db, message.id, 'sending', { from: 'queued' }))))
+      return;
 
     let result;
     const started = Date.now();
@@ -336,12 +353,19 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         provider_message_id: result.providerMessageId,
         provider_status: result.status,
       })(trx);
-      await trx
-        .updateTable('messages')
-        .set({ provider_message_id: result.providerMessageId, updated_at: now })
-        .where('id', '=', message.id)
-        .execute();
-      await advanceStatus(trx, message.id, result.status, { now });
+      // The provider id is written with the status; a message a receipt already moved past it gets the id alone.
+      const moved = await advanceStatus(trx, message.id, result.status, {
+        now,
+        from: 'sending',
+        providerMessageId: result.providerMessageId,
+      });
+      if (!moved) {
+        await trx
+          .updateTable('messages')
+          .set({ provider_message_id: result.providerMessageId, updated_at: now })
+          .where('id', '=', message.id)
+          .execute();
+      }
       const partIds = result.partIds && result.partIds.length > 1 ? result.partIds : [result.providerMessageId];
       if (partIds.length > 1) await recordPartIds(trx, message, partIds, now);
       await applyWaitingReceipts(trx, message.channel, partIds, message.id);
@@ -369,11 +393,68 @@ async function recordSendAttempt(
   trx: Kysely<Database>,
   row: Omit<Insertable<SendAttemptsTable>, 'duration_ms'> & { duration_ms?: number },
 ): Promise<void> {
-  await trx
-    .insertInto('send_attempts')
-    .values({ ...row, duration_ms: row.duration_ms ?? Date.now() - row.started_at })
-    .execute();
+  await insertSendAttempt(trx, {
+    message_id: row.message_id,
+    attempt: row.attempt,
+    started_at: row.started_at,
+    duration_ms: row.duration_ms ?? Date.now() - row.started_at,
+    outcome: row.outcome,
+    http_status: row.http_status ?? null,
+    provider_message_id: row.provider_message_id ?? null,
+    provider_status: row.provider_status ?? null,
+    error_kind: row.error_kind ?? null,
+    error_code: row.error_code ?? null,
+    error_message: row.error_message ?? null,
+  });
 }
+
+type SendAttemptValues = Omit<Insertable<SendAttemptsTable>, 'id'>;
+const sendAttemptColumns = everyColumn<SendAttemptValues>()([
+  'message_id',
+  'attempt',
+  'started_at',
+  'duration_ms',
+  'outcome',
+  'http_status',
+  'provider_message_id',
+  'provider_status',
+  'error_kind',
+  'error_code',
+  'error_message',
+]);
+// One per provider call: compiled once (see store/precompiled.ts).
+const insertSendAttempt = precompile(sendAttemptColumns, (db, p: Required<SendAttemptValues>) => db.insertInto('send_attempts').values(p));
+
+type MessageValues = Required<Insertable<Database['messages']>>;
+const messageColumns = everyColumn<MessageValues>()([
+  'id',
+  'conversation_id',
+  'direction',
+  'channel',
+  'from_number',
+  'to_number',
+  'body',
+  'media_urls',
+  'provider_message_id',
+  'status',
+  'provider_status',
+  'error_code',
+  'error_message',
+  'segments',
+  'encoding',
+  'reply_to_id',
+  'origin',
+  'intent',
+  'provider_time',
+  'processed_at',
+  'send_at',
+  'template',
+  'routing',
+  'created_at',
+  'updated_at',
+]);
+// Every queued text: compiled once (see store/precompiled.ts).
+const insertMessage = precompile(messageColumns, (db, p: MessageValues) => db.insertInto('messages').values(p));
 
 /** Keeps the provider id of every part, so each part's receipt finds the message (see outbound/status.ts). */
 async function recordPartIds(trx: Kysely<Database>, message: MessageRow, partIds: string[], now: number): Promise<void> {
@@ -394,3 +475,23 @@ async function recordPartIds(trx: Kysely<Database>, message: MessageRow, partIds
     .onConflict((oc) => oc.columns(['channel', 'provider_message_id']).doNothing())
     .execute();
 }
+
+// Every send starts here: the message and, in the same read, whether its recipient has opted out
+// of its sender (asked again now, not only when it was queued: a STOP may have come meanwhile).
+const selectSendable = precompile(['id'], (db, p: { id: string }) =>
+  db
+    .selectFrom('messages as m')
+    .selectAll('m')
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('suppressions as s')
+            .select('s.phone')
+            .whereRef('s.phone', '=', 'm.to_number')
+            .where((w) => w.or([w('s.scope', '=', w.ref('m.from_number')), w('s.scope', '=', '*')])),
+        )
+        .as('suppressed'),
+    )
+    .where('m.id', '=', p.id),
+);

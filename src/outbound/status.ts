@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { canAdvance, messageStatuses, withdrawableStatuses, type MessageStatus, type OutboundStatus } from '../core/message-status.js';
 import type { JobHandler } from '../queue/worker.js';
 import { precompile } from '../store/precompiled.js';
@@ -11,6 +11,13 @@ export interface StatusChange {
   providerStatus?: string | null;
   errorCode?: string | null;
   errorMessage?: string | null;
+  /** Recorded with the move (a send's answer): kept as it was when null or absent. */
+  providerMessageId?: string | null;
+  /**
+   * The status the caller read the message in (the send job): the move is then tried from it at
+   * once, and the status is read only if it has changed meanwhile.
+   */
+  from?: MessageStatus;
   now?: number;
   /** To `canceled` from `queued` too (a broadcast's cancel): see `withdrawableStatuses`. */
   withdraw?: boolean;
@@ -40,18 +47,24 @@ async function moveForward(
   const now = change.now ?? Date.now();
   const predecessors =
     change.withdraw === true && next === 'canceled' ? withdrawableStatuses : messageStatuses.filter((s) => canAdvance(s, next));
-  const [before] = (await selectStatus(trx, { id: messageId })).rows;
-  const found = before?.status ?? null;
-  if (!before || !predecessors.includes(before.status as MessageStatus)) return { moved: false, before: found };
-  const result = await moveStatus(trx, {
+  const values = {
     id: messageId,
-    from: before.status,
     to: next,
     provider_status: change.providerStatus ?? null,
     error_code: change.errorCode ?? null,
     error_message: change.errorMessage ?? null,
+    provider_message_id: change.providerMessageId ?? null,
     now,
-  });
+  };
+  // The status the caller saw, when it still holds: one conditional UPDATE, no read.
+  let result = change.from && predecessors.includes(change.from) ? await moveStatus(trx, { ...values, from: change.from }) : null;
+  let found: string | null = change.from ?? null;
+  if (!result?.numAffectedRows) {
+    const [before] = (await selectStatus(trx, { id: messageId })).rows;
+    found = before?.status ?? null;
+    if (!before || !predecessors.includes(before.status as MessageStatus)) return { moved: false, before: found };
+    result = await moveStatus(trx, { ...values, from: before.status });
+  }
   if (!result.numAffectedRows) return { moved: false, before: found };
   if (next !== 'sending') {
     await recordEvent(
@@ -60,7 +73,7 @@ async function moveForward(
       {
         message_id: messageId,
         status: next,
-        previous_status: before.status,
+        previous_status: found!,
         provider_status: change.providerStatus ?? null,
         error_code: change.errorCode ?? null,
       },
@@ -75,7 +88,7 @@ const selectStatus = precompile(['id'], (db, p: { id: string }) =>
   db.selectFrom('messages').select(['status', 'to_number']).where('id', '=', p.id),
 );
 const moveStatus = precompile(
-  ['id', 'from', 'to', 'provider_status', 'error_code', 'error_message', 'now'],
+  ['id', 'from', 'to', 'provider_status', 'error_code', 'error_message', 'provider_message_id', 'now'],
   (
     db,
     p: {
@@ -85,6 +98,7 @@ const moveStatus = precompile(
       provider_status: string | null;
       error_code: string | null;
       error_message: string | null;
+      provider_message_id: string | null;
       now: number;
     },
   ) =>
@@ -95,6 +109,7 @@ const moveStatus = precompile(
         provider_status: p.provider_status,
         error_code: p.error_code,
         error_message: p.error_message,
+        provider_message_id: sql<string | null>`coalesce(${p.provider_message_id}, provider_message_id)`,
         updated_at: p.now,
       })
       .where('id', '=', p.id)
@@ -238,13 +253,27 @@ export async function applyWaitingReceipts(
   providerMessageIds: string[],
   messageId: string,
 ): Promise<void> {
-  const waiting = await trx
-    .selectFrom('status_receipts')
-    .selectAll()
-    .where('channel', '=', channel)
-    .where('provider_message_id', 'in', providerMessageIds)
-    .where('applied_at', 'is', null)
-    .orderBy('id')
-    .execute();
+  const waiting =
+    providerMessageIds.length === 1
+      ? (await selectWaitingReceipts(trx, { channel, provider_message_id: providerMessageIds[0]! })).rows
+      : await trx
+          .selectFrom('status_receipts')
+          .selectAll()
+          .where('channel', '=', channel)
+          .where('provider_message_id', 'in', providerMessageIds)
+          .where('applied_at', 'is', null)
+          .orderBy('id')
+          .execute();
   for (const receipt of waiting) await applyReceipt(trx, receipt, messageId);
 }
+
+// Every send of one part asks this: compiled once (see store/precompiled.ts).
+const selectWaitingReceipts = precompile(['channel', 'provider_message_id'], (db, p: { channel: string; provider_message_id: string }) =>
+  db
+    .selectFrom('status_receipts')
+    .selectAll()
+    .where('channel', '=', p.channel)
+    .where('provider_message_id', '=', p.provider_message_id)
+    .where('applied_at', 'is', null)
+    .orderBy('id'),
+);

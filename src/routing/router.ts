@@ -2,15 +2,16 @@ import type { Kysely } from 'kysely';
 import { classify } from '../core/intent/classify.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { ConversationRow, Database, MessageRow } from '../store/schema.js';
-import { autoReply, templateValues } from '../outbound/auto-reply.js';
+import { autoReply, templateValuesOf } from '../outbound/auto-reply.js';
 import { consentEventData, isSuppressed, suppress, unsuppress, type ConsentChange } from '../consent/consent.js';
 import type { EngineContext } from '../runtime/context.js';
-import { upsertContact, upsertConversation } from '../conversations/conversations.js';
+import { contactConversation, touchConversation, type ContactDetails } from '../conversations/conversations.js';
 import { recordEvent, type NeedsHumanReason } from '../events/events.js';
 import { endSessionsOnOptOut } from '../conversations/flow-sessions.js';
 import { commitReplyTurn, prepareReplyTurn, type PreparedTurn } from '../sessions/turns.js';
 import { handOff } from '../conversations/handoff.js';
 import { applyRule, matchRule } from './rules.js';
+import { precompile } from '../store/precompiled.js';
 import { ruleName, type RoutingPath, type RoutingRecord } from './decision.js';
 
 /**
@@ -22,14 +23,10 @@ import { ruleName, type RoutingPath, type RoutingRecord } from './decision.js';
  */
 export function routeInboundHandler(ctx: EngineContext): JobHandler<'inbound.process'> {
   return async (job, { finish, log }) => {
-    const message = await ctx.store.db.selectFrom('messages').selectAll().where('id', '=', job.payload.messageId).executeTakeFirst();
+    const [message] = (await selectMessage(ctx.store.db, { id: job.payload.messageId })).rows;
     if (!message || message.processed_at !== null) return;
     const turn = await prepareReplyTurn(ctx, message, log);
-    await finish(async (trx) => {
-      const current = await trx.selectFrom('messages').select('processed_at').where('id', '=', message.id).executeTakeFirst();
-      if (!current || current.processed_at !== null) return;
-      await route(trx, ctx, message, Date.now(), turn);
-    });
+    await finish((trx) => route(trx, ctx, message, Date.now(), turn));
   };
 }
 
@@ -44,31 +41,44 @@ async function route(
   now: number,
   turn: PreparedTurn | null,
 ): Promise<void> {
-  const contactId = await upsertContact(trx, message.from_number, now);
-  const conversation = await upsertConversation(trx, contactId, message.channel, message.to_number, now);
+  const { conversation, contact } = await contactConversation(trx, message.from_number, message.channel, message.to_number, now);
   const wasQueued = conversation.status === 'needs_human';
   // The message joins its conversation before anything is decided: what a decision sends reads it
-  // (quiet hours let a reply go at once to a texter who just wrote in the conversation).
-  await trx.updateTable('messages').set({ conversation_id: conversation.id, updated_at: now }).where('id', '=', message.id).execute();
-  const routing = await decide(trx, ctx, message, conversation, contactId, now, turn);
+  // (quiet hours let a reply go at once to a texter who just wrote in the conversation). The same
+  // statement checks, in this transaction, that no earlier run routed it already.
+  const joined = await joinConversation(trx, { id: message.id, conversation_id: conversation.id, now });
+  if (!joined.numAffectedRows) return;
+  const routing = await decide(trx, ctx, message, conversation, contact, now, turn);
   if (!wasQueued && conversation.status === 'needs_human' && conversation.needs_human_reason)
     routing.handoff = conversation.needs_human_reason as NeedsHumanReason;
-  await trx
-    .updateTable('messages')
-    .set({ processed_at: now, intent: routing.intent, routing: JSON.stringify(routing), updated_at: now })
-    .where('id', '=', message.id)
-    .execute();
+  await markRouted(trx, { id: message.id, intent: routing.intent, routing: JSON.stringify(routing), now });
 }
+
+// Every routed message runs these: compiled once (see store/precompiled.ts).
+const selectMessage = precompile(['id'], (db, p: { id: string }) => db.selectFrom('messages').selectAll().where('id', '=', p.id));
+const joinConversation = precompile(['id', 'conversation_id', 'now'], (db, p: { id: string; conversation_id: string; now: number }) =>
+  db
+    .updateTable('messages')
+    .set({ conversation_id: p.conversation_id, updated_at: p.now })
+    .where('id', '=', p.id)
+    .where('processed_at', 'is', null),
+);
+const markRouted = precompile(['id', 'intent', 'routing', 'now'], (db, p: { id: string; intent: string; routing: string; now: number }) =>
+  db.updateTable('messages').set({ processed_at: p.now, intent: p.intent, routing: p.routing, updated_at: p.now }).where('id', '=', p.id),
+);
 
 async function decide(
   trx: Kysely<Database>,
   ctx: EngineContext,
   message: MessageRow,
   conversation: ConversationRow,
-  contactId: string,
+  contact: ContactDetails,
   now: number,
   turn: PreparedTurn | null,
 ): Promise<RoutingRecord> {
+  const contactId = conversation.contact_id;
+  // Read with the conversation: opting in or out changes no field a template reads.
+  const values = () => templateValuesOf(ctx, message, contact);
   const automation = ctx.config.automation;
   const threshold = automation.classifier.threshold;
   const optedOut = await isSuppressed(trx, message.from_number, message.to_number);
@@ -84,7 +94,10 @@ async function decide(
     ...more,
   });
 
-  await trx.updateTable('conversations').set({ last_message_at: now, updated_at: now }).where('id', '=', conversation.id).execute();
+  await touchConversation(trx, { id: conversation.id, now });
+  // What a reply queued now reads (outbound/send.ts): the conversation is already up to date.
+  conversation.last_message_at = now;
+  conversation.updated_at = now;
   await recordEvent(
     trx,
     'message.received',
@@ -122,16 +135,14 @@ async function decide(
       messageId: message.id,
       now,
     });
-    const values = await templateValues(trx, ctx, message, contactId);
-    await autoReply(trx, ctx, message, conversation, automation.opt_out.confirmation, values, now, 'compliance');
+    await autoReply(trx, ctx, message, conversation, automation.opt_out.confirmation, values(), now, 'compliance');
     return record('opt_out', { scope });
   }
 
   if (reading.intent === 'opt_in') {
     await unsuppress(trx, change);
     await recordEvent(trx, 'contact.opted_in', consentEventData(change, 'number'), { contactId, messageId: message.id, now });
-    const values = await templateValues(trx, ctx, message, contactId);
-    const sent = await autoReply(trx, ctx, message, conversation, automation.opt_in.confirmation, values, now);
+    const sent = await autoReply(trx, ctx, message, conversation, automation.opt_in.confirmation, values(), now);
     return record('opt_in', sent ? {} : { reply_held: true });
   }
 
@@ -139,15 +150,7 @@ async function decide(
   if (optedOut) return record('silent');
 
   if (reading.intent === 'help') {
-    const sent = await autoReply(
-      trx,
-      ctx,
-      message,
-      conversation,
-      automation.help.text,
-      await templateValues(trx, ctx, message, contactId),
-      now,
-    );
+    const sent = await autoReply(trx, ctx, message, conversation, automation.help.text, values(), now, 'automation', true);
     if (automation.help.handoff) await handOff(trx, conversation, 'help', now);
     return record('help', sent ? {} : { reply_held: true });
   }
@@ -181,17 +184,20 @@ async function decide(
     });
   }
 
-  const acknowledged = await acknowledge(trx, ctx, message, conversation, now);
-  await handOff(trx, conversation, 'unrecognized', now);
+  const acknowledged = await acknowledge(trx, ctx, message, conversation, values(), now);
+  // The acknowledgment's time goes with the hand-off when the conversation enters the queue now.
+  const queued = await handOff(trx, conversation, 'unrecognized', now, acknowledged ? now : null);
+  if (acknowledged && !queued) await markAcknowledged(trx, { id: conversation.id, now });
   return record('handoff', { acknowledged });
 }
 
-/** "We'll get back to you", at most once per conversation per `acknowledgment.every`. */
+/** "We'll get back to you", at most once per conversation per `acknowledgment.every`; the caller records when. */
 async function acknowledge(
   trx: Kysely<Database>,
   ctx: EngineContext,
   message: MessageRow,
   conversation: ConversationRow,
+  values: Record<string, unknown>,
   now: number,
 ): Promise<boolean> {
   const { enabled, text, every } = ctx.config.automation.acknowledgment;
@@ -203,9 +209,15 @@ async function acknowledge(
     message,
     conversation,
     text,
-    await templateValues(trx, ctx, message, conversation.contact_id),
+    values,
     now,
+    'automation',
+    // Only reached when the texter has not opted out, read in this transaction (decide).
+    true,
   );
-  if (sent) await trx.updateTable('conversations').set({ acknowledged_at: now }).where('id', '=', conversation.id).execute();
   return sent !== null;
 }
+
+const markAcknowledged = precompile(['id', 'now'], (db, p: { id: string; now: number }) =>
+  db.updateTable('conversations').set({ acknowledged_at: p.now }).where('id', '=', p.id),
+);

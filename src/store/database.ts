@@ -39,6 +39,12 @@ export interface Store {
    * writes share one commit (see group-commit.ts); on PostgreSQL each is its own transaction.
    */
   write<T>(work: WriteWork<T>): Promise<T>;
+  /**
+   * Runs a write of one statement (or of statements each correct on its own, such as conditional
+   * updates) that must be durable once it resolves: on PostgreSQL as it is, without BEGIN and
+   * COMMIT round trips around it; on SQLite through `write`, to share a commit.
+   */
+  writeAlone<T>(work: WriteWork<T>): Promise<T>;
   /** A printable description of the database, without credentials. */
   describe: string;
   /** The SQLite database's file (`:memory:` for one in memory). */
@@ -73,11 +79,13 @@ function openSqlite(path: string): Store {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+  const write = groupCommitWriter(db);
   return {
     db,
     dialect: 'sqlite',
     capabilities: { skipLocked: false, groupCommit: true, blockingCalls: true, json: 'json1' },
-    write: groupCommitWriter(db),
+    write,
+    writeAlone: write,
     describe: `sqlite:${path}`,
     file: path,
     close: () => db.destroy(),
@@ -133,6 +141,7 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
     dialect: 'postgres',
     capabilities: { skipLocked: true, groupCommit: false, blockingCalls: false, json: 'jsonb' },
     write: (work) => db.transaction().execute(work),
+    writeAlone: (work) => work(db),
     describe: `postgres://${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
     ...(options.schema ? { schema: options.schema } : {}),
     close: () => db.destroy(),

@@ -34,3 +34,12 @@ export function precompile<P extends Record<string, unknown>, R>(
     return db.executeQuery<R>(CompiledQuery.raw(entry.sql, values));
   };
 }
+
+/**
+ * Every column of a row type, listed for `precompile`: a column the list leaves out fails to
+ * compile, so a column added to the table later cannot be silently left unbound.
+ */
+export function everyColumn<T>() {
+  return <const N extends ReadonlyArray<keyof T & string>>(names: N & (Exclude<keyof T, N[number]> extends never ? unknown : never)): N =>
+    names;
+}
