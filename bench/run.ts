@@ -1,6 +1,8 @@
 // `npm run bench`: each figure next to a baseline measured in the same run.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchClassify } from './classify.js';
+import { benchConsoleLive } from './console-live.js';
 import { benchConversations } from './conversations.js';
 import { benchIngest, type IngestFigures } from './ingest.js';
 import { benchWebhooks } from './webhooks.js';
@@ -69,9 +71,21 @@ console.log(
 );
 console.log(`  ratio:    ${round(conversations.ratio, 3)} (baseline p99 / parley p99)`);
 
+// The console's pages at 100,000 conversations, in their own process (it fills its own database).
+console.log('');
+const consolePages = spawnSync(process.execPath, ['--import', 'tsx', 'bench/console.ts'], { stdio: 'inherit' });
+const live = await benchConsoleLive();
+console.log(
+  "\nConsole live updates: an inbound text from its webhook's 2xx to the screen of an agent with its conversation open (Chromium, SQLite)",
+);
+if (live) {
+  console.log(`  parley:   p50 ${live.p50} ms  p95 ${live.p95} ms  max ${live.max} ms  (${live.samples} texts)`);
+  console.log(`  baseline: ${live.baselineFetch} ms  (the page's fetch of the conversation alone; the stream polls every 500 ms)`);
+} else console.log('  skipped: no Chromium at /usr/bin/chromium');
+
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
   'bench/results/latest.json',
-  `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns, webhooks, conversations }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), classifier, ingest: ingestRuns, webhooks, conversations, consoleLive: live }, null, 2)}\n`,
 );
-if (!durable) process.exitCode = 1;
+if (!durable || consolePages.status !== 0) process.exitCode = 1;
