@@ -10,8 +10,8 @@ import {
   loggedInPage,
   logInPage,
   newConsolePage,
-  phone,
   screenshotPath,
+  viewports,
 } from '../helpers/console.js';
 import { inbound, startTestParley } from '../helpers/parley.js';
 import { forEachStore, postgresUrl } from '../helpers/stores.js';
@@ -261,10 +261,7 @@ describe('console in a browser', { skip: chromiumMissing }, () => {
     );
 
     it('takes screenshots of the login page, the inbox and a conversation', { skip: stores.dialect !== 'sqlite' }, async () => {
-      for (const [name, viewport] of [
-        ['desktop', desktop],
-        ['phone', phone],
-      ] as const) {
+      for (const [name, viewport] of viewports) {
         const login = await newConsolePage(chromium.browser, viewport);
         await login.goto(`${rig.parley.base}/console/login`);
         await login.screenshot({ path: screenshotPath(`login-${name}.png`) });
