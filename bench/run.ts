@@ -1,7 +1,9 @@
 // `npm run bench`: each figure next to a baseline measured in the same run.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchBroadcasts } from './broadcasts.js';
 import { benchClassify } from './classify.js';
+import { benchConsoleLive } from './console-live.js';
 import { benchConversations } from './conversations.js';
 import { benchIngest, type IngestFigures } from './ingest.js';
 import { benchPipeline, type PipelineFigures } from './pipeline.js';
@@ -10,7 +12,7 @@ import { benchWebhooks } from './webhooks.js';
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
 // `npm run bench` runs every case; `npm run bench -- pipeline webhooks` only the named ones.
-const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'broadcasts', 'pipeline'] as const;
+const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'broadcasts', 'pipeline', 'console'] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(cases as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -144,6 +146,24 @@ if (runs('pipeline')) {
       `  open loop at ${openLoop.rate}/s for ${openLoop.seconds} s: ack p50 ${round(openLoop.ackP50, 1)} ms  p99 ${round(openLoop.ackP99, 1)} ms  max ${round(openLoop.ackMax, 1)} ms  non-2xx ${openLoop.non2xx};  reply at the provider p50 ${round(openLoop.replyP50, 1)} ms  p99 ${round(openLoop.replyP99, 1)} ms  (${openLoop.replies} of ${openLoop.sent})`,
     );
   }
+}
+
+if (runs('console')) {
+  // The console's pages at 100,000 conversations, in their own process (it fills its own database).
+  console.log('');
+  const pages = spawnSync(process.execPath, ['--import', 'tsx', 'bench/console.ts'], { stdio: 'inherit' });
+  if (pages.status !== 0) process.exitCode = 1;
+  const live = await benchConsoleLive();
+  results.consoleLive = live;
+  console.log(
+    "\nConsole live updates: a new texter's message from its webhook's 2xx to its row on an open inbox (Chromium, SQLite, arrivals at random moments)",
+  );
+  console.log(
+    `  parley:   p50 ${live.parley.p50} ms  p99 ${live.parley.p99} ms  max ${live.parley.max} ms  (${live.parley.samples} texts)`,
+  );
+  console.log(
+    `  baseline: p50 ${live.baseline.p50} ms  p99 ${live.baseline.p99} ms  (a bare server pushing the same text to the same browser over SSE)`,
+  );
 }
 
 mkdirSync('bench/results', { recursive: true });

@@ -450,6 +450,7 @@ const messageColumns = everyColumn<MessageValues>()([
   'send_at',
   'template',
   'routing',
+  'broadcast_id',
   'created_at',
   'updated_at',
 ]);

@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { openStore } from '../../src/store/database.js';
 import { chromiumForSuite, chromiumMissing } from '../helpers/chromium.js';
-import { consolePassword, consoleRig, desktop, loggedInPage, newConsolePage, phone, screenshotPath } from '../helpers/console.js';
+import {
+  consolePassword,
+  consoleRig,
+  desktop,
+  loggedInPage,
+  logInPage,
+  newConsolePage,
+  screenshotPath,
+  viewports,
+} from '../helpers/console.js';
 import { inbound, startTestParley } from '../helpers/parley.js';
 import { forEachStore, postgresUrl } from '../helpers/stores.js';
 
@@ -128,6 +138,50 @@ describe('console in a browser', { skip: chromiumMissing }, () => {
       }
     });
 
+    it('keeps one stream per visible tab and closes it when the tab is hidden or left, so many tabs still get live updates', async () => {
+      // Headless pages all count as visible: each tab is told it was hidden, as a browser does for
+      // background tabs, through the same event.
+      const setVisibility = (page: Page, state: 'hidden' | 'visible') =>
+        page.evaluate(`Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${state}' });
+          document.dispatchEvent(new Event('visibilitychange'));`);
+      const first = await newConsolePage(chromium.browser);
+      const context = first.context();
+      let open = 0;
+      let most = 0;
+      context.on('request', (request) => {
+        if (request.url().endsWith('/console/stream')) most = Math.max(most, ++open);
+      });
+      const closed = (request: { url(): string }) => request.url().endsWith('/console/stream') && open--;
+      context.on('requestfailed', closed);
+      context.on('requestfinished', closed);
+      await logInPage(first, rig.parley.base, 'agent@example.com');
+
+      // Seven tabs of one browser on the inbox (a browser allows six connections per host), all
+      // but the last sent to the background.
+      const tabs = [first];
+      for (let i = 0; i < 6; i++) tabs.push(await context.newPage());
+      for (const tab of tabs) {
+        if (tab !== first) await tab.goto(`${rig.parley.base}/console`);
+        await rig.parley.until(async () => open === 1);
+        if (tab !== tabs.at(-1)) {
+          await setVisibility(tab, 'hidden');
+          await rig.parley.until(async () => open === 0);
+        }
+      }
+      const front = tabs.at(-1)!;
+      await rig.parley.until(async () => open === 1);
+      assert.equal((await rig.parley.webhook('inbound', inbound('+15557770110', 'Is anyone there?'))).status, 200);
+      await front.locator('#inbox-list').getByText('+15557770110').waitFor({ timeout: 10_000 });
+
+      // Back to the front: a tab opens its stream again; left, it closes it.
+      await setVisibility(tabs[0]!, 'visible');
+      await rig.parley.until(async () => open === 2);
+      await tabs[0]!.goto(`${rig.parley.base}/console/users`).catch(() => undefined);
+      await rig.parley.until(async () => open === 1);
+      assert.ok(most <= 2, `never more streams than visible tabs (at most ${most})`);
+      await context.close();
+    });
+
     it('keeps an agent out of the admin pages', async () => {
       const page = await logIn('agent@example.com');
       const users = await page.goto(`${rig.parley.base}/console/users`);
@@ -207,10 +261,7 @@ describe('console in a browser', { skip: chromiumMissing }, () => {
     );
 
     it('takes screenshots of the login page, the inbox and a conversation', { skip: stores.dialect !== 'sqlite' }, async () => {
-      for (const [name, viewport] of [
-        ['desktop', desktop],
-        ['phone', phone],
-      ] as const) {
+      for (const [name, viewport] of viewports) {
         const login = await newConsolePage(chromium.browser, viewport);
         await login.goto(`${rig.parley.base}/console/login`);
         await login.screenshot({ path: screenshotPath(`login-${name}.png`) });

@@ -5,7 +5,7 @@ import { request } from 'undici';
 import type { MessageRow } from '../../src/store/schema.js';
 import { hmacSha256Hex } from '../../src/providers/hmac.js';
 import { chromiumForSuite, chromiumMissing } from '../helpers/chromium.js';
-import { consoleRig, desktop, loggedInPage, phone, screenshotPath } from '../helpers/console.js';
+import { consoleRig, loggedInPage, screenshotPath, viewports } from '../helpers/console.js';
 import { genericSecret, inbound } from '../helpers/parley.js';
 import { forEachStore } from '../helpers/stores.js';
 
@@ -142,10 +142,7 @@ describe('message trace in a browser', { skip: chromiumMissing }, () => {
     });
 
     it('takes screenshots of a trace at desktop and phone width', { skip: stores.dialect !== 'sqlite' }, async () => {
-      for (const [name, viewport] of [
-        ['desktop', desktop],
-        ['phone', phone],
-      ] as const) {
+      for (const [name, viewport] of viewports) {
         const page = await loggedInPage(chromium.browser, rig.parley.base, 'admin@example.com', viewport);
         await page.goto(`${rig.parley.base}/console/messages/${reply.id}`);
         await page.screenshot({ path: screenshotPath(`trace-${name}.png`), fullPage: true });

@@ -123,6 +123,11 @@ export function consoleRig(stores: TestStore, options: ConsoleRigOptions = {}): 
 
 export const desktop = { width: 1280, height: 800 };
 export const phone = { width: 390, height: 844 };
+/** The sizes screenshots are taken at, by the name their files carry. */
+export const viewports = [
+  ['desktop', desktop],
+  ['phone', phone],
+] as const;
 
 /** A page in a fresh browser context (its own cookies); any dialog (an alert) fails the test. */
 export async function newConsolePage(browser: Browser, viewport = desktop, options: BrowserContextOptions = {}): Promise<Page> {
