@@ -18,7 +18,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Up. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -57,7 +57,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Ready (200), or why not (503). */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -72,7 +72,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description Ready (200), or why not (503). */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -185,7 +185,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Whether the message was processed, and the replies queued for it. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -296,7 +296,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -423,7 +423,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -553,7 +553,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -680,7 +680,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -810,7 +810,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -937,7 +937,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1080,7 +1080,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description The event's actions, done in one commit. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1206,7 +1206,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1392,7 +1392,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1586,7 +1586,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1818,7 +1818,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1920,7 +1920,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Accepted: queued, done by a job. */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -2017,7 +2017,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2120,7 +2120,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2304,7 +2304,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2415,7 +2415,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2513,7 +2513,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2726,7 +2726,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2827,7 +2827,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2935,7 +2935,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3127,7 +3127,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3215,7 +3215,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3304,7 +3304,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3413,7 +3413,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3589,7 +3589,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3693,7 +3693,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3794,7 +3794,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -3904,7 +3904,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4000,7 +4000,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4188,7 +4188,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4305,7 +4305,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4408,7 +4408,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4519,7 +4519,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4625,7 +4625,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Accepted: queued, done by a job. */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -4728,7 +4728,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Accepted: queued, done by a job. */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -4819,7 +4819,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4919,7 +4919,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -5053,7 +5053,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5159,7 +5159,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5253,7 +5253,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -5365,7 +5365,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5466,7 +5466,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5488,7 +5488,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description Created. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -5682,7 +5682,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5810,7 +5810,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5922,7 +5922,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
