@@ -69,10 +69,15 @@ export async function buildApp({ ctx, apiKeyHash, triggers, checkResponses }: Ap
   if (checkResponses) checkResponsesAgainstSchemas(app);
 
   const probe = (summary: string, ok: Record<string, unknown>) => ({ schema: { summary, tags: ['probes'], response: ok } });
-  app.get('/healthz', probe('The process answers', { 200: object({ status: { type: 'string', enum: ['ok'] } }) }), async () => ({
-    status: 'ok',
-  }));
+  app.get(
+    '/healthz',
+    probe('The process answers', { 200: object({ status: { type: 'string', enum: ['ok'] } }, { description: 'Up.' }) }),
+    async () => ({
+      status: 'ok',
+    }),
+  );
   const readiness = {
+    description: 'Ready (200), or why not (503).',
     type: 'object',
     required: ['status'],
     properties: {

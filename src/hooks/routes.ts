@@ -40,6 +40,7 @@ const webhookSchema = (path: WebhookPath) => ({
   params: params('channel'),
   response: {
     200: {
+      description: "Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one.",
       type: 'object',
       required: ['ok'],
       properties: {

@@ -27,30 +27,33 @@ const repliesSchema = {
     properties: { 'x-signature': { type: 'string', description: 'HMAC-SHA256 hex of `sim-replies:<message>`.' } },
   },
   response: {
-    200: object({
-      message_id: { type: 'string' },
-      processed: { type: 'boolean' },
-      replies: {
-        type: 'array',
-        items: object({
-          id: { type: 'string' },
-          from: { type: 'string' },
-          to: { type: 'string' },
-          body: { type: 'string' },
-          status: { type: 'string' },
-        }),
-      },
-      no_reply: {
-        anyOf: [
-          { type: 'null' },
-          object({
-            reason: { type: 'string', enum: ['opted_out', 'auto_reply_loop', 'waiting_for_human', 'nothing_to_say'] },
-            message: { type: 'string' },
+    200: object(
+      {
+        message_id: { type: 'string' },
+        processed: { type: 'boolean' },
+        replies: {
+          type: 'array',
+          items: object({
+            id: { type: 'string' },
+            from: { type: 'string' },
+            to: { type: 'string' },
+            body: { type: 'string' },
+            status: { type: 'string' },
           }),
-        ],
-        description: 'Why a processed message got no reply; null otherwise.',
+        },
+        no_reply: {
+          anyOf: [
+            { type: 'null' },
+            object({
+              reason: { type: 'string', enum: ['opted_out', 'auto_reply_loop', 'waiting_for_human', 'nothing_to_say'] },
+              message: { type: 'string' },
+            }),
+          ],
+          description: 'Why a processed message got no reply; null otherwise.',
+        },
       },
-    }),
+      { description: 'Whether the message was processed, and the replies queued for it.' },
+    ),
     ...apiErrors('unknown_channel', 'invalid_payload', 'invalid_signature', 'not_found', 'uri_too_long'),
   },
 };

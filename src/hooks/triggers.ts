@@ -54,6 +54,7 @@ const schema = {
   consumes: ['application/json'],
   response: {
     200: {
+      description: "The event's actions, done in one commit.",
       type: 'object',
       required: ['trigger', 'event_id', 'duplicate', 'actions'],
       properties: {

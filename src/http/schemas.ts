@@ -155,7 +155,24 @@ export const v1Errors = ['unauthorized', 'bad_request', 'invalid_payload', 'inva
 
 /** A route's `response` map: its successful answers and `apiErrors` of the v1 errors and `codes`. */
 export function v1Responses(ok: Record<string, Schema>, ...codes: ErrorCode[]): Record<string, Schema> {
-  return { ...ok, ...apiErrors(...v1Errors, ...codes) };
+  return { ...described(ok), ...apiErrors(...v1Errors, ...codes) };
+}
+
+const successes: Record<string, string> = {
+  200: 'OK.',
+  201: 'Created.',
+  202: 'Accepted: queued, done by a job.',
+  204: 'Done; no content.',
+};
+
+/** Successful answers with a description for the document (a shared shape brings its own). */
+function described(ok: Record<string, Schema>): Record<string, Schema> {
+  return Object.fromEntries(
+    Object.entries(ok).map(([status, schema]) => [
+      status,
+      schema.description !== undefined || schema.$ref !== undefined ? schema : { description: successes[status] ?? 'OK.', ...schema },
+    ]),
+  );
 }
 
 /**

@@ -18,7 +18,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Up. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -57,7 +57,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Ready (200), or why not (503). */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -72,7 +72,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description Ready (200), or why not (503). */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -185,7 +185,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Whether the message was processed, and the replies queued for it. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -296,7 +296,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -423,7 +423,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -553,7 +553,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -680,7 +680,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -810,7 +810,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -937,7 +937,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Stored, a duplicate, or nothing to store; in the provider's expected answer where it has one. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1080,7 +1080,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description The event's actions, done in one commit. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1206,7 +1206,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1392,7 +1392,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1587,7 +1587,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1821,7 +1821,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1923,7 +1923,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Accepted: queued, done by a job. */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -2020,7 +2020,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2123,7 +2123,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2307,7 +2307,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2418,7 +2418,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2516,7 +2516,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2729,7 +2729,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2830,7 +2830,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2938,7 +2938,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3130,7 +3130,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3218,7 +3218,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3307,7 +3307,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3416,7 +3416,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3592,7 +3592,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3696,7 +3696,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3797,7 +3797,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -3907,7 +3907,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4003,7 +4003,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4191,7 +4191,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4308,7 +4308,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4411,7 +4411,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4522,7 +4522,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4628,7 +4628,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Accepted: queued, done by a job. */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -4731,7 +4731,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Accepted: queued, done by a job. */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -4822,7 +4822,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4922,7 +4922,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -5056,7 +5056,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5162,7 +5162,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5256,7 +5256,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -5368,7 +5368,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5469,7 +5469,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5491,7 +5491,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description Created. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -5685,7 +5685,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5813,7 +5813,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6679,7 +6679,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
