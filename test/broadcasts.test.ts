@@ -276,6 +276,17 @@ forEachStore('broadcasts', (stores) => {
     const firstId = ((await firstTry.json()) as { id: string }).id;
     assert.equal(((await retry.json()) as { id: string }).id, firstId);
     assert.equal((await counts(firstId)).state, 'scheduled');
+    // A scheduled broadcast paused and resumed before its time waits for it still; cancelled, it ends at once.
+    assert.equal((await parley.api('POST', `/v1/broadcasts/${firstId}/pause`)).body.state, 'paused');
+    assert.equal((await parley.api('POST', `/v1/broadcasts/${firstId}/resume`)).body.state, 'scheduled');
+    const runs = await store.db.selectFrom('jobs').select('run_at').where('kind', '=', 'broadcast.run').execute();
+    assert.deepEqual(
+      runs.map((r) => Number(r.run_at)),
+      [Date.parse(later)],
+    );
+    assert.equal((await parley.api('POST', `/v1/broadcasts/${firstId}/cancel`)).body.state, 'cancelled');
+    await parley.until(async () => (await counts(firstId)).finished_at !== null);
+    assert.equal((await store.db.selectFrom('jobs').select('id').where('kind', '=', 'broadcast.run').execute()).length, 0);
 
     const pageOne = await parley.api('GET', '/v1/broadcasts?limit=1');
     assert.equal(pageOne.body.data.length, 1);
