@@ -23,9 +23,10 @@ import { ruleName, type RoutingPath, type RoutingRecord } from './decision.js';
  */
 export function routeInboundHandler(ctx: EngineContext): JobHandler<'inbound.process'> {
   return async (job, { finish, log }) => {
-    const [message] = (await selectMessage(ctx.store.db, { id: job.payload.messageId })).rows;
-    if (!message || message.processed_at !== null) return;
-    const turn = await prepareReplyTurn(ctx, message, log);
+    const [row] = (await selectMessage(ctx.store.db, { id: job.payload.messageId })).rows;
+    if (!row || row.processed_at !== null) return;
+    const { in_session: inSession, ...message } = row;
+    const turn = await prepareReplyTurn(ctx, message, log, Boolean(inSession));
     await finish((trx) => route(trx, ctx, message, Date.now(), turn));
   };
 }
@@ -55,7 +56,26 @@ async function route(
 }
 
 // Every routed message runs these: compiled once (see store/precompiled.ts).
-const selectMessage = precompile(['id'], (db, p: { id: string }) => db.selectFrom('messages').selectAll().where('id', '=', p.id));
+// The message, and whether its texter is in a flow session on that number (most are not: then the
+// session need not be read).
+const selectMessage = precompile(['id'], (db, p: { id: string }) =>
+  db
+    .selectFrom('messages as m')
+    .selectAll('m')
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('flow_sessions as fs')
+            .select('fs.id')
+            .whereRef('fs.phone', '=', 'm.from_number')
+            .whereRef('fs.local_number', '=', 'm.to_number')
+            .where('fs.status', '=', 'active'),
+        )
+        .as('in_session'),
+    )
+    .where('m.id', '=', p.id),
+);
 const joinConversation = precompile(['id', 'conversation_id', 'now'], (db, p: { id: string; conversation_id: string; now: number }) =>
   db
     .updateTable('messages')

@@ -87,7 +87,14 @@ export interface PreparedTurn {
  * reply. Null when there is none, or when the reply is for the router itself (STOP, START, HELP
  * are never taken by a flow).
  */
-export async function prepareReplyTurn(ctx: EngineContext, message: MessageRow, log: Logger): Promise<PreparedTurn | null> {
+export async function prepareReplyTurn(
+  ctx: EngineContext,
+  message: MessageRow,
+  log: Logger,
+  /** False when the caller read, with the message, that the texter has no active session here. */
+  inSession = true,
+): Promise<PreparedTurn | null> {
+  if (!inSession) return null;
   const session = await activeSession(ctx.store.db, message.from_number, message.to_number);
   if (!session) return null;
   const flow = ctx.flows.get(session.flow);
