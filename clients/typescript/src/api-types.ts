@@ -5922,7 +5922,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6036,7 +6036,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -6160,7 +6160,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6297,7 +6297,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6423,7 +6423,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6549,7 +6549,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK. */
                 200: {
                     headers: {
                         [name: string]: unknown;
