@@ -215,4 +215,49 @@ forEachStore('queue', (stores) => {
     await worker.stop();
     assert.equal((await store.db.selectFrom('jobs').select('id').execute()).length, 0, 'every delivery ran in the end');
   });
+
+  it('wakes when a queued job falls due, long before the next poll, and does not spin on a job its group holds back', async () => {
+    await store.db.deleteFrom('jobs').execute();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ran = new Map<string, number>();
+    const handlers = {
+      'inbound.process': async (job: Job<'inbound.process'>) => {
+        ran.set(job.payload.messageId, Date.now());
+        if (job.payload.messageId === 'head') await gate;
+      },
+    } as unknown as JobHandlers;
+    // Counts the worker's claims (each a write): a worker that spun would make thousands.
+    let writes = 0;
+    const counted: Store = { ...store, write: (work) => (writes++, store.write(work)) };
+    const worker = new Worker(counted, handlers, testLog, {
+      concurrency: 4,
+      leaseMs: 10_000,
+      pollIntervalMs: 60_000,
+      retryBaseMs: 5,
+      retryMaxMs: 10,
+    });
+    // Queued without waking the worker (as by another instance): due soon, a claim finds nothing yet.
+    const dueAt = Date.now() + 300;
+    await store.write((trx) => enqueue(trx, 'inbound.process', { messageId: 'later' }, { runAt: dueAt }));
+    worker.start();
+    const deadline = Date.now() + 20_000;
+    while (!ran.has('later') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(ran.has('later'), 'the job ran when due, without waiting for the 60 s poll');
+    assert.ok(ran.get('later')! >= dueAt, 'and not before it was due');
+
+    // A group's head that hangs holds back the next, due job: the worker sleeps, it does not claim in a loop.
+    await add(store, 'head', 'contact:held');
+    await add(store, 'next', 'contact:held');
+    worker.wake();
+    while (!ran.has('head') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const before = writes;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(writes - before < 20, `${writes - before} writes in 500 ms while nothing could run`);
+    assert.ok(!ran.has('next'), 'the held job waited for its head');
+    release();
+    while (!ran.has('next') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(ran.has('next'), 'the held job ran once its head finished');
+    await worker.stop();
+  });
 });

@@ -8,6 +8,7 @@ import type { Database } from '../store/schema.js';
 import { claimJobs } from './claim.js';
 import { completeJob, LeaseLostError } from './complete.js';
 import { failJob, releaseJob, type FailOptions } from './fail.js';
+import { nextDueAt } from './next-due.js';
 import { renewLeases } from './renew.js';
 import type { Job, JobKind } from './job-kinds.js';
 
@@ -44,7 +45,10 @@ export interface WorkerOptions {
   leaseMs: number;
   /** How often the leases of running jobs are extended (well under `leaseMs`); none when absent. */
   heartbeatMs?: number;
-  /** How often an idle worker looks for due jobs (retries, jobs from other processes). */
+  /**
+   * The longest an idle worker sleeps before looking for due jobs again: what bounds how late it
+   * sees jobs from other processes. Jobs due sooner wake it when they are due.
+   */
   pollIntervalMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -142,33 +146,56 @@ export class Worker {
       this.woken = false;
       if (this.unrecorded.size > 0) await this.recordFailures();
       const free = this.options.concurrency - this.inFlight.size;
+      const claimedAt = Date.now();
       let claimed = 0;
+      let claimFailed = false;
       if (free > 0) {
         try {
-          claimed = await this.claim(free);
+          claimed = await this.claim(free, claimedAt);
         } catch (error) {
+          claimFailed = true;
           this.log.error({ err: error }, 'claiming jobs failed');
         }
       }
       // A full batch suggests more are waiting, and a wake-up during the claim (a job finished,
-      // jobs were queued) may have made more runnable: go again at once. Otherwise sleep until
-      // woken or the poll interval passes.
+      // jobs were queued) may have made more runnable: go again at once.
       if ((claimed === free && free > 0) || this.woken) continue;
+      // Otherwise sleep until woken, the next job here falls due, or the poll interval passes (which
+      // covers jobs another instance queues). With no slot free a finishing job wakes the worker.
+      const sleepMs = free > 0 && !claimFailed ? await this.untilNextDue(claimedAt) : this.options.pollIntervalMs;
+      if (this.woken) continue;
       await new Promise<void>((resolve) => {
         this.wakeUp = resolve;
-        this.wakeTimer = setTimeout(resolve, this.options.pollIntervalMs);
+        this.wakeTimer = setTimeout(resolve, sleepMs);
       });
       clearTimeout(this.wakeTimer);
       this.wakeUp = undefined;
     }
   }
 
-  private async claim(limit: number): Promise<number> {
+  /**
+   * How long to sleep for the next job due after the claim made at `claimedAt`, at most the poll
+   * interval. Jobs due by `claimedAt` that the claim left (behind their group, of a kind at its cap)
+   * are not counted, so this never spins; one that fell due since the claim is claimed at once.
+   */
+  private async untilNextDue(claimedAt: number): Promise<number> {
+    const poll = this.options.pollIntervalMs;
+    try {
+      const at = await nextDueAt(this.store, claimedAt, claimedAt + poll);
+      return at === null ? poll : Math.min(poll, Math.max(0, at - Date.now()));
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not read when the next job is due; polling');
+      return poll;
+    }
+  }
+
+  private async claim(limit: number, now: number): Promise<number> {
     if (this.claiming) return 0;
     this.claiming = true;
     try {
       const jobs = await claimJobs(this.store, {
         workerId: this.id,
+        now,
         limit,
         leaseMs: this.options.leaseMs,
         excludeKinds: this.kindsAtLimit(),
