@@ -13,6 +13,7 @@ import { openStore } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { createLogger } from '../src/logger.js';
 import { ConsoleClient } from '../test/helpers/console-client.js';
+import { messageRow } from '../test/helpers/message-row.js';
 
 const conversations = 100_000;
 const threadLength = 2_000;
@@ -69,28 +70,22 @@ export async function benchConsolePages(location?: string): Promise<ConsolePages
       await trx
         .insertInto('messages')
         .values(
-          ids.map((i) => ({
-            id: `msg_b${pad(i)}`,
-            conversation_id: `conv_b${pad(i)}`,
-            direction: 'inbound' as const,
-            channel: 'sim',
-            from_number: `+1555${pad(i)}0`,
-            to_number: '+15550100000',
-            body: `Message number ${i}: can we move it?`,
-            media_urls: '[]',
-            provider_message_id: `p-b${pad(i)}`,
-            status: 'received',
-            provider_status: null,
-            error_code: null,
-            error_message: null,
-            segments: 1,
-            encoding: 'GSM-7' as const,
-            reply_to_id: null,
-            provider_time: null,
-            processed_at: now,
-            created_at: now - i * 1000,
-            updated_at: now,
-          })),
+          ids.map((i) =>
+            messageRow({
+              id: `msg_b${pad(i)}`,
+              conversation_id: `conv_b${pad(i)}`,
+              direction: 'inbound' as const,
+              channel: 'sim',
+              from_number: `+1555${pad(i)}0`,
+              to_number: '+15550100000',
+              body: `Message number ${i}: can we move it?`,
+              provider_message_id: `p-b${pad(i)}`,
+              status: 'received',
+              processed_at: now,
+              created_at: now - i * 1000,
+              updated_at: now,
+            }),
+          ),
         )
         .execute();
     });
@@ -100,28 +95,22 @@ export async function benchConsolePages(location?: string): Promise<ConsolePages
       await trx
         .insertInto('messages')
         .values(
-          Array.from({ length: chunk }, (_, k) => start + k).map((i) => ({
-            id: `msg_t${String(i).padStart(6, '0')}`,
-            conversation_id: 'conv_b000000',
-            direction: i % 2 ? ('outbound' as const) : ('inbound' as const),
-            channel: 'sim',
-            from_number: '+15550000000',
-            to_number: '+15550100000',
-            body: `Thread message ${i} <b>with markup</b> & more`,
-            media_urls: '[]',
-            provider_message_id: `p-t${i}`,
-            status: i % 2 ? 'delivered' : 'received',
-            provider_status: null,
-            error_code: null,
-            error_message: null,
-            segments: 1,
-            encoding: 'GSM-7' as const,
-            reply_to_id: null,
-            provider_time: null,
-            processed_at: now,
-            created_at: now - 10_000_000 + i,
-            updated_at: now,
-          })),
+          Array.from({ length: chunk }, (_, k) => start + k).map((i) =>
+            messageRow({
+              id: `msg_t${String(i).padStart(6, '0')}`,
+              conversation_id: 'conv_b000000',
+              direction: i % 2 ? ('outbound' as const) : ('inbound' as const),
+              channel: 'sim',
+              from_number: '+15550000000',
+              to_number: '+15550100000',
+              body: `Thread message ${i} <b>with markup</b> & more`,
+              provider_message_id: `p-t${i}`,
+              status: i % 2 ? 'delivered' : 'received',
+              processed_at: now,
+              created_at: now - 10_000_000 + i,
+              updated_at: now,
+            }),
+          ),
         )
         .execute();
     }

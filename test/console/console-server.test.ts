@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { addUser } from '../../src/console/users.js';
 import { ConsoleClient } from '../helpers/console-client.js';
+import { messageRow } from '../helpers/message-row.js';
 import { businessNumber, inbound } from '../helpers/parley.js';
 import { consolePassword as password, consoleRig } from '../helpers/console.js';
 import { forEachStore } from '../helpers/stores.js';
@@ -195,28 +196,22 @@ forEachStore('console', (stores) => {
       await trx
         .insertInto('messages')
         .values(
-          Array.from({ length: 250 }, (_, i) => ({
-            id: `msg_page${String(i).padStart(4, '0')}`,
-            conversation_id: id,
-            direction: 'inbound' as const,
-            channel: 'main',
-            from_number: '+15557770009',
-            to_number: businessNumber,
-            body: `numbered ${i}.`,
-            media_urls: '[]',
-            provider_message_id: `page-${i}`,
-            status: 'received',
-            provider_status: null,
-            error_code: null,
-            error_message: null,
-            segments: 1,
-            encoding: 'GSM-7' as const,
-            reply_to_id: null,
-            provider_time: null,
-            processed_at: first.created_at,
-            created_at: first.created_at + 1_000 + i,
-            updated_at: first.created_at,
-          })),
+          Array.from({ length: 250 }, (_, i) =>
+            messageRow({
+              id: `msg_page${String(i).padStart(4, '0')}`,
+              conversation_id: id,
+              direction: 'inbound',
+              channel: 'main',
+              from_number: '+15557770009',
+              to_number: businessNumber,
+              body: `numbered ${i}.`,
+              provider_message_id: `page-${i}`,
+              status: 'received',
+              processed_at: first.created_at,
+              created_at: first.created_at + 1_000 + i,
+              updated_at: first.created_at,
+            }),
+          ),
         )
         .execute();
     });
