@@ -9,7 +9,7 @@ import type { EngineContext } from '../runtime/context.js';
 import type { BroadcastRow } from '../store/schema.js';
 import { dateTime, nullable, nullableDateTime, object, pagedList, pagedQuery, params, v1Responses, type Schema } from '../http/schemas.js';
 import { afterCursor, page, type ListSort } from './cursor.js';
-import { answerOnce } from './idempotency.js';
+import { answerOnce, idempotencyHeaders } from './idempotency.js';
 import { readSendAt } from './send-at.js';
 
 interface CreateBody {
@@ -129,15 +129,7 @@ export function registerBroadcastRoutes(api: FastifyInstance, ctx: EngineContext
       schema: {
         summary: 'Send one text to many',
         body: createSchema,
-        headers: {
-          type: 'object',
-          properties: {
-            'idempotency-key': {
-              type: 'string',
-              description: 'Makes a retry harmless: 1 to 255 printable ASCII characters, kept 24 hours.',
-            },
-          },
-        },
+        headers: idempotencyHeaders,
         response: v1Responses(
           { 201: broadcastSchema },
           'unknown_channel',

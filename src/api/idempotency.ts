@@ -16,6 +16,14 @@ import type { Database } from '../store/schema.js';
 // commit (PostgreSQL's unique index; SQLite's one writer) and then finds the answer.
 
 export const idempotencyWindowMs = 24 * 3_600_000;
+
+/** The request headers of a route answered through `answerOnce`, as its schema declares them. */
+export const idempotencyHeaders = {
+  type: 'object',
+  properties: {
+    'idempotency-key': { type: 'string', description: 'Makes a retry harmless: 1 to 255 printable ASCII characters, kept 24 hours.' },
+  },
+} as const;
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
 /** Keys older than the window are dropped a bounded few per request, so none of them grows a backlog. */
 const pruneBatch = 50;

@@ -4,7 +4,7 @@ import { queueComposed, type ComposedSend } from '../outbound/compose.js';
 import { cancelScheduled } from '../outbound/scheduled.js';
 import { ParleyError } from '../errors.js';
 import { messageProperties, object, params, ref, v1Responses, dateTime } from '../http/schemas.js';
-import { answerOnce } from './idempotency.js';
+import { answerOnce, idempotencyHeaders } from './idempotency.js';
 import { registerMessageListRoute } from './message-list.js';
 import { registerMessageTraceRoute } from './message-trace.js';
 import { messageJson } from './serialize.js';
@@ -48,12 +48,7 @@ export function registerMessageRoutes(api: FastifyInstance, ctx: EngineContext):
   const sendSchema = {
     summary: 'Send a text, now or at send_at',
     body: sendBodySchema,
-    headers: {
-      type: 'object',
-      properties: {
-        'idempotency-key': { type: 'string', description: 'Makes a retry harmless: 1 to 255 printable ASCII characters, kept 24 hours.' },
-      },
-    },
+    headers: idempotencyHeaders,
     response: v1Responses(
       { 202: ref('Message') },
       'invalid_phone_number',
