@@ -110,7 +110,10 @@ export async function buildApp({ ctx, apiKeyHash, triggers, checkResponses }: Ap
   const metricsSchema = {
     summary: 'Prometheus metrics (metrics.token, or a request from this machine)',
     tags: ['probes'],
-    response: { 200: { type: 'string', description: 'Prometheus text format.' }, ...apiErrors('unauthorized') },
+    response: {
+      200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } },
+      ...apiErrors('unauthorized'),
+    },
   };
   app.get('/metrics', { onRequest: metricsGuard, schema: metricsSchema }, async (_request, reply) => {
     reply.type(ctx.metrics.registry.contentType);

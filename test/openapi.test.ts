@@ -123,7 +123,7 @@ describe('OpenAPI document', () => {
         });
         await page.goto(`${parley.base}/docs`);
         // Operations appear once the page has read /docs/json: the document rendered.
-        await page.locator('.opblock-summary-path', { hasText: '/v1/messages' }).first().waitFor({ timeout: 15_000 });
+        await page.locator('.opblock-summary-path', { hasText: '/v1/messages' }).first().waitFor({ timeout: 30_000 });
         assert.deepEqual(problems, []);
       } finally {
         await browser.close();

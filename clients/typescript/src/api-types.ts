@@ -114,13 +114,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Prometheus text format. */
+                /** @description Prometheus text exposition format. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": string;
+                        "text/plain": string;
                     };
                 };
                 /** @description Error: `unauthorized`. */
