@@ -1,6 +1,7 @@
 // `npm run bench`: each figure next to a baseline measured in the same run.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { benchBroadcastDispatch, type DispatchFigures } from './broadcast-dispatch.js';
 import { benchBroadcasts } from './broadcasts.js';
 import { benchClassify } from './classify.js';
 import { benchConsoleLive } from './console-live.js';
@@ -13,7 +14,7 @@ import { benchWebhooks } from './webhooks.js';
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
 // `npm run bench` runs every case; `npm run bench -- pipeline webhooks` only the named ones.
-const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'broadcasts', 'pipeline', 'jobs-due', 'console'] as const;
+const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'broadcasts', 'dispatch', 'pipeline', 'jobs-due', 'console'] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(cases as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -118,6 +119,25 @@ if (runs('broadcasts')) {
   );
   console.log(`    baseline, no broadcast:     p50 ${round(broadcasts.quiet.p50, 1)} ms  p99 ${round(broadcasts.quiet.p99, 1)} ms`);
   console.log(`    ratio:                      ${round(broadcasts.latencyRatio, 3)} (baseline p99 / p99 while broadcasting)`);
+}
+
+if (runs('dispatch')) {
+  const dispatch: DispatchFigures[] = [];
+  results.dispatch = dispatch;
+  for (const database of (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',') as Array<'sqlite' | 'postgres'>) {
+    const figures = await benchBroadcastDispatch(database);
+    if (!figures) {
+      console.log(`\nBroadcast dispatch on ${database}: skipped (no PostgreSQL reachable; set BENCH_DATABASE_URL)`);
+      continue;
+    }
+    dispatch.push(figures);
+    console.log(
+      `\nBroadcast dispatch on ${database}: ${figures.recipients.toLocaleString('en-US')} recipients (1% opted out) made into queued texts, no rate limit, no worker (this process)`,
+    );
+    console.log(
+      `  ${round(figures.recipientsPerSecond).toLocaleString('en-US')} recipients/s  SQL ${round(figures.statementsPerRecipient, 2)} statements/recipient  (${figures.runs} runs, ${round(figures.seconds, 2)} s)`,
+    );
+  }
 }
 
 if (runs('pipeline')) {

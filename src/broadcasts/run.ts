@@ -1,19 +1,18 @@
 import { sql, type Kysely } from 'kysely';
 import type { QuietHoursConfig } from '../config-fields.js';
-import { ParleyError } from '../errors.js';
 import { recordEvent } from '../events/events.js';
 import { upsertConversations } from '../conversations/conversations.js';
-import { queueOutbound, sendPriority } from '../outbound/send.js';
+import { sendPriority } from '../outbound/send.js';
 import { enqueueMany } from '../queue/enqueue.js';
 import { sendGroup } from '../queue/groups.js';
 import { nextSenderSlot, reserveSenderSlots, spacingMs } from '../outbound/sender-clock.js';
 import { withdrawUnsent } from '../outbound/scheduled.js';
-import { readerOf, renderForReader } from '../outbound/template-render.js';
 import type { Template } from '../outbound/templates.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { EngineContext } from '../runtime/context.js';
 import type { DialectCapabilities } from '../store/database.js';
 import type { BroadcastRow, ContactRow, ConversationRow, Database, MessageRow } from '../store/schema.js';
+import { writePageTexts } from './page-texts.js';
 import { readAudiencePage, type Audience } from './audience.js';
 import { queueRun } from './create.js';
 
@@ -37,7 +36,7 @@ const pageTimeMs = (capabilities: DialectCapabilities) => (capabilities.blocking
 /** The first slot of a page is at least this far after its writes, so that it commits before its texts are due. */
 const commitMarginMs = 20;
 /** Recipients whose contacts and conversations are written (or found) with one statement each. */
-const peoplePerStatement = 25;
+const peoplePerStatement = 100;
 /** A broadcast whose channel is no longer configured tries again this much later. */
 const missingChannelRetryMs = 60_000;
 
@@ -155,70 +154,19 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
   const template = broadcast.template_json === null ? null : (JSON.parse(broadcast.template_json) as Template);
   const vars = JSON.parse(broadcast.vars) as Record<string, unknown>;
   const quietHours = broadcast.quiet_hours === null ? null : (JSON.parse(broadcast.quiet_hours) as QuietHoursConfig);
-  const toSend: MessageRow[] = [];
+  // Contacts and conversations are read (or made) a chunk at a time until the page's time is up;
+  // then the texts of the recipients read so far are written together (broadcasts/page-texts.ts).
   const pageTime = pageTimeMs(ctx.store.capabilities);
-  const recipient: Omit<RecipientDraft, 'phone' | 'people'> = { broadcast, from, template, vars, quietHours, toSend };
-  page: for (let i = 0; i < pending.length; i += peoplePerStatement) {
+  const phones: string[] = [];
+  const people = new Map<string, { contact: ContactRow; conversation: ConversationRow }>();
+  for (let i = 0; i < pending.length && Date.now() - now <= pageTime; i += peoplePerStatement) {
     const chunk = pending.slice(i, i + peoplePerStatement).map((r) => r.phone);
-    const people = await upsertConversations(trx, chunk, channel.name, from, now);
-    for (const phone of chunk) {
-      if (Date.now() - now > pageTime) break page;
-      await dispatchOne(trx, ctx, { ...recipient, phone, people });
-    }
+    for (const [phone, found] of await upsertConversations(trx, chunk, channel.name, from, now)) people.set(phone, found);
+    phones.push(...chunk);
   }
+  const toSend = await writePageTexts(trx, ctx, { broadcast, channel, from, template, vars, quietHours, phones, people });
   await queueSends(trx, ctx, toSend, perSecond === undefined ? null : { channel: channel.name, from, perSecond });
   return now;
-}
-
-interface RecipientDraft {
-  broadcast: BroadcastRow;
-  phone: string;
-  from: string;
-  people: Map<string, { contact: ContactRow; conversation: ConversationRow }>;
-  template: Template | null;
-  vars: Record<string, unknown>;
-  quietHours: QuietHoursConfig | null;
-  /** The texts to go now, whose send jobs the page queues at its end. */
-  toSend: MessageRow[];
-}
-
-/** One recipient's text written and queued (or deferred, or recorded refused), or the recipient skipped. */
-async function dispatchOne(trx: Kysely<Database>, ctx: EngineContext, r: RecipientDraft): Promise<void> {
-  const { broadcast, phone } = r;
-  const { contact, conversation } = r.people.get(phone)!;
-  let body = broadcast.body ?? '';
-  if (r.template !== null) {
-    const rendered = renderForReader(r.template, readerOf(contact, phone), r.vars, ctx.config);
-    if (rendered.missing.length + rendered.invalid.length > 0) {
-      await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: 'template_vars_missing' });
-      return;
-    }
-    body = rendered.text;
-  }
-  try {
-    const message = await queueOutbound(
-      trx,
-      ctx,
-      {
-        channel: broadcast.channel,
-        from: r.from,
-        to: phone,
-        body,
-        template: broadcast.template,
-        quietHours: r.quietHours,
-        broadcastId: broadcast.id,
-        conversation,
-        deferSend: (row) => r.toSend.push(row),
-      },
-      // An opted-out recipient's message is recorded failed (`opted_out`): counted, and visible in their conversation.
-      { onSuppressed: 'record' },
-    );
-    await settleRecipient(trx, broadcast.id, phone, { state: 'dispatched', message_id: message.id });
-  } catch (error) {
-    // Refused before anything was written (a text too long once written for this contact): this recipient only.
-    if (!(error instanceof ParleyError)) throw error;
-    await settleRecipient(trx, broadcast.id, phone, { state: 'skipped', error: error.code });
-  }
 }
 
 /** Queues the page's send jobs, each at its own slot on the sender's clock when the channel has a rate limit. */
@@ -262,15 +210,6 @@ async function complete(trx: Kysely<Database>, broadcast: BroadcastRow, now: num
     .where('broadcast_id', '=', broadcast.id)
     .executeTakeFirstOrThrow();
   await recordEvent(trx, 'broadcast.completed', { broadcast_id: broadcast.id, channel: broadcast.channel, recipients: Number(n) }, { now });
-}
-
-function settleRecipient(
-  trx: Kysely<Database>,
-  broadcastId: string,
-  phone: string,
-  changes: { state: 'dispatched' | 'skipped'; message_id?: string; error?: string },
-) {
-  return trx.updateTable('broadcast_recipients').set(changes).where('broadcast_id', '=', broadcastId).where('phone', '=', phone).execute();
 }
 
 /** A cancelled broadcast: its pending recipients cancelled, then its texts that have not gone withdrawn, a page at a time. */

@@ -19,6 +19,19 @@ export async function isSuppressed(db: Kysely<Database>, phone: string, localNum
   return (await selectSuppression(db, { phone, local_number: localNumber })).rows.length > 0;
 }
 
+/** Which of `phones` have opted out of `localNumber` (or of the whole deployment): `isSuppressed` for many, in one read. */
+export async function suppressedAmong(db: Kysely<Database>, phones: readonly string[], localNumber: string): Promise<Set<string>> {
+  if (phones.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('suppressions')
+    .select('phone')
+    .distinct()
+    .where('phone', 'in', phones)
+    .where('scope', 'in', [localNumber, '*'])
+    .execute();
+  return new Set(rows.map((r) => r.phone));
+}
+
 // Asked before every send and every routing: compiled once (see store/precompiled.ts).
 const selectSuppression = precompile(['phone', 'local_number'], (db, p: { phone: string; local_number: string }) =>
   db.selectFrom('suppressions').select('phone').where('phone', '=', p.phone).where('scope', 'in', [p.local_number, '*']).limit(1),

@@ -39,14 +39,45 @@ export async function quietHoursHold(
   now: number,
 ): Promise<number | null> {
   if (subject.origin === 'compliance') return null;
+  if (!quietHoursFor(ctx, subject.channel, subject.override)) return null;
+  const contact = await db.selectFrom('contacts').select('timezone').where('phone', '=', subject.to).executeTakeFirst();
+  const opens = windowOpens(ctx, subject, contact?.timezone ?? null, now);
+  if (opens === null) return null;
+  if (subject.bulk !== true && subject.conversationId !== null && (await wroteRecently(db, ctx, subject.conversationId, now))) return null;
+  return spread(ctx, opens);
+}
+
+/**
+ * `quietHoursHold` for a broadcast's text, whose contact (and so its timezone) the caller holds:
+ * bulk traffic is never a reply, so nothing is read. Null for now, else when it may go.
+ */
+export function bulkQuietHoursHold(
+  ctx: EngineContext,
+  subject: Omit<QuietHoursSubject, 'conversationId' | 'bulk'>,
+  contactTimeZone: string | null,
+  now: number,
+): number | null {
+  if (subject.origin === 'compliance') return null;
+  const opens = windowOpens(ctx, subject, contactTimeZone, now);
+  return opens === null ? null : spread(ctx, opens);
+}
+
+/** When the recipient's window next opens, or null when it is open now (or none applies). */
+function windowOpens(
+  ctx: EngineContext,
+  subject: Pick<QuietHoursSubject, 'to' | 'channel' | 'override'>,
+  timeZone: string | null,
+  now: number,
+): number | null {
   const config = quietHoursFor(ctx, subject.channel, subject.override);
   if (!config) return null;
-  const window = parseWindow(config.allowed)!;
-  const contact = await db.selectFrom('contacts').select('timezone').where('phone', '=', subject.to).executeTakeFirst();
-  const zone = recipientTimeZone(subject.to, contact?.timezone, ctx.config.outbound.default_timezone);
-  const opens = nextAllowed(now, window, zone);
-  if (opens <= now) return null;
-  if (subject.bulk !== true && subject.conversationId !== null && (await wroteRecently(db, ctx, subject.conversationId, now))) return null;
+  const zone = recipientTimeZone(subject.to, timeZone, ctx.config.outbound.default_timezone);
+  const opens = nextAllowed(now, parseWindow(config.allowed)!, zone);
+  return opens <= now ? null : opens;
+}
+
+/** A moment in the spread after the window opens, so a night's held texts do not leave in one burst. */
+function spread(ctx: EngineContext, opens: number): number {
   return opens + Math.floor(Math.random() * ctx.config.outbound.quiet_hours_spread);
 }
 

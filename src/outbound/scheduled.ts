@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ParleyError } from '../errors.js';
-import { enqueue } from '../queue/enqueue.js';
+import { enqueue, type NewJob } from '../queue/enqueue.js';
 import { releaseGroup, sendGroup } from '../queue/groups.js';
 import type { JobHandler } from '../queue/worker.js';
 import type { Database } from '../store/schema.js';
@@ -21,7 +21,17 @@ import { quietHoursHold } from './quiet-hours.js';
 
 /** Queues the release of a scheduled message at `sendAt`, in the caller's transaction. */
 export async function scheduleRelease(trx: Kysely<Database>, messageId: string, sendAt: number, now: number): Promise<void> {
-  await enqueue(trx, 'message.release', { messageId }, { groupKey: releaseGroup(messageId), runAt: sendAt, now, priority: 1 });
+  const { payload, options } = releaseJob(messageId, sendAt, now);
+  await enqueue(trx, 'message.release', payload, options);
+}
+
+/** The release job of a scheduled message, for a caller that queues many at once (a broadcast's page). */
+export function releaseJob(messageId: string, sendAt: number, now: number): NewJob<'message.release'> {
+  return {
+    kind: 'message.release',
+    payload: { messageId },
+    options: { groupKey: releaseGroup(messageId), runAt: sendAt, now, priority: 1 },
+  };
 }
 
 /**

@@ -52,11 +52,6 @@ export interface OutboundDraft {
   /** The broadcast it is part of: bulk traffic that is never a reply, whoever wrote last. */
   broadcastId?: string | null;
   /**
-   * The caller queues the send job itself (a broadcast's dispatch, which gives its page's texts their
-   * slots on the sender's clock once the page is written); called only for a text to go now.
-   */
-  deferSend?: (message: MessageRow) => void;
-  /**
    * Whether the recipient has opted out of this sender, when the caller read it in the same
    * transaction and nothing since could change it (the router); read here otherwise. The send job
    * checks again before the provider call in any case.
@@ -91,8 +86,7 @@ export async function queueOutbound(
   if (!from || !channel.config.numbers.includes(from)) {
     throw new ParleyError('channel_unavailable', `from: ${draft.from} is not a number of channel "${channel.name}".`);
   }
-  if (draft.body.length === 0) throw new ParleyError('invalid_payload', 'body: must not be empty.');
-  if (draft.body.length > maxBodyLength) throw new ParleyError('invalid_payload', `body: longer than ${maxBodyLength} characters.`);
+  checkBody(draft.body);
 
   const origin = draft.origin ?? 'api';
   const refused = origin !== 'compliance' && (draft.suppressed ?? (await isSuppressed(trx, to, from)));
@@ -103,7 +97,6 @@ export async function queueOutbound(
   const now = draft.now ?? Date.now();
   const conversation = draft.conversation ?? (await upsertConversation(trx, await upsertContact(trx, to, now), channel.name, from, now));
   const contactId = conversation.contact_id;
-  const { encoding, segments } = countSegments(draft.body);
   let sendAt = draft.sendAt ?? null;
   if (!refused && (sendAt === null || sendAt <= now)) {
     // A text due now may still have to wait for the recipient's quiet hours to end.
@@ -122,35 +115,21 @@ export async function queueOutbound(
     );
     if (hold !== null) sendAt = hold;
   }
-  const scheduled = !refused && sendAt !== null && sendAt > now;
-  const row: MessageRow = {
-    id: newId('msg', now),
-    conversation_id: conversation.id,
-    direction: 'outbound',
+  const row = outboundRow({
     channel: channel.name,
-    from_number: from,
-    to_number: to,
+    from,
+    to,
     body: draft.body,
-    media_urls: '[]',
-    provider_message_id: null,
-    status: refused ? 'failed' : scheduled ? 'scheduled' : 'queued',
-    provider_status: null,
-    error_code: refused ? 'opted_out' : null,
-    error_message: refused ? 'the recipient has opted out; not sent' : null,
-    segments,
-    encoding,
-    reply_to_id: draft.replyToId ?? null,
+    conversationId: conversation.id,
     origin,
-    intent: null,
-    provider_time: null,
-    processed_at: null,
-    send_at: sendAt,
+    refused,
+    sendAt,
+    replyToId: draft.replyToId ?? null,
     template: draft.template ?? null,
-    routing: null,
-    broadcast_id: draft.broadcastId ?? null,
-    created_at: now,
-    updated_at: now,
-  };
+    broadcastId: draft.broadcastId ?? null,
+    now,
+  });
+  const scheduled = row.status === 'scheduled';
   await insertMessage(trx, row);
   if (scheduled) {
     // The conversation's activity moves when the text goes, not now.
@@ -161,16 +140,7 @@ export async function queueOutbound(
     await touchConversation(trx, { id: conversation.id, now });
   }
   if (refused) {
-    await recordEvent(
-      trx,
-      'message.status',
-      { message_id: row.id, status: 'failed', previous_status: 'queued', provider_status: null, error_code: 'opted_out' },
-      { messageId: row.id, contactId, now },
-    );
-    return row;
-  }
-  if (draft.deferSend) {
-    draft.deferSend(row);
+    await recordRefusal(trx, row, contactId);
     return row;
   }
   await enqueue(
@@ -181,6 +151,91 @@ export async function queueOutbound(
   );
   return row;
 }
+
+/** A body Parley would send: not empty, at most `maxBodyLength`; else a 422 `invalid_payload` naming why. */
+export function checkBody(body: string): void {
+  if (body.length === 0) throw new ParleyError('invalid_payload', 'body: must not be empty.');
+  if (body.length > maxBodyLength) throw new ParleyError('invalid_payload', `body: longer than ${maxBodyLength} characters.`);
+}
+
+export interface OutboundRowDraft {
+  channel: string;
+  from: string;
+  /** E.164. */
+  to: string;
+  body: string;
+  conversationId: string;
+  origin: MessageOrigin;
+  /** The recipient has opted out of `from`: the text is recorded failed (`opted_out`), never sent. */
+  refused: boolean;
+  /** When it may go (a `send_at`, or the end of the recipient's quiet hours); after `now`, it is `scheduled`. */
+  sendAt: number | null;
+  replyToId: string | null;
+  template: string | null;
+  broadcastId: string | null;
+  now: number;
+}
+
+/**
+ * An outbound message as stored: `failed` when refused, `scheduled` when its time is ahead, else
+ * `queued`. Every path that makes texts builds them here (queueOutbound, a broadcast's page).
+ */
+export function outboundRow(d: OutboundRowDraft): MessageRow {
+  const { encoding, segments } = countSegments(d.body);
+  const scheduled = !d.refused && d.sendAt !== null && d.sendAt > d.now;
+  return {
+    id: newId('msg', d.now),
+    conversation_id: d.conversationId,
+    direction: 'outbound',
+    channel: d.channel,
+    from_number: d.from,
+    to_number: d.to,
+    body: d.body,
+    media_urls: '[]',
+    provider_message_id: null,
+    status: d.refused ? 'failed' : scheduled ? 'scheduled' : 'queued',
+    provider_status: null,
+    error_code: d.refused ? 'opted_out' : null,
+    error_message: d.refused ? 'the recipient has opted out; not sent' : null,
+    segments,
+    encoding,
+    reply_to_id: d.replyToId,
+    origin: d.origin,
+    intent: null,
+    provider_time: null,
+    processed_at: null,
+    send_at: d.sendAt,
+    template: d.template,
+    routing: null,
+    broadcast_id: d.broadcastId,
+    created_at: d.now,
+    updated_at: d.now,
+  };
+}
+
+/** The event of a text refused because its recipient opted out (it is stored failed, never queued). */
+export async function recordRefusal(trx: Kysely<Database>, row: MessageRow, contactId: string): Promise<void> {
+  await recordEvent(
+    trx,
+    'message.status',
+    { message_id: row.id, status: 'failed', previous_status: 'queued', provider_status: null, error_code: 'opted_out' },
+    { messageId: row.id, contactId, now: row.created_at },
+  );
+}
+
+/** Stores many messages with few statements (a broadcast's page): the columns `insertMessage` writes, a chunk of rows per insert. */
+export async function insertMessages(trx: Kysely<Database>, rows: readonly MessageRow[]): Promise<void> {
+  // 26 columns a row: well under either engine's limit on bound values per statement.
+  for (let i = 0; i < rows.length; i += messagesPerInsert) {
+    await trx
+      .insertInto('messages')
+      .values(
+        rows.slice(i, i + messagesPerInsert).map((row) => Object.fromEntries(messageColumns.map((c) => [c, row[c]])) as MessageValues),
+      )
+      .execute();
+  }
+}
+const messagesPerInsert = 250;
 
 /**
  * Replies to people texting now (automatic replies, flow steps, agents, the opt-out confirmation)
