@@ -6,13 +6,14 @@ import { benchClassify } from './classify.js';
 import { benchConsoleLive } from './console-live.js';
 import { benchConversations } from './conversations.js';
 import { benchIngest, type IngestFigures } from './ingest.js';
+import { benchJobsDue, type JobsDueFigures } from './jobs-due.js';
 import { benchPipeline, type PipelineFigures } from './pipeline.js';
 import { benchWebhooks } from './webhooks.js';
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
 // `npm run bench` runs every case; `npm run bench -- pipeline webhooks` only the named ones.
-const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'broadcasts', 'pipeline', 'console'] as const;
+const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'broadcasts', 'pipeline', 'jobs-due', 'console'] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(cases as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -144,6 +145,32 @@ if (runs('pipeline')) {
     );
     console.log(
       `  open loop at ${openLoop.rate}/s for ${openLoop.seconds} s: ack p50 ${round(openLoop.ackP50, 1)} ms  p99 ${round(openLoop.ackP99, 1)} ms  max ${round(openLoop.ackMax, 1)} ms  non-2xx ${openLoop.non2xx};  reply at the provider p50 ${round(openLoop.replyP50, 1)} ms  p99 ${round(openLoop.replyP99, 1)} ms  (${openLoop.replies} of ${openLoop.sent})`,
+    );
+  }
+}
+
+if (runs('jobs-due')) {
+  const jobsDue: JobsDueFigures[] = [];
+  results.jobsDue = jobsDue;
+  for (const database of (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',') as Array<'sqlite' | 'postgres'>) {
+    const figures = await benchJobsDue(database);
+    if (!figures) {
+      console.log(`\nJobs due on ${database}: skipped (no PostgreSQL reachable; set BENCH_DATABASE_URL)`);
+      continue;
+    }
+    jobsDue.push(figures);
+    console.log(
+      `\nJobs due on ${database}: ${figures.jobs.toLocaleString('en-US')} pending jobs queued for later; ms per call (this process), the plan's indexes`,
+    );
+    for (const v of [figures.without, figures.with]) {
+      console.log(
+        `  ${v.index ? 'with jobs_due:   ' : 'without jobs_due:'} next-due ${round(v.nextDueMs, 3)} ms [${v.nextDuePlan}]  empty claim ${round(v.emptyClaimMs, 3)} ms [${v.claimPlan}]  claim with all ${figures.jobs.toLocaleString('en-US')} due ${round(v.dueClaimMs, 3)} ms`,
+      );
+    }
+    const w = figures.with;
+    const wo = figures.without;
+    console.log(
+      `  ratio (without / with): next-due ${round(wo.nextDueMs / w.nextDueMs, 1)}  empty claim ${round(wo.emptyClaimMs / w.emptyClaimMs, 1)}  claim with all due ${round(wo.dueClaimMs / w.dueClaimMs, 2)}`,
     );
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { controlBroadcast, type BroadcastAction } from '../broadcasts/control.js';
 import { createBroadcast, type BroadcastInput } from '../broadcasts/create.js';
 import { broadcastStats, type BroadcastCounts } from '../broadcasts/stats.js';
+import { broadcastStall, type StallReason } from '../broadcasts/stalled.js';
 import type { QuietHoursConfig } from '../config-fields.js';
 import { parseWindow } from '../core/quiet-hours.js';
 import { ParleyError } from '../errors.js';
@@ -88,8 +89,15 @@ const countNames = [
   'cancelled',
 ] as const satisfies ReadonlyArray<keyof BroadcastCounts>;
 
+const stallReasons = ['channel_not_configured', 'sender_held'] as const satisfies readonly StallReason[];
+
 const broadcastWithStats = object({
   ...broadcastProperties,
+  stalled: {
+    anyOf: [{ type: 'null' }, object({ reason: { type: 'string', enum: stallReasons }, since: dateTime })],
+    description:
+      'Null, unless the broadcast is sending and makes no progress: `channel_not_configured` (its channel is no longer in the configuration) or `sender_held` (the provider has held its number, 429, and no text has gone for 30 s or more); `since` is when it last moved.',
+  },
   counts: object(Object.fromEntries(countNames.map((name) => [name, { type: 'integer', minimum: 0 }]))),
   reply_intents: {
     type: 'object',
@@ -181,7 +189,13 @@ export function registerBroadcastRoutes(api: FastifyInstance, ctx: EngineContext
       const row = await db.selectFrom('broadcasts').selectAll().where('id', '=', request.params.id).executeTakeFirst();
       if (!row) throw new ParleyError('not_found', 'No broadcast has this id.');
       const stats = await broadcastStats(db, row.id);
-      return { ...broadcastJson(row), counts: stats.counts, reply_intents: stats.reply_intents };
+      const stall = await broadcastStall(db, ctx.channels, row);
+      return {
+        ...broadcastJson(row),
+        stalled: stall === null ? null : { reason: stall.reason, since: iso(stall.since) },
+        counts: stats.counts,
+        reply_intents: stats.reply_intents,
+      };
     },
   );
 

@@ -26,6 +26,7 @@ import * as savedReplies from './migrations/0021_saved_replies.js';
 import * as sending from './migrations/0022_sending.js';
 import * as triggers from './migrations/0023_triggers.js';
 import * as broadcasts from './migrations/0024_broadcasts.js';
+import * as jobsDueIndex from './migrations/0025_jobs_due_index.js';
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
@@ -57,14 +58,15 @@ const migrations: Record<string, ParleyMigration> = {
   '0022_sending': sending,
   '0023_triggers': triggers,
   '0024_broadcasts': broadcasts,
+  '0025_jobs_due_index': jobsDueIndex,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;
 
 function contextFor(dialect: DialectName): MigrationContext {
   return dialect === 'postgres'
-    ? { autoIncrementId: 'bigserial', bigint: 'bigint', bytes: 'bytea' }
-    : { autoIncrementId: 'integer', bigint: 'integer', bytes: 'blob' };
+    ? { dialect, autoIncrementId: 'bigserial', bigint: 'bigint', bytes: 'bytea' }
+    : { dialect, autoIncrementId: 'integer', bigint: 'integer', bytes: 'blob' };
 }
 
 class StaticMigrations implements MigrationProvider {

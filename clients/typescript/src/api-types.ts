@@ -6191,6 +6191,13 @@ export interface paths {
                             started_at: string | null;
                             /** Format: date-time */
                             finished_at: string | null;
+                            /** @description Null, unless the broadcast is sending and makes no progress: `channel_not_configured` (its channel is no longer in the configuration) or `sender_held` (the provider has held its number, 429, and no text has gone for 30 s or more); `since` is when it last moved. */
+                            stalled: null | {
+                                /** @enum {string} */
+                                reason: "channel_not_configured" | "sender_held";
+                                /** Format: date-time */
+                                since: string;
+                            };
                             counts: {
                                 total: number;
                                 pending: number;
