@@ -244,7 +244,7 @@ async function queueSends(trx: Kysely<Database>, ctx: EngineContext, messages: M
             ? { messageId: message.id }
             : reserved.full
               ? { messageId: message.id, slotAt }
-              : { messageId: message.id, numberSlotAt: slotAt },
+              : { messageId: message.id, queuedAt: slotAt },
         options: {
           groupKey: sendGroup(message.to_number),
           runAt: slotAt,

@@ -49,8 +49,6 @@ export function senderSpacingMs(rate: SenderRate): number {
 /**
  * How far past the first slot each clock moves for `count` texts spaced `senderSpacingMs` apart:
  * each text owns its own spacing on each clock from its slot, so the last one's ends the span.
- * Under one limit this is `count` spacings; under both, the faster clock is left free in the gaps
- * between one number's texts only after the page (the clocks are single times, not free lists).
  */
 export function clockSpans(rate: SenderRate, count: number): { number: number; channel: number } {
   const spacing = senderSpacingMs(rate);

@@ -260,15 +260,16 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         // A retry takes a new slot, as does one whose slot came during a pause the provider asked for.
         const first = job.attempts === 1;
         let slot = first ? (job.payload.slotAt ?? null) : null;
-        let ticket = first ? job.payload.numberSlotAt : undefined;
+        let queuedAt = first ? job.payload.queuedAt : undefined;
         for (let tries = 0; ; tries++) {
           const held = await senderHeld(ctx.store, sender);
           if (slot !== null && !held) break;
-          const reserved = await reserveSenderSlot(ctx.store, sender, held ? undefined : ticket);
-          ticket = undefined;
+          // A pause voids the text's place in the number's queue: it queues again after the pause.
+          const reserved = await reserveSenderSlot(ctx.store, sender, held ? undefined : queuedAt);
+          queuedAt = undefined;
           const wait = reserved.at - Date.now();
           if (!reserved.full && wait <= 0) {
-            ticket = reserved.at;
+            queuedAt = reserved.at;
             continue;
           }
           if (!reserved.full || wait > maxInlineSlotWaitMs || tries > 2) {
@@ -277,7 +278,7 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
               enqueue(
                 trx,
                 'message.send',
-                { messageId: message.id, ...(reserved.full ? { slotAt: runAt } : { numberSlotAt: runAt }) },
+                { messageId: message.id, ...(reserved.full ? { slotAt: runAt } : { queuedAt: runAt }) },
                 { groupKey: sendGroup(message.to_number), runAt, priority: 1, maxAttempts: ctx.config.queue.max_attempts },
               ),
             );

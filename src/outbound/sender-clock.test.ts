@@ -56,14 +56,29 @@ forEachStore('sender clocks', (stores) => {
     );
   });
 
-  it("give a number far ahead of the channel a slot on its own clock only, and the channel's when it comes", async () => {
+  it("queue a text whose number's turn is past the channel's next slot, and give it the channel's when it comes", async () => {
     const rate = { perNumber: 4, perChannel: 20 };
     assert.deepEqual(await reserveSenderSlot(store, sender(a, rate), undefined, t), { at: t, full: true });
-    const ticket = await reserveSenderSlot(store, sender(a, rate), undefined, t);
-    assert.deepEqual(ticket, { at: t + 250, full: false }, "a's next slot is 250 ms on: the channel is not held for it");
+    const queued = await reserveSenderSlot(store, sender(a, rate), undefined, t);
+    assert.deepEqual(queued, { at: t + 250, full: false }, "a's turn is 250 ms on: the channel is not held for it");
+    assert.deepEqual(await reserveSenderSlot(store, sender(a, rate), undefined, t), { at: t + 500, full: false }, 'behind the queued one');
     assert.deepEqual(await reserveSenderSlot(store, sender(b, rate), undefined, t), { at: t + 50, full: true });
-    assert.deepEqual(await reserveSenderSlot(store, sender(a, rate), ticket.at, t + 250), { at: t + 250, full: true });
-    assert.equal(await nextSenderSlot(store.db, sender(b, rate), t), t + 300, 'the channel moved on from the ticket');
+    assert.deepEqual(await reserveSenderSlot(store, sender(a, rate), queued.at, t + 250), { at: t + 250, full: true });
+    assert.equal(await nextSenderSlot(store.db, sender(b, rate), t + 250), t + 300, 'the channel moved on from the queued text');
+  });
+
+  it("keep a number's spacing when the channel holds back its queued texts", async () => {
+    const rate = { perNumber: 4, perChannel: 20 };
+    await reserveSenderSlot(store, sender(a, rate), undefined, t);
+    const second = await reserveSenderSlot(store, sender(a, rate), undefined, t);
+    const third = await reserveSenderSlot(store, sender(a, rate), undefined, t);
+    assert.deepEqual([second.at - t, third.at - t], [250, 500]);
+    // Ten other numbers take the channel up to t + 550.
+    for (let i = 0; i < 10; i++) await reserveSenderSlot(store, sender(`+1800555020${i}`, rate), undefined, t);
+    assert.deepEqual(await reserveSenderSlot(store, sender(a, rate), second.at, second.at), { at: t + 550, full: true });
+    // The third is due at t + 500 but goes no sooner than a's spacing after the second.
+    assert.deepEqual(await reserveSenderSlot(store, sender(a, rate), third.at, third.at), { at: t + 800, full: false });
+    assert.deepEqual(await reserveSenderSlot(store, sender(a, rate), third.at, t + 800), { at: t + 800, full: true });
   });
 
   it('reserve a page on both clocks, one spacing of the slower limit apart, and the next page after it', async () => {
@@ -72,6 +87,14 @@ forEachStore('sender clocks', (stores) => {
     assert.deepEqual(page, { at: t, full: true });
     // The channel's clock is past the page's last slot (t + 450) by one of its spacings.
     assert.deepEqual(await reserveSenderSlot(store, sender(b, rate), undefined, t), { at: t + 500, full: true });
+  });
+
+  it('queue a page from a number slower than the channel, each text taking its channel slot when due', async () => {
+    const rate = { perNumber: 10, perChannel: 20 };
+    assert.deepEqual(await store.write((trx) => reserveSenderSlots(trx, sender(a, rate), 5, t)), { at: t, full: false });
+    assert.deepEqual(await reserveSenderSlot(store, sender(b, rate), undefined, t), { at: t, full: true }, 'the channel is free');
+    assert.deepEqual(await reserveSenderSlot(store, sender(a, rate), t, t), { at: t + 50, full: true });
+    assert.deepEqual(await reserveSenderSlot(store, sender(a, rate), undefined, t), { at: t + 500, full: false }, 'behind the page');
   });
 
   it('hold only the number the provider throttled', async () => {

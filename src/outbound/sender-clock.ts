@@ -1,19 +1,30 @@
 import { sql, type Kysely } from 'kysely';
-import { clockSpacings, clockSpans, isRateLimited, spacingMs, type Sender } from '../core/sender-rate.js';
+import { clockSpacings, clockSpans, isRateLimited, type Sender } from '../core/sender-rate.js';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 
 // The slot clocks of a sender's rate limits (core/sender-rate.ts), in the database, so every
-// instance draws from the same budget (the idea of webhooks/rate-limit.ts): one row per sending
-// number, and one per channel under the number `channelClock`. `next_slot_at` is the earliest time
-// the clock's next bulk text may go. A bulk text takes the later of the clocks that apply (and
-// now), and moves each on from there by its own spacing; a live reply goes at once and moves each
-// clock on too, so it takes its place from the bulk traffic behind it instead of waiting behind
-// that traffic; a provider's 429 moves the number's clock (only: the provider throttles the
-// number) to the end of its Retry-After.
+// instance draws from the same budget (the idea of webhooks/rate-limit.ts). `next_slot_at` is the
+// earliest time a clock's next bulk text may go. A sending number has a clock (row `number`), a
+// channel under `channel_rate_limit` has one (row `channelClock`), and, under a channel limit, a
+// number also has a queue clock (row `queueClock(number)`) for texts whose turn on the number is
+// later than the channel's next slot: they are queued for that time without taking the channel's,
+// and take it when they come (see `Reservation`).
+//
+// A bulk text takes the latest of the clocks that apply (and now), and moves each on from there by
+// its own spacing; a live reply goes at once and moves each clock on too, so it takes its place
+// from the bulk traffic behind it instead of waiting behind that traffic; a provider's 429 moves
+// the number's clock (only: the provider throttles the number) to the end of its Retry-After.
+// Every reservation under a channel limit locks the channel's row first, so a channel's rows are
+// written by one instance at a time and two never deadlock on PostgreSQL.
 
 /** The `number` of a channel's own clock row in `sender_clocks`: no E.164 number looks like it. */
 export const channelClock = '*';
+
+/** The `number` of the row of a number's texts queued for the channel (not an E.164 number either). */
+export function queueClock(number: string): string {
+  return `${number}/queue`;
+}
 
 /**
  * Locks the clock's row (created at `now` if it has none) and returns its time. An upsert that
@@ -44,16 +55,17 @@ async function advanceClock(trx: Kysely<Database>, channel: string, number: stri
   return Number(row.next_slot_at) - span;
 }
 
-/** A number's clock further ahead of the channel's than this gives a slot on the number's clock only (see `Reservation`). */
+/** A number's turn further ahead of the channel's clock than this queues its text (see `Reservation`). */
 const channelAheadMs = 50;
 
 /**
  * Slots reserved for a sender's bulk texts, `senderSpacingMs` apart from `at`. `full` when they are
- * taken on every clock that applies. Otherwise (under a channel limit, when the number's own clock
- * is the later one: it is paused by its provider, or slower than the channel) they are taken on
- * the number's clock only, and each text takes its channel slot when its time comes
- * (`reserveSenderSlot` with the `ticket`): a slot far ahead on the channel's clock would leave the
- * time before it unused by the channel's other numbers, since a clock is a single time.
+ * taken on every clock that applies. Otherwise (under a channel limit, when the number's turn is
+ * later than the channel's next slot: its provider paused it, or it is slower than the channel, or
+ * texts are queued on it already) they are queued on the number's queue clock only, and each text
+ * takes its slots when its time comes (`reserveSenderSlot` with that time as `queuedAt`): a slot
+ * far ahead on the channel's clock would leave the time before it unused by the channel's other
+ * numbers, since a clock is a single time.
  */
 export interface Reservation {
   at: number;
@@ -62,51 +74,68 @@ export interface Reservation {
 
 /**
  * Reserves `count` consecutive bulk slots in the caller's transaction (a broadcast's page,
- * committed with the sends that take them). Under a channel limit the channel's row is locked
- * before the number's, always in that order, so two instances reserving for the same channel never
- * deadlock on PostgreSQL; the slot is the latest of both clocks and now, and each clock moves on
- * from it by its span (core/sender-rate.ts).
+ * committed with the sends that take them), or one for a text queued for `queuedAt`.
  */
-export async function reserveSenderSlots(trx: Kysely<Database>, sender: Sender, count: number, now = Date.now()): Promise<Reservation> {
-  const spans = clockSpans(sender.rate, count);
-  if (sender.rate.perChannel === undefined)
-    return { at: await advanceClock(trx, sender.channel, sender.number, spans.number, now), full: true };
-  const channelAt = Math.max(now, await lockClock(trx, sender.channel, channelClock, now));
-  const slot = await advanceClock(trx, sender.channel, sender.number, spans.number, channelAt);
-  const own = clockSpacings(sender.rate);
-  if (slot > channelAt + channelAheadMs || (count > 1 && own.number > own.channel)) return { at: slot, full: false };
-  await setClock(trx, sender.channel, channelClock, slot + spans.channel);
+export async function reserveSenderSlots(
+  trx: Kysely<Database>,
+  sender: Sender,
+  count: number,
+  now = Date.now(),
+  queuedAt?: number,
+): Promise<Reservation> {
+  const { channel, number, rate } = sender;
+  const spans = clockSpans(rate, count);
+  if (rate.perChannel === undefined) return { at: await advanceClock(trx, channel, number, spans.number, now), full: true };
+  const channelAt = Math.max(now, await lockClock(trx, channel, channelClock, now));
+  const clocks = await numberClocks(trx, channel, number);
+  // A queued text keeps its place; a new one goes behind those queued.
+  const turn = Math.max(now, clocks.number, queuedAt ?? clocks.queue);
+  const own = clockSpacings(rate);
+  // A page from a number slower than the channel is queued whole: on the channel's clock it would
+  // hold the gaps between its texts from the other numbers.
+  const pageSlowerThanChannel = count > 1 && own.number > own.channel;
+  if (turn > channelAt + channelAheadMs || (queuedAt === undefined && pageSlowerThanChannel)) {
+    if (queuedAt === undefined) await moveClockTo(trx, channel, queueClock(number), turn + spans.number);
+    return { at: turn, full: false };
+  }
+  const slot = Math.max(turn, channelAt);
+  await trx
+    .updateTable('sender_clocks')
+    .set({ next_slot_at: slot + spans.channel })
+    .where('channel', '=', channel)
+    .where('number', '=', channelClock)
+    .execute();
+  await moveClockTo(trx, channel, number, slot + spans.number);
   return { at: slot, full: true };
 }
 
-/**
- * Reserves the sender's next bulk slot and returns it: with a `ticket` (a slot already taken on
- * the number's clock, now due), its slot on the channel's clock, no earlier than the ticket.
- */
-export function reserveSenderSlot(store: Store, sender: Sender, ticket?: number, now = Date.now()): Promise<Reservation> {
-  if (ticket === undefined || sender.rate.perChannel === undefined) return store.write((trx) => reserveSenderSlots(trx, sender, 1, now));
-  const perChannel = sender.rate.perChannel;
-  return store.write(async (trx) => {
-    const slot = Math.max(now, ticket, await lockClock(trx, sender.channel, channelClock, now));
-    await setClock(trx, sender.channel, channelClock, slot + spacingMs(perChannel));
-    // Held back by the channel: the number's next texts keep their spacing after this one.
-    const spacing = clockSpacings(sender.rate).number;
-    if (slot > ticket && spacing > 0) await pushClock(trx, sender.channel, sender.number, slot + spacing);
-    return { at: slot, full: true };
-  });
+/** Reserves the sender's next bulk slot (or, with `queuedAt`, the slots of a text queued for then). */
+export function reserveSenderSlot(store: Store, sender: Sender, queuedAt?: number, now = Date.now()): Promise<Reservation> {
+  return store.write((trx) => reserveSenderSlots(trx, sender, 1, now, queuedAt));
 }
 
-async function setClock(trx: Kysely<Database>, channel: string, number: string, at: number): Promise<void> {
-  await trx.updateTable('sender_clocks').set({ next_slot_at: at }).where('channel', '=', channel).where('number', '=', number).execute();
-}
-
-/** Moves the clock to `at` unless it is later already. */
-async function pushClock(trx: Kysely<Database>, channel: string, number: string, at: number): Promise<void> {
-  await trx
-    .updateTable('sender_clocks')
-    .set({ next_slot_at: sql<number>`case when next_slot_at < ${at} then ${at} else next_slot_at end` })
+/** The number's clock and its queue clock (0 for one it has not). */
+async function numberClocks(trx: Kysely<Database>, channel: string, number: string): Promise<{ number: number; queue: number }> {
+  const rows = await trx
+    .selectFrom('sender_clocks')
+    .select(['number', 'next_slot_at'])
     .where('channel', '=', channel)
-    .where('number', '=', number)
+    .where('number', 'in', [number, queueClock(number)])
+    .execute();
+  const at = (key: string) => Number(rows.find((row) => row.number === key)?.next_slot_at ?? 0);
+  return { number: at(number), queue: at(queueClock(number)) };
+}
+
+/** Moves the clock to `at` unless it is later already (a provider's pause may have moved it since it was read). */
+async function moveClockTo(trx: Kysely<Database>, channel: string, number: string, at: number): Promise<void> {
+  await trx
+    .insertInto('sender_clocks')
+    .values({ channel, number, next_slot_at: at })
+    .onConflict((oc) =>
+      oc.columns(['channel', 'number']).doUpdateSet({
+        next_slot_at: sql<number>`case when sender_clocks.next_slot_at < ${at} then ${at} else sender_clocks.next_slot_at end`,
+      }),
+    )
     .execute();
 }
 
@@ -116,7 +145,11 @@ export async function nextSenderSlot(db: Kysely<Database>, sender: Sender, now =
     .selectFrom('sender_clocks')
     .select('next_slot_at')
     .where('channel', '=', sender.channel)
-    .where('number', 'in', sender.rate.perChannel === undefined ? [sender.number] : [sender.number, channelClock])
+    .where(
+      'number',
+      'in',
+      sender.rate.perChannel === undefined ? [sender.number] : [sender.number, queueClock(sender.number), channelClock],
+    )
     .execute();
   return Math.max(now, ...rows.map((row) => Number(row.next_slot_at)));
 }

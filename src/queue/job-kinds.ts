@@ -18,8 +18,8 @@ export interface JobPayloads {
     messageId: string;
     /** A slot already reserved on the sender's clocks (outbound/sender-clock.ts). */
     slotAt?: number;
-    /** A slot reserved on the sending number's clock only: the channel's is taken when it comes. */
-    numberSlotAt?: number;
+    /** Queued for this time on the sending number's queue clock: its slots are taken then (outbound/sender-clock.ts). */
+    queuedAt?: number;
   };
   /** Move a broadcast on by one page: fill recipients, queue their texts, or withdraw them (cancel). */
   'broadcast.run': { broadcastId: string };
