@@ -5,7 +5,8 @@ import { upsertConversations } from '../conversations/conversations.js';
 import { sendPriority } from '../outbound/send.js';
 import { enqueueMany } from '../queue/enqueue.js';
 import { sendGroup } from '../queue/groups.js';
-import { nextSenderSlot, reserveSenderSlots, spacingMs } from '../outbound/sender-clock.js';
+import { isRateLimited, senderRate, senderSpacingMs, type Sender } from '../core/sender-rate.js';
+import { nextSenderSlot, reserveSenderSlots } from '../outbound/sender-clock.js';
 import { withdrawUnsent } from '../outbound/scheduled.js';
 import type { Template } from '../outbound/templates.js';
 import type { JobHandler } from '../queue/worker.js';
@@ -120,8 +121,8 @@ async function fill(trx: Kysely<Database>, ctx: EngineContext, broadcast: Broadc
 
 /**
  * Queues the texts of the next pending recipients: as many as fit in `dispatchAheadMs` of the
- * sending number's clock (a page when the channel has no rate limit: the next page then waits
- * behind this one's sends in the queue, which claims by priority, then age). The page's send jobs
+ * sender's clocks, from the later of the number's and the channel's (a page when the channel has
+ * no rate limit: the next page then waits behind this one's sends in the queue, which claims by priority, then age). The page's send jobs
  * are queued at its end, in one statement, each at its slot: the slots begin after the page's
  * writes, so none is due before the page commits.
  */
@@ -129,11 +130,12 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
   const channel = ctx.channels.get(broadcast.channel);
   if (!channel) return 'missing_channel';
   const from = channel.config.numbers[0]!;
-  const perSecond = channel.config.rate_limit;
+  const sender: Sender = { channel: channel.name, number: from, rate: senderRate(channel.config) };
   let budget = dispatchPage;
-  if (perSecond !== undefined) {
-    const clock = await nextSenderSlot(trx, channel.name, from, now);
-    const room = Math.floor((now + dispatchAheadMs - clock) / spacingMs(perSecond));
+  if (isRateLimited(sender.rate)) {
+    // The later of the number's and the channel's clocks: the channel's other numbers use its budget too.
+    const clock = await nextSenderSlot(trx, sender, now);
+    const room = Math.floor((now + dispatchAheadMs - clock) / senderSpacingMs(sender.rate));
     // The texts queued already cover the time ahead: come back when about half of it has gone.
     if (room <= 0) return clock - dispatchAheadMs / 2;
     budget = Math.min(budget, room);
@@ -167,31 +169,32 @@ async function dispatch(trx: Kysely<Database>, ctx: EngineContext, broadcast: Br
     phones.push(...chunk);
   }
   const toSend = await writePageTexts(trx, ctx, { broadcast, channel, from, template, vars, quietHours, phones, people });
-  await queueSends(trx, ctx, toSend, perSecond === undefined ? null : { channel: channel.name, from, perSecond });
+  await queueSends(trx, ctx, toSend, isRateLimited(sender.rate) ? sender : null);
   return now;
 }
 
-/** Queues the page's send jobs, each at its own slot on the sender's clock when the channel has a rate limit. */
-async function queueSends(
-  trx: Kysely<Database>,
-  ctx: EngineContext,
-  messages: MessageRow[],
-  sender: { channel: string; from: string; perSecond: number } | null,
-): Promise<void> {
+/**
+ * Queues the page's send jobs, each at its own slot on the sender's clocks when the channel has a
+ * rate limit (or on the number's clock only, each taking its channel slot when it comes: see
+ * `Reservation` in outbound/sender-clock.ts).
+ */
+async function queueSends(trx: Kysely<Database>, ctx: EngineContext, messages: MessageRow[], sender: Sender | null): Promise<void> {
   if (messages.length === 0) return;
   const now = Date.now();
-  const spacing = sender === null ? 0 : spacingMs(sender.perSecond);
-  const first =
-    sender === null
-      ? now
-      : await reserveSenderSlots(trx, sender.channel, sender.from, sender.perSecond, messages.length, now + commitMarginMs);
+  const spacing = sender === null ? 0 : senderSpacingMs(sender.rate);
+  const reserved = sender === null ? null : await reserveSenderSlots(trx, sender, messages.length, now + commitMarginMs);
   await enqueueMany(
     trx,
     messages.map((message, i) => {
-      const slotAt = first + i * spacing;
+      const slotAt = reserved === null ? now : reserved.at + i * spacing;
       return {
         kind: 'message.send' as const,
-        payload: sender === null ? { messageId: message.id } : { messageId: message.id, slotAt },
+        payload:
+          reserved === null
+            ? { messageId: message.id }
+            : reserved.full
+              ? { messageId: message.id, slotAt }
+              : { messageId: message.id, queuedAt: slotAt },
         options: {
           groupKey: sendGroup(message.to_number),
           runAt: slotAt,

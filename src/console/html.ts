@@ -36,7 +36,7 @@ export function raw(markup: string): SafeHtml {
   return safe(markup);
 }
 
-type Interpolation = SafeHtml | string | number | boolean | null | undefined | readonly Interpolation[];
+export type Interpolation = SafeHtml | string | number | boolean | null | undefined | readonly Interpolation[];
 
 function render(value: Interpolation): string {
   if (value === null || value === undefined || value === false || value === true) return '';

@@ -19,6 +19,7 @@ import { advanceStatus, applyWaitingReceipts } from './status.js';
 import { sendGroup } from '../queue/groups.js';
 import { scheduleRelease } from './scheduled.js';
 import { quietHoursHold } from './quiet-hours.js';
+import { isRateLimited, senderRate, type Sender } from '../core/sender-rate.js';
 import { holdSender, reserveSenderSlot, senderHeld, takeLiveSlot } from './sender-clock.js';
 import type { QuietHoursConfig } from '../config-fields.js';
 
@@ -306,30 +307,39 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
     if (message.origin !== 'compliance' && Boolean(suppressed)) {
       return fail('opted_out', 'the recipient opted out before this was sent; not sent');
     }
-    const perSecond = channel.config.rate_limit;
-    if (perSecond !== undefined && message.status === 'queued') {
+    const sender: Sender = { channel: message.channel, number: message.from_number, rate: senderRate(channel.config) };
+    if (isRateLimited(sender.rate) && message.status === 'queued') {
       if (isLive(message.origin)) {
-        await takeLiveSlot(ctx.store, message.channel, message.from_number, perSecond);
+        await takeLiveSlot(ctx.store, sender);
       } else {
         // A retry takes a new slot, as does one whose slot came during a pause the provider asked for.
-        let slot = job.payload.slotAt !== undefined && job.attempts === 1 ? job.payload.slotAt : null;
+        const first = job.attempts === 1;
+        let slot = first ? (job.payload.slotAt ?? null) : null;
+        let queuedAt = first ? job.payload.queuedAt : undefined;
         for (let tries = 0; ; tries++) {
-          const held = await senderHeld(ctx.store, message.channel, message.from_number);
+          const held = await senderHeld(ctx.store, sender);
           if (slot !== null && !held) break;
-          slot = await reserveSenderSlot(ctx.store, message.channel, message.from_number, perSecond);
-          const wait = slot - Date.now();
-          if (wait > maxInlineSlotWaitMs || tries > 2) {
-            const runAt = slot;
+          // A pause voids the text's place in the number's queue: it queues again after the pause.
+          const reserved = await reserveSenderSlot(ctx.store, sender, held ? undefined : queuedAt);
+          queuedAt = undefined;
+          const wait = reserved.at - Date.now();
+          if (!reserved.full && wait <= 0) {
+            queuedAt = reserved.at;
+            continue;
+          }
+          if (!reserved.full || wait > maxInlineSlotWaitMs || tries > 2) {
+            const runAt = reserved.at;
             return finish((trx) =>
               enqueue(
                 trx,
                 'message.send',
-                { messageId: message.id, slotAt: runAt },
+                { messageId: message.id, ...(reserved.full ? { slotAt: runAt } : { queuedAt: runAt }) },
                 { groupKey: sendGroup(message.to_number), runAt, priority: 1, maxAttempts: ctx.config.queue.max_attempts },
               ),
             );
           }
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          slot = reserved.at;
         }
       }
     }
@@ -366,9 +376,9 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         );
         throw error;
       }
-      if (error.kind === 'throttled' && perSecond !== undefined) {
+      if (error.kind === 'throttled' && isRateLimited(sender.rate)) {
         // The provider says this number goes too fast: every instance's bulk traffic from it waits.
-        await holdSender(ctx.store, message.channel, message.from_number, Date.now() + (error.retryAfterMs ?? 1_000));
+        await holdSender(ctx.store, sender, Date.now() + (error.retryAfterMs ?? 1_000));
       }
       const retrying = error.retryable && job.attempts < job.maxAttempts;
       ctx.metrics.sends.inc({ channel: message.channel, outcome: retrying ? 'retry' : 'failed' });

@@ -49,6 +49,11 @@ export const baseChannelFields = {
    * traffic (broadcasts, scheduled sends) takes the slots left. Unlimited when absent.
    */
   rate_limit: z.number().positive().max(10_000).optional(),
+  /**
+   * Texts per second across all the channel's numbers together (an account's or a campaign's
+   * limit), held like `rate_limit`, with which it may be combined. Unlimited when absent.
+   */
+  channel_rate_limit: z.number().positive().max(10_000).optional(),
   /** The provider API's base URL, for a regional endpoint or a local stand-in in tests. */
   api_url: z
     .url({ protocol: /^https?$/ })
@@ -68,5 +73,6 @@ export interface BaseChannelConfig {
   on_unknown_outcome?: 'resend' | 'fail' | undefined;
   quiet_hours?: QuietHoursConfig | undefined;
   rate_limit?: number | undefined;
+  channel_rate_limit?: number | undefined;
   api_url?: string | undefined;
 }

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Store } from '../store/database.js';
+import type { Database } from '../store/schema.js';
 import type { Job, JobKind } from './job-kinds.js';
 
 export interface ClaimOptions {
@@ -17,6 +18,16 @@ export interface ClaimOptions {
   limitKeyRoom?: { max: number; used: ReadonlyMap<string, number> };
   leaseMs: number;
   now?: number;
+}
+
+/** A pending job that is due, if any: one entry of the `jobs_due` index. */
+export function anyDue(db: Kysely<Database>, now: number) {
+  return db
+    .selectFrom('jobs as due')
+    .select(sql.lit(1).as('one'))
+    .where('due.state', '=', 'pending')
+    .where('due.run_at', '<=', now)
+    .limit(1);
 }
 
 /**
@@ -40,11 +51,25 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
       .where('locked_until', '<', now)
       .execute();
 
+    // SQLite evaluates such a condition at every row it walks; there, where a statement costs no
+    // round trip, the same question is asked first, on its own.
+    const inProcess = store.dialect === 'sqlite';
+    if (inProcess) {
+      if ((await anyDue(trx, now).executeTakeFirst()) === undefined) return [];
+    }
+
     const candidates = trx
       .selectFrom('jobs as j')
       .select(['j.id', 'j.limit_key'])
       .where('j.state', '=', 'pending')
-      .where('j.run_at', '<=', now)
+      // On SQLite `+run_at`, which no index serves: its planner, having no statistics, would otherwise
+      // take `jobs_due` and sort every due job by priority, where the walk of (state, priority, id)
+      // stops at the limit (89 against 0.3 ms for a claim under 100,000 due jobs). PostgreSQL
+      // weighs both with its statistics.
+      .where(inProcess ? sql<number>`+j.run_at` : sql.ref('j.run_at'), '<=', now)
+      // With nothing due, the walk would read every job queued for later (a broadcast's 100,000)
+      // to return none. PostgreSQL evaluates this once, before the walk, from the `jobs_due` index.
+      .$if(!inProcess, (q) => q.where((eb) => eb.exists(anyDue(trx, now))))
       .$if((options.excludeKinds?.length ?? 0) > 0, (q) => q.where('j.kind', 'not in', options.excludeKinds!))
       .$if((options.excludeLimitKeys?.length ?? 0) > 0, (q) =>
         q.where((eb) => eb.or([eb('j.limit_key', 'is', null), eb('j.limit_key', 'not in', options.excludeLimitKeys!)])),

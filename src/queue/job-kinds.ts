@@ -14,7 +14,13 @@ export interface JobPayloads {
   /** A scheduled message's time came: queue it for sending, unless it was canceled or is too late. */
   'message.release': { messageId: string };
   /** Hand one outbound message to its channel's provider. */
-  'message.send': { messageId: string; /** A slot already reserved on the sender's clock (outbound/sender-clock.ts). */ slotAt?: number };
+  'message.send': {
+    messageId: string;
+    /** A slot already reserved on the sender's clocks (outbound/sender-clock.ts). */
+    slotAt?: number;
+    /** Queued for this time on the sending number's queue clock: its slots are taken then (outbound/sender-clock.ts). */
+    queuedAt?: number;
+  };
   /** Move a broadcast on by one page: fill recipients, queue their texts, or withdraw them (cancel). */
   'broadcast.run': { broadcastId: string };
   /** Apply one delivery receipt to the message it refers to. */

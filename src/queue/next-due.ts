@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { Store } from '../store/database.js';
+import type { Database } from '../store/schema.js';
 import { precompile } from '../store/precompiled.js';
 
 /**
@@ -7,8 +9,8 @@ import { precompile } from '../store/precompiled.js';
  * jobs queued for a moment (a rate-limited sender's slots) start at that moment, not in bunches
  * at the next poll. Jobs already due but not claimable (behind their group, or of a kind at its
  * cap) are not counted: a finishing job wakes the worker for those, and counting them would make
- * it spin. The scan is of pending jobs only (the `state` prefix of the claim's index), the same
- * rows a claim that finds nothing due reads.
+ * it spin. It reads the `jobs_due` index (pending jobs by state and run_at) from `after` on: a few
+ * entries, however many jobs are due or queued for later.
  */
 export async function nextDueAt(store: Store, after: number, until: number): Promise<number | null> {
   const { rows } = await earliestPending(store.db, { after, until });
@@ -16,11 +18,14 @@ export async function nextDueAt(store: Store, after: number, until: number): Pro
   return at === null || at === undefined ? null : Number(at);
 }
 
-const earliestPending = precompile(['after', 'until'], (db, p: { after: number; until: number }) =>
-  db
+/** The query of `nextDueAt`, built apart for the plan test (queue/due-index.test.ts). */
+export function earliestPendingQuery(db: Kysely<Database>, p: { after: number; until: number }) {
+  return db
     .selectFrom('jobs')
     .select((eb) => eb.fn.min('run_at').as('at'))
     .where('state', '=', 'pending')
     .where('run_at', '>', p.after)
-    .where('run_at', '<=', p.until),
-);
+    .where('run_at', '<=', p.until);
+}
+
+const earliestPending = precompile(['after', 'until'], earliestPendingQuery);

@@ -115,6 +115,15 @@ describe('console operations in a browser', { skip: chromiumMissing }, () => {
       }
       await page.setViewportSize(phone);
       await page.goto(`${parley.base}/console/endpoints/${failing.body.id}`);
+      // At phone width the header row is hidden and each cell stacks under its column's name.
+      const cell = page.locator('table.deliveries tbody tr').first().locator('td').nth(2);
+      assert.equal(await page.locator('table.deliveries thead').isVisible(), false);
+      const labelAbove = await cell.evaluate(
+        (td) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown, pseudo: string): { content: string } }).getComputedStyle(td, '::before')
+            .content,
+      );
+      assert.equal(labelAbove, '"Status"');
       await page.screenshot({ path: screenshotPath('endpoint-phone.png'), fullPage: true });
       await page.context().close();
     });

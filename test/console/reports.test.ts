@@ -64,11 +64,14 @@ forEachStore('console reports', (stores) => {
     const page = await admin.get('/console/consent?q=%2B1%20555%20777%202101');
     assert.equal(page.status, 200);
     assert.match(page.text, /<h2>\+15557772101<\/h2>/);
-    assert.match(page.text, /<td>Opted out<\/td>\s*<td>\+18005550100 \(main\)<\/td>\s*<td>their words<\/td>\s*<td>“STOP”<\/td>/);
+    assert.match(
+      page.text,
+      /<td data-label="Change">Opted out<\/td>\s*<td data-label="Business number">\+18005550100 \(main\)<\/td>\s*<td data-label="Source">their words<\/td>\s*<td data-label="Words">“STOP”<\/td>/,
+    );
     assert.ok(!page.text.includes('+15557772102'), 'only the number searched');
 
     const all = await admin.get('/console/consent');
-    assert.match(all.text, /<td>the API<\/td>/);
+    assert.match(all.text, /<td data-label="Source">the API<\/td>/);
     assert.ok(all.text.includes(escapedXss) && !all.text.includes('<script>window.owned'));
     assert.match((await admin.get('/console/consent?q=not-a-number')).text, /not a phone number/);
 
@@ -140,7 +143,7 @@ forEachStore('console reports', (stores) => {
       ],
     );
     const page = await admin.get('/console/consent?q=%2B15557772302');
-    assert.match(page.text, /<td>an import<\/td>/);
+    assert.match(page.text, /<td data-label="Source">an import<\/td>/);
     const audit = await rig.store.db.selectFrom('console_audit').select('detail').where('action', '=', 'consent_imported').execute();
     assert.deepEqual(
       audit.map((a) => JSON.parse(a.detail)),
@@ -177,10 +180,16 @@ forEachStore('console reports', (stores) => {
     assert.match(page.text, /<script src="\/console\/assets\/uPlot\.iife\.min\.js\?v=[0-9a-f]+" defer><\/script>/);
     // Delivery per channel and reply intents, as tables with their bars.
     const channel = /<tr data-channel="main">([\s\S]*?)<\/tr>/.exec(page.text)![1]!;
-    assert.match(channel, /<td>main<\/td>\s*<td>\d+<\/td>\s*<td>1<\/td>\s*<td>0<\/td>\s*<td>0<\/td>/);
+    assert.match(
+      channel,
+      /<td data-label="Channel">main<\/td>\s*<td data-label="Sent">\d+<\/td>\s*<td data-label="Delivered">1<\/td>\s*<td data-label="Failed">0<\/td>\s*<td data-label="Undelivered">0<\/td>/,
+    );
     assert.match(channel, /<meter min="0" max="1" value="1\.0000" aria-label="Delivery rate of main"><\/meter> 100\.0%/);
     const intents = /<table class="dashboard-intents">([\s\S]*?)<\/table>/.exec(page.text)![1]!;
-    assert.match(intents, /<td>opt_out<\/td>\s*<td>1<\/td>\s*<td><span class="share"\s*><meter min="0" max="1" value="0\.5000"/);
+    assert.match(
+      intents,
+      /<td data-label="Intent">opt_out<\/td>\s*<td data-label="Replies">1<\/td>\s*<td data-label="Share"><span class="share"\s*><meter min="0" max="1" value="0\.5000"/,
+    );
     const json = /<script type="application\/json" id="dashboard-data">([\s\S]*?)<\/script>/.exec(page.text)![1]!;
     const data = JSON.parse(json);
     assert.equal(
@@ -199,7 +208,7 @@ forEachStore('console reports', (stores) => {
     assert.match(replies.text, /2 replies since/);
     assert.match(
       replies.text,
-      /<td>opt_out<\/td>\s*<td>1<\/td>\s*<td><span class="share"\s*><meter [^>]*value="0\.5000"[^>]*><\/meter> 50\.0%<\/span\s*><\/td>/,
+      /<td data-label="Intent">opt_out<\/td>\s*<td data-label="Replies">1<\/td>\s*<td data-label="Share"><span class="share"\s*><meter [^>]*value="0\.5000"[^>]*><\/meter> 50\.0%<\/span\s*><\/td>/,
     );
     assert.ok(replies.text.includes('“what time again?” — 1'));
 

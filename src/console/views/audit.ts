@@ -1,6 +1,7 @@
 import { html } from '../html.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
+import { dataTable } from './table.js';
 
 export interface AuditRow {
   id: number;
@@ -18,31 +19,23 @@ export function auditView(session: ConsoleSession, rows: AuditRow[], next: numbe
     session,
     current: 'audit',
     body: html`<h1>Audit trail</h1>
-      <table class="audit">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">Action</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Detail</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows.map(
-            (r) =>
-              html`<tr>
-                <td>${when(r.at)}</td>
-                <td>${r.email ?? r.user_id}</td>
-                <td>${r.action}</td>
-                <td>
-                  ${r.subject && r.subject.startsWith('conv_') ? html`<a href="/console/conversations/${r.subject}">${r.subject}</a>` : (r.subject ?? '')}
-                </td>
-                <td><code>${r.detail}</code></td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+      ${dataTable({
+        className: 'audit',
+        rows,
+        columns: [
+          { label: 'When', cell: (r) => when(r.at) },
+          { label: 'Who', cell: (r) => r.email ?? r.user_id },
+          { label: 'Action', cell: (r) => r.action },
+          {
+            label: 'Subject',
+            cell: (r) =>
+              r.subject && r.subject.startsWith('conv_')
+                ? html`<a href="/console/conversations/${r.subject}">${r.subject}</a>`
+                : (r.subject ?? ''),
+          },
+          { label: 'Detail', cell: (r) => html`<code>${r.detail}</code>` },
+        ],
+      })}
       ${next ? html`<p class="more"><a href="/console/audit?before=${next}">Older entries</a></p>` : ''}`,
   });
 }

@@ -2,6 +2,7 @@ import { html } from '../html.js';
 import type { ConsentSource, LedgerEntry } from '../consent-ledger.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
+import { dataTable } from './table.js';
 import { csrfField } from './operations.js';
 
 const sourceLabels: Record<ConsentSource, string> = {
@@ -61,31 +62,18 @@ export function consentView(session: ConsoleSession, state: ConsentPageState): s
       ${
         state.entries.length === 0
           ? html`<p class="empty">No consent changes${phone ? ' for this number' : ''}.</p>`
-          : html`<table class="consent-ledger">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Number</th>
-                  <th scope="col">Change</th>
-                  <th scope="col">Business number</th>
-                  <th scope="col">Source</th>
-                  <th scope="col">Words</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${state.entries.map(
-                  (e) =>
-                    html`<tr>
-                      <td>${when(e.at)}</td>
-                      <td><a href="/console/consent?q=${encodeURIComponent(e.phone)}">${e.phone}</a></td>
-                      <td>${e.action === 'opt_out' ? 'Opted out' : 'Opted in'}</td>
-                      <td>${numberLabel(e)}</td>
-                      <td>${sourceLabels[e.source]}</td>
-                      <td>“${e.text}”</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          : dataTable({
+              className: 'consent-ledger',
+              rows: state.entries,
+              columns: [
+                { label: 'When', cell: (e) => when(e.at) },
+                { label: 'Number', cell: (e) => html`<a href="/console/consent?q=${encodeURIComponent(e.phone)}">${e.phone}</a>` },
+                { label: 'Change', cell: (e) => (e.action === 'opt_out' ? 'Opted out' : 'Opted in') },
+                { label: 'Business number', cell: (e) => numberLabel(e) },
+                { label: 'Source', cell: (e) => sourceLabels[e.source] },
+                { label: 'Words', cell: (e) => `“${e.text}”` },
+              ],
+            })
       }
       ${
         state.next

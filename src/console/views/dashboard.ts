@@ -3,6 +3,7 @@ import type { Dashboard, DashboardWindow, ReplyReport } from '../dashboard.js';
 import { redactUrl } from '../../core/redact.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
+import { dataTable } from './table.js';
 import { roughly } from './operations.js';
 
 /**
@@ -32,28 +33,16 @@ function shareBar(share: number | null, label: string): SafeHtml {
 }
 
 function intentsTable(intents: Array<{ intent: string; count: number; share: number }>, className: string): SafeHtml {
-  return html`<table class="${className}">
-    <caption>
-      By intent
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Intent</th>
-        <th scope="col">Replies</th>
-        <th scope="col">Share</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${intents.map(
-        (i) =>
-          html`<tr>
-            <td>${i.intent}</td>
-            <td>${i.count}</td>
-            <td>${shareBar(i.share, `Share of ${i.intent}`)}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return dataTable({
+    className,
+    caption: 'By intent',
+    rows: intents,
+    columns: [
+      { label: 'Intent', cell: (i) => i.intent },
+      { label: 'Replies', cell: (i) => i.count },
+      { label: 'Share', cell: (i) => shareBar(i.share, `Share of ${i.intent}`) },
+    ],
+  });
 }
 
 function windowLinks(path: string, current: string, windows: string[]): SafeHtml {
@@ -131,86 +120,49 @@ export function dashboardView(session: ConsoleSession, d: Dashboard, now: number
       ${
         d.channels.length === 0
           ? html`<p class="empty">Nothing sent in this period.</p>`
-          : html`<table class="dashboard-channels">
-              <thead>
-                <tr>
-                  <th scope="col">Channel</th>
-                  <th scope="col">Sent</th>
-                  <th scope="col">Delivered</th>
-                  <th scope="col">Failed</th>
-                  <th scope="col">Undelivered</th>
-                  <th scope="col">Delivery rate</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${d.channels.map(
-                  (c) =>
-                    html`<tr data-channel="${c.channel}">
-                      <td>${c.channel}</td>
-                      <td>${c.sent}</td>
-                      <td>${c.delivered}</td>
-                      <td>${c.failed}</td>
-                      <td>${c.undelivered}</td>
-                      <td>${shareBar(c.rate, `Delivery rate of ${c.channel}`)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          : dataTable({
+              className: 'dashboard-channels',
+              rows: d.channels,
+              rowAttributes: (c) => html`data-channel="${c.channel}"`,
+              columns: [
+                { label: 'Channel', cell: (c) => c.channel },
+                { label: 'Sent', cell: (c) => c.sent },
+                { label: 'Delivered', cell: (c) => c.delivered },
+                { label: 'Failed', cell: (c) => c.failed },
+                { label: 'Undelivered', cell: (c) => c.undelivered },
+                { label: 'Delivery rate', cell: (c) => shareBar(c.rate, `Delivery rate of ${c.channel}`) },
+              ],
+            })
       }
       <h2>Reply intents</h2>
       ${d.intents.length === 0 ? html`<p class="empty">No replies in this period.</p>` : intentsTable(d.intents, 'dashboard-intents')}
       <h2>${d.window === '24h' ? 'Hour by hour' : 'Day by day'}</h2>
-      <table class="dashboard-buckets">
-        <caption>
-          Per ${d.window === '24h' ? 'hour' : 'day'} (UTC)
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">${d.window === '24h' ? 'Hour' : 'Day'}</th>
-            <th scope="col">Replies in</th>
-            <th scope="col">Sent</th>
-            <th scope="col">Delivered</th>
-            <th scope="col">Failed</th>
-            <th scope="col">Opt-outs</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${[...d.buckets].reverse().map(
-            (b) =>
-              html`<tr>
-                <td>${bucketLabel(b.at)}</td>
-                <td>${b.inbound}</td>
-                <td>${b.outbound}</td>
-                <td>${b.delivered}</td>
-                <td>${b.failed}</td>
-                <td>${b.optOuts}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+      ${dataTable({
+        className: 'dashboard-buckets',
+        caption: `Per ${d.window === '24h' ? 'hour' : 'day'} (UTC)`,
+        rows: [...d.buckets].reverse(),
+        columns: [
+          { label: d.window === '24h' ? 'Hour' : 'Day', cell: (b) => bucketLabel(b.at) },
+          { label: 'Replies in', cell: (b) => b.inbound },
+          { label: 'Sent', cell: (b) => b.outbound },
+          { label: 'Delivered', cell: (b) => b.delivered },
+          { label: 'Failed', cell: (b) => b.failed },
+          { label: 'Opt-outs', cell: (b) => b.optOuts },
+        ],
+      })}
       <h2>Endpoints</h2>
       ${
         d.endpoints.length === 0
           ? html`<p class="empty">No event endpoints.</p>`
-          : html`<table class="dashboard-endpoints">
-              <thead>
-                <tr>
-                  <th scope="col">Endpoint</th>
-                  <th scope="col">Delivered</th>
-                  <th scope="col">Failed</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${d.endpoints.map(
-                  (e) =>
-                    html`<tr>
-                      <td><a href="/console/endpoints/${encodeURIComponent(e.id)}">${redactUrl(e.url)}</a></td>
-                      <td>${e.delivered}</td>
-                      <td>${e.failed}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          : dataTable({
+              className: 'dashboard-endpoints',
+              rows: d.endpoints,
+              columns: [
+                { label: 'Endpoint', cell: (e) => html`<a href="/console/endpoints/${encodeURIComponent(e.id)}">${redactUrl(e.url)}</a>` },
+                { label: 'Delivered', cell: (e) => e.delivered },
+                { label: 'Failed', cell: (e) => e.failed },
+              ],
+            })
       }
       <p class="meta">Shown ${when(now)}. <a href="/console/replies">What replies say</a></p>`,
   });

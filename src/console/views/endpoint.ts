@@ -4,6 +4,7 @@ import { redactUrl } from '../../core/redact.js';
 import type { ConsoleSession } from '../sessions.js';
 import { endpointState, lastError, successRate } from './endpoints.js';
 import { layout, when } from './layout.js';
+import { dataTable } from './table.js';
 import { csrfField, noticeBlock, operationsNav } from './operations.js';
 
 /** A time as a datetime-local field holds it, in UTC like every time the console shows. */
@@ -35,30 +36,39 @@ function attemptsLog(delivery: DeliveryRow): SafeHtml | string {
   </details>`;
 }
 
-function deliveryRow(session: ConsoleSession, d: DeliveryRow): SafeHtml {
-  // Pending and waiting deliveries are still on their schedule; replaying one would send it twice.
-  const replayable = d.status === 'failed' || d.status === 'delivered';
-  return html`<tr id="${d.id}" data-status="${d.status}">
-    <td>${when(d.created_at)}</td>
-    <td>${d.event_type}<br /><code>${d.event_id}</code></td>
-    <td><span class="status status-${d.status}">${statusLabels[d.status]}</span></td>
-    <td>
-      ${d.last_response_status !== null ? `HTTP ${d.last_response_status}` : ''}
-      ${d.last_error && d.last_error !== `HTTP ${d.last_response_status}` ? html`<span class="last-error">${d.last_error}</span>` : ''}
-      ${d.status === 'pending' && d.next_attempt_at !== null ? html`<span class="next">next ${when(d.next_attempt_at)}</span>` : ''}
-      ${d.delivered_at !== null ? html`<span class="next">at ${when(d.delivered_at)}</span>` : ''}
-    </td>
-    <td>${attemptsLog(d)}</td>
-    <td class="row-actions">
-      ${
-        replayable
-          ? html`<form method="post" action="/console/deliveries/${encodeURIComponent(d.id)}/replay">
-              ${csrfField(session)}<button type="submit">Replay</button>
-            </form>`
-          : ''
-      }
-    </td>
-  </tr>`;
+/** The endpoint's deliveries, newest first, each with its attempts and, once it has ended, a replay. */
+function deliveriesTable(session: ConsoleSession, rows: DeliveryRow[]): SafeHtml {
+  return dataTable({
+    className: 'deliveries',
+    rows,
+    rowAttributes: (d) => html`id="${d.id}" data-status="${d.status}"`,
+    columns: [
+      { label: 'Created', cell: (d) => when(d.created_at) },
+      { label: 'Event', cell: (d) => html`${d.event_type}<br /><code>${d.event_id}</code>` },
+      { label: 'Status', cell: (d) => html`<span class="status status-${d.status}">${statusLabels[d.status]}</span>` },
+      {
+        label: 'Last answer',
+        cell: (d) =>
+          html`${d.last_response_status !== null ? `HTTP ${d.last_response_status}` : ''}
+          ${d.last_error && d.last_error !== `HTTP ${d.last_response_status}` ? html`<span class="last-error">${d.last_error}</span>` : ''}
+          ${d.status === 'pending' && d.next_attempt_at !== null ? html`<span class="next">next ${when(d.next_attempt_at)}</span>` : ''}
+          ${d.delivered_at !== null ? html`<span class="next">at ${when(d.delivered_at)}</span>` : ''}`,
+      },
+      { label: 'Attempts', cell: (d) => attemptsLog(d) },
+      {
+        label: 'Actions',
+        hideLabel: true,
+        className: 'row-actions',
+        // Pending and waiting deliveries are still on their schedule; replaying one would send it twice.
+        cell: (d) =>
+          d.status === 'failed' || d.status === 'delivered'
+            ? html`<form method="post" action="/console/deliveries/${encodeURIComponent(d.id)}/replay">
+                ${csrfField(session)}<button type="submit">Replay</button>
+              </form>`
+            : '',
+      },
+    ],
+  });
 }
 
 export function endpointView(
@@ -134,25 +144,7 @@ export function endpointView(
       <nav class="filters" aria-label="Delivery status">
         ${filterLink(null, 'All')} ${deliveryStatuses.map((s) => filterLink(s, statusLabels[s]))}
       </nav>
-      ${
-        page.rows.length === 0
-          ? html`<p class="empty">No deliveries here.</p>`
-          : html`<table class="deliveries">
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Last answer</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col"><span class="visually-hidden">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
-                ${page.rows.map((d) => deliveryRow(session, d))}
-              </tbody>
-            </table>`
-      }
+      ${page.rows.length === 0 ? html`<p class="empty">No deliveries here.</p>` : deliveriesTable(session, page.rows)}
       ${olderLink ? html`<p class="more"><a href="${olderLink}">Older deliveries</a></p>` : ''}`,
   });
 }

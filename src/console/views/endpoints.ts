@@ -3,6 +3,7 @@ import { html, type SafeHtml } from '../html.js';
 import { redactUrl } from '../../core/redact.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
+import { dataTable } from './table.js';
 import { noticeBlock, operationsNav, roughly } from './operations.js';
 
 /** The endpoint's state in words: disabled, paused (unreachable), failing, or healthy. */
@@ -57,30 +58,22 @@ export function endpointsView(session: ConsoleSession, endpoints: EndpointHealth
       ${
         endpoints.length === 0
           ? html`<p class="empty">No endpoints yet: they are added through the API (<code>POST /v1/endpoints</code>).</p>`
-          : html`<table class="endpoints">
-              <thead>
-                <tr>
-                  <th scope="col">Endpoint</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Success, 24 h</th>
-                  <th scope="col">Last error</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${endpoints.map(
-                  (h) =>
-                    html`<tr data-endpoint="${h.endpoint.id}">
-                      <td>
-                        <a href="/console/endpoints/${encodeURIComponent(h.endpoint.id)}">${redactUrl(h.endpoint.url)}</a>
-                        ${h.endpoint.description ? html`<span class="description">${h.endpoint.description}</span>` : ''}
-                      </td>
-                      <td>${endpointState(h.endpoint, now)}</td>
-                      <td>${successRate(h)}</td>
-                      <td>${lastError(h)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          : dataTable({
+              className: 'endpoints',
+              rows: endpoints,
+              rowAttributes: (h) => html`data-endpoint="${h.endpoint.id}"`,
+              columns: [
+                {
+                  label: 'Endpoint',
+                  cell: (h) =>
+                    html`<a href="/console/endpoints/${encodeURIComponent(h.endpoint.id)}">${redactUrl(h.endpoint.url)}</a>
+                      ${h.endpoint.description ? html`<span class="description">${h.endpoint.description}</span>` : ''}`,
+                },
+                { label: 'State', cell: (h) => endpointState(h.endpoint, now) },
+                { label: 'Success, 24 h', cell: (h) => successRate(h) },
+                { label: 'Last error', cell: (h) => lastError(h) },
+              ],
+            })
       }`,
   });
 }

@@ -2,35 +2,30 @@ import { html, type SafeHtml } from '../html.js';
 import type { JobRowView, JobsOverview } from '../operations.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
+import { dataTable, type Column } from './table.js';
 import { csrfField, noticeBlock, operationsNav, roughly } from './operations.js';
 
-function jobTable(rows: JobRowView[], columns: { label: string; cell: (job: JobRowView) => SafeHtml | string }[], label: string) {
-  return html`<table class="jobs" aria-label="${label}">
-    <thead>
-      <tr>
-        <th scope="col">Job</th>
-        <th scope="col">Kind</th>
-        ${columns.map((c) => html`<th scope="col">${c.label}</th>`)}
-      </tr>
-    </thead>
-    <tbody>
-      ${rows.map(
-        (job) =>
-          html`<tr id="job-${job.id}">
-            <td>${job.id}</td>
-            <td>
-              ${job.kind}
-              <details>
-                <summary>Payload</summary>
-                <code>${job.payload}</code>
-                ${job.group_key ? html`<p>group <code>${job.group_key}</code></p>` : ''}
-              </details>
-            </td>
-            ${columns.map((c) => html`<td>${c.cell(job)}</td>`)}
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+function jobTable(rows: JobRowView[], columns: Column<JobRowView>[], label: string): SafeHtml {
+  return dataTable({
+    className: 'jobs',
+    label,
+    rows,
+    rowAttributes: (job) => html`id="job-${job.id}"`,
+    columns: [
+      { label: 'Job', cell: (job) => job.id },
+      {
+        label: 'Kind',
+        cell: (job) =>
+          html`${job.kind}
+            <details>
+              <summary>Payload</summary>
+              <code>${job.payload}</code>
+              ${job.group_key ? html`<p>group <code>${job.group_key}</code></p>` : ''}
+            </details>`,
+      },
+      ...columns,
+    ],
+  });
 }
 
 export function jobsView(session: ConsoleSession, jobs: JobsOverview, query: Record<string, unknown>, now: number): string {
@@ -54,7 +49,8 @@ export function jobsView(session: ConsoleSession, jobs: JobsOverview, query: Rec
                 error,
                 { label: 'Died', cell: (job) => when(job.updated_at) },
                 {
-                  label: '',
+                  label: 'Actions',
+                  hideLabel: true,
                   cell: (job) =>
                     html`<form method="post" action="/console/jobs/${job.id}/retry" class="row-actions">
                       ${csrfField(session)}<button type="submit">Retry</button>

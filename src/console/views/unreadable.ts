@@ -4,6 +4,7 @@ import type { UnreadableSummary } from '../operations.js';
 import { redactUrl } from '../../core/redact.js';
 import type { ConsoleSession } from '../sessions.js';
 import { layout, when } from './layout.js';
+import { dataTable } from './table.js';
 import { csrfField, noticeBlock, operationsNav } from './operations.js';
 
 // A kept webhook is whatever a provider (or someone holding its secret) sent: every byte of it is
@@ -27,25 +28,18 @@ export function unreadableListView(
       ${
         page.rows.length === 0
           ? html`<p class="empty">None kept.</p>`
-          : html`<table class="unreadable">
-              <thead>
-                <tr>
-                  <th scope="col">Received</th>
-                  <th scope="col">Channel</th>
-                  <th scope="col">Error</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${page.rows.map(
-                  (row) =>
-                    html`<tr>
-                      <td><a href="/console/unreadable/${row.id}">${when(row.received_at)}</a></td>
-                      <td>${row.channel} · ${row.path}</td>
-                      <td><code>${row.error_code}</code> <span class="last-error">${row.error_message}</span></td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          : dataTable({
+              className: 'unreadable',
+              rows: page.rows,
+              columns: [
+                { label: 'Received', cell: (row) => html`<a href="/console/unreadable/${row.id}">${when(row.received_at)}</a>` },
+                { label: 'Channel', cell: (row) => `${row.channel} · ${row.path}` },
+                {
+                  label: 'Error',
+                  cell: (row) => html`<code>${row.error_code}</code> <span class="last-error">${row.error_message}</span>`,
+                },
+              ],
+            })
       }
       ${page.next !== null ? html`<p class="more"><a href="/console/unreadable?before=${page.next}">Older webhooks</a></p>` : ''}`,
   });
