@@ -13,7 +13,7 @@ import type { Channel } from '../runtime/channels.js';
 import type { EngineContext } from '../runtime/context.js';
 import type { BroadcastRow, ContactRow, ConversationRow, Database, MessageRow } from '../store/schema.js';
 
-// A broadcast's page of texts written with a handful of statements rather than several per
+// A broadcast's texts written a chunk of its page at a time, with a handful of statements rather than several per
 // recipient: the page's suppressions read at once, each text decided and built in memory by the
 // rules every outbound text follows (outbound/send.ts, outbound/quiet-hours.ts), then the messages,
 // their quiet-hours releases, the conversations' activity and the recipients' states written with
@@ -33,7 +33,7 @@ export interface PageDraft {
   template: Template | null;
   vars: Record<string, unknown>;
   quietHours: QuietHoursConfig | null;
-  /** The page's recipients, in order, each with the contact and conversation read for them. */
+  /** Recipients (a chunk of the page), in order, each with the contact and conversation read for them. */
   phones: readonly string[];
   people: ReadonlyMap<string, { contact: ContactRow; conversation: ConversationRow }>;
 }
