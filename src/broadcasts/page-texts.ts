@@ -13,8 +13,8 @@ import type { Channel } from '../runtime/channels.js';
 import type { EngineContext } from '../runtime/context.js';
 import type { BroadcastRow, ContactRow, ConversationRow, Database, MessageRow } from '../store/schema.js';
 
-// A broadcast's texts written a chunk of its page at a time, with a handful of statements rather than several per
-// recipient: the page's suppressions read at once, each text decided and built in memory by the
+// A broadcast's texts written a chunk of its page at a time, with a handful of statements rather
+// than several per recipient: the chunk's suppressions read at once, each text decided and built in memory by the
 // rules every outbound text follows (outbound/send.ts, outbound/quiet-hours.ts), then the messages,
 // their quiet-hours releases, the conversations' activity and the recipients' states written with
 // multi-row statements. What `queueOutbound` does for one text, this does for the page:
