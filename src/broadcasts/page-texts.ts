@@ -14,10 +14,10 @@ import type { EngineContext } from '../runtime/context.js';
 import type { BroadcastRow, ContactRow, ConversationRow, Database, MessageRow } from '../store/schema.js';
 
 // A broadcast's texts written a chunk of its page at a time, with a handful of statements rather
-// than several per recipient: the chunk's suppressions read at once, each text decided and built in memory by the
-// rules every outbound text follows (outbound/send.ts, outbound/quiet-hours.ts), then the messages,
-// their quiet-hours releases, the conversations' activity and the recipients' states written with
-// multi-row statements. What `queueOutbound` does for one text, this does for the page:
+// than several per recipient: the chunk's suppressions read at once, each text decided and built
+// in memory by the rules every outbound text follows (outbound/send.ts, outbound/quiet-hours.ts),
+// then the messages, their quiet-hours releases, the conversations' activity and the recipients'
+// states written with multi-row statements. What `queueOutbound` does for one text, this does for the page:
 // - a recipient who has opted out of the sending number gets a message recorded `failed`
 //   (`opted_out`), with its event, never queued;
 // - a text due in the recipient's quiet hours is stored `scheduled`, released when they open;
