@@ -156,7 +156,17 @@ const fileSchema = z.strictObject({
       path: ['headers_timeout'],
     })
     .prefault({}),
-  database: z.strictObject({ url: z.string().min(1).optional() }).prefault({}),
+  database: z
+    .strictObject({
+      url: z.string().min(1).optional(),
+      /**
+       * PostgreSQL connections each process keeps at most: its statements wait for one of these, so
+       * fewer than the jobs and requests in flight queue them; the server's max_connections must
+       * cover every instance's pool. Unused on SQLite (one connection).
+       */
+      pool_size: z.number().int().min(1).max(1000).default(10),
+    })
+    .prefault({}),
   api_key: z.string().min(16, 'use at least 16 characters for an API key').optional(),
   simulator: z
     .strictObject({
@@ -308,7 +318,7 @@ export type RuleConfig = z.output<typeof rule>;
 export interface Config extends FileConfig {
   /** The file it was read from, if any. */
   source: string | null;
-  database: { url: string };
+  database: { url: string; pool_size: number };
 }
 
 export interface LoadConfigOptions {
@@ -423,7 +433,7 @@ export function configFromObject(
     ...file,
     source,
     server: { ...file.server, port },
-    database: { url: databaseUrl },
+    database: { ...file.database, url: databaseUrl },
     api_key: apiKey,
   };
 }
