@@ -252,6 +252,12 @@ const fileSchema = z.strictObject({
       /** How often a worker extends the leases of the jobs it is still running, so slow jobs keep theirs; a third of `lease` unless set. */
       heartbeat: duration.optional(),
       poll_interval: duration.default(500),
+      /**
+       * A worker whose heartbeat is this old is dead: any instance removes it and puts the jobs it
+       * held back to pending at once, instead of after their leases (queue/presence.ts). Each
+       * worker beats five times per period, so it must stall for most of one to be taken for dead.
+       */
+      takeover: duration.refine((ms) => ms >= 500, { message: 'must be at least 500ms' }).default(5_000),
       max_attempts: z.number().int().min(1).max(100).default(10),
       retry_base: duration.default(1_000),
       retry_max: duration.default(15 * 60_000),

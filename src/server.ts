@@ -135,6 +135,7 @@ export async function startParley(config: Config, options: StartOptions): Promis
       leaseMs: config.queue.lease,
       heartbeatMs: config.queue.heartbeat,
       pollIntervalMs: config.queue.poll_interval,
+      takeoverMs: config.queue.takeover,
       retryBaseMs: config.queue.retry_base,
       retryMaxMs: config.queue.retry_max,
       kindLimits: { 'webhook.deliver': Math.min(config.webhooks.concurrency, config.queue.concurrency) },

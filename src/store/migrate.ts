@@ -26,6 +26,7 @@ import * as savedReplies from './migrations/0021_saved_replies.js';
 import * as sending from './migrations/0022_sending.js';
 import * as triggers from './migrations/0023_triggers.js';
 import * as broadcasts from './migrations/0024_broadcasts.js';
+import * as workers from './migrations/0027_workers.js';
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
@@ -57,6 +58,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0022_sending': sending,
   '0023_triggers': triggers,
   '0024_broadcasts': broadcasts,
+  '0027_workers': workers,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;
