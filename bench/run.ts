@@ -6,13 +6,14 @@ import { benchClassify } from './classify.js';
 import { benchConsoleLive } from './console-live.js';
 import { benchConversations } from './conversations.js';
 import { benchIngest, type IngestFigures } from './ingest.js';
+import { benchInstances } from './instances.js';
 import { benchPipeline, type PipelineFigures } from './pipeline.js';
 import { benchWebhooks } from './webhooks.js';
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
 // `npm run bench` runs every case; `npm run bench -- pipeline webhooks` only the named ones.
-const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'broadcasts', 'pipeline', 'console'] as const;
+const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'broadcasts', 'pipeline', 'instances', 'console'] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(cases as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -145,6 +146,22 @@ if (runs('pipeline')) {
     console.log(
       `  open loop at ${openLoop.rate}/s for ${openLoop.seconds} s: ack p50 ${round(openLoop.ackP50, 1)} ms  p99 ${round(openLoop.ackP99, 1)} ms  max ${round(openLoop.ackMax, 1)} ms  non-2xx ${openLoop.non2xx};  reply at the provider p50 ${round(openLoop.replyP50, 1)} ms  p99 ${round(openLoop.replyP99, 1)} ms  (${openLoop.replies} of ${openLoop.sent})`,
     );
+  }
+}
+
+if (runs('instances')) {
+  const figures = await benchInstances();
+  if (!figures) console.log('\nInstances on PostgreSQL: skipped (no PostgreSQL reachable; set BENCH_DATABASE_URL)');
+  else {
+    results.instances = figures;
+    console.log(
+      `\nInstances on one PostgreSQL database: signed webhooks from new texters spread over 1, 2 and 3 Parley processes, ${figures.concurrency} at a time in all, each answered at a local provider (unpinned; baseline: the one-instance run)`,
+    );
+    for (const run of figures.runs) {
+      console.log(
+        `  ${run.instances} instance${run.instances === 1 ? ': ' : 's:'} ${round(run.repliesPerSecond).toLocaleString('en-US')} replies/s  (${run.messages} in ${round(run.seconds, 1)} s)  CPU ${round(run.cpuMsPerMessage, 3)} ms/message over all instances  ratio ${round(run.ratio, 2)}`,
+      );
+    }
   }
 }
 
