@@ -17,6 +17,8 @@ export interface InstancesRun {
   repliesPerSecond: number;
   /** CPU of all the Parley processes together, per message. */
   cpuMsPerMessage: number;
+  /** SQL statements of all the Parley processes together, per message (BEGIN/COMMIT included). */
+  statementsPerMessage: number;
   /** This run's replies/s over the one-instance run's. */
   ratio: number;
 }
@@ -78,7 +80,15 @@ async function runWith(instances: number, messages: number, concurrency: number)
     const seconds = await closedLoop(urls, agent, stub.replies, messages, concurrency);
     const after = await Promise.all(children.map(parleyStats));
     const cpuMicros = after.reduce((sum, s, i) => sum + s.cpuMicros - before[i]!.cpuMicros, 0);
-    return { instances, messages, seconds, repliesPerSecond: messages / seconds, cpuMsPerMessage: cpuMicros / 1000 / messages };
+    const statements = after.reduce((sum, s, i) => sum + s.statements - before[i]!.statements, 0);
+    return {
+      instances,
+      messages,
+      seconds,
+      repliesPerSecond: messages / seconds,
+      cpuMsPerMessage: cpuMicros / 1000 / messages,
+      statementsPerMessage: statements / messages,
+    };
   } finally {
     await Promise.all(children.map((c) => c.stop()));
     await agent.close();
