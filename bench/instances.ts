@@ -71,7 +71,13 @@ async function runWith(instances: number, messages: number, concurrency: number)
   try {
     // One after another: the first migrates the new schema.
     for (let i = 0; i < instances; i++) {
-      children.push(await startChild('bench/parley-process.ts', [postgresUrl, secret, stub.url], null, true, { BENCH_PG_SCHEMA: schema }));
+      // BENCH_STATEMENT_TALLY=<file>: each instance writes its own tally, <file>-<instances>.<i>.
+      const tally: Record<string, string> = process.env.BENCH_STATEMENT_TALLY
+        ? { BENCH_STATEMENT_TALLY: `${process.env.BENCH_STATEMENT_TALLY}-${instances}.${i}` }
+        : {};
+      children.push(
+        await startChild('bench/parley-process.ts', [postgresUrl, secret, stub.url], null, true, { BENCH_PG_SCHEMA: schema, ...tally }),
+      );
     }
     const urls = children.map((c) => c.url);
     // Warm-up: JIT, caches, pooled connections in every instance.
