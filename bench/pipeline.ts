@@ -52,7 +52,7 @@ const secret = 'bench-channel-secret-0123456789';
 const postgresUrl = process.env.BENCH_DATABASE_URL || process.env.PARLEY_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The provider stand-in: answers every send and notes when each number's first reply came. */
-async function provider(): Promise<{ server: Server; url: string; replies: () => number; arrivals: Map<string, number> }> {
+export async function provider(): Promise<{ server: Server; url: string; replies: () => number; arrivals: Map<string, number> }> {
   const arrivals = new Map<string, number>();
   let n = 0;
   const server = createServer((req, res) => {
@@ -133,7 +133,7 @@ function cpuMs(pid: number): number {
 }
 
 /** Asks a bench Parley for its CPU time and statement count (bench/parley-process.ts, SIGUSR2). */
-function parleyStats(child: Child): Promise<{ cpuMicros: number; statements: number }> {
+export function parleyStats(child: Child): Promise<{ cpuMicros: number; statements: number }> {
   return new Promise((resolve) => {
     const lines = createInterface({ input: child.process.stdout! });
     lines.on('line', (line) => {

@@ -8,13 +8,25 @@ import { benchConsoleLive } from './console-live.js';
 import { benchConversations } from './conversations.js';
 import { benchIngest, type IngestFigures } from './ingest.js';
 import { benchJobsDue, type JobsDueFigures } from './jobs-due.js';
+import { benchInstances } from './instances.js';
 import { benchPipeline, type PipelineFigures } from './pipeline.js';
 import { benchWebhooks } from './webhooks.js';
 
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
 // `npm run bench` runs every case; `npm run bench -- pipeline webhooks` only the named ones.
-const cases = ['classify', 'ingest', 'webhooks', 'conversations', 'broadcasts', 'dispatch', 'pipeline', 'jobs-due', 'console'] as const;
+const cases = [
+  'classify',
+  'ingest',
+  'webhooks',
+  'conversations',
+  'broadcasts',
+  'dispatch',
+  'pipeline',
+  'jobs-due',
+  'instances',
+  'console',
+] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(cases as readonly string[]).includes(name));
 if (unknown.length > 0) {
@@ -192,6 +204,22 @@ if (runs('jobs-due')) {
     console.log(
       `  ratio (without / with): next-due ${round(wo.nextDueMs / w.nextDueMs, 1)}  empty claim ${round(wo.emptyClaimMs / w.emptyClaimMs, 1)}  claim with all due ${round(wo.dueClaimMs / w.dueClaimMs, 2)}`,
     );
+  }
+}
+
+if (runs('instances')) {
+  const figures = await benchInstances();
+  if (!figures) console.log('\nInstances on PostgreSQL: skipped (no PostgreSQL reachable; set BENCH_DATABASE_URL)');
+  else {
+    results.instances = figures;
+    console.log(
+      `\nInstances on one PostgreSQL database: signed webhooks from new texters spread over 1, 2 and 3 Parley processes, ${figures.concurrency} at a time in all, each answered at a local provider (unpinned; baseline: the one-instance run)`,
+    );
+    for (const run of figures.runs) {
+      console.log(
+        `  ${run.instances} instance${run.instances === 1 ? ': ' : 's:'} ${round(run.repliesPerSecond).toLocaleString('en-US')} replies/s  (${run.messages} in ${round(run.seconds, 1)} s)  CPU ${round(run.cpuMsPerMessage, 3)} ms and SQL ${round(run.statementsPerMessage, 1)} statements per message over all instances  ratio ${round(run.ratio, 2)}`,
+      );
+    }
   }
 }
 

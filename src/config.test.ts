@@ -40,6 +40,8 @@ describe('loadConfig', () => {
     ]);
     assert.equal(config.queue.lease, 15_000);
     assert.equal(config.queue.heartbeat, 5_000, 'a third of the lease');
+    assert.equal(config.database.pool_size, 10);
+    assert.equal(config.queue.takeover, 5_000);
     assert.equal(config.automation.acknowledgment.every, 12 * 3_600_000);
   });
 
@@ -188,6 +190,8 @@ describe('loadConfig', () => {
     assert.equal(config.queue.heartbeat, 100_000, 'the heartbeat follows a lease set without one');
     assert.equal(config.queue.poll_interval, 250);
     assert.equal(config.queue.retry_max, 3_600_000);
+    assert.equal(load('database: { pool_size: 40 }\n').database.pool_size, 40);
+    assert.equal(load('queue: { takeover: 500ms }\n').queue.takeover, 500);
     assert.equal(config.automation.acknowledgment.every, 2 * 86_400_000);
   });
 
@@ -213,6 +217,10 @@ describe('loadConfig', () => {
     ['duplicate names', `${generic()}${generic().replace('channels:\n', '')}`, /channels\[1\]\.name: "main" is used by two channels/],
     ['zero concurrency', 'queue: { concurrency: 0 }\n', /queue\.concurrency/],
     ['bad duration', 'queue: { lease: soon }\n', /queue\.lease: "soon" is not a duration/],
+    ['takeover under 500ms', 'queue: { takeover: 400ms }\n', /queue\.takeover: must be at least 500ms/],
+    ['pool of no connections', 'database: { pool_size: 0 }\n', /database\.pool_size/],
+    ['pool past 1000', 'database: { pool_size: 1001 }\n', /database\.pool_size/],
+    ['fractional pool', 'database: { pool_size: 2.5 }\n', /database\.pool_size/],
     ['heartbeat over half the lease', 'queue: { lease: 10s, heartbeat: 6s }\n', /heartbeat must be at most half of lease/],
     ['retention shorter than an hour', 'retention: { events: 10m }\n', /retention\.events: "10m" is not a retention period/],
     [

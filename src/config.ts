@@ -156,7 +156,17 @@ const fileSchema = z.strictObject({
       path: ['headers_timeout'],
     })
     .prefault({}),
-  database: z.strictObject({ url: z.string().min(1).optional() }).prefault({}),
+  database: z
+    .strictObject({
+      url: z.string().min(1).optional(),
+      /**
+       * PostgreSQL connections each process keeps at most: its statements wait for one of these, so
+       * fewer than the jobs and requests in flight queue them; the server's max_connections must
+       * cover every instance's pool. Unused on SQLite (one connection).
+       */
+      pool_size: z.number().int().min(1).max(1000).default(10),
+    })
+    .prefault({}),
   api_key: z.string().min(16, 'use at least 16 characters for an API key').optional(),
   simulator: z
     .strictObject({
@@ -242,6 +252,12 @@ const fileSchema = z.strictObject({
       /** How often a worker extends the leases of the jobs it is still running, so slow jobs keep theirs; a third of `lease` unless set. */
       heartbeat: duration.optional(),
       poll_interval: duration.default(500),
+      /**
+       * A worker whose heartbeat is this old is dead: any instance removes it and puts the jobs it
+       * held back to pending at once, instead of after their leases (queue/presence.ts). Each
+       * worker beats five times per period, so it must stall for most of one to be taken for dead.
+       */
+      takeover: duration.refine((ms) => ms >= 500, { message: 'must be at least 500ms' }).default(5_000),
       max_attempts: z.number().int().min(1).max(100).default(10),
       retry_base: duration.default(1_000),
       retry_max: duration.default(15 * 60_000),
@@ -308,7 +324,7 @@ export type RuleConfig = z.output<typeof rule>;
 export interface Config extends FileConfig {
   /** The file it was read from, if any. */
   source: string | null;
-  database: { url: string };
+  database: { url: string; pool_size: number };
 }
 
 export interface LoadConfigOptions {
@@ -423,7 +439,7 @@ export function configFromObject(
     ...file,
     source,
     server: { ...file.server, port },
-    database: { url: databaseUrl },
+    database: { ...file.database, url: databaseUrl },
     api_key: apiKey,
   };
 }

@@ -74,7 +74,7 @@ export function jobHandlers(ctx: EngineContext): JobHandlers {
 /** Opens the database, brings it up to date, and starts the HTTP server and the worker. */
 export async function startParley(config: Config, options: StartOptions): Promise<Parley> {
   const { log } = options;
-  const store = options.store ?? (await openStore(config.database.url));
+  const store = options.store ?? (await openStore(config.database.url, { poolSize: config.database.pool_size }));
   let lock: ProcessLock | undefined;
   try {
     // On SQLite one process runs Parley on a database: holding its lock, this one may take back at
@@ -135,6 +135,7 @@ export async function startParley(config: Config, options: StartOptions): Promis
       leaseMs: config.queue.lease,
       heartbeatMs: config.queue.heartbeat,
       pollIntervalMs: config.queue.poll_interval,
+      takeoverMs: config.queue.takeover,
       retryBaseMs: config.queue.retry_base,
       retryMaxMs: config.queue.retry_max,
       kindLimits: { 'webhook.deliver': Math.min(config.webhooks.concurrency, config.queue.concurrency) },

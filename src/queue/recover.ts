@@ -7,12 +7,14 @@ import type { Store } from '../store/database.js';
  * process that died, and waiting for its leases to expire would only delay the answers.
  */
 export async function takeBackAllLeases(store: Store, now = Date.now()): Promise<number> {
-  const result = await store.write((trx) =>
-    trx
+  return store.write(async (trx) => {
+    // The dead process's workers too: none of them is running.
+    await trx.deleteFrom('workers').execute();
+    const result = await trx
       .updateTable('jobs')
       .set({ state: 'pending', locked_by: null, locked_until: null, interrupted: 1, updated_at: now })
       .where('state', '=', 'running')
-      .executeTakeFirst(),
-  );
-  return Number(result.numUpdatedRows);
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  });
 }

@@ -9,6 +9,7 @@ import { claimJobs } from './claim.js';
 import { completeJob, LeaseLostError } from './complete.js';
 import { failJob, releaseJob, type FailOptions } from './fail.js';
 import { nextDueAt } from './next-due.js';
+import { Presence } from './presence.js';
 import { renewLeases } from './renew.js';
 import type { Job, JobKind } from './job-kinds.js';
 
@@ -50,6 +51,12 @@ export interface WorkerOptions {
    * sees jobs from other processes. Jobs due sooner wake it when they are due.
    */
   pollIntervalMs: number;
+  /**
+   * With it, the worker keeps a row in `workers` beating (queue/presence.ts), and takes over the
+   * jobs of any worker silent this long, so a killed instance's work runs again within seconds
+   * rather than after its leases; a clean stop gives back its row and what it still runs.
+   */
+  takeoverMs?: number;
   retryBaseMs: number;
   retryMaxMs: number;
 }
@@ -87,18 +94,25 @@ export class Worker {
    * only after their lease expires.
    */
   private readonly unrecorded = new Map<number, { job: Job; failure: FailOptions }>();
+  private readonly presence: Presence | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly handlers: JobHandlers,
     private readonly log: Logger,
     private readonly options: WorkerOptions = defaultWorkerOptions,
-  ) {}
+  ) {
+    if (options.takeoverMs !== undefined) {
+      // Jobs put back by a takeover are runnable at once: look for them now.
+      this.presence = new Presence(store, this.id, log, { takeoverMs: options.takeoverMs, onTakeOver: () => this.wake() });
+    }
+  }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loopPromise = this.loop();
+    // Registered before the first claim, so every job it holds belongs to a worker others can see.
+    this.loopPromise = (this.presence?.start() ?? Promise.resolve()).then(() => this.loop());
     if (this.options.heartbeatMs !== undefined) {
       this.heartbeat = setInterval(() => void this.renewLeases(), this.options.heartbeatMs);
       this.heartbeat.unref();
@@ -135,7 +149,16 @@ export class Worker {
     const timedOut = await Promise.race([all.then(() => false), delay(graceMs).then(() => true)]);
     clearInterval(this.heartbeat);
     this.running = false;
-    if (timedOut) this.log.warn({ jobs: [...this.inFlight.keys()] }, 'jobs still running at shutdown; their leases will expire');
+    if (this.presence) {
+      const given = await this.presence.stop().catch((error: unknown) => {
+        this.log.warn(
+          { err: error },
+          'could not deregister this worker; other instances take its jobs over once it is silent past queue.takeover',
+        );
+        return 0;
+      });
+      if (given > 0) this.log.warn({ jobs: given }, 'jobs still running at shutdown were given back; they run again elsewhere');
+    } else if (timedOut) this.log.warn({ jobs: [...this.inFlight.keys()] }, 'jobs still running at shutdown; their leases will expire');
   }
 
   private async loop(): Promise<void> {

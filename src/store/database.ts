@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import { groupCommitWriter, type WriteWork } from './group-commit.js';
 import type { Database } from './schema.js';
@@ -45,6 +45,12 @@ export interface Store {
    * COMMIT round trips around it; on SQLite through `write`, to share a commit.
    */
   writeAlone<T>(work: WriteWork<T>): Promise<T>;
+  /**
+   * The database server's clock in integer milliseconds, as an SQL expression: for times that
+   * instances on different machines compare (workers' heartbeats, queue/presence.ts), so that their
+   * own clocks need not agree.
+   */
+  now: RawBuilder<number>;
   /** A printable description of the database, without credentials. */
   describe: string;
   /** The SQLite database's file (`:memory:` for one in memory). */
@@ -86,6 +92,7 @@ function openSqlite(path: string): Store {
     capabilities: { skipLocked: false, groupCommit: true, blockingCalls: true, json: 'json1' },
     write,
     writeAlone: write,
+    now: sql<number>`cast(unixepoch('subsec') * 1000 as integer)`,
     describe: `sqlite:${path}`,
     file: path,
     close: () => db.destroy(),
@@ -142,6 +149,8 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
     capabilities: { skipLocked: true, groupCommit: false, blockingCalls: false, json: 'jsonb' },
     write: (work) => db.transaction().execute(work),
     writeAlone: (work) => work(db),
+    // clock_timestamp(), not now(): the time of the statement, not of its transaction's start.
+    now: sql<number>`(extract(epoch from clock_timestamp()) * 1000)::int8`,
     describe: `postgres://${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
     ...(options.schema ? { schema: options.schema } : {}),
     close: () => db.destroy(),

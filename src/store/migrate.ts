@@ -27,6 +27,7 @@ import * as sending from './migrations/0022_sending.js';
 import * as triggers from './migrations/0023_triggers.js';
 import * as broadcasts from './migrations/0024_broadcasts.js';
 import * as jobsDueIndex from './migrations/0025_jobs_due_index.js';
+import * as workers from './migrations/0027_workers.js';
 
 type ParleyMigration = {
   up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
@@ -59,6 +60,7 @@ const migrations: Record<string, ParleyMigration> = {
   '0023_triggers': triggers,
   '0024_broadcasts': broadcasts,
   '0025_jobs_due_index': jobsDueIndex,
+  '0027_workers': workers,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -249,6 +249,16 @@ export interface JobsTable {
   updated_at: Millis;
 }
 
+/** A running worker, beaten by its heartbeat (queue/presence.ts); times by the database's clock. */
+export interface WorkersTable {
+  /** The id its claimed jobs carry in `jobs.locked_by`. */
+  id: string;
+  host: string;
+  pid: number;
+  started_at: Millis;
+  seen_at: Millis;
+}
+
 export interface EndpointsTable {
   id: string;
   url: string;
@@ -454,6 +464,7 @@ export interface Database {
   inbound_parts: InboundPartsTable;
   events: EventsTable;
   jobs: JobsTable;
+  workers: WorkersTable;
   suppressions: SuppressionsTable;
   consent_changes: ConsentChangesTable;
   endpoints: EndpointsTable;

@@ -26,6 +26,8 @@ export class FakeProvider {
   /** When each of `sends` was accepted, by this server's clock (for measuring spacing). */
   readonly acceptedAt: number[] = [];
   readonly script: ProviderReply[] = [];
+  /** How long every answer not scripted otherwise takes (a slow provider). */
+  delayMs = 0;
   private server: Server | undefined;
   private counter = 0;
   url = '';
@@ -41,7 +43,7 @@ export class FakeProvider {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ReceivedSend;
-    const reply = this.script.shift() ?? { status: 200 };
+    const reply = this.script.shift() ?? { status: 200, delayMs: this.delayMs };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (reply.status >= 200 && reply.status < 300) {
       this.sends.push(body);

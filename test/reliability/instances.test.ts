@@ -14,7 +14,7 @@ import { postgresUrl } from '../helpers/stores.js';
 // database, no balancer (requests are spread over them here), a mixed load from many texters, and
 // one process killed with SIGKILL mid-run. Every message is routed exactly once, each texter's
 // messages in the order they arrived, and the dead process's leased jobs are taken over by the
-// survivors once their leases expire. INSTANCE_TEXTERS sets the size (default 60 texters × 5).
+// survivors (once its heartbeat is silent past queue.takeover, or its leases expire). INSTANCE_TEXTERS sets the size (default 60 texters × 5).
 
 const texters = Number(process.env.INSTANCE_TEXTERS ?? 60);
 const perTexter = 5;
