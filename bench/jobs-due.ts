@@ -12,10 +12,9 @@ import type { Database } from '../src/store/schema.js';
 // The queue's two reads of what is due, with a backlog queued for later (100,000 broadcast sends
 // spread over the next hours): the worker's next-due read (queue/next-due.ts) and a claim that
 // finds nothing due (queue/claim.ts), each timed with and without the `jobs_due` index (migration
-// 0025), in the
-// same run and process, with the indexes each query's plan reads. Then the
-// claim again with 100,000 jobs all due, where the index must not make it worse (the claim walks
-// (state, priority, id) and stops at its limit). PostgreSQL's statistics are gathered first
+// 0025) in the same run and process, with the indexes each query's plan reads. Then the claim again
+// with 100,000 jobs all due, where the index must not make it worse (the claim walks (state,
+// priority, id) and stops at its limit). PostgreSQL's statistics are gathered first
 // (ANALYZE), as its autovacuum would have; SQLite's are not, as Parley never gathers them.
 
 export interface JobsDueVariant {
