@@ -11,6 +11,7 @@ import type { Job } from '../src/queue/job-kinds.js';
 import { startParley } from '../src/server.js';
 import { openStore } from '../src/store/database.js';
 import { countStatements } from './statement-count.js';
+import { postgresReachable, postgresUrl } from './postgres.js';
 
 // A broadcast's dispatch alone: the `broadcast.run` job turning pending recipients into stored,
 // queued texts (contacts and conversations made, opt-outs checked, messages, send jobs, recipients
@@ -28,19 +29,7 @@ export interface DispatchFigures {
   runs: number;
 }
 
-const postgresUrl = process.env.BENCH_DATABASE_URL || process.env.PARLEY_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const statements = countStatements();
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function benchBroadcastDispatch(
   database: 'sqlite' | 'postgres',

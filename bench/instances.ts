@@ -3,6 +3,7 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { startChild, type Child } from './child.js';
 import { parleyStats, provider } from './pipeline.js';
+import { postgresReachable, postgresUrl } from './postgres.js';
 
 // Instances that add up: 1, 2 and 3 Parley processes on one PostgreSQL database (each its own
 // process, unpinned, sharing the queue), signed webhooks from new texters spread over them in
@@ -29,7 +30,6 @@ export interface InstancesFigures {
 }
 
 const secret = 'bench-channel-secret-0123456789';
-const postgresUrl = process.env.BENCH_DATABASE_URL || process.env.PARLEY_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 let nextTexter = 0;
 const texter = () => `+1557${String(1_000_000 + nextTexter++).padStart(7, '0')}`;
@@ -111,13 +111,7 @@ export async function benchInstances(
   messages = Number(process.env.BENCH_MESSAGES ?? 2_000),
   concurrency = Number(process.env.BENCH_CONCURRENCY ?? 48),
 ): Promise<InstancesFigures | null> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-  } catch {
-    return null;
-  }
+  if (!(await postgresReachable())) return null;
   const runs: InstancesRun[] = [];
   for (const instances of [1, 2, 3]) {
     const run = await runWith(instances, messages, concurrency);

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
-import { claimJobs } from '../src/queue/claim.js';
-import { nextDueAt } from '../src/queue/next-due.js';
+import { candidateJobs, claimJobs } from '../src/queue/claim.js';
+import { earliestPendingQuery, nextDueAt } from '../src/queue/next-due.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import type { Database } from '../src/store/schema.js';
+import { postgresReachable, postgresUrl } from './postgres.js';
 
 // The queue's two reads of what is due, with a backlog queued for later (100,000 broadcast sends
 // spread over the next hours): the worker's next-due read (queue/next-due.ts) and a claim that
@@ -33,20 +34,8 @@ export interface JobsDueFigures {
   with: JobsDueVariant;
 }
 
-const postgresUrl = process.env.BENCH_DATABASE_URL || process.env.PARLEY_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const createIndex = sql`create index if not exists jobs_due on jobs (state, run_at) where state = 'pending'`;
 const dropIndex = sql`drop index if exists jobs_due`;
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `n` pending send jobs, one recipient each (no group waits behind another), due at `runAt(i)`. */
 async function fill(db: Kysely<Database>, n: number, runAt: (i: number) => number): Promise<void> {
@@ -92,59 +81,12 @@ async function planOf(store: Store, query: { sql: string; parameters: readonly u
   return `${indexes.join(', ') || 'table scan'}${sort}`;
 }
 
-/** The claim's candidate query (queue/claim.ts) as its plan is decided: pending, due, head of its group, by priority then id. */
-function candidates(db: Kysely<Database>, now: number) {
-  return db
-    .selectFrom('jobs as j')
-    .select('j.id')
-    .where('j.state', '=', 'pending')
-    .where(sql<number>`+j.run_at`, '<=', now)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('jobs as due')
-          .select(sql.lit(1).as('one'))
-          .where('due.state', '=', 'pending')
-          .where('due.run_at', '<=', now)
-          .limit(1),
-      ),
-    )
-    .where((eb) =>
-      eb.or([
-        eb('j.group_key', 'is', null),
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('jobs as earlier')
-              .select(sql.lit(1).as('one'))
-              .whereRef('earlier.group_key', '=', 'j.group_key')
-              .whereRef('earlier.id', '<', 'j.id')
-              .where('earlier.state', 'in', ['pending', 'running']),
-          ),
-        ),
-      ]),
-    )
-    .orderBy('j.priority')
-    .orderBy('j.id')
-    .limit(128)
-    .compile();
-}
-
 async function variant(store: Store, index: boolean, calls: number, due: Store): Promise<JobsDueVariant> {
   for (const s of [store, due]) await (index ? createIndex : dropIndex).execute(s.db);
   if (store.dialect === 'postgres') for (const s of [store, due]) await sql`analyze jobs`.execute(s.db);
   const now = Date.now();
-  const nextDuePlan = await planOf(
-    store,
-    store.db
-      .selectFrom('jobs')
-      .select((eb) => eb.fn.min('run_at').as('at'))
-      .where('state', '=', 'pending')
-      .where('run_at', '>', now)
-      .where('run_at', '<=', now + 1_000)
-      .compile(),
-  );
-  const claimPlan = await planOf(store, candidates(store.db, now));
+  const nextDuePlan = await planOf(store, earliestPendingQuery(store.db, { after: now, until: now + 1_000 }).compile());
+  const claimPlan = await planOf(store, candidateJobs(store.db, store.dialect, now, { limit: 128 }).compile());
   // The worker's calls: what falls due within its poll interval, and a claim of up to 128 jobs.
   const nextDueMs = await timed(calls, () => nextDueAt(store, Date.now(), Date.now() + 1_000));
   const claim = (s: Store) => () => claimJobs(s, { workerId: 'bench', limit: 128, leaseMs: 30_000 });

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { startChild, type Child } from './child.js';
 import { pinSelf } from './ingest.js';
+import { postgresReachable, postgresUrl } from './postgres.js';
 
 // The whole pipeline, on SQLite and on PostgreSQL: signed inbound webhooks from distinct texters,
 // each stored, classified, answered (the acknowledgment) and the answer handed to a local provider
@@ -49,7 +50,6 @@ export interface PipelineFigures {
 }
 
 const secret = 'bench-channel-secret-0123456789';
-const postgresUrl = process.env.BENCH_DATABASE_URL || process.env.PARLEY_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The provider stand-in: answers every send and notes when each number's first reply came. */
 export async function provider(): Promise<{ server: Server; url: string; replies: () => number; arrivals: Map<string, number> }> {
@@ -199,17 +199,6 @@ async function openLoop(
     replyP99: percentile(replies, 99),
     replies: replies.length,
   };
-}
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function benchPipeline(

@@ -31,34 +31,18 @@ export function anyDue(db: Kysely<Database>, now: number) {
 }
 
 /**
- * Takes up to `limit` runnable jobs and leases them to `workerId`.
- *
- * First, jobs whose lease expired (their worker died or stalled) go back to pending. Then pending,
- * due jobs are taken by priority (live work before bulk sends), then in id order, each only if it
- * is the oldest live job of its group: that is what serialises one contact's messages while other
- * contacts proceed in parallel. The scan walks the (state, priority, id) index and stops at
- * `limit`, so a backlog does not make claiming slower. On
- * PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent workers in other processes
- * never claim the same job; on SQLite the single writer gives the same guarantee.
+ * The claim's candidates: pending, due jobs that head their group, by priority then id, up to the
+ * limit (exported for the jobs-due bench, which shows its plan).
  */
-export async function claimJobs(store: Store, options: ClaimOptions): Promise<Job[]> {
-  const now = options.now ?? Date.now();
-  return store.write(async (trx) => {
-    await trx
-      .updateTable('jobs')
-      .set({ state: 'pending', locked_by: null, locked_until: null, interrupted: 1, updated_at: now })
-      .where('state', '=', 'running')
-      .where('locked_until', '<', now)
-      .execute();
-
-    // SQLite evaluates such a condition at every row it walks; there, where a statement costs no
-    // round trip, the same question is asked first, on its own.
-    const inProcess = store.dialect === 'sqlite';
-    if (inProcess) {
-      if ((await anyDue(trx, now).executeTakeFirst()) === undefined) return [];
-    }
-
-    const candidates = trx
+export function candidateJobs(
+  db: Kysely<Database>,
+  dialect: Store['dialect'],
+  now: number,
+  options: Pick<ClaimOptions, 'limit' | 'excludeKinds' | 'excludeLimitKeys'>,
+) {
+  const inProcess = dialect === 'sqlite';
+  return (
+    db
       .selectFrom('jobs as j')
       .select(['j.id', 'j.limit_key'])
       .where('j.state', '=', 'pending')
@@ -69,7 +53,7 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
       .where(inProcess ? sql<number>`+j.run_at` : sql.ref('j.run_at'), '<=', now)
       // With nothing due, the walk would read every job queued for later (a broadcast's 100,000)
       // to return none. PostgreSQL evaluates this once, before the walk, from the `jobs_due` index.
-      .$if(!inProcess, (q) => q.where((eb) => eb.exists(anyDue(trx, now))))
+      .$if(!inProcess, (q) => q.where((eb) => eb.exists(anyDue(db, now))))
       .$if((options.excludeKinds?.length ?? 0) > 0, (q) => q.where('j.kind', 'not in', options.excludeKinds!))
       .$if((options.excludeLimitKeys?.length ?? 0) > 0, (q) =>
         q.where((eb) => eb.or([eb('j.limit_key', 'is', null), eb('j.limit_key', 'not in', options.excludeLimitKeys!)])),
@@ -92,7 +76,36 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
       // Live work (priority 0) before bulk sends (1): a broadcast's backlog never delays a reply.
       .orderBy('j.priority')
       .orderBy('j.id')
-      .limit(options.limit);
+      .limit(options.limit)
+  );
+}
+
+/**
+ * Takes up to `limit` runnable jobs and leases them to `workerId`.
+ *
+ * First, jobs whose lease expired (their worker died or stalled) go back to pending. Then pending,
+ * due jobs are taken by priority (live work before bulk sends), then in id order, each only if it
+ * is the oldest live job of its group: that is what serialises one contact's messages while other
+ * contacts proceed in parallel. The scan walks the (state, priority, id) index and stops at
+ * `limit`, so a backlog does not make claiming slower. On
+ * PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent workers in other processes
+ * never claim the same job; on SQLite the single writer gives the same guarantee.
+ */
+export async function claimJobs(store: Store, options: ClaimOptions): Promise<Job[]> {
+  const now = options.now ?? Date.now();
+  return store.write(async (trx) => {
+    await trx
+      .updateTable('jobs')
+      .set({ state: 'pending', locked_by: null, locked_until: null, interrupted: 1, updated_at: now })
+      .where('state', '=', 'running')
+      .where('locked_until', '<', now)
+      .execute();
+
+    // Whether anything is due: in the candidates' query on PostgreSQL, but SQLite would check it at
+    // every row it walks, so there (where a statement costs no round trip) it is asked first, alone.
+    if (store.dialect === 'sqlite' && (await anyDue(trx, now).executeTakeFirst()) === undefined) return [];
+
+    const candidates = candidateJobs(trx, store.dialect, now, options);
 
     // Of the candidates, at most the room left per limit key: ranked within the (bounded)
     // candidate set, so this costs no more than the candidates themselves.

@@ -18,7 +18,7 @@ export async function nextDueAt(store: Store, after: number, until: number): Pro
   return at === null || at === undefined ? null : Number(at);
 }
 
-/** The query of `nextDueAt`, built apart for the plan test (queue/due-index.test.ts). */
+/** The query of `nextDueAt`, built apart for its plan (queue/due-index.test.ts, the jobs-due bench). */
 export function earliestPendingQuery(db: Kysely<Database>, p: { after: number; until: number }) {
   return db
     .selectFrom('jobs')
