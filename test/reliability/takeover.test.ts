@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { Agent } from 'undici';
 import { openStore, type Store } from '../../src/store/database.js';
+import { assertEachAnsweredOnce } from '../helpers/answered-once.js';
 import { FakeProvider } from '../helpers/fake-provider.js';
 import { freePort, postInbound, signedInbound, startParleyProcess, type Running } from '../helpers/parley-process.js';
 import { postgresUrl } from '../helpers/stores.js';
@@ -175,21 +176,7 @@ describe(
         assert.ok(Date.now() < deadline, `${left.n} jobs still queued`);
         await new Promise((r) => setTimeout(r, 200));
       }
-      const inbound = await store.db.selectFrom('messages').select(['id', 'processed_at']).where('direction', '=', 'inbound').execute();
-      assert.equal(inbound.length, total, 'each webhook stored once');
-      assert.equal(inbound.filter((m) => m.processed_at === null).length, 0, 'every message routed');
-      const replies = await store.db
-        .selectFrom('messages')
-        .select(['reply_to_id', sql<number | string>`count(*)`.as('n')])
-        .where('direction', '=', 'outbound')
-        .groupBy('reply_to_id')
-        .execute();
-      assert.equal(replies.length, total, 'every message answered');
-      assert.deepEqual(
-        replies.filter((r) => Number(r.n) !== 1),
-        [],
-        'no message answered twice',
-      );
+      await assertEachAnsweredOnce(store, total);
       // A send cut short by the kill may reach the provider again, under the same Parley id.
       assert.equal(new Set(provider.sends.map((s) => s.id)).size, total, 'one Parley id per reply at the provider');
 
