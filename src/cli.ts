@@ -66,62 +66,74 @@ Options for simulate:
 
 const commands = ['start', 'migrate', 'simulate', 'classify', 'flows', 'channels', 'users', 'endpoints', 'help'];
 
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Where a command reads and writes: the process's own streams and environment, or a test's. Each
+ * command resolves to its exit code instead of setting the process's, so all but `start` and
+ * `endpoints listen` (which live until a signal) can run in-process.
+ */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+
+/** Runs `parley …` and resolves to its exit code (`start` resolves once the server is listening). */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   // `parley simulate --help` asks for help, not a run (options after `--` are the command's own).
   const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
   if (command !== undefined && (own.includes('--help') || own.includes('-h'))) {
-    process.stdout.write(usage);
-    return;
+    io.stdout.write(usage);
+    return 0;
   }
   try {
     switch (command) {
       case 'start':
-        return await start(rest);
+        return await start(rest, io);
       case 'migrate':
-        return await migrate(rest);
+        return await migrate(rest, io);
       case 'simulate':
-        return await simulate(rest);
+        return await simulate(rest, io);
       case 'classify':
-        return await classifyCommand(rest);
+        return await classifyCommand(rest, io);
       case 'channels':
-        return channelsCommand(rest);
+        return channelsCommand(rest, io);
       case 'flows':
-        if (rest[0] === 'check') return flowsCheck(rest.slice(1));
+        if (rest[0] === 'check') return flowsCheck(rest.slice(1), io);
         throw new UsageError('flows: the only subcommand is "check"');
       case 'users':
-        return await usersCommand(rest);
+        return await usersCommand(rest, io);
       case 'endpoints':
-        if (rest[0] === 'listen') return await listen(rest.slice(1));
+        if (rest[0] === 'listen') return await listen(rest.slice(1), io);
         throw new UsageError('endpoints: the only subcommand is "listen"');
       case '--version':
       case '-v':
       case 'version':
-        process.stdout.write(`parley ${parleyVersion()}\n`);
-        return;
+        io.stdout.write(`parley ${parleyVersion()}\n`);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(usage);
-        return;
-      default:
-        {
-          const near = closest(command, commands);
-          process.stderr.write(`parley: unknown command "${command}"${near ? `; did you mean "${near}"?` : ''}\n\n${usage}`);
-        }
-        process.exitCode = 2;
+        io.stdout.write(usage);
+        return 0;
+      default: {
+        const near = closest(command, commands);
+        io.stderr.write(`parley: unknown command "${command}"${near ? `; did you mean "${near}"?` : ''}\n\n${usage}`);
+        return 2;
+      }
     }
   } catch (error) {
-    if (error instanceof ParleyError && (error.code === 'invalid_payload' || error.code === 'forbidden')) {
-      process.stderr.write(`parley: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    if (error instanceof ConfigError || error instanceof UsageError) {
-      process.stderr.write(`parley: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
+    if (
+      (error instanceof ParleyError && (error.code === 'invalid_payload' || error.code === 'forbidden')) ||
+      error instanceof ConfigError ||
+      error instanceof UsageError
+    ) {
+      io.stderr.write(`parley: ${error.message}\n`);
+      return 2;
     }
     throw error;
   }
@@ -133,22 +145,22 @@ const commonOptions = {
   port: { type: 'string' },
 } as const;
 
-function configFrom(values: { config?: string; database?: string; port?: string }): Config {
+function configFrom(values: { config?: string; database?: string; port?: string }, env: NodeJS.ProcessEnv): Config {
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${values.port}" is not a port number`);
   }
-  return loadConfig({ path: values.config, database: values.database, port });
+  return loadConfig({ path: values.config, database: values.database, port, env });
 }
 
 function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
   return readOptions(args, { ...commonOptions, ...options });
 }
 
-async function start(args: string[]): Promise<void> {
+async function start(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { 'log-format': { type: 'string' } } as const);
-  const config = configFrom(values);
+  const config = configFrom(values, io.env);
   const format = values['log-format'] ?? config.log.format;
   if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format: "${format}" is not json or pretty`);
   const log = createLogger(config.log.level, undefined, format);
@@ -166,7 +178,7 @@ async function start(args: string[]): Promise<void> {
   );
   if (parley.generatedApiKey) {
     // Printed once, to the terminal only: Parley keeps just its hash.
-    process.stdout.write(
+    io.stdout.write(
       `\nGenerated an API key (shown only this once; set PARLEY_API_KEY to choose your own):\n\n  ${parley.generatedApiKey}\n\n`,
     );
   }
@@ -185,39 +197,42 @@ async function start(args: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  return 0;
 }
 
-async function migrate(args: string[]): Promise<void> {
+async function migrate(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, {});
-  const config = configFrom(values);
+  const config = configFrom(values, io.env);
   const store = await openStore(config.database.url);
   try {
     const { applied } = await migrateToLatest(store);
-    process.stdout.write(applied.length ? `applied ${applied.join(', ')} to ${store.describe}\n` : `${store.describe} is up to date\n`);
+    io.stdout.write(applied.length ? `applied ${applied.join(', ')} to ${store.describe}\n` : `${store.describe} is up to date\n`);
   } finally {
     await store.close();
   }
+  return 0;
 }
 
-async function classifyCommand(args: string[]): Promise<void> {
+async function classifyCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, { 'opted-out': { type: 'boolean', default: false } } as const);
-  const config = configFrom(values);
+  const config = configFrom(values, io.env);
   const options = { threshold: config.automation.classifier.threshold, optedOut: values['opted-out'] };
   const line = (text: string) => {
     const { intent, confidence, reason } = classify(text, options);
     return JSON.stringify({ text, intent, confidence: Math.round(confidence * 100) / 100, reason });
   };
   if (positionals.length > 0) {
-    process.stdout.write(`${line(positionals.join(' '))}\n`);
-    return;
+    io.stdout.write(`${line(positionals.join(' '))}\n`);
+    return 0;
   }
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
   for await (const text of lines) {
-    if (text.trim() !== '') process.stdout.write(`${line(text)}\n`);
+    if (text.trim() !== '') io.stdout.write(`${line(text)}\n`);
   }
+  return 0;
 }
 
-async function listen(args: string[]): Promise<void> {
+async function listen(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { secret: { type: 'string' }, 'listen-port': { type: 'string', default: '4000' } } as const);
   if (!values.secret)
     throw new UsageError('endpoints listen: --secret is required (the whsec_… secret shown when the endpoint was registered)');
@@ -232,18 +247,18 @@ async function listen(args: string[]): Promise<void> {
       const body = Buffer.concat(chunks).toString('utf8');
       try {
         const event = receiver.verify(body, req.headers as Record<string, string>) as { type: string; timestamp: string; data: unknown };
-        process.stdout.write(
+        io.stdout.write(
           `${JSON.stringify({ id: req.headers['webhook-id'], type: event.type, timestamp: event.timestamp, data: event.data })}\n`,
         );
         res.writeHead(204).end();
       } catch (error) {
-        process.stderr.write(`rejected a request: ${(error as Error).message}\n`);
+        io.stderr.write(`rejected a request: ${(error as Error).message}\n`);
         res.writeHead(401).end();
       }
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  process.stderr.write(
+  io.stderr.write(
     `listening on http://localhost:${(server.address() as AddressInfo).port}/ — verifying signatures; one JSON line per event\n`,
   );
   await new Promise<void>((resolve) => {
@@ -251,9 +266,10 @@ async function listen(args: string[]): Promise<void> {
     process.once('SIGTERM', resolve);
   });
   server.close();
+  return 0;
 }
 
-async function simulate(args: string[]): Promise<void> {
+async function simulate(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     from: { type: 'string', default: '+15551234567' },
     to: { type: 'string' },
@@ -263,7 +279,7 @@ async function simulate(args: string[]): Promise<void> {
   } as const);
   const text = positionals.join(' ');
   if (!text) throw new UsageError('simulate: give the text of the message, e.g. parley simulate "YES"');
-  const config = configFrom(values);
+  const config = configFrom(values, io.env);
   const channel = config.channels.find((c) => c.name === values.channel);
   if (!channel || channel.provider !== 'sim') throw new UsageError(`simulate: no simulator channel named "${values.channel}"`);
   // Checked here, as Parley would read it: a number it cannot read would only be refused by the server.
@@ -309,7 +325,7 @@ async function simulate(args: string[]): Promise<void> {
   if (response.statusCode !== 200 || !answer.message_id) {
     throw new UsageError(`simulate: Parley answered ${response.statusCode}: ${answer.error?.message ?? JSON.stringify(answer)}`);
   }
-  process.stdout.write(`→ ${from}: ${text}\n`);
+  io.stdout.write(`→ ${from}: ${text}\n`);
 
   const deadline = Date.now() + Number(values.wait) * 1000;
   const signature = hmacSha256Hex(secret, simRepliesSigningInput(answer.message_id));
@@ -323,24 +339,22 @@ async function simulate(args: string[]): Promise<void> {
       no_reply?: { message: string } | null;
     };
     if (state.processed) {
-      if (state.replies.length === 0)
-        process.stdout.write(`← (no automatic reply${state.no_reply ? `: ${state.no_reply.message}` : ''})\n`);
-      for (const reply of state.replies) process.stdout.write(`← ${reply.body}\n`);
-      return;
+      if (state.replies.length === 0) io.stdout.write(`← (no automatic reply${state.no_reply ? `: ${state.no_reply.message}` : ''})\n`);
+      for (const reply of state.replies) io.stdout.write(`← ${reply.body}\n`);
+      return 0;
     }
     if (Date.now() > deadline) {
-      process.stdout.write(`… stored as ${answer.message_id}, not processed within ${values.wait}s\n`);
-      process.exitCode = 1;
-      return;
+      io.stdout.write(`… stored as ${answer.message_id}, not processed within ${values.wait}s\n`);
+      return 1;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 /** The URLs each channel's provider should call, from its public_url (or this machine's port). */
-function channelsCommand(args: string[]): void {
+function channelsCommand(args: string[], io: CliIo): number {
   const { values } = parse(args, { reveal: { type: 'boolean' } } as const);
-  const config = configFrom(values);
+  const config = configFrom(values, io.env);
   for (const channel of config.channels) {
     const base = `${channel.public_url ?? `http://localhost:${config.server.port}`}/hooks/${channel.name}`;
     const params = adapterFor(channel).webhookUrlParams?.(channel) ?? {};
@@ -358,50 +372,53 @@ function channelsCommand(args: string[]): void {
     if (masked) lines.push("  (these URLs carry the channel's secret, <hidden> here; `parley channels --reveal` prints them whole)");
     if (!channel.public_url && channel.provider !== 'sim')
       lines.push('  (no public_url set: these are local URLs; set public_url to the address the provider calls)');
-    process.stdout.write(`${lines.join('\n')}\n\n`);
+    io.stdout.write(`${lines.join('\n')}\n\n`);
   }
+  return 0;
 }
 
 /** Validates every flow file; a bad one is a ConfigError naming the file, the step and the field. */
-function flowsCheck(args: string[]): void {
+function flowsCheck(args: string[], io: CliIo): number {
   const { values } = parse(args, {} as const);
-  const config = configFrom(values);
+  const config = configFrom(values, io.env);
   const dir = flowsDirectory(config);
   const flows = loadFlows(dir);
   if (flows.size === 0) {
-    process.stdout.write(`no flows in ${dir}\n`);
-    return;
+    io.stdout.write(`no flows in ${dir}\n`);
+    return 0;
   }
   for (const flow of flows.values()) {
-    process.stdout.write(`${flow.name}  (${flow.file})\n  starts at ${flow.start}; steps: ${Object.keys(flow.steps).join(', ')}\n`);
+    io.stdout.write(`${flow.name}  (${flow.file})\n  starts at ${flow.start}; steps: ${Object.keys(flow.steps).join(', ')}\n`);
   }
-  process.stdout.write(`${flows.size} flow${flows.size === 1 ? '' : 's'} OK\n`);
+  io.stdout.write(`${flows.size} flow${flows.size === 1 ? '' : 's'} OK\n`);
+  return 0;
 }
 
 /** `parley users add|list|remove`: the console's accounts, written straight to the database (no restart needed). */
-async function usersCommand(args: string[]): Promise<void> {
+async function usersCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parse(rest, { role: { type: 'string' } } as const);
-  const config = configFrom(values);
+  const config = configFrom(values, io.env);
   if (sub !== 'add' && sub !== 'list' && sub !== 'remove') throw new UsageError('users: the subcommands are "add", "list" and "remove"');
   if (sub !== 'list' && positionals.length !== 1) throw new UsageError(`users ${sub}: give one email address`);
   if (sub === 'add' && values.role !== 'admin' && values.role !== 'agent') throw new UsageError('users add: --role admin or --role agent');
   // Asked before the database is opened: a prompt must not hold a connection.
-  const password = sub === 'add' ? process.env.PARLEY_USER_PASSWORD || (await readPassword(`Password for ${positionals[0]}: `)) : '';
+  const password =
+    sub === 'add' ? io.env.PARLEY_USER_PASSWORD || (await readPassword(`Password for ${positionals[0]}: `, io.stdin, io.stderr)) : '';
   const store = await openStore(config.database.url);
   try {
     await migrateToLatest(store);
     if (sub === 'add') {
       const user = await addUser(store, positionals[0]!, values.role!, password);
-      process.stdout.write(`added ${user.email} (${user.role}); log in at http://localhost:${config.server.port}/console\n`);
+      io.stdout.write(`added ${user.email} (${user.role}); log in at http://localhost:${config.server.port}/console\n`);
     } else if (sub === 'remove') {
       if (!(await removeUser(store, positionals[0]!))) throw new UsageError(`users remove: no user has the email ${positionals[0]}`);
-      process.stdout.write(`removed ${positionals[0]!.trim().toLowerCase()}\n`);
+      io.stdout.write(`removed ${positionals[0]!.trim().toLowerCase()}\n`);
     } else {
       const users = await listUsers(store.db);
-      if (users.length === 0) process.stdout.write('no users; add one with: parley users add you@example.com --role admin\n');
+      if (users.length === 0) io.stdout.write('no users; add one with: parley users add you@example.com --role admin\n');
       for (const user of users) {
-        process.stdout.write(
+        io.stdout.write(
           `${user.email}  ${user.role}${user.disabled_at ? '  (disabled)' : ''}  added ${new Date(user.created_at).toISOString()}\n`,
         );
       }
@@ -409,4 +426,5 @@ async function usersCommand(args: string[]): Promise<void> {
   } finally {
     await store.close();
   }
+  return 0;
 }

@@ -1,4 +1,4 @@
 // Process entry point: `parley …` (bin/parley.js runs the compiled copy of this file).
 import { main } from './cli.js';
 
-await main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

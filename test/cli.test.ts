@@ -4,12 +4,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
+import { main } from '../src/cli.js';
 import { ConsoleClient } from './helpers/console-client.js';
 
 // The quick start, as a newcomer runs it: `parley start` with no config, then `parley simulate`.
+// The server, `endpoints listen` and a failing start run as processes; the other commands run
+// in-process through main(argv, io), which is what the process runs too (a spawn costs a second or
+// more of module loading each).
 
 const cli = ['--import', 'tsx', 'src/main.ts'];
 
@@ -22,7 +27,27 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `parley ARGS` in this process, with ENV as its environment and STDIN (if any) piped in. */
+async function run(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<Outcome> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    env,
+    stdin: Readable.from([stdin]) as unknown as NodeJS.ReadStream,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr };
+}
+
+/** `parley ARGS` as its own process. */
+function runProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -86,12 +111,8 @@ describe('parley CLI', () => {
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stdout, /added boss@example\.com \(admin\)/);
 
-    const piped = spawn(process.execPath, [...cli, 'users', 'add', 'agent@example.com', '--role', 'agent'], {
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    piped.stdin.end('piped password 2\n');
-    assert.equal(await new Promise((resolve) => piped.on('exit', resolve)), 0);
+    const piped = await run(['users', 'add', 'agent@example.com', '--role', 'agent'], env, 'piped password 2\n');
+    assert.equal(piped.code, 0, piped.stderr);
 
     const client = new ConsoleClient(`http://127.0.0.1:${port}`);
     const login = await client.login('agent@example.com', 'piped password 2');
@@ -136,13 +157,10 @@ describe('parley CLI', () => {
       { ...JSON.parse(one.stdout), reason: undefined },
       { text: "can't make it", intent: 'decline', confidence: 0.9, reason: undefined },
     );
-    const child = spawn(process.execPath, [...cli, 'classify'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stdin.end('STOP\nyep\n\nwhat time?\n');
-    await new Promise((resolve) => child.on('exit', resolve));
+    const lines = await run(['classify'], env, 'STOP\nyep\n\nwhat time?\n');
+    assert.equal(lines.code, 0, lines.stderr);
     assert.deepEqual(
-      out
+      lines.stdout
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l).intent),
@@ -294,7 +312,7 @@ describe('parley CLI', () => {
 
   it('a port in use is one line naming --port and PORT, with no stack trace', async () => {
     const other = { ...env, DATABASE_URL: join(dir, 'second.db') };
-    const result = await run(['start'], other);
+    const result = await runProcess(['start'], other);
     assert.equal(result.code, 2, result.stderr);
     assert.equal(
       result.stderr,

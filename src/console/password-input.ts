@@ -4,7 +4,11 @@ import { createInterface } from 'node:readline';
  * Reads a password: on a terminal it is asked for without echo; otherwise one line is read from
  * stdin (`echo "$PASSWORD" | parley users add …`).
  */
-export async function readPassword(prompt: string, input: NodeJS.ReadStream = process.stdin): Promise<string> {
+export async function readPassword(
+  prompt: string,
+  input: NodeJS.ReadStream = process.stdin,
+  output: { write(text: string): unknown } = process.stderr,
+): Promise<string> {
   if (!input.isTTY) {
     const lines = createInterface({ input, crlfDelay: Infinity });
     for await (const line of lines) {
@@ -13,7 +17,7 @@ export async function readPassword(prompt: string, input: NodeJS.ReadStream = pr
     }
     return '';
   }
-  process.stderr.write(prompt);
+  output.write(prompt);
   input.setRawMode(true);
   input.resume();
   input.setEncoding('utf8');
@@ -23,7 +27,7 @@ export async function readPassword(prompt: string, input: NodeJS.ReadStream = pr
       input.setRawMode(false);
       input.pause();
       input.off('data', onData);
-      process.stderr.write('\n');
+      output.write('\n');
       if (result === null) reject(new Error('cancelled'));
       else resolve(result);
     };
