@@ -59,11 +59,20 @@ if (problem === null) {
 }
 console.log(banner);
 
-// Arguments may name test files or folders (`npm test -- test/reliability`).
+// Arguments may name test files or folders (`npm test -- test/reliability`). The whole suite starts
+// with the slowest files (the reliability tests, then the other end-to-end tests under test/) and ends
+// with src/'s unit tests, which are short and fill the last gaps; in alphabetical order a long file
+// picked up late kept the run going alone at the end.
 const files =
   only.length > 0
     ? only.flatMap((p) => (statSync(p).isDirectory() ? testFiles(p).sort() : [p]))
-    : [...testFiles('src'), ...testFiles('test')].sort();
+    : [
+        ...testFiles('test/reliability').sort(),
+        ...testFiles('test')
+          .filter((f) => !f.startsWith(join('test', 'reliability')))
+          .sort(),
+        ...testFiles('src').sort(),
+      ];
 // Most test files spend their time waiting (timers, retries, child processes, the browser), so
 // several run at once even on two cores; PARLEY_TEST_CONCURRENCY=1 runs them one by one.
 const concurrency = Number(process.env.PARLEY_TEST_CONCURRENCY) || 3;

@@ -63,6 +63,10 @@ export function forEachStore(name: string, suite: (stores: TestStore) => void): 
       before(() => {
         dir = mkdtempSync(join(tmpdir(), 'parley-test-'));
       });
+      suite(dialect === 'sqlite' ? sqliteStore(() => dir) : postgresStore(schemas));
+      // Registered after the suite's own hooks, so it runs after them: hooks run in the order they
+      // were registered, and a schema dropped while the suite's Parley still works in it deadlocks
+      // (the drop's exclusive lock against the worker's row locks), leaving that Parley running.
       after(async () => {
         rmSync(dir, { recursive: true, force: true });
         if (schemas.length > 0) {
@@ -72,7 +76,6 @@ export function forEachStore(name: string, suite: (stores: TestStore) => void): 
           await admin.close();
         }
       });
-      suite(dialect === 'sqlite' ? sqliteStore(() => dir) : postgresStore(schemas));
     });
   }
 }
