@@ -74,13 +74,9 @@ const files =
         ...testFiles('src').sort(),
       ];
 // Most test files spend their time waiting (timers, retries, child processes, the browser), so
-// several run at once even on two cores; PARLEY_TEST_CONCURRENCY=1 runs them one by one.
-const concurrency = Number(process.env.PARLEY_TEST_CONCURRENCY) || 3;
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { env, stdio: 'inherit' },
-);
+// several run at once even on two cores (PARLEY_TEST_CONCURRENCY, default 3; 1 runs them one by
+// one). scripts/test-files.js keeps the order above, which `node --test FILES` would sort away.
+const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/test-files.js', ...files], { env, stdio: 'inherit' });
 child.on('exit', (code, signal) => {
   console.log(banner);
   process.exit(code ?? (signal ? 1 : 0));

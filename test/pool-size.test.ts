@@ -5,7 +5,7 @@ import { configFromObject } from '../src/config.js';
 import { startParley, type Parley } from '../src/server.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { testLog } from './helpers/log.js';
-import { postgresUrl } from './helpers/stores.js';
+import { dropSchema, postgresUrl } from './helpers/stores.js';
 
 // database.pool_size is the most connections one Parley process opens to PostgreSQL: more
 // statements at once than that wait for a connection rather than opening another.
@@ -26,7 +26,7 @@ describe('database.pool_size', { skip: postgresUrl ? false : 'no PostgreSQL serv
   });
   after(async () => {
     await parley?.close();
-    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
+    await dropSchema(admin.db, schema);
     await admin.close();
   });
 

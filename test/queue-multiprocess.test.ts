@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { enqueue } from '../src/queue/enqueue.js';
 import { openStore } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
-import { postgresUrl } from './helpers/stores.js';
+import { dropSchema, postgresUrl } from './helpers/stores.js';
 
 function runWorkerProcess(schema: string): Promise<number | null> {
   return new Promise((resolve, reject) => {
@@ -43,8 +43,7 @@ describe(
         assert.equal(data.filter((d) => !d.inOrder).length, 0, 'no job ran before its group predecessor');
         assert.equal(new Set(data.map((d) => d.pid)).size, 2, 'both processes took work');
       } finally {
-        const { sql } = await import('kysely');
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
+        await dropSchema(store.db, schema);
         await store.close();
       }
     });

@@ -41,6 +41,14 @@ export async function startParleyProcess(env: NodeJS.ProcessEnv, port: number): 
   }
 }
 
+/** Resolves once the process has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
 /** The i-th of a burst of distinct generic inbound webhooks, signed; each from its own texter unless `from` is given. */
 export function signedInbound(
   secret: string,

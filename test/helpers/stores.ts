@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { sql, type Kysely } from 'kysely';
 import { openStore, type DialectName, type Store } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 
@@ -17,6 +19,24 @@ export interface TestStore {
 }
 
 let counter = 0;
+
+/**
+ * Drops a test's PostgreSQL schema. A Parley of the test that is still shutting down (or a killed
+ * one whose backend has not yet noticed) may hold locks in it, and the drop then deadlocks against
+ * it: it is tried again for a few seconds rather than failing the hook and leaving the rest of the
+ * cleanup undone.
+ */
+export async function dropSchema(db: Kysely<any>, schema: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt === 20) throw error;
+      await delay(250);
+    }
+  }
+}
 
 function sqliteStore(dir: () => string): TestStore {
   const location = async () => ({ url: join(dir(), `parley-${process.pid}-${++counter}.db`) });
@@ -71,8 +91,7 @@ export function forEachStore(name: string, suite: (stores: TestStore) => void): 
         rmSync(dir, { recursive: true, force: true });
         if (schemas.length > 0) {
           const admin = await openStore(postgresUrl);
-          const { sql } = await import('kysely');
-          for (const schema of schemas) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
+          for (const schema of schemas) await dropSchema(admin.db, schema);
           await admin.close();
         }
       });

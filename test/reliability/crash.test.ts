@@ -8,8 +8,8 @@ import { Agent } from 'undici';
 import { openStore, type Store } from '../../src/store/database.js';
 import { assertEachAnsweredOnce } from '../helpers/answered-once.js';
 import { FakeProvider } from '../helpers/fake-provider.js';
-import { freePort, postInbound, signedInbound, startParleyProcess } from '../helpers/parley-process.js';
-import { postgresUrl } from '../helpers/stores.js';
+import { exited, freePort, postInbound, signedInbound, startParleyProcess } from '../helpers/parley-process.js';
+import { dropSchema, postgresUrl } from '../helpers/stores.js';
 
 // Promise 1, "a 2xx means stored": thousands of distinct signed inbound webhooks fired
 // concurrently at a real `parley start`, killed with SIGKILL in the middle. After a restart every
@@ -50,7 +50,7 @@ const targets: Array<{
         open: () => openStore(postgresUrl, { schema }),
         drop: async () => {
           const store = await openStore(postgresUrl);
-          await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
+          await dropSchema(store.db, schema);
           await store.close();
         },
       };
@@ -113,9 +113,7 @@ for (const target of targets) {
         }),
       );
       assert.ok(killed, 'the process was killed mid-burst');
-      await new Promise((resolve) =>
-        parley.child.exitCode !== null || parley.child.signalCode !== null ? resolve(null) : parley.child.once('exit', resolve),
-      );
+      await exited(parley.child);
       const unanswered = Array.from({ length: total }, (_, i) => i).filter((i) => !acked.has(i));
       assert.ok(unanswered.length > 0, 'some webhooks got no answer: the kill came mid-burst');
 

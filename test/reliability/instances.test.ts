@@ -7,8 +7,8 @@ import { sql } from 'kysely';
 import { Agent } from 'undici';
 import { openStore, type Store } from '../../src/store/database.js';
 import { FakeProvider } from '../helpers/fake-provider.js';
-import { freePort, postInbound, signedInbound, startParleyProcess, type Running } from '../helpers/parley-process.js';
-import { postgresUrl } from '../helpers/stores.js';
+import { exited, freePort, postInbound, signedInbound, startParleyProcess, type Running } from '../helpers/parley-process.js';
+import { dropSchema, postgresUrl } from '../helpers/stores.js';
 
 // Promise 2, many instances share the work: three `parley start` processes on one PostgreSQL
 // database, no balancer (requests are spread over them here), a mixed load from many texters, and
@@ -38,7 +38,7 @@ describe(
       store = await openStore(postgresUrl, { schema });
     });
     after(async () => {
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
+      await dropSchema(store.db, schema);
       await store.close();
       await provider.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -149,6 +149,7 @@ describe(
       }
 
       for (const instance of alive) instance.child.kill('SIGTERM');
+      await Promise.all([...alive].map((instance) => exited(instance.child)));
       await agent.close();
     });
   },

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/store/database.js';
 import { FakeProvider } from '../helpers/fake-provider.js';
 import { inbound, startTestParley, type TestParley } from '../helpers/parley.js';
-import { postgresUrl } from '../helpers/stores.js';
+import { dropSchema, postgresUrl } from '../helpers/stores.js';
 
 // Promise 5, overload never grows memory: with the database unable to keep up (here another
 // session holds a lock on the messages table), webhooks are spooled and acknowledged within a
@@ -34,7 +34,7 @@ describe('a locked database [postgres]', { skip: postgresUrl ? false : 'no Postg
   });
   after(async () => {
     await parley.close();
-    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(locker.db);
+    await dropSchema(locker.db, schema);
     await locker.close();
     await store.close();
     await provider.stop();

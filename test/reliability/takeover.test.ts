@@ -8,8 +8,8 @@ import { Agent } from 'undici';
 import { openStore, type Store } from '../../src/store/database.js';
 import { assertEachAnsweredOnce } from '../helpers/answered-once.js';
 import { FakeProvider } from '../helpers/fake-provider.js';
-import { freePort, postInbound, signedInbound, startParleyProcess, type Running } from '../helpers/parley-process.js';
-import { postgresUrl } from '../helpers/stores.js';
+import { exited, freePort, postInbound, signedInbound, startParleyProcess, type Running } from '../helpers/parley-process.js';
+import { dropSchema, postgresUrl } from '../helpers/stores.js';
 
 // A SIGKILLed instance's work is taken over by the others: three `parley start` processes on one
 // PostgreSQL database take a burst of webhooks (each from its own texter) while the provider
@@ -44,7 +44,8 @@ describe(
     });
     after(async () => {
       for (const instance of instances) instance.child.kill('SIGKILL');
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
+      await Promise.all(instances.map((instance) => exited(instance.child)));
+      await dropSchema(store.db, schema);
       await store.close();
       await provider.stop();
       rmSync(dir, { recursive: true, force: true });
