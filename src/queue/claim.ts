@@ -87,62 +87,24 @@ export function candidateJobs(
  * due jobs are taken by priority (live work before bulk sends), then in id order, each only if it
  * is the oldest live job of its group: that is what serialises one contact's messages while other
  * contacts proceed in parallel. The scan walks the (state, priority, id) index and stops at
- * `limit`, so a backlog does not make claiming slower. On
- * PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent workers in other processes
- * never claim the same job; on SQLite the single writer gives the same guarantee.
+ * `limit`, so a backlog does not make claiming slower.
+ *
+ * On PostgreSQL the take is one UPDATE whose candidates are read FOR UPDATE SKIP LOCKED: instances
+ * claiming at once each get different jobs (the limit counts only rows no one else is taking), and
+ * the claim is two round trips, not a transaction of five. On SQLite the single writer gives the
+ * same guarantee, and statements cost no round trip.
  */
 export async function claimJobs(store: Store, options: ClaimOptions): Promise<Job[]> {
   const now = options.now ?? Date.now();
-  return store.write(async (trx) => {
-    await trx
+  const expireLeases = (db: Kysely<Database>) =>
+    db
       .updateTable('jobs')
       .set({ state: 'pending', locked_by: null, locked_until: null, interrupted: 1, updated_at: now })
       .where('state', '=', 'running')
       .where('locked_until', '<', now)
       .execute();
-
-    // Whether anything is due: in the candidates' query on PostgreSQL, but SQLite would check it at
-    // every row it walks, so there (where a statement costs no round trip) it is asked first, alone.
-    if (store.dialect === 'sqlite' && (await anyDue(trx, now).executeTakeFirst()) === undefined) return [];
-
-    const candidates = candidateJobs(trx, store.dialect, now, options);
-
-    // Of the candidates, at most the room left per limit key: ranked within the (bounded)
-    // candidate set, so this costs no more than the candidates themselves.
-    const room = options.limitKeyRoom;
-    const roomOf = !room
-      ? null
-      : room.used.size === 0
-        ? sql<number>`${sql.lit(room.max)}`
-        : sql<number>`case c.limit_key ${sql.join(
-            [...room.used].map(([key, used]) => sql`when ${key} then ${sql.lit(Math.max(0, room.max - used))}`),
-            sql` `,
-          )} else ${sql.lit(room.max)} end`;
-    const chosen = roomOf
-      ? trx
-          .selectFrom(
-            trx
-              .selectFrom(candidates.as('c'))
-              .select([
-                'c.id',
-                'c.limit_key',
-                sql<number>`row_number() over (partition by c.limit_key order by c.id)`.as('rank'),
-                roomOf.as('room'),
-              ])
-              .as('ranked'),
-          )
-          .select('ranked.id')
-          .where((eb) => eb.or([eb('ranked.limit_key', 'is', null), eb('ranked.rank', '<=', eb.ref('ranked.room'))]))
-      : candidates.clearSelect().select('j.id');
-
-    // PostgreSQL locks what it takes, skipping rows another instance is taking (FOR UPDATE is not
-    // allowed beside a window function, hence the outer query).
-    let locked = trx.selectFrom('jobs').select('id').where('id', 'in', chosen).orderBy('id');
-    if (store.capabilities.skipLocked) locked = locked.forUpdate().skipLocked();
-    const ids = (await locked.execute()).map((r) => r.id);
-    if (ids.length === 0) return [];
-
-    const rows = await trx
+  const take = (db: Kysely<Database>, ids: ReturnType<typeof chosenJobs> | number[]) =>
+    db
       .updateTable('jobs')
       .set((eb) => ({
         state: 'running',
@@ -156,18 +118,67 @@ export async function claimJobs(store: Store, options: ClaimOptions): Promise<Jo
       .returningAll()
       .execute();
 
-    return rows
-      .sort((a, b) => a.id - b.id)
-      .map((row) => ({
-        id: row.id,
-        kind: row.kind as JobKind,
-        payload: JSON.parse(row.payload) as Job['payload'],
-        groupKey: row.group_key,
-        limitKey: row.limit_key,
-        attempts: row.attempts,
-        maxAttempts: row.max_attempts,
-        lockedBy: options.workerId,
-        interrupted: row.interrupted === 1,
-      }));
-  });
+  const rows = store.capabilities.skipLocked
+    ? await store.writeAlone(async (db) => {
+        // Its own statement: a lease expired here is claimable by this same claim's UPDATE, which
+        // would not see it as pending if both were one statement (one snapshot).
+        await expireLeases(db);
+        return take(db, chosenJobs(db, store.dialect, now, options, true));
+      })
+    : await store.write(async (trx) => {
+        await expireLeases(trx);
+        // Whether anything is due: in the candidates' query on PostgreSQL, but SQLite would check it
+        // at every row it walks, so here it is asked first, alone.
+        if ((await anyDue(trx, now).executeTakeFirst()) === undefined) return [];
+        const ids = (await chosenJobs(trx, store.dialect, now, options, false).execute()).map((r) => r.id);
+        return ids.length === 0 ? [] : take(trx, ids);
+      });
+
+  return rows
+    .sort((a, b) => a.id - b.id)
+    .map((row) => ({
+      id: row.id,
+      kind: row.kind as JobKind,
+      payload: JSON.parse(row.payload) as Job['payload'],
+      groupKey: row.group_key,
+      limitKey: row.limit_key,
+      attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+      lockedBy: options.workerId,
+      interrupted: row.interrupted === 1,
+    }));
+}
+
+/**
+ * The ids a claim takes: the candidates, then of them at most the room left per limit key, ranked
+ * within the (bounded) candidate set, so this costs no more than the candidates themselves. With
+ * `lock`, the candidates are locked as they are read, skipping rows another instance is taking.
+ */
+function chosenJobs(db: Kysely<Database>, dialect: Store['dialect'], now: number, options: ClaimOptions, lock: boolean) {
+  let candidates = candidateJobs(db, dialect, now, options);
+  if (lock) candidates = candidates.forUpdate('j').skipLocked();
+  const room = options.limitKeyRoom;
+  if (!room) return candidates.clearSelect().select('j.id');
+  const roomOf =
+    room.used.size === 0
+      ? sql<number>`${sql.lit(room.max)}`
+      : sql<number>`case c.limit_key ${sql.join(
+          [...room.used].map(([key, used]) => sql`when ${key} then ${sql.lit(Math.max(0, room.max - used))}`),
+          sql` `,
+        )} else ${sql.lit(room.max)} end`;
+  // The ranking is an outer query: PostgreSQL allows no FOR UPDATE beside a window function.
+  return db
+    .selectFrom(
+      db
+        .selectFrom(candidates.as('c'))
+        .select([
+          'c.id',
+          'c.limit_key',
+          sql<number>`row_number() over (partition by c.limit_key order by c.id)`.as('rank'),
+          roomOf.as('room'),
+        ])
+        .as('ranked'),
+    )
+    .select('ranked.id')
+    .where((eb) => eb.or([eb('ranked.limit_key', 'is', null), eb('ranked.rank', '<=', eb.ref('ranked.room'))]));
 }

@@ -67,6 +67,49 @@ forEachStore('queue', (stores) => {
     assert.equal(next!.payload.messageId, 'h2');
   });
 
+  it('takes the next jobs past those another instance is taking, never the rest of their groups', async (t) => {
+    if (store.dialect !== 'postgres') return t.skip('one process writes a SQLite database');
+    // With and without the room per limit key (the worker always passes it; it ranks in an outer query).
+    for (const limitKeyRoom of [undefined, { max: 16, used: new Map<string, number>() }]) {
+      await store.db.deleteFrom('jobs').execute();
+      for (let i = 0; i < 20; i++) await add(store, `m${i}`);
+      await add(store, 'g1', 'contact:g');
+      await add(store, 'g2', 'contact:g');
+      const ids = (await store.db.selectFrom('jobs').select('id').orderBy('id').execute()).map((r) => r.id);
+      // Another instance mid-claim holds m0–m9 and g1.
+      let release!: () => void;
+      let locked!: () => void;
+      const held = new Promise<void>((resolve) => (locked = resolve));
+      const other = store.db.transaction().execute(async (trx) => {
+        await trx
+          .selectFrom('jobs')
+          .select('id')
+          .where('id', 'in', [...ids.slice(0, 10), ids[20]!])
+          .forUpdate()
+          .execute();
+        locked();
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      await held;
+      try {
+        const jobs = (await claimJobs(store, {
+          workerId: 'w2',
+          limit: 12,
+          leaseMs: 1_000,
+          ...(limitKeyRoom ? { limitKeyRoom } : {}),
+        })) as Array<Job<'inbound.process'>>;
+        assert.deepEqual(
+          jobs.map((j) => j.payload.messageId),
+          Array.from({ length: 10 }, (_, i) => `m${i + 10}`),
+          'the ten nobody else is taking, and not g2 while g1 is pending',
+        );
+      } finally {
+        release();
+        await other;
+      }
+    }
+  });
+
   it('gives an expired lease to another worker, and the first worker can no longer complete the job', async () => {
     await store.db.deleteFrom('jobs').execute();
     await add(store, 'crash', 'contact:c');
