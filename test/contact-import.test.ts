@@ -51,6 +51,28 @@ forEachStore('contacts CSV import', (stores) => {
     assert.equal(bo!.language, 'fr');
   });
 
+  it('applies a phone given twice in order, within a piece of the batch and across pieces', async () => {
+    await parley.api('POST', '/v1/contacts', { phone: '+15557310000', fields: { plan: 'gold' }, tags: ['vip'] });
+    const lines = ['phone,plan,step,tags'];
+    lines.push('+15557310000,silver,1,a', '+15557319999,,1,b', '+15557310000,,2,c', '+15557319999,bronze,2,');
+    // Past the 500 rows written at a time: the last two rows change contacts an earlier piece wrote.
+    for (let i = 1; i <= 600; i++) lines.push(`+1555732${String(i).padStart(4, '0')},,0,`);
+    lines.push('+15557310000,,3,d', '+15557320001,,9,late');
+    const res = await upload(lines.join('\n'));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body, { mode: 'all_or_nothing', rows: 606, created: 601, updated: 5, failed: 0, bad_rows: [] });
+    const byPhone = new Map((await contacts()).map((c) => [c.phone, c]));
+    assert.equal(byPhone.size, 602);
+    const gold = byPhone.get('+15557310000')!;
+    assert.deepEqual(JSON.parse(gold.fields), { plan: 'silver', step: '3' });
+    assert.deepEqual(JSON.parse(gold.tags), ['vip', 'a', 'c', 'd']);
+    const twice = byPhone.get('+15557319999')!;
+    assert.deepEqual(JSON.parse(twice.fields), { plan: 'bronze', step: '2' });
+    assert.deepEqual(JSON.parse(twice.tags), ['b']);
+    assert.deepEqual(JSON.parse(byPhone.get('+15557320001')!.fields), { step: '9' });
+    assert.deepEqual(JSON.parse(byPhone.get('+15557320001')!.tags), ['late']);
+  });
+
   const mixed =
     'phone,first_name,timezone\n' +
     '+15557300003,Cy,\n' +

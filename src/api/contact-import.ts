@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { CsvError, CsvParser, type CsvRecord } from '../core/csv.js';
 import { canonicalLanguage, canonicalTimeZone } from '../core/locale.js';
 import { toE164 } from '../core/phone.js';
-import { saveContactByPhone, type ContactChanges } from '../conversations/contact-profile.js';
+import { saveContactsByPhone, type ContactChanges } from '../conversations/contact-profile.js';
 import { ParleyError } from '../errors.js';
 import type { EngineContext } from '../runtime/context.js';
 import { object, ref, v1Responses } from '../http/schemas.js';
@@ -132,13 +132,7 @@ export function registerContactImportRoute(api: FastifyInstance, ctx: EngineCont
         }
         let created = 0;
         let updated = 0;
-        const write = async (batch: GoodRow[]) =>
-          ctx.store.write(async (trx) => {
-            let made = 0;
-            const now = Date.now();
-            for (const row of batch) if ((await saveContactByPhone(trx, row.phone, row.changes, now)).created) made++;
-            return made;
-          });
+        const write = async (batch: GoodRow[]) => ctx.store.write((trx) => saveContactsByPhone(trx, batch, Date.now()));
         const batches = mode === 'all_or_nothing' ? [good] : chunk(good, batchSize);
         for (const batch of batches) {
           if (batch.length === 0) continue;
