@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Runs the whole suite with Node's test runner, after the static checks (types, lint, format, import
-// layers: `npm run check`) when no files are named. The PostgreSQL tests need a server: it is found at
+// Runs the whole suite with Node's test runner and, when no files are named, the static checks
+// beside it (types, lint, format, import layers: `npm run check`). The PostgreSQL tests need a server: it is found at
 // PARLEY_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). Without one they are
 // skipped, and this script says so plainly; under CI=true a missing PostgreSQL fails the run.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -36,14 +36,6 @@ async function postgresReachable() {
   }
 }
 
-if (only.length === 0) {
-  const check = spawnSync('npm', ['run', '--silent', 'check'], { stdio: 'inherit' });
-  if (check.status !== 0) {
-    console.error('npm run check failed: types, lint, format or import layers (see above).');
-    process.exit(check.status ?? 1);
-  }
-}
-
 const problem = await postgresReachable();
 const env = { ...process.env };
 let banner;
@@ -58,6 +50,24 @@ if (problem === null) {
   banner = `PostgreSQL suite: SKIPPED — no PostgreSQL at ${url} (${problem}). Set PARLEY_TEST_DATABASE_URL to run it.`;
 }
 console.log(banner);
+
+// The static checks run beside the tests, not before them: the tests leave part of the machine idle
+// (timers, child processes), and the checks took a minute and more of the run. A failure is printed
+// as soon as it happens; the run still fails at the end.
+const checks =
+  only.length > 0
+    ? Promise.resolve(0)
+    : new Promise((resolve) => {
+        const check = spawn('npm', ['run', '--silent', 'check'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        check.stdout.on('data', (d) => (output += d));
+        check.stderr.on('data', (d) => (output += d));
+        check.on('exit', (code) => {
+          if (code === 0) console.log('npm run check: types, lint, format and import layers OK');
+          else console.error(`${output}\nnpm run check failed: types, lint, format or import layers (see above).`);
+          resolve(code ?? 1);
+        });
+      });
 
 // Arguments may name test files or folders (`npm test -- test/reliability`). The whole suite starts
 // with the slowest files (the reliability tests, then the other end-to-end tests under test/) and ends
@@ -77,7 +87,8 @@ const files =
 // several run at once even on two cores (PARLEY_TEST_CONCURRENCY, default 3; 1 runs them one by
 // one). scripts/test-files.js keeps the order above, which `node --test FILES` would sort away.
 const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/test-files.js', ...files], { env, stdio: 'inherit' });
-child.on('exit', (code, signal) => {
+child.on('exit', async (code, signal) => {
+  const checked = await checks;
   console.log(banner);
-  process.exit(code ?? (signal ? 1 : 0));
+  process.exit(code || (signal ? 1 : 0) || checked);
 });
