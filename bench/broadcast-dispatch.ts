@@ -81,7 +81,8 @@ export async function benchBroadcastDispatch(
       attempts: 1,
       maxAttempts: 10,
     } as unknown as Job<'broadcast.run'>;
-    const run = () => handler(job, { finish: async (effects) => (effects ? store.write(effects) : undefined), log: ctx.log });
+    const run = () =>
+      handler(job, { finish: async (effects) => (effects ? store.write(effects) : undefined), releaseLimitKey: () => {}, log: ctx.log });
     const state = async () =>
       (await store.db.selectFrom('broadcasts').select('state').where('id', '=', broadcast.id).executeTakeFirstOrThrow()).state;
     while ((await state()) !== 'sending') await run();

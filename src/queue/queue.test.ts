@@ -261,6 +261,46 @@ forEachStore('queue', (stores) => {
     assert.equal((await store.db.selectFrom('jobs').select('id').execute()).length, 0, 'every delivery ran in the end');
   });
 
+  it('starts the next job of a limit key when the one before gives its place back, before it finishes', async () => {
+    await store.db.deleteFrom('jobs').execute();
+    for (let i = 0; i < 3; i++)
+      await store.write((trx) => enqueue(trx, 'webhook.deliver', { deliveryId: `d${i}` }, { limitKey: 'endpoint:a' }));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started: string[] = [];
+    let calling = 0;
+    let maxCalling = 0;
+    const handlers = {
+      'webhook.deliver': async (job: Job<'webhook.deliver'>, { releaseLimitKey }: { releaseLimitKey: () => void }) => {
+        started.push(job.payload.deliveryId);
+        maxCalling = Math.max(maxCalling, ++calling);
+        await new Promise((r) => setTimeout(r, 5)); // the outside call
+        calling--;
+        releaseLimitKey();
+        releaseLimitKey(); // twice is once
+        await gate; // committing, for as long as the test likes
+      },
+    } as unknown as JobHandlers;
+    const worker = new Worker(store, handlers, testLog, {
+      concurrency: 8,
+      leaseMs: 10_000,
+      pollIntervalMs: 10,
+      retryBaseMs: 5,
+      retryMaxMs: 10,
+      limitKeyMax: 1,
+    });
+    worker.start();
+    try {
+      const deadline = Date.now() + 3_000;
+      while (started.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(started, ['d0', 'd1', 'd2'], 'each started while the ones before were still running');
+      assert.equal(maxCalling, 1, 'one outside call at a time: the limit still bounds those');
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
+
   it('wakes when a queued job falls due, long before the next poll, and does not spin on a job its group holds back', async () => {
     await store.db.deleteFrom('jobs').execute();
     let release!: () => void;

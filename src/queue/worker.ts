@@ -19,6 +19,12 @@ export interface JobContext {
    * after any outside call (a provider's API); a handler with no effects may leave it to the worker.
    */
   finish: (effects?: (trx: Kysely<Database>) => Promise<void>) => Promise<void>;
+  /**
+   * Gives back the job's place under its limit key before the job ends, for a handler whose outside
+   * call is over (a delivery's response is in): the key's next job starts while this one commits,
+   * so the limit bounds requests in flight, not commits. The job keeps its worker slot and lease.
+   */
+  releaseLimitKey: () => void;
   log: Logger;
 }
 
@@ -244,14 +250,19 @@ export class Worker {
         started++;
         this.inFlightByKind.set(job.kind, running + 1);
         if (job.limitKey !== null) this.inFlightByLimitKey.set(job.limitKey, keyRunning + 1);
-        const run = this.run(job).finally(() => {
+        let keyHeld = job.limitKey !== null;
+        const releaseLimitKey = () => {
+          if (!keyHeld) return;
+          keyHeld = false;
+          const left = this.inFlightByLimitKey.get(job.limitKey!)! - 1;
+          if (left === 0) this.inFlightByLimitKey.delete(job.limitKey!);
+          else this.inFlightByLimitKey.set(job.limitKey!, left);
+          this.wake();
+        };
+        const run = this.run(job, releaseLimitKey).finally(() => {
           this.inFlight.delete(job.id);
           this.inFlightByKind.set(job.kind, this.inFlightByKind.get(job.kind)! - 1);
-          if (job.limitKey !== null) {
-            const left = this.inFlightByLimitKey.get(job.limitKey)! - 1;
-            if (left === 0) this.inFlightByLimitKey.delete(job.limitKey);
-            else this.inFlightByLimitKey.set(job.limitKey, left);
-          }
+          releaseLimitKey();
           // A finished job frees a slot and may unblock the next job of its group.
           this.wake();
         });
@@ -292,11 +303,12 @@ export class Worker {
     return [...this.inFlightByLimitKey].filter(([, running]) => running >= max).map(([key]) => key);
   }
 
-  private async run(job: Job): Promise<void> {
+  private async run(job: Job, releaseLimitKey: () => void): Promise<void> {
     const log = this.log.child({ job: job.id, kind: job.kind });
     let finished = false;
     const context: JobContext = {
       log,
+      releaseLimitKey,
       finish: async (effects) => {
         await this.store.write(async (trx) => {
           if (effects) await effects(trx);

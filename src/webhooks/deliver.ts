@@ -43,7 +43,7 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
   const settings = ctx.config.webhooks;
   const dispatcher: Dispatcher = guardedAgent(settings.allow_private_destinations);
 
-  return async (job, { finish, log }) => {
+  return async (job, { finish, releaseLimitKey, log }) => {
     const [row] = (await selectDelivery(ctx.store.db, { id: job.payload.deliveryId })).rows;
     if (!row || row.status !== 'pending') return;
     // Kept pending while disabled: re-enabling the endpoint or `recover` sends it later.
@@ -115,6 +115,8 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
       };
     }
 
+    // The endpoint is done with this request: its next delivery may start while this one commits.
+    releaseLimitKey();
     const now = Date.now();
     const attempt = row.attempts + 1;
     const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
