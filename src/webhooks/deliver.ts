@@ -115,11 +115,13 @@ export function deliverHandler(ctx: EngineContext): JobHandler<'webhook.deliver'
       };
     }
 
-    // The endpoint is done with this request: its next delivery may start while this one commits.
-    releaseLimitKey();
     const now = Date.now();
     const attempt = row.attempts + 1;
     const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+    // A delivered request is over for the endpoint: its next delivery may start while this one
+    // commits. A failed one keeps its place until its pause (if any) is committed, so the deliveries
+    // behind it see the pause instead of trying a failing endpoint meanwhile.
+    if (delivered) releaseLimitKey();
     const gone = outcome.status === 410;
     const wait = settings.retry_schedule[attempt - 1];
     const exhausted = !delivered && (gone || wait === undefined);
