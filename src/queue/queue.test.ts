@@ -17,6 +17,9 @@ async function add(store: Store, messageId: string, groupKey: string | null = nu
 const claim = async (store: Store, workerId: string, limit = 10, now?: number) =>
   (await claimJobs(store, { workerId, limit, leaseMs: 1_000, ...(now === undefined ? {} : { now }) })) as Array<Job<'inbound.process'>>;
 
+/** A worker that polls and retries at once, with leases long enough never to run out in a test. */
+const quickWorker = { leaseMs: 10_000, pollIntervalMs: 10, retryBaseMs: 5, retryMaxMs: 10 };
+
 forEachStore('queue', (stores) => {
   let store: Store;
   before(async () => {
@@ -196,13 +199,7 @@ forEachStore('queue', (stores) => {
         runs.push(id);
       },
     } as unknown as JobHandlers;
-    const worker = new Worker(store, handlers, testLog, {
-      concurrency: 8,
-      leaseMs: 10_000,
-      pollIntervalMs: 10,
-      retryBaseMs: 5,
-      retryMaxMs: 10,
-    });
+    const worker = new Worker(store, handlers, testLog, { ...quickWorker, concurrency: 8 });
     worker.start();
     const deadline = Date.now() + 15_000;
     while (runs.length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -241,14 +238,7 @@ forEachStore('queue', (stores) => {
         routed.push(job.payload.messageId);
       },
     } as unknown as JobHandlers;
-    const worker = new Worker(store, handlers, testLog, {
-      concurrency: 4,
-      leaseMs: 10_000,
-      pollIntervalMs: 10,
-      retryBaseMs: 5,
-      retryMaxMs: 10,
-      kindLimits: { 'webhook.deliver': 2 },
-    });
+    const worker = new Worker(store, handlers, testLog, { ...quickWorker, concurrency: 4, kindLimits: { 'webhook.deliver': 2 } });
     worker.start();
     const deadline = Date.now() + 10_000;
     while (routed.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -281,14 +271,7 @@ forEachStore('queue', (stores) => {
         await gate; // committing, for as long as the test likes
       },
     } as unknown as JobHandlers;
-    const worker = new Worker(store, handlers, testLog, {
-      concurrency: 8,
-      leaseMs: 10_000,
-      pollIntervalMs: 10,
-      retryBaseMs: 5,
-      retryMaxMs: 10,
-      limitKeyMax: 1,
-    });
+    const worker = new Worker(store, handlers, testLog, { ...quickWorker, concurrency: 8, limitKeyMax: 1 });
     worker.start();
     try {
       const deadline = Date.now() + 3_000;
