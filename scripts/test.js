@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs the whole suite with Node's test runner and, when no files are named, the static checks
-// beside it (types, lint, format, import layers: `npm run check`). The PostgreSQL tests need a server: it is found at
-// PARLEY_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). Without one they are
-// skipped, and this script says so plainly; under CI=true a missing PostgreSQL fails the run.
+// beside it (types, lint, format, import layers: `npm run check`). The PostgreSQL tests need a
+// server: it is found at PARLEY_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+// Without one they are skipped, and this script says so plainly; under CI=true a missing PostgreSQL
+// fails the run.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -15,17 +15,22 @@ export async function assertEachAnsweredOnce(store: Store, total: number) {
     .execute();
   assert.equal(inbound.length, total, 'each webhook is one message, however often it was sent');
   assert.equal(inbound.filter((m) => m.processed_at === null).length, 0, 'every message was routed');
+  await assertAnsweredOnce(store, total);
+  return inbound;
+}
+
+/** That the outbound messages answer exactly `count` inbound ones, each with one reply. */
+export async function assertAnsweredOnce(store: Store, count: number): Promise<void> {
   const replies = await store.db
     .selectFrom('messages')
     .select(['reply_to_id', sql<number | string>`count(*)`.as('n')])
     .where('direction', '=', 'outbound')
     .groupBy('reply_to_id')
     .execute();
-  assert.equal(replies.length, total, 'every message was answered');
+  assert.equal(replies.length, count, 'every message was answered');
   assert.deepEqual(
     replies.filter((r) => Number(r.n) !== 1),
     [],
     'no message was answered twice',
   );
-  return inbound;
 }

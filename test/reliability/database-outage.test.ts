@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { Agent, request } from 'undici';
 import { openStore } from '../../src/store/database.js';
+import { assertAnsweredOnce } from '../helpers/answered-once.js';
 import { FakeProvider } from '../helpers/fake-provider.js';
 import { freePort, postInbound, signedInbound, startParleyProcess, type Running } from '../helpers/parley-process.js';
 
@@ -154,18 +155,7 @@ describe(
           const inbound = await store.db.selectFrom('messages').select('provider_message_id').where('direction', '=', 'inbound').execute();
           assert.equal(inbound.length, 300, 'each webhook stored once');
           assert.equal(new Set(inbound.map((m) => m.provider_message_id)).size, 300);
-          const replies = await store.db
-            .selectFrom('messages')
-            .select(['reply_to_id', sql<number | string>`count(*)`.as('n')])
-            .where('direction', '=', 'outbound')
-            .groupBy('reply_to_id')
-            .execute();
-          assert.equal(replies.length, 300, 'each answered');
-          assert.deepEqual(
-            replies.filter((r) => Number(r.n) !== 1),
-            [],
-            'none answered twice',
-          );
+          await assertAnsweredOnce(store, 300);
         } finally {
           await store.close();
         }

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { Agent } from 'undici';
 import { openStore } from '../../src/store/database.js';
+import { assertAnsweredOnce } from '../helpers/answered-once.js';
 import { FakeProvider } from '../helpers/fake-provider.js';
 import { freePort, postInbound, signedInbound, startParleyProcess } from '../helpers/parley-process.js';
 
@@ -106,17 +107,7 @@ describe('SIGTERM mid-burst [sqlite]', () => {
         assert.ok(Date.now() < deadline, `${left.n} jobs left after the restart`);
         await new Promise((r) => setTimeout(r, 200));
       }
-      const replies = await store.db
-        .selectFrom('messages')
-        .select(['reply_to_id', sql<number | string>`count(*)`.as('n')])
-        .where('direction', '=', 'outbound')
-        .groupBy('reply_to_id')
-        .execute();
-      assert.equal(replies.length, ids.size, 'every stored message was answered after the restart');
-      assert.deepEqual(
-        replies.filter((r) => Number(r.n) !== 1),
-        [],
-      );
+      await assertAnsweredOnce(store, ids.size);
     } finally {
       await store.close();
       parley.child.kill('SIGTERM');
