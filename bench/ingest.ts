@@ -109,7 +109,7 @@ export async function benchIngest(
   connections = 50,
 ): Promise<IngestFigures> {
   const pinned = pinSelf(1);
-  const serverCpu = pinned ? 0 : null;
+  const serverCpu = pinned && process.env.BENCH_SERVER_CORES !== 'all' ? 0 : null;
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const database = join(dir, 'parley.db');
   const provider = await providerStub();

@@ -86,7 +86,9 @@ async function runWith(instances: number, messages: number, concurrency: number)
     const seconds = await closedLoop(urls, agent, stub.replies, messages, concurrency);
     const after = await Promise.all(children.map(parleyStats));
     const cpuMicros = after.reduce((sum, s, i) => sum + s.cpuMicros - before[i]!.cpuMicros, 0);
-    const statements = after.reduce((sum, s, i) => sum + s.statements - before[i]!.statements, 0);
+    // Each instance is handed its store (its schema), so its worker runs in the server's thread, where
+    // its statements are counted.
+    const statements = after.reduce((sum, s, i) => sum + (s.statements ?? NaN) - (before[i]!.statements ?? NaN), 0);
     return {
       instances,
       messages,

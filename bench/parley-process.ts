@@ -1,9 +1,11 @@
 // A real Parley for the benchmarks, in its own process: generic channel `main`, SQLite with the
 // default durable settings (or PostgreSQL, in the schema BENCH_PG_SCHEMA), the worker running.
 // Prints {"url": …} once listening; SIGTERM stops it. On SIGUSR2 it prints one line
-// {"stats": {cpuMicros, statements}}: its CPU time so far and the SQL statements it has sent.
+// {"stats": {cpuMicros, statements}}: its CPU time so far and the SQL statements it has sent (null
+// when the worker runs in its job thread, whose statements this process's counter does not see).
 import { configFromObject } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { Worker } from '../src/queue/worker.js';
 import { startParley } from '../src/server.js';
 import { openStore } from '../src/store/database.js';
 import { countStatements } from './statement-count.js';
@@ -32,7 +34,8 @@ const parley = await startParley(config, {
 process.stdout.write(`${JSON.stringify({ url: parley.url })}\n`);
 process.on('SIGUSR2', () => {
   const cpu = process.cpuUsage();
-  process.stdout.write(`${JSON.stringify({ stats: { cpuMicros: cpu.user + cpu.system, statements: statements() } })}\n`);
+  const counted = parley.worker instanceof Worker ? statements() : null;
+  process.stdout.write(`${JSON.stringify({ stats: { cpuMicros: cpu.user + cpu.system, statements: counted } })}\n`);
 });
 process.on('SIGTERM', () => {
   parley.close().then(

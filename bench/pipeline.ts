@@ -30,7 +30,8 @@ export interface PipelineFigures {
   database: 'sqlite' | 'postgres';
   pinned: boolean;
   concurrency: number;
-  parley: PipelineRun & { statementsPerMessage: number; ackP50: number; ackP99: number };
+  /** statementsPerMessage: null when the worker ran in its job thread, which the count does not see. */
+  parley: PipelineRun & { statementsPerMessage: number | null; ackP50: number; ackP99: number };
   baseline: PipelineRun;
   /** Parley's messages/s over the baseline's. */
   ratio: number;
@@ -133,11 +134,11 @@ function cpuMs(pid: number): number {
 }
 
 /** Asks a bench Parley for its CPU time and statement count (bench/parley-process.ts, SIGUSR2). */
-export function parleyStats(child: Child): Promise<{ cpuMicros: number; statements: number }> {
+export function parleyStats(child: Child): Promise<{ cpuMicros: number; statements: number | null }> {
   return new Promise((resolve) => {
     const lines = createInterface({ input: child.process.stdout! });
     lines.on('line', (line) => {
-      const parsed = JSON.parse(line) as { stats?: { cpuMicros: number; statements: number } };
+      const parsed = JSON.parse(line) as { stats?: { cpuMicros: number; statements: number | null } };
       if (!parsed.stats) return;
       lines.close();
       resolve(parsed.stats);
@@ -209,7 +210,7 @@ export async function benchPipeline(
 ): Promise<PipelineFigures | null> {
   if (database === 'postgres' && !(await postgresReachable())) return null;
   const pinned = pinSelf(1);
-  const cpu = pinned ? 0 : null;
+  const cpu = pinned && process.env.BENCH_SERVER_CORES !== 'all' ? 0 : null;
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-pipe-'));
   const schema = `bench_${process.pid}_${Date.now()}`;
   const stub = await provider();
@@ -249,7 +250,8 @@ export async function benchPipeline(
         seconds: run.seconds,
         messagesPerSecond: parleyRate,
         cpuMsPerMessage: (after.cpuMicros - before.cpuMicros) / 1000 / messages,
-        statementsPerMessage: (after.statements - before.statements) / messages,
+        statementsPerMessage:
+          after.statements === null || before.statements === null ? null : (after.statements - before.statements) / messages,
         ackP50: percentile(run.acks, 50),
         ackP99: percentile(run.acks, 99),
       },

@@ -167,7 +167,7 @@ if (runs('pipeline')) {
       `\nPipeline on ${database}: ${parley.messages} signed webhooks from new texters, ${figures.concurrency} at a time, each stored, classified, answered and the answer handed to a local provider (Parley ${figures.pinned ? 'pinned to one core' : 'unpinned'})`,
     );
     console.log(
-      `  parley:   ${round(parley.messagesPerSecond).toLocaleString('en-US')} messages/s  CPU ${round(parley.cpuMsPerMessage, 3)} ms/message  SQL ${round(parley.statementsPerMessage, 1)} statements/message  ack p50 ${round(parley.ackP50, 1)} ms  p99 ${round(parley.ackP99, 1)} ms`,
+      `  parley:   ${round(parley.messagesPerSecond).toLocaleString('en-US')} messages/s  CPU ${round(parley.cpuMsPerMessage, 3)} ms/message  SQL ${parley.statementsPerMessage === null ? 'not counted (worker in its job thread)' : `${round(parley.statementsPerMessage, 1)} statements/message`}  ack p50 ${round(parley.ackP50, 1)} ms  p99 ${round(parley.ackP99, 1)} ms`,
     );
     console.log(
       `  baseline: ${round(baseline.messagesPerSecond).toLocaleString('en-US')} messages/s  CPU ${round(baseline.cpuMsPerMessage, 3)} ms/message  (bare server answering and relaying a reply at once)`,

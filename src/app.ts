@@ -117,7 +117,7 @@ export async function buildApp({ ctx, apiKeyHash, triggers, checkResponses }: Ap
   };
   app.get('/metrics', { onRequest: metricsGuard, schema: metricsSchema }, async (_request, reply) => {
     reply.type(ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
+    return ctx.metrics.exposition();
   });
 
   registerWebhookRoutes(app, ctx);

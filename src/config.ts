@@ -160,9 +160,10 @@ const fileSchema = z.strictObject({
     .strictObject({
       url: z.string().min(1).optional(),
       /**
-       * PostgreSQL connections each process keeps at most: its statements wait for one of these, so
-       * fewer than the jobs and requests in flight queue them; the server's max_connections must
-       * cover every instance's pool. Unused on SQLite (one connection).
+       * PostgreSQL connections each pool keeps at most: its statements wait for one of these, so
+       * fewer than the jobs and requests in flight queue them. A process has one pool for its server
+       * and, with queue.thread, one for its job thread; the server's max_connections must cover
+       * every pool of every instance. Unused on SQLite (one connection per thread).
        */
       pool_size: z.number().int().min(1).max(1000).default(10),
     })
@@ -247,6 +248,11 @@ const fileSchema = z.strictObject({
   queue: z
     .strictObject({
       concurrency: z.number().int().min(1).max(1024).default(128),
+      /**
+       * Run the worker in a thread of its own, over its own database connection, so that routing,
+       * sending and deliveries never hold up the event loop that answers webhooks (job-thread-host.ts).
+       */
+      thread: z.boolean().default(true),
       /** How long a claimed job is its worker's; a crashed process's jobs run elsewhere once it passes. */
       lease: duration.default(15_000),
       /** How often a worker extends the leases of the jobs it is still running, so slow jobs keep theirs; a third of `lease` unless set. */

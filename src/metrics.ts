@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { sql } from 'kysely';
 import type { Spool } from './store/spool.js';
 import type { Store } from './store/database.js';
@@ -6,7 +6,8 @@ import type { Store } from './store/database.js';
 // What `GET /metrics` reports, in Prometheus' text format. One registry per running Parley (not
 // prom-client's global one), so two instances in one process (the tests) count separately. Queue
 // figures are read from the database at scrape time: they describe the shared queue, the same on
-// every instance.
+// every instance. A job thread (job-thread.ts) counts its sends and deliveries in a registry of its
+// own, without process or queue figures; the process adds them in at scrape time.
 
 export interface Metrics {
   registry: Registry;
@@ -17,11 +18,22 @@ export interface Metrics {
   sendsUnknownOutcome: Counter<'channel' | 'action'>;
   deliveries: Counter<'outcome'>;
   retentionDeleted: Counter<'table'>;
+  /** The exposition `GET /metrics` serves: this registry's figures with those of every added source summed in. */
+  exposition(): Promise<string>;
+  /** Figures counted elsewhere (a job thread's registry, as JSON) to sum into the exposition. */
+  addSource(read: () => Promise<MetricsJson>): void;
 }
 
-export function createMetrics(store: Store, spool: Spool | null = null): Metrics {
+/** A registry's figures as `getMetricsAsJSON` gives them (structured-cloneable: they cross threads). */
+export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+/** `process`: everything, for the process that answers `GET /metrics`; `job-thread`: its counters only. */
+export type MetricsScope = 'process' | 'job-thread';
+
+export function createMetrics(store: Store, spool: Spool | null = null, scope: MetricsScope = 'process'): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'parley_' });
+  if (scope === 'process') collectDefaultMetrics({ register: registry, prefix: 'parley_' });
+  const sources: (() => Promise<MetricsJson>)[] = [];
   const metrics: Metrics = {
     registry,
     webhooks: new Counter({
@@ -67,7 +79,16 @@ export function createMetrics(store: Store, spool: Spool | null = null): Metrics
       labelNames: ['table'],
       registers: [registry],
     }),
+    async exposition() {
+      if (sources.length === 0) return registry.metrics();
+      const all = await Promise.all([registry.getMetricsAsJSON(), ...sources.map((read) => read())]);
+      return AggregatorRegistry.aggregate(all).metrics();
+    },
+    addSource(read) {
+      sources.push(read);
+    },
   };
+  if (scope === 'job-thread') return metrics;
 
   new Gauge({
     name: 'parley_queue_jobs',

@@ -5,35 +5,26 @@ import { setUpApiKey } from './api/auth.js';
 import { buildApp } from './app.js';
 import { countUsers } from './console/users.js';
 import { flowsDirectory, type Config } from './config.js';
-import { loadChannels } from './runtime/channels.js';
+import { createWorker, engineContext, startRetention } from './engine.js';
 import type { EngineContext } from './runtime/context.js';
-import { flowExpireHandler, flowWaitHandler, startFlowHandler } from './sessions/turns.js';
 import { ingestInbound, ingestStatus } from './inbound/ingest.js';
-import { assembleHandler, ingestPart } from './inbound/multipart.js';
-import { startPruning } from './housekeeping/retention.js';
+import { ingestPart } from './inbound/multipart.js';
+import { startJobThread } from './job-thread-host.js';
 import { Spool, spooledBody, type SpoolEntry } from './store/spool.js';
-import { routeInboundHandler } from './routing/router.js';
-import { sendHandler } from './outbound/send.js';
-import { releaseHandler } from './outbound/scheduled.js';
-import { broadcastRunHandler } from './broadcasts/run.js';
-import { applyStatusHandler } from './outbound/status.js';
 import { ConfigError } from './errors.js';
-import { loadFlows, type Flow } from './flows/definition.js';
+import type { Flow } from './flows/definition.js';
 import { loadTriggers } from './triggers/definition.js';
-import { createMetrics } from './metrics.js';
-import { Worker, type JobHandlers } from './queue/worker.js';
+import type { JobRunner } from './queue/worker.js';
 import { openStore, type Store } from './store/database.js';
 import { acquireProcessLock, type ProcessLock } from './store/process-lock.js';
 import { takeBackAllLeases } from './queue/recover.js';
 import { migrateToLatest } from './store/migrate.js';
-import { readSetting, writeSettingOnce } from './store/settings.js';
-import { deliverHandler } from './webhooks/deliver.js';
-import { newEndpointSecret } from './core/webhook-signature.js';
 
 export interface Parley {
   app: FastifyInstance;
   ctx: EngineContext;
-  worker: Worker;
+  /** The worker, in this thread or, with `queue.thread`, in a job thread of its own. */
+  worker: JobRunner;
   /** Set when this start generated the API key (first start without one configured). */
   generatedApiKey?: string;
   /** The address it listens on, when started with `listen`. */
@@ -56,21 +47,6 @@ export interface StartOptions {
   checkResponses?: boolean;
 }
 
-export function jobHandlers(ctx: EngineContext): JobHandlers {
-  return {
-    'inbound.process': routeInboundHandler(ctx),
-    'message.send': sendHandler(ctx),
-    'message.release': releaseHandler(ctx),
-    'broadcast.run': broadcastRunHandler(ctx),
-    'status.apply': applyStatusHandler(ctx),
-    'inbound.assemble': assembleHandler(ctx),
-    'flow.start': startFlowHandler(ctx),
-    'flow.wait': flowWaitHandler(ctx),
-    'flow.expire': flowExpireHandler(),
-    'webhook.deliver': deliverHandler(ctx),
-  };
-}
-
 /** Opens the database, brings it up to date, and starts the HTTP server and the worker. */
 export async function startParley(config: Config, options: StartOptions): Promise<Parley> {
   const { log } = options;
@@ -90,28 +66,6 @@ export async function startParley(config: Config, options: StartOptions): Promis
     if ((await countUsers(store.db)) === 0) {
       log.info('the console at /console has no users yet; create one with: npx parley users add you@example.com --role admin');
     }
-    const channels = await loadChannels(config, store);
-    for (const channel of channels.all()) {
-      if (channel.config.verify === 'monitor') {
-        log.warn(
-          { channel: channel.name },
-          `CHANNEL "${channel.name}" IS IN verify: monitor MODE: webhooks with a missing or wrong signature are ACCEPTED. Set verify: enforce once its signatures check out.`,
-        );
-      }
-    }
-
-    let worker: Worker | undefined;
-    const flows = loadFlows(flowsDirectory(config));
-    checkRuleFlows(config, flows);
-    const triggers = loadTriggers(config);
-    for (const trigger of triggers.values()) {
-      for (const action of trigger.actions) {
-        if ('start_flow' in action && !flows.has(action.start_flow.flow)) {
-          throw new ConfigError(`trigger "${trigger.name}": start_flow: no flow is named "${action.start_flow.flow}"`);
-        }
-      }
-    }
-    const flowSecret = config.flows.secret ?? (await generatedFlowSecret(store));
     // One spool per instance, by its port: each drains only what it took in itself, also after a
     // restart. An instance on a random port (port 0: tests) gets a folder of its own.
     const spoolName = config.server.port === 0 ? `ephemeral-${process.pid}-${Date.now()}` : String(config.server.port);
@@ -119,46 +73,77 @@ export async function startParley(config: Config, options: StartOptions): Promis
       store.dialect === 'postgres'
         ? new Spool(resolve(config.spool.dir, spoolName), config.spool.max_bytes, log.child({ component: 'spool' }))
         : null;
-    const ctx: EngineContext = {
-      config,
-      store,
-      channels,
-      log,
-      metrics: createMetrics(store, spool),
-      flows,
-      flowSecret,
-      spool,
-      jobsQueued: () => worker?.wake(),
-    };
-    worker = new Worker(store, jobHandlers(ctx), log.child({ component: 'worker' }), {
-      concurrency: config.queue.concurrency,
-      leaseMs: config.queue.lease,
-      heartbeatMs: config.queue.heartbeat,
-      pollIntervalMs: config.queue.poll_interval,
-      takeoverMs: config.queue.takeover,
-      retryBaseMs: config.queue.retry_base,
-      retryMaxMs: config.queue.retry_max,
-      kindLimits: { 'webhook.deliver': Math.min(config.webhooks.concurrency, config.queue.concurrency) },
-      limitKeyMax: config.webhooks.per_endpoint_concurrency,
-    });
-    const app = await buildApp({ ctx, apiKeyHash: apiKey.hash, triggers, checkResponses: options.checkResponses ?? false });
+    let worker: JobRunner | undefined;
+    const ctx = await engineContext(config, { store, log, spool, metricsScope: 'process', jobsQueued: () => worker?.wake() });
+    for (const channel of ctx.channels.all()) {
+      if (channel.config.verify === 'monitor') {
+        log.warn(
+          { channel: channel.name },
+          `CHANNEL "${channel.name}" IS IN verify: monitor MODE: webhooks with a missing or wrong signature are ACCEPTED. Set verify: enforce once its signatures check out.`,
+        );
+      }
+    }
+    checkRuleFlows(config, ctx.flows);
+    const triggers = loadTriggers(config);
+    for (const trigger of triggers.values()) {
+      for (const action of trigger.actions) {
+        if ('start_flow' in action && !ctx.flows.has(action.start_flow.flow)) {
+          throw new ConfigError(`trigger "${trigger.name}": start_flow: no flow is named "${action.start_flow.flow}"`);
+        }
+      }
+    }
+    const work = options.work !== false;
+    // The worker gets a thread of its own when it can open the database itself: not one handed in
+    // (tests), nor an in-memory SQLite, which exists only on this connection.
+    const threaded = work && config.queue.thread && !options.store && store.file !== ':memory:';
+    // The thread loads its modules and opens its connection while the app is built; it runs before
+    // the server listens, so a ready server (`/readyz`) has its worker running.
+    const jobThread = threaded
+      ? startJobThread({
+          config,
+          store,
+          log,
+          metrics: ctx.metrics,
+          onFailure: (error) => {
+            // Without its worker this process would take webhooks it never answers: stop, so that a
+            // supervisor starts it again (a new start takes back what the thread held).
+            log.fatal({ err: error }, 'the job thread stopped; shutting down');
+            process.exitCode = 1;
+            void parley.close();
+          },
+        })
+      : null;
+    // Settled here too, so that a failure while the app is built is not an unhandled rejection.
+    jobThread?.catch(() => {});
+    let stopRetention: (() => Promise<void>) | null = null;
+    let app: FastifyInstance | undefined;
+    try {
+      app = await buildApp({ ctx, apiKeyHash: apiKey.hash, triggers, checkResponses: options.checkResponses ?? false });
+      if (jobThread) worker = await jobThread;
+    } catch (error) {
+      await app?.close().catch(() => {});
+      const started = await jobThread?.catch(() => undefined);
+      await started?.stop(0);
+      throw error;
+    }
     let url: string | undefined;
     if (options.listen) {
       try {
         url = await app.listen({ port: config.server.port, host: config.server.host });
       } catch (error) {
-        // A port in use: nothing is listening, but the app's hooks and timers must not keep the process alive.
+        // A port in use: nothing is listening, but the app's hooks, timers and thread must not keep the process alive.
         await app.close().catch(() => {});
+        if (jobThread) await worker?.stop(0);
         throw error;
       }
     } else await app.ready();
-    if (options.work !== false) worker.start();
-    const stopPruning =
-      options.work !== false
-        ? startPruning(store, config.retention, log.child({ component: 'retention' }), (report) => {
-            for (const [table, rows] of Object.entries(report)) if (rows > 0) ctx.metrics.retentionDeleted.inc({ table }, rows);
-          })
-        : null;
+    if (!worker) {
+      worker = createWorker(ctx);
+      if (work) {
+        worker.start();
+        stopRetention = startRetention(ctx);
+      }
+    }
     const drainer = spool ? startDraining(ctx, spool) : null;
 
     const running = worker;
@@ -169,22 +154,17 @@ export async function startParley(config: Config, options: StartOptions): Promis
         if (drainer) clearInterval(drainer);
         await spool?.close();
         await running.stop(options.shutdownGraceMs ?? 10_000);
-        await stopPruning?.();
+        await stopRetention?.();
         if (!options.store) await store.close();
         lock?.release();
       })());
-    return { app, ctx, worker: running, url, close, ...(apiKey.generated ? { generatedApiKey: apiKey.generated } : {}) };
+    const parley: Parley = { app, ctx, worker: running, url, close, ...(apiKey.generated ? { generatedApiKey: apiKey.generated } : {}) };
+    return parley;
   } catch (error) {
     if (!options.store) await store.close().catch(() => {});
     lock?.release();
     throw error;
   }
-}
-
-const flowSecretSetting = 'flows.secret';
-
-async function generatedFlowSecret(store: Store): Promise<string> {
-  return (await readSetting(store.db, flowSecretSetting)) ?? writeSettingOnce(store, flowSecretSetting, newEndpointSecret());
 }
 
 /** A keyword rule may start a flow: the flow must exist, and need no params (a rule gives none). */

@@ -76,11 +76,19 @@ export const defaultWorkerOptions: WorkerOptions = {
   retryMaxMs: 15 * 60_000,
 };
 
+/** What a running Parley's jobs are run by: a Worker in this thread, or one in a job thread. */
+export interface JobRunner {
+  start(): void;
+  /** Jobs were just committed here: look for them now. */
+  wake(): void;
+  stop(graceMs?: number): Promise<void>;
+}
+
 /**
  * Claims jobs and runs them, up to `concurrency` at a time. Several workers (in one process or
  * many, on PostgreSQL) can share a queue; the claim guarantees each job one owner at a time.
  */
-export class Worker {
+export class Worker implements JobRunner {
   readonly id = `${hostname()}:${process.pid}:${newId('w').slice(-6)}`;
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly inFlightByKind = new Map<JobKind, number>();

@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect, sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import { groupCommitWriter, type WriteWork } from './group-commit.js';
 import type { Database } from './schema.js';
+import { WriteLock } from './write-lock.js';
 import { OwnSchemaPostgresDialect } from './schema-introspector.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -57,6 +58,8 @@ export interface Store {
   file?: string;
   /** The PostgreSQL schema Parley's tables live in, when not the default. */
   schema?: string;
+  /** SQLite: the lock its write transactions take turns by; a job thread's connection shares it (write-lock.ts). */
+  writeLock?: WriteLock;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,8 @@ export interface OpenStoreOptions {
   poolSize?: number;
   /** PostgreSQL schema to use (tests isolate themselves in their own schema). */
   schema?: string;
+  /** SQLite: the `writeLock` buffer of another thread's connection to the same file. */
+  writeLock?: SharedArrayBuffer;
 }
 
 export function isPostgresUrl(location: string): boolean {
@@ -72,10 +77,10 @@ export function isPostgresUrl(location: string): boolean {
 }
 
 export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
-  return isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location);
+  return isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location, options);
 }
 
-function openSqlite(path: string): Store {
+function openSqlite(path: string, options: OpenStoreOptions): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const connection = new BetterSqlite3(path);
   // WAL lets readers run beside the writer; FULL makes every commit durable before Parley answers
@@ -85,7 +90,8 @@ function openSqlite(path: string): Store {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
-  const write = groupCommitWriter(db);
+  const writeLock = new WriteLock(options.writeLock);
+  const write = groupCommitWriter(db, writeLock);
   return {
     db,
     dialect: 'sqlite',
@@ -95,6 +101,7 @@ function openSqlite(path: string): Store {
     now: sql<number>`cast(unixepoch('subsec') * 1000 as integer)`,
     describe: `sqlite:${path}`,
     file: path,
+    writeLock,
     close: () => db.destroy(),
   };
 }
@@ -113,7 +120,11 @@ function withStatementCache(connection: BetterSqlite3.Database, limit = 1_000) {
       let statement = cache.get(text);
       if (!statement) {
         if (cache.size >= limit) cache.clear();
-        statement = connection.prepare(text);
+        // Kysely begins a transaction with a plain (deferred) BEGIN, which takes the write lock
+        // only at its first write: if the job thread's connection commits between this one's read
+        // and its write, SQLite fails the write with SQLITE_BUSY at once rather than wait.
+        // BEGIN IMMEDIATE takes the lock first, waiting for it up to busy_timeout.
+        statement = connection.prepare(text === 'begin' ? 'begin immediate' : text);
         cache.set(text, statement);
       }
       return statement;
