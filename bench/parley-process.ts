@@ -29,7 +29,7 @@ const parley = await startParley(config, {
   log: createLogger('warn'),
   listen: true,
   work: process.env.BENCH_WORKER !== 'off',
-  ...(schema ? { store: await openStore(database, { schema, poolSize: Number(process.env.BENCH_PG_POOL ?? 10) }) } : {}),
+  ...(schema ? { store: await openStore(database, { schema, poolSize: Number(process.env.BENCH_PG_POOL ?? 10) }), jobThread: true } : {}),
 });
 process.stdout.write(`${JSON.stringify({ url: parley.url })}\n`);
 process.on('SIGUSR2', () => {

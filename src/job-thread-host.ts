@@ -18,6 +18,8 @@ export interface JobThreadData {
   logLevel: string;
   /** SQLite: the process's write lock, which the thread's connection takes turns by. */
   writeLock?: SharedArrayBuffer;
+  /** PostgreSQL: the schema the process's store works in, when not the default. */
+  schema?: string;
 }
 
 export type ToJobThread = { type: 'wake' } | { type: 'stop'; graceMs: number } | { type: 'metrics'; id: number };
@@ -54,8 +56,13 @@ export class JobThread implements JobRunner {
   constructor(options: JobThreadOptions) {
     // The thread's log lines are written to this process's own destination, as they are.
     this.stream = (options.log as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym]!;
-    const writeLock = options.store.writeLock?.buffer;
-    const data: JobThreadData = { config: options.config, logLevel: options.log.level, ...(writeLock ? { writeLock } : {}) };
+    const { writeLock, schema } = options.store;
+    const data: JobThreadData = {
+      config: options.config,
+      logLevel: options.log.level,
+      ...(writeLock ? { writeLock: writeLock.buffer } : {}),
+      ...(schema ? { schema } : {}),
+    };
     this.thread = spawnThread(data);
     let settle: { resolve(): void; reject(error: Error): void } | undefined;
     this.ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));

@@ -10,11 +10,15 @@ import { openStore } from './store/database.js';
 // and, on SQLite, taken back the leases a previous process left.
 
 const port = parentPort!;
-const { config, logLevel, writeLock } = workerData as JobThreadData;
+const { config, logLevel, writeLock, schema } = workerData as JobThreadData;
 const post = (message: FromJobThread) => port.postMessage(message);
 
 const log = createLogger(logLevel, { write: (line: string) => post({ type: 'log', line }) }).child({ thread: 'jobs' });
-const store = await openStore(config.database.url, { poolSize: config.database.pool_size, ...(writeLock ? { writeLock } : {}) });
+const store = await openStore(config.database.url, {
+  poolSize: config.database.pool_size,
+  ...(writeLock ? { writeLock } : {}),
+  ...(schema ? { schema } : {}),
+});
 let worker: Worker | undefined;
 const ctx = await engineContext(config, { store, log, spool: null, metricsScope: 'job-thread', jobsQueued: () => worker?.wake() });
 worker = createWorker(ctx);

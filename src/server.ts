@@ -41,6 +41,11 @@ export interface StartOptions {
   work?: boolean;
   /** An already-open store (tests); otherwise config.database.url is opened. */
   store?: Store;
+  /**
+   * Whether the worker may have a job thread (with queue.thread), which opens the same database
+   * again: by default only when this start opens the database itself.
+   */
+  jobThread?: boolean;
   /** How long shutdown waits for running jobs. */
   shutdownGraceMs?: number;
   /** Fail every JSON answer its route's response schema would alter (tests; http/response-check.ts). */
@@ -93,9 +98,9 @@ export async function startParley(config: Config, options: StartOptions): Promis
       }
     }
     const work = options.work !== false;
-    // The worker gets a thread of its own when it can open the database itself: not one handed in
-    // (tests), nor an in-memory SQLite, which exists only on this connection.
-    const threaded = work && config.queue.thread && !options.store && store.file !== ':memory:';
+    // The worker gets a thread of its own when it can open the database itself: by default not one
+    // handed in (tests), and never an in-memory SQLite, which exists only on this connection.
+    const threaded = work && config.queue.thread && (options.jobThread ?? !options.store) && store.file !== ':memory:';
     // The thread loads its modules and opens its connection while the app is built; it runs before
     // the server listens, so a ready server (`/readyz`) has its worker running.
     const jobThread = threaded
