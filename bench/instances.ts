@@ -18,8 +18,8 @@ export interface InstancesRun {
   repliesPerSecond: number;
   /** CPU of all the Parley processes together, per message. */
   cpuMsPerMessage: number;
-  /** SQL statements of all the Parley processes together, per message (BEGIN/COMMIT included). */
-  statementsPerMessage: number;
+  /** SQL statements of all the Parley processes together, per message (BEGIN/COMMIT included); null when not counted. */
+  statementsPerMessage: number | null;
   /** This run's replies/s over the one-instance run's. */
   ratio: number;
 }
@@ -86,16 +86,17 @@ async function runWith(instances: number, messages: number, concurrency: number)
     const seconds = await closedLoop(urls, agent, stub.replies, messages, concurrency);
     const after = await Promise.all(children.map(parleyStats));
     const cpuMicros = after.reduce((sum, s, i) => sum + s.cpuMicros - before[i]!.cpuMicros, 0);
-    // Each instance is handed its store (its schema), so its worker runs in the server's thread, where
-    // its statements are counted.
-    const statements = after.reduce((sum, s, i) => sum + (s.statements ?? NaN) - (before[i]!.statements ?? NaN), 0);
+    // Null (not counted) when the workers run in their job threads.
+    const statements = after.every((s) => s.statements !== null)
+      ? after.reduce((sum, s, i) => sum + s.statements! - before[i]!.statements!, 0)
+      : null;
     return {
       instances,
       messages,
       seconds,
       repliesPerSecond: messages / seconds,
       cpuMsPerMessage: cpuMicros / 1000 / messages,
-      statementsPerMessage: statements / messages,
+      statementsPerMessage: statements === null ? null : statements / messages,
     };
   } finally {
     await Promise.all(children.map((c) => c.stop()));

@@ -217,7 +217,7 @@ if (runs('instances')) {
     );
     for (const run of figures.runs) {
       console.log(
-        `  ${run.instances} instance${run.instances === 1 ? ': ' : 's:'} ${round(run.repliesPerSecond).toLocaleString('en-US')} replies/s  (${run.messages} in ${round(run.seconds, 1)} s)  CPU ${round(run.cpuMsPerMessage, 3)} ms and SQL ${round(run.statementsPerMessage, 1)} statements per message over all instances  ratio ${round(run.ratio, 2)}`,
+        `  ${run.instances} instance${run.instances === 1 ? ': ' : 's:'} ${round(run.repliesPerSecond).toLocaleString('en-US')} replies/s  (${run.messages} in ${round(run.seconds, 1)} s)  CPU ${round(run.cpuMsPerMessage, 3)} ms${run.statementsPerMessage === null ? '' : ` and SQL ${round(run.statementsPerMessage, 1)} statements`} per message over all instances  ratio ${round(run.ratio, 2)}`,
       );
     }
   }
