@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { startChild, type Child } from './child.js';
 import { percentile, textIn } from './text-in.js';
-import { pinSelf } from './ingest.js';
+import { pinSelf, serverCore } from './ingest.js';
 
 // Broadcasts: (1) the rate a broadcast actually reaches the provider at, against the channel's
 // configured `rate_limit` (the baseline: what the rate allows); (2) the reply latency of people
@@ -57,7 +57,7 @@ async function provider() {
 
 async function startParley(dir: string, name: string, sendUrl: string, rate: number, pinned: boolean): Promise<Child> {
   const channels = [{ name: 'main', provider: 'generic', numbers: [business], secret, send_url: sendUrl, rate_limit: rate }];
-  return startChild('bench/parley-process.ts', [join(dir, `${name}.db`), secret, sendUrl], pinned ? 0 : null, true, {
+  return startChild('bench/parley-process.ts', [join(dir, `${name}.db`), secret, sendUrl], serverCore(pinned), true, {
     BENCH_CONFIG: JSON.stringify({ channels }),
   });
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { startChild } from './child.js';
 import { percentile, textIn } from './text-in.js';
-import { pinSelf } from './ingest.js';
+import { pinSelf, serverCore } from './ingest.js';
 
 // Conversations end to end: many texters each in a flow session answer at a fixed rate; the figure
 // is the time from sending an inbound webhook to the flow's reply reaching the provider (a local
@@ -90,7 +90,7 @@ export async function benchConversations(
   try {
     mkdirSync(join(dir, 'flows'));
     writeFileSync(join(dir, 'flows', 'keep.yaml'), flow);
-    const child = await startChild('bench/parley-process.ts', [join(dir, 'parley.db'), secret, stub.url], pinned ? 0 : null, true, {
+    const child = await startChild('bench/parley-process.ts', [join(dir, 'parley.db'), secret, stub.url], serverCore(pinned), true, {
       BENCH_CONFIG: JSON.stringify({ flows: { dir: join(dir, 'flows') } }),
     });
     // Every conversation starts first (the flow's question goes out), then the answers come in.
@@ -113,7 +113,7 @@ export async function benchConversations(
 
     for (const list of stub.arrivals.values()) list.length = 0;
     stub.arrivals.clear();
-    const relay = await startChild('bench/relay-server.ts', [stub.url], pinned ? 0 : null);
+    const relay = await startChild('bench/relay-server.ts', [stub.url], serverCore(pinned));
     const baselineSent = await textIn(relay.url, agent, { count, perSecond: rate, secret, from: phone, body: '1', idPrefix: 'conv-relay' });
     const baseline = await latencies(stub.arrivals, baselineSent, count, 1);
     await relay.stop();

@@ -65,6 +65,14 @@ async function providerStub(): Promise<{ server: Server; url: string }> {
 }
 
 /** Pins this process (the load generator, the stand-in endpoints) to one core, the servers to the other. */
+/**
+ * The core a benchmark pins its server to once it pinned itself (`pinned`) to the other: core 0,
+ * or none with BENCH_SERVER_CORES=all, so a server with a job thread can use both.
+ */
+export function serverCore(pinned: boolean): number | null {
+  return pinned && process.env.BENCH_SERVER_CORES !== 'all' ? 0 : null;
+}
+
 export function pinSelf(cpu: number): boolean {
   try {
     execFileSync('taskset', ['-pc', String(cpu), String(process.pid)], { stdio: 'ignore' });
@@ -109,7 +117,7 @@ export async function benchIngest(
   connections = 50,
 ): Promise<IngestFigures> {
   const pinned = pinSelf(1);
-  const serverCpu = pinned && process.env.BENCH_SERVER_CORES !== 'all' ? 0 : null;
+  const serverCpu = serverCore(pinned);
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const database = join(dir, 'parley.db');
   const provider = await providerStub();
@@ -142,7 +150,7 @@ export async function benchIngest(
 
     return {
       worker,
-      pinned,
+      pinned: serverCpu !== null,
       connections,
       durationSeconds,
       parley: {

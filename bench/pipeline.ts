@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { startChild, type Child } from './child.js';
-import { pinSelf } from './ingest.js';
+import { pinSelf, serverCore } from './ingest.js';
 import { postgresReachable, postgresUrl } from './postgres.js';
 
 // The whole pipeline, on SQLite and on PostgreSQL: signed inbound webhooks from distinct texters,
@@ -210,7 +210,7 @@ export async function benchPipeline(
 ): Promise<PipelineFigures | null> {
   if (database === 'postgres' && !(await postgresReachable())) return null;
   const pinned = pinSelf(1);
-  const cpu = pinned && process.env.BENCH_SERVER_CORES !== 'all' ? 0 : null;
+  const cpu = serverCore(pinned);
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-pipe-'));
   const schema = `bench_${process.pid}_${Date.now()}`;
   const stub = await provider();
@@ -243,7 +243,7 @@ export async function benchPipeline(
     const bareRate = messages / bare.seconds;
     return {
       database,
-      pinned,
+      pinned: cpu !== null,
       concurrency,
       parley: {
         messages,

@@ -55,7 +55,7 @@ if (runs('ingest')) {
     console.log(
       `\nIngest${worker ? ' while routing and replying (worker on, same core)' : ' alone (worker off)'}: signed generic webhooks, SQLite synchronous=FULL, ${ingest.connections} connections, ${ingest.durationSeconds}s per run`,
     );
-    console.log(`  servers pinned to one core: ${ingest.pinned ? 'yes (taskset)' : 'no (taskset unavailable)'}`);
+    console.log(`  servers pinned to one core: ${ingest.pinned ? 'yes (taskset)' : 'no (BENCH_SERVER_CORES=all, or no taskset)'}`);
     console.log(
       `  parley:   ${round(ingest.parley.requestsPerSecond).toLocaleString('en-US')} req/s  p50 ${ingest.parley.p50} ms  p99 ${ingest.parley.p99} ms  non-2xx ${ingest.parley.non2xx}  errors ${ingest.parley.errors}`,
     );

@@ -12,7 +12,7 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { recordEvent } from '../src/events/events.js';
 import { newEndpointSecret } from '../src/core/webhook-signature.js';
 import { startChild } from './child.js';
-import { pinSelf } from './ingest.js';
+import { pinSelf, serverCore } from './ingest.js';
 
 const run = promisify(execFile);
 
@@ -148,8 +148,8 @@ export async function benchWebhooks(events = Number(process.env.BENCH_EVENTS ?? 
   try {
     const alone = join(dir, 'alone.db');
     const healthyId = await seed(alone, [{ url: healthy.url, events: ['message.received'] }], events);
-    const parleyPerSecond = await deliverAll(alone, healthyId, events, false, pinned ? 0 : null);
-    const baselinePerSecond = await baseline(healthy.url, events, perEndpoint, pinned ? 0 : null);
+    const parleyPerSecond = await deliverAll(alone, healthyId, events, false, serverCore(pinned));
+    const baselinePerSecond = await baseline(healthy.url, events, perEndpoint, serverCore(pinned));
 
     const withDead = join(dir, 'with-hanging.db');
     const healthyId2 = await seed(
@@ -160,7 +160,7 @@ export async function benchWebhooks(events = Number(process.env.BENCH_EVENTS ?? 
       ],
       events,
     );
-    const withHangingPerSecond = await deliverAll(withDead, healthyId2, events, true, pinned ? 0 : null);
+    const withHangingPerSecond = await deliverAll(withDead, healthyId2, events, true, serverCore(pinned));
     return {
       pinned,
       events,
