@@ -251,8 +251,10 @@ const fileSchema = z.strictObject({
       /**
        * Run the worker in a thread of its own, over its own database connection, so that routing,
        * sending and deliveries never hold up the event loop that answers webhooks (job-thread-host.ts).
+       * `auto`: when the process may run on more than one core; on one, the two threads would
+       * share it, and routing would get a quarter less of it.
        */
-      thread: z.boolean().default(true),
+      thread: z.union([z.boolean(), z.literal('auto')]).default('auto'),
       /** How long a claimed job is its worker's; a crashed process's jobs run elsewhere once it passes. */
       lease: duration.default(15_000),
       /** How often a worker extends the leases of the jobs it is still running, so slow jobs keep theirs; a third of `lease` unless set. */

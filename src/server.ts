@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -100,7 +101,8 @@ export async function startParley(config: Config, options: StartOptions): Promis
     const work = options.work !== false;
     // The worker gets a thread of its own when it can open the database itself: by default not one
     // handed in (tests), and never an in-memory SQLite, which exists only on this connection.
-    const threaded = work && config.queue.thread && (options.jobThread ?? !options.store) && store.file !== ':memory:';
+    const threadWanted = config.queue.thread === 'auto' ? availableParallelism() > 1 : config.queue.thread;
+    const threaded = work && threadWanted && (options.jobThread ?? !options.store) && store.file !== ':memory:';
     // The thread loads its modules and opens its connection while the app is built; it runs before
     // the server listens, so a ready server (`/readyz`) has its worker running.
     const jobThread = threaded

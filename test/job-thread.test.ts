@@ -13,7 +13,7 @@ import { hmacSha256Hex } from '../src/providers/hmac.js';
 import { FakeProvider } from './helpers/fake-provider.js';
 import { genericChannel, genericSecret, inbound } from './helpers/parley.js';
 
-// A Parley that opens its own SQLite file runs its worker in a job thread (queue.thread): replies
+// A Parley that opens its own SQLite file can run its worker in a job thread (queue.thread): replies
 // still go out, the thread's counters and log lines reach the process's /metrics and log, and
 // close() ends the thread with the rest.
 
@@ -66,7 +66,7 @@ describe('the job thread', () => {
   };
 
   it('answers texts from its own thread, with its counters in /metrics and its log lines in the log', async () => {
-    const { parley, lines } = await start('threaded');
+    const { parley, lines } = await start('threaded', { thread: true });
     try {
       assert.ok(parley.worker instanceof JobThread, 'the worker runs in a job thread');
       // The first reply is refused for good: the thread logs it at warn.
@@ -91,7 +91,7 @@ describe('the job thread', () => {
       await parley.close();
     }
     // Closed: the thread is gone, and the database is free for the next start.
-    const again = await start('threaded');
+    const again = await start('threaded', { thread: true });
     await again.parley.close();
   });
 
