@@ -128,6 +128,14 @@ forEachStore('providers end to end', (stores) => {
             .executeTakeFirst(),
         );
         assert.equal(reply.body, sent.body);
+        // The adapter passes the send's `seen` to callProvider: the trace shows what the provider answered.
+        const attempt = await parley.until(async () =>
+          store.db.selectFrom('send_attempts').select('http_status').where('message_id', '=', reply.id).executeTakeFirst(),
+        );
+        assert.ok(
+          attempt.http_status !== null && attempt.http_status >= 200 && attempt.http_status < 300,
+          `http_status ${attempt.http_status}`,
+        );
 
         const receiptUrl = sent.statusUrl ?? `${publicUrl}/hooks/p/${kit.statusPath}`;
         const receipt = await deliver(

@@ -4,8 +4,7 @@ import { toE164 } from '../core/phone.js';
 import { countSegments } from '../core/segments.js';
 import { ParleyError } from '../errors.js';
 import type { ChannelConfig } from '../config.js';
-import { parleyIdParam, SendError } from '../providers/contract.js';
-import { observeProviderCalls, type ProviderCallsSeen } from '../providers/provider-http.js';
+import { parleyIdParam, SendError, type ProviderCallsSeen } from '../providers/contract.js';
 import { enqueue } from '../queue/enqueue.js';
 import { everyColumn, precompile } from '../store/precompiled.js';
 import type { JobHandler } from '../queue/worker.js';
@@ -356,18 +355,17 @@ export function sendHandler(ctx: EngineContext): JobHandler<'message.send'> {
         recordSendAttempt(trx, { message_id: message.id, attempt: job.attempts, started_at: started, outcome, ...detail });
     const seen: ProviderCallsSeen = { status: null };
     try {
-      result = await observeProviderCalls(seen, () =>
-        channel.adapter.send(
-          {
-            id: message.id,
-            from: message.from_number,
-            to: message.to_number,
-            body: message.body,
-            mediaUrls: JSON.parse(message.media_urls) as string[],
-            statusCallbackUrl: statusCallbackUrl(channel.config, message.id),
-          },
-          channel.config,
-        ),
+      result = await channel.adapter.send(
+        {
+          id: message.id,
+          from: message.from_number,
+          to: message.to_number,
+          body: message.body,
+          mediaUrls: JSON.parse(message.media_urls) as string[],
+          statusCallbackUrl: statusCallbackUrl(channel.config, message.id),
+          seen,
+        },
+        channel.config,
       );
     } catch (error) {
       if (!(error instanceof SendError)) {

@@ -95,6 +95,12 @@ export type WebhookEvent =
  */
 export const parleyIdParam = 'parley_id';
 
+/** What the provider answered to a send's calls (providers/provider-http.ts). */
+export interface ProviderCallsSeen {
+  /** The HTTP status of the last answer; null when none came. */
+  status: number | null;
+}
+
 export interface OutboundRequest {
   /** Parley's message id; providers that support it use it as an idempotency key or client reference. */
   id: string;
@@ -108,6 +114,11 @@ export interface OutboundRequest {
    * channel has no `public_url` (receipts then go to the URL set in the provider's console).
    */
   statusCallbackUrl: string | null;
+  /**
+   * Where the adapter's provider calls note what the provider answered (the HTTP status, for the
+   * message's trace): the adapter passes it to `callProvider`.
+   */
+  seen?: ProviderCallsSeen;
 }
 
 export interface SendResult {

@@ -1,25 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { request } from 'undici';
-import { SendError } from './contract.js';
+import { SendError, type ProviderCallsSeen } from './contract.js';
 
 // The one way adapters call a provider's API: a timeout on every call, and the HTTP outcome sorted
 // into SendError kinds the same way for every provider.
-
-const observed = new AsyncLocalStorage<ProviderCallsSeen>();
-
-/** What the provider answered to the calls made within `observeProviderCalls`. */
-export interface ProviderCallsSeen {
-  /** The HTTP status of the last answer; null when none came. */
-  status: number | null;
-}
-
-/**
- * Runs an adapter's send, noting the HTTP status of the provider's answers in `seen` (for the
- * message's trace) without every adapter having to report it; also when the send throws.
- */
-export function observeProviderCalls<T>(seen: ProviderCallsSeen, send: () => Promise<T>): Promise<T> {
-  return observed.run(seen, send);
-}
 
 export interface ProviderCall {
   url: string;
@@ -29,6 +12,8 @@ export interface ProviderCall {
   json?: unknown;
   body?: string;
   timeout: number;
+  /** Noted with the status of the provider's answer (the send's OutboundRequest.seen). */
+  seen?: ProviderCallsSeen | undefined;
 }
 
 export interface ProviderReply {
@@ -75,8 +60,7 @@ export async function callProvider(call: ProviderCall, readRefusal?: RefusalRead
     throw new SendError('connection', `${hostOf(call.url)} stopped answering: ${(error as Error).message}`);
   }
   const reply: ProviderReply = { status: response.statusCode, text, json: parseJson(text) };
-  const seen = observed.getStore();
-  if (seen) seen.status = reply.status;
+  if (call.seen) call.seen.status = reply.status;
   const status = reply.status;
   if (status >= 200 && status < 300) return reply;
 

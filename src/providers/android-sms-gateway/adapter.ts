@@ -181,6 +181,7 @@ async function send(message: OutboundRequest, channel: AndroidSmsGatewayChannelC
   try {
     reply = await callProvider(
       {
+        seen: message.seen,
         url: `${channel.api_url ?? defaultAndroidGatewayApiUrl}/3rdparty/v1/messages`,
         headers: { authorization: basicAuth(channel.username, channel.password) },
         json: {

@@ -232,6 +232,7 @@ function messageBody(message: OutboundRequest): Record<string, unknown> {
 async function send(message: OutboundRequest, channel: BirdChannelConfig): Promise<SendResult> {
   const reply = await callProvider(
     {
+      seen: message.seen,
       url: `${channel.api_url ?? defaultBirdApiUrl}/workspaces/${channel.workspace_id}/channels/${channel.channel_id}/messages`,
       headers: { authorization: `AccessKey ${channel.access_key}` },
       json: {

@@ -129,6 +129,7 @@ const readRefusal: RefusalReader = (reply) => {
 async function send(message: OutboundRequest, channel: GenericChannelConfig): Promise<SendResult> {
   const reply = await callProvider(
     {
+      seen: message.seen,
       url: channel.send_url,
       json: {
         id: message.id,

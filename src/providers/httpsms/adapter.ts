@@ -175,6 +175,7 @@ async function send(message: OutboundRequest, channel: HttpsmsChannelConfig): Pr
   if (message.mediaUrls.length > 0) throw new SendError('rejected', 'Parley sends text only through httpSMS; this message has media');
   const reply = await callProvider(
     {
+      seen: message.seen,
       url: `${channel.api_url ?? defaultHttpsmsApiUrl}/v1/messages/send`,
       headers: { 'x-api-key': channel.api_key },
       // request_id comes back in the message's receipts; httpSMS does not deduplicate on it.

@@ -151,6 +151,7 @@ export const defaultPlivoApiUrl = 'https://api.plivo.com';
 async function send(message: OutboundRequest, channel: PlivoChannelConfig): Promise<SendResult> {
   const reply = await callProvider(
     {
+      seen: message.seen,
       url: `${channel.api_url ?? defaultPlivoApiUrl}/v1/Account/${channel.auth_id}/Message/`,
       headers: { authorization: basicAuth(channel.auth_id, channel.auth_token) },
       json: {

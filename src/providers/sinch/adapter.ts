@@ -230,6 +230,7 @@ function batchBody(message: OutboundRequest): Record<string, unknown> {
 async function send(message: OutboundRequest, channel: SinchChannelConfig): Promise<SendResult> {
   const reply = await callProvider(
     {
+      seen: message.seen,
       url: `${channel.api_url ?? sinchApiUrl(channel.region)}/xms/v1/${encodeURIComponent(channel.service_plan_id)}/batches`,
       headers: { authorization: `Bearer ${channel.api_token}` },
       json: batchBody(message),

@@ -174,6 +174,7 @@ async function send(message: OutboundRequest, channel: SmsmodeChannelConfig): Pr
   if (message.mediaUrls.length > 0) throw new SendError('rejected', 'smsmode sends SMS only; this message has media');
   const reply = await callProvider(
     {
+      seen: message.seen,
       url: `${channel.api_url ?? defaultSmsmodeApiUrl}/sms/v1/messages`,
       headers: { 'x-api-key': channel.api_key },
       json: {

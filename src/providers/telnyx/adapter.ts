@@ -180,6 +180,7 @@ function sendBody(message: OutboundRequest, channel: TelnyxChannelConfig): Recor
 async function send(message: OutboundRequest, channel: TelnyxChannelConfig): Promise<SendResult> {
   const reply = await callProvider(
     {
+      seen: message.seen,
       url: `${channel.api_url ?? defaultTelnyxApiUrl}/v2/messages`,
       headers: { authorization: `Bearer ${channel.api_key}` },
       json: sendBody(message, channel),

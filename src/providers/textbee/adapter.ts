@@ -132,6 +132,7 @@ async function send(message: OutboundRequest, channel: TextbeeChannelConfig): Pr
   if (message.mediaUrls.length > 0) throw new SendError('rejected', 'textbee sends text messages only; this message has media');
   const reply = await callProvider(
     {
+      seen: message.seen,
       url: `${channel.api_url ?? defaultTextbeeApiUrl}/api/v1/gateway/devices/${encodeURIComponent(channel.device_id)}/send-sms`,
       headers: { 'x-api-key': channel.api_key },
       json: { recipients: [message.to], message: message.body },

@@ -186,6 +186,7 @@ async function send(message: OutboundRequest, channel: TwilioChannelConfig): Pro
 
   const reply = await callProvider(
     {
+      seen: message.seen,
       url: `${channel.api_url ?? defaultTwilioApiUrl}/2010-04-01/Accounts/${channel.account_sid}/Messages.json`,
       headers: { authorization: basicAuth(channel.account_sid, channel.auth_token), 'content-type': 'application/x-www-form-urlencoded' },
       body: form.toString(),

@@ -203,6 +203,7 @@ async function send(message: OutboundRequest, channel: VonageChannelConfig): Pro
     throw new SendError('rejected', 'the Vonage SMS API sends text only, and this message has media', 'media_not_supported');
   const reply = await callProvider(
     {
+      seen: message.seen,
       url: `${channel.api_url ?? defaultVonageApiUrl}/sms/json`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: sendForm(message, channel).toString(),
