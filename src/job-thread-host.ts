@@ -48,6 +48,8 @@ export class JobThread implements JobRunner {
   private readonly thread: Thread;
   private readonly stream: pino.DestinationStream;
   private stopping: Promise<void> | undefined;
+  /** Resolves `stop()`'s wait: the thread said it stopped, or it exited. */
+  private stopped: (() => void) | undefined;
   private exited = false;
   private wakePosted = false;
   private readonly metricsWaiting = new Map<number, (figures: MetricsJson) => void>();
@@ -75,12 +77,13 @@ export class JobThread implements JobRunner {
       } else if (message.type === 'metrics') {
         this.metricsWaiting.get(message.id)?.(message.figures);
         this.metricsWaiting.delete(message.id);
-      }
+      } else if (message.type === 'stopped') this.stopped?.();
     });
     let failure: Error | undefined;
     this.thread.on('error', (error) => (failure = error));
     this.thread.on('exit', (code) => {
       this.exited = true;
+      this.stopped?.();
       for (const answer of this.metricsWaiting.values()) answer([]);
       this.metricsWaiting.clear();
       if (this.stopping) return;
@@ -109,13 +112,7 @@ export class JobThread implements JobRunner {
   stop(graceMs = 10_000): Promise<void> {
     return (this.stopping ??= (async () => {
       if (this.exited) return;
-      const stopped = new Promise<void>((resolve) => {
-        const onMessage = (message: FromJobThread) => {
-          if (message.type === 'stopped') resolve();
-        };
-        this.thread.on('message', onMessage);
-        this.thread.once('exit', () => resolve());
-      });
+      const stopped = new Promise<void>((resolve) => (this.stopped = resolve));
       this.post({ type: 'stop', graceMs });
       // The worker gives back what is still running after graceMs; past that something is stuck.
       const stuck = setTimeout(() => void this.thread.terminate(), graceMs + 10_000);

@@ -2,7 +2,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createWorker, engineContext, startRetention } from './engine.js';
 import type { FromJobThread, JobThreadData, ToJobThread } from './job-thread-host.js';
 import { createLogger } from './logger.js';
-import type { Worker } from './queue/worker.js';
 import { openStore } from './store/database.js';
 
 // The job thread (started by job-thread-host.ts): the worker and the retention timer over a
@@ -19,10 +18,9 @@ const store = await openStore(config.database.url, {
   ...(writeLock ? { writeLock } : {}),
   ...(schema ? { schema } : {}),
 });
-let worker: Worker | undefined;
-const ctx = await engineContext(config, { store, log, spool: null, metricsScope: 'job-thread', jobsQueued: () => worker?.wake() });
-worker = createWorker(ctx);
-const running = worker;
+// jobsQueued is only called once jobs run, after `running` exists.
+const ctx = await engineContext(config, { store, log, spool: null, metricsScope: 'job-thread', jobsQueued: () => running.wake() });
+const running = createWorker(ctx);
 running.start();
 const stopRetention = startRetention(ctx);
 

@@ -13,7 +13,7 @@ export interface ProviderCall {
   body?: string;
   timeout: number;
   /** Noted with the status of the provider's answer (the send's OutboundRequest.seen). */
-  seen?: ProviderCallsSeen | undefined;
+  seen?: ProviderCallsSeen;
 }
 
 export interface ProviderReply {
